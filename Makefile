@@ -1,0 +1,108 @@
+# vmtap — build, test and install.
+#
+#   make            build build/vmtap-bridge-helper (and later programs)
+#   make check      install missing Debian packages, build, run every test
+#   make demo       install missing packages, build, boot a tiny guest on a
+#                   vmtap tap in a throwaway network namespace
+#   make deps       install missing Debian packages (prints the command
+#                   when not root)
+#   make install    PREFIX=/usr/local DESTDIR= SETUID=0|1
+#   make clean
+
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+LIBEXECDIR ?= $(PREFIX)/libexec
+BINDIR     ?= $(PREFIX)/bin
+DESTDIR    ?=
+SETUID     ?= 0
+# QEMU's own default, so vmtap-bridge-helper is a drop-in.
+ACL_FILE   ?= $(SYSCONFDIR)/qemu/bridge.conf
+VERSION    := 0.1.0
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS    := libnl-3.0 libnl-route-3.0 jansson libcap-ng
+B       := build
+
+HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+WARN     := -Wall -Wextra -Werror=format-security -Wno-missing-field-initializers
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -I. -Ihelper -Ibridge -Ivhost -Iqmp \
+	     $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
+	     -DVMTAP_VERSION='"$(VERSION)"' -DVMTAP_ACL_FILE='"$(ACL_FILE)"'
+ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now
+LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+# The core: every .c under helper/, bridge/, vhost/, qmp/ except programs'
+# mains (*-main.c).
+CORE_SRC := $(filter-out %-main.c,$(wildcard helper/*.c bridge/*.c vhost/*.c qmp/*.c))
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
+PROGS    := $(B)/vmtap-bridge-helper
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(B)/tests/integration/%)
+TEST_HELPERS := $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(wildcard tests/helpers/*.c))
+# The helper built for the tests: same sources, plus a hook that stops
+# before handing fds over so a test can read its /proc status.  Never
+# installed.
+TEST_PROGS := $(B)/tests/vmtap-bridge-helper-testhook
+
+.PHONY: all check demo deps install clean test-bins _check _demo bench
+all: $(PROGS)
+
+$(B)/obj/%.o: %.c $(wildcard helper/*.h bridge/*.h vhost/*.h qmp/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libvmtap.a: $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/vmtap-bridge-helper: $(B)/obj/helper/bridge-helper-main.o $(B)/libvmtap.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/vmtap-bridge-helper-testhook: helper/bridge-helper-main.c $(B)/libvmtap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DVMTAP_TEST_HOOKS $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/unit/%: tests/unit/%.c $(B)/libvmtap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+$(B)/tests/integration/%: tests/integration/%.c $(B)/libvmtap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+$(B)/tests/helpers/%: tests/helpers/%.c $(B)/libvmtap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+test-bins: $(PROGS) $(TEST_PROGS) $(UNIT_BIN) $(INTEG_BIN) $(TEST_HELPERS)
+
+# pkg-config must run after deps has installed the -dev packages, so the
+# build happens in a second make.
+check: deps
+	@$(MAKE) --no-print-directory _check
+_check: test-bins
+	tests/run
+
+demo: deps
+	@$(MAKE) --no-print-directory _demo
+_demo: all
+	tests/demo.sh
+
+deps:
+	@tests/lib/deps.sh
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 $(B)/vmtap-bridge-helper $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
+ifeq ($(SETUID),1)
+	chown root:root $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
+	chmod 4755 $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
+endif
+
+clean:
+	rm -rf $(B)/obj $(B)/tests $(B)/libvmtap.a $(PROGS)

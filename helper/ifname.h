@@ -1,0 +1,18 @@
+/* ifname.h — the one interface-name validator.  Every name that comes from
+ * a user, a policy file or a peer goes through it before it is used. */
+#ifndef VMTAP_IFNAME_H
+#define VMTAP_IFNAME_H
+
+#include <stdbool.h>
+
+/* 0 if name is a usable Linux interface name, else -EINVAL.
+ * Rejects (never truncates): empty, IFNAMSIZ bytes or longer, "." and "..",
+ * all digits, and any '/', ':', '%', whitespace, control or non-ASCII byte. */
+int ifname_check(const char *name);
+
+static inline bool ifname_valid(const char *name)
+{
+	return ifname_check(name) == 0;
+}
+
+#endif
