@@ -27,7 +27,7 @@ B       := build
 HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 WARN     := -Wall -Wextra -Werror=format-security -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -I. -Ihelper -Ibridge -Ivhost -Iqmp \
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE -I. -Ihelper -Ibridge -Ivhost -Iqmp \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
 	     -DVMTAP_VERSION='"$(VERSION)"' -DVMTAP_ACL_FILE='"$(ACL_FILE)"'
 ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now

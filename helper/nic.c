@@ -11,6 +11,7 @@ void nic_spec_init(struct nic_spec *spec)
 	spec->queues = 1;
 	spec->vhost = VHOST_OFF;
 	spec->qdisc = QDISC_NOQUEUE;
+	spec->vnet_hdr = true;
 }
 
 void nic_init(struct nic *nic)
@@ -55,6 +56,22 @@ int vhost_mode_parse(const char *s, enum vhost_mode *out)
 		*out = VHOST_OFF;
 	else if (!strcmp(s, "auto"))
 		*out = VHOST_AUTO;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *qdisc_mode_name(enum qdisc_mode m)
+{
+	return m == QDISC_KERNEL ? "default" : "noqueue";
+}
+
+int qdisc_mode_parse(const char *s, enum qdisc_mode *out)
+{
+	if (!strcmp(s, "noqueue"))
+		*out = QDISC_NOQUEUE;
+	else if (!strcmp(s, "default"))
+		*out = QDISC_KERNEL;
 	else
 		return -EINVAL;
 	return 0;

@@ -37,6 +37,7 @@ struct nic_spec {
 	uint8_t mac[6];
 	unsigned mtu;          /* 0 = the bridge's */
 	enum qdisc_mode qdisc;
+	bool vnet_hdr;         /* IFF_VNET_HDR (QEMU's --use-vnet) */
 };
 
 struct nic {
@@ -50,7 +51,8 @@ struct nic {
 	int vhostfd[VMTAP_MAX_QUEUES];
 };
 
-/* A spec with the defaults: one queue, vhost off, noqueue, no bridge. */
+/* A spec with the defaults: one queue, vhost off, vnet header, noqueue,
+ * no bridge. */
 void nic_spec_init(struct nic_spec *spec);
 
 /* Sets every fd to -1 and every count to 0. */
@@ -61,5 +63,8 @@ void nic_close(struct nic *nic);
 
 const char *vhost_mode_name(enum vhost_mode m);
 int vhost_mode_parse(const char *s, enum vhost_mode *out);
+const char *qdisc_mode_name(enum qdisc_mode m);
+/* "noqueue" or "default" */
+int qdisc_mode_parse(const char *s, enum qdisc_mode *out);
 
 #endif

@@ -1,0 +1,167 @@
+/* vmtap-bridge-helper — a drop-in for qemu-bridge-helper.
+ *
+ * QEMU runs it as `vmtap-bridge-helper --use-vnet --fd=N --br=BRIDGE` and
+ * reads one byte with one tap fd (SCM_RIGHTS) from socket N.  With any
+ * extension option it sends the extended reply instead (reply.h): a JSON
+ * header with the tap's queue fds and vhost-net fds.
+ *
+ * The order below is the security argument: parse argv (pure); close every
+ * inherited fd; open the device files while privileged; become the caller
+ * with CAP_NET_ADMIN only and no_new_privs; read the ACL as the caller;
+ * make the tap; drop every capability; only then talk to the peer. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acl.h"
+#include "fdpass.h"
+#include "helper-args.h"
+#include "priv.h"
+#include "provision.h"
+#include "reply.h"
+
+static const char *prog = "vmtap-bridge-helper";
+
+static void usage(void)
+{
+	printf("Usage: %s --br=BRIDGE --fd=N [--use-vnet] [EXTENSIONS]\n"
+	       "\n"
+	       "Creates a tap device, makes it a port of BRIDGE and sends its file\n"
+	       "descriptor over the AF_UNIX socket N.  QEMU runs it for\n"
+	       "  -netdev bridge,br=BRIDGE,helper=%s\n"
+	       "  -netdev tap,helper=\"%s --br=BRIDGE\"\n"
+	       "and then it answers like qemu-bridge-helper: one byte, one tap fd.\n"
+	       "\n"
+	       "Access is decided by %s (QEMU's grammar:\n"
+	       "allow NAME|all, deny NAME|all, include PATH; deny wins; default deny).\n"
+	       "\n"
+	       "Extensions (any of them selects the extended reply: a JSON header plus\n"
+	       "the tap fds, one per queue, then the vhost-net fds):\n"
+	       "  --queues=N         tap queues, 1..%d (IFF_MULTI_QUEUE when N > 1)\n"
+	       "  --vhost=on|off|auto  open /dev/vhost-net per queue (default auto)\n"
+	       "  --mac=MAC          the tap's MAC (default random fe:xx:xx:xx:xx:xx)\n"
+	       "  --mtu=N            the tap's MTU (default the bridge's)\n"
+	       "  --ifname=NAME      the tap's name (default vmt + 8 hex digits)\n"
+	       "  --qdisc=noqueue|default  root qdisc (default noqueue)\n"
+	       "\n"
+	       "  --help             this text\n"
+	       "  --version          the version\n",
+	       prog, prog, prog, VMTAP_ACL_FILE, VMTAP_MAX_QUEUES);
+}
+
+static int die(const struct vmtap_err *err, int r)
+{
+	fprintf(stderr, "%s: %s\n", prog, vmtap_err_text(err, r));
+	return 1;
+}
+
+#ifdef VMTAP_TEST_HOOKS
+/* Test builds only (never installed): show the test what this process
+ * holds while it works. */
+static void testhook_status(const char *when)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Cap", 3) || !strncmp(line, "NoNewPrivs", 10) ||
+		    !strncmp(line, "Uid", 3))
+			fprintf(stderr, "testhook[%s]: %s", when, line);
+	fclose(f);
+}
+#else
+static void testhook_status(const char *when)
+{
+	(void)when;
+}
+#endif
+
+static int send_nic(int fd, bool extended, const struct nic *nic)
+{
+	int fds[2 * VMTAP_MAX_QUEUES];
+	char hdr[REPLY_MAX];
+	size_t len;
+	unsigned i, n = 0;
+	int r;
+
+	if (!extended)
+		return fd_send(fd, "", 1, &nic->tapfd[0], 1);
+	if ((r = reply_encode(nic, hdr, sizeof(hdr), &len)) < 0)
+		return r;
+	for (i = 0; i < nic->queues; i++)
+		fds[n++] = nic->tapfd[i];
+	for (i = 0; i < nic->nvhost; i++)
+		fds[n++] = nic->vhostfd[i];
+	return fd_send(fd, hdr, len, fds, n);
+}
+
+int main(int argc, char **argv)
+{
+	struct vmtap_err err = { "" };
+	struct helper_args a;
+	struct priv p;
+	struct nic_devs devs;
+	struct nic nic;
+	struct acl *acl = NULL;
+	int r;
+
+	if ((r = helper_args_parse(argc, argv, &a, &err)) < 0)
+		return die(&err, r);
+	if (a.help) {
+		usage();
+		return 0;
+	}
+	if (a.version) {
+		printf("%s %s\n", prog, VMTAP_VERSION);
+		return 0;
+	}
+	if ((r = priv_enter(&p, a.fd, &err)) < 0)
+		return die(&err, r);
+	/* Nothing here needs the environment, and what a caller of a setuid
+	 * program puts there is not to be trusted. */
+	clearenv();
+	if ((r = priv_check_unix_fd(a.fd, &err)) < 0 ||
+	    (r = nic_spec_check(&a.spec, &err)) < 0)
+		return die(&err, r);
+
+	if ((r = nic_devs_open(&a.spec, &devs, &err)) < 0)
+		return die(&err, r);
+	if ((r = priv_keep_net_admin(&p, &err)) < 0)
+		goto fail_devs;
+	if (devs.vhost_skipped.msg[0])
+		fprintf(stderr, "%s: %s; going on without vhost-net\n", prog, devs.vhost_skipped.msg);
+
+	if ((r = acl_load(VMTAP_ACL_FILE, &acl, &err)) < 0)
+		goto fail_devs;
+	if (!acl_allows(acl, a.spec.bridge)) {
+		acl_free(acl);
+		r = vmtap_fail(&err, -EPERM, "bridge %s is not allowed for uid %u by %s",
+			       a.spec.bridge, (unsigned)p.uid, VMTAP_ACL_FILE);
+		goto fail_devs;
+	}
+	acl_free(acl);
+
+	if ((r = provision(NULL, &a.spec, &devs, &nic, &err)) < 0)
+		return die(&err, r);
+	testhook_status("working");
+
+	if ((r = priv_drop_all(&err)) < 0)
+		goto fail_nic;
+	if ((r = send_nic(a.fd, a.extended, &nic)) < 0) {
+		r = vmtap_fail(&err, r, "cannot send the tap on --fd=%d: %s", a.fd, strerror(-r));
+		goto fail_nic;
+	}
+	nic_close(&nic);
+	return 0;
+
+fail_nic:
+	nic_close(&nic);
+	return die(&err, r);
+fail_devs:
+	nic_devs_close(&devs);
+	return die(&err, r);
+}
