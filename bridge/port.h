@@ -27,12 +27,16 @@ struct bridge_info {
 int bridge_lookup(struct nl_sock *sk, const char *name, struct bridge_info *out,
 		  struct vmtap_err *err);
 
+/* Port numbers are 10 bits and 0 is reserved (BR_MAX_PORTS in the kernel's
+ * br_private.h): a bridge takes 1023 ports, and the 1024th is EXFULL. */
+#define BRIDGE_MAX_PORTS 1023
+
 struct port_setup {
 	int ifindex;          /* the tap */
 	const char *ifname;   /* for messages */
 	int bridge_ifindex;
 	const char *bridge;   /* for messages */
-	unsigned mtu;
+	unsigned mtu;         /* 0 leaves the tap's MTU as it is */
 	uint8_t mac[6];
 	bool noqueue;         /* attach noqueue as root qdisc before up */
 };
@@ -42,13 +46,35 @@ struct port_setup {
  *   1. one RTM_SETLINK: MAC, IPv6 addr_gen_mode none (no link-local, no DAD)
  *   2. RTM_NEWQDISC root noqueue (when p->noqueue)
  *   3. one RTM_SETLINK: master + MTU + IFF_UP
- * A bridge with no free port number (1024 ports) is -EXFULL "bridge NAME is
- * full (1024 ports)".  Does not undo anything: the caller closes the tap,
- * which removes the port with it. */
+ * A bridge with no free port number is -EXFULL "bridge NAME is full (1023
+ * ports)"; any other failure is the kernel's -errno with a message naming
+ * the tap and the step.  Without IPv6 in the kernel (or on the tap) step 1
+ * is resent without addr_gen_mode.  Does not undo anything: the caller
+ * closes the tap, which removes the port with it. */
 int port_setup(struct nl_sock *sk, const struct port_setup *p, struct vmtap_err *err);
 
 /* For tests, the demo and later front ends. */
 int bridge_create(struct nl_sock *sk, const char *name, unsigned mtu, struct vmtap_err *err);
 int link_delete(struct nl_sock *sk, const char *name, struct vmtap_err *err);
+
+/* Creates a link of KIND ("bridge", "dummy", ...; one that needs no
+ * IFLA_INFO_DATA), with MTU unless 0, and brings it up.  -EEXIST when NAME
+ * is taken.  bridge_create is link_create(sk, name, "bridge", mtu, err). */
+int link_create(struct nl_sock *sk, const char *name, const char *kind, unsigned mtu,
+		struct vmtap_err *err);
+
+/* What the kernel says about one link (one RTM_GETLINK). */
+struct link_state {
+	int ifindex;
+	int master;           /* ifindex of its master, 0 when none */
+	unsigned mtu;
+	unsigned flags;       /* IFF_* from ifi_flags */
+	uint8_t mac[6];       /* zero when the link has no 6-byte address */
+	char kind[24];        /* IFLA_INFO_KIND, but "tap" for a tap; "" for none */
+};
+
+/* -ENODEV "link NAME does not exist" when there is none. */
+int link_get(struct nl_sock *sk, const char *name, struct link_state *out,
+	     struct vmtap_err *err);
 
 #endif

@@ -7,6 +7,12 @@
  * with fstat on the opened fd); an include that fails is an error; includes
  * nest at most ACL_MAX_DEPTH deep; every error names file:line.
  *
+ * Also stricter: a line is whitespace-separated tokens, and a keyword takes
+ * exactly one argument (a bridge name that passes ifname_check, "all", or
+ * an absolute path), so anything after it is an error, not part of the name.
+ * Comments are whole lines whose first non-blank byte is '#'.  Keywords and
+ * names are case-sensitive and compared exactly.
+ *
  * Files are opened with the caller's credentials: the helper reads them
  * after it has become the real user, so a per-user include readable only
  * by that user works as it does in QEMU. */
@@ -14,15 +20,43 @@
 #define VMTAP_ACL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "err.h"
 
+/* How many include levels below the top file (a loop ends here). */
 #define ACL_MAX_DEPTH 8
+/* Longest line, not counting its '\n' (QEMU reads lines with a 4096-byte
+ * fgets buffer and silently splits longer ones; we refuse them). */
+#define ACL_MAX_LINE 4095
+/* Largest policy file we read. */
+#define ACL_MAX_FILE_SIZE (1024 * 1024)
+/* Most files (the top one and every include) one load may read, so a file
+ * that includes another many times cannot make the work grow without end. */
+#define ACL_MAX_FILES 128
 
 struct acl;
 
+/* Opens path (O_RDONLY|O_CLOEXEC|O_NOCTTY|O_NONBLOCK), checks with fstat
+ * that it is a regular file owned by uid 0 and not writable by group or
+ * others, reads it whole and hands it to acl_parse_buffer.  Includes are
+ * opened and checked the same way.  Returns 0 and sets *out, or a negative
+ * errno with a one-line message in err (*out is left alone).  No fd stays
+ * open on return. */
 int acl_load(const char *path, struct acl **out, struct vmtap_err *err);
+
+/* What acl_load does after the file checks: parses len bytes of buf as the
+ * contents of a file called name (used only in messages).  Include lines
+ * are still followed, through the same checked open as acl_load.  buf need
+ * not be NUL-terminated; a NUL byte inside it is an error. */
+int acl_parse_buffer(const char *name, const char *buf, size_t len,
+		     struct acl **out, struct vmtap_err *err);
+
+/* True only if some rule allows bridge and none denies it.  A name that
+ * fails ifname_check is never allowed, even by "allow all".  acl may be
+ * NULL (then nothing is allowed). */
 bool acl_allows(const struct acl *acl, const char *bridge);
+
 void acl_free(struct acl *acl);
 
 #endif
