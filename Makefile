@@ -29,15 +29,17 @@ WARN     := -Wall -Wextra -Werror=format-security -Wno-missing-field-initializer
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE -I. -Ihelper -Ibridge -Ivhost -Iqmp \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
-	     -DVMTAP_VERSION='"$(VERSION)"' -DVMTAP_ACL_FILE='"$(ACL_FILE)"'
+	     -DVMTAP_VERSION='"$(VERSION)"' -DVMTAP_ACL_FILE='"$(ACL_FILE)"' \
+	     -DVMTAP_LIBEXECDIR='"$(LIBEXECDIR)"'
 ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now
 LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 # The core: every .c under helper/, bridge/, vhost/, qmp/ except programs'
-# mains (*-main.c).
-CORE_SRC := $(filter-out %-main.c,$(wildcard helper/*.c bridge/*.c vhost/*.c qmp/*.c))
+# mains (*-main.c) and the vmtap subcommands (helper/cmd-*.c), which print.
+CORE_SRC := $(filter-out %-main.c helper/cmd-%.c,$(wildcard helper/*.c bridge/*.c vhost/*.c qmp/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
-PROGS    := $(B)/vmtap-bridge-helper
+VMTAP_OBJ := $(patsubst %.c,$(B)/obj/%.o,helper/vmtap-main.c $(wildcard helper/cmd-*.c))
+PROGS    := $(B)/vmtap-bridge-helper $(B)/vmtap
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
@@ -61,6 +63,9 @@ $(B)/libvmtap.a: $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(B)/vmtap-bridge-helper: $(B)/obj/helper/bridge-helper-main.o $(B)/libvmtap.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/vmtap: $(VMTAP_OBJ) $(B)/libvmtap.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/vmtap-bridge-helper-testhook: helper/bridge-helper-main.c $(B)/libvmtap.a
@@ -99,6 +104,8 @@ deps:
 install: $(PROGS)
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(B)/vmtap-bridge-helper $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(B)/vmtap $(DESTDIR)$(BINDIR)/vmtap
 ifeq ($(SETUID),1)
 	chown root:root $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
 	chmod 4755 $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper

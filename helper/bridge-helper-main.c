@@ -58,6 +58,35 @@ static int die(const struct vmtap_err *err, int r)
 }
 
 #ifdef VMTAP_TEST_HOOKS
+#include <dirent.h>
+
+/* Every open fd and what it is ("testhook[W]: fd 3 -> /dev/net/tun"), so a
+ * test can see that nothing it leaked in survived priv_enter. */
+static void testhook_fds(const char *when)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[64], target[256];
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		ssize_t n;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || *end || fd == dirfd(d))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%ld", fd);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		fprintf(stderr, "testhook[%s]: fd %ld -> %s\n", when, fd, target);
+	}
+	closedir(d);
+}
+
 /* Test builds only (never installed): show the test what this process
  * holds while it works. */
 static void testhook_status(const char *when)
@@ -72,6 +101,7 @@ static void testhook_status(const char *when)
 		    !strncmp(line, "Uid", 3))
 			fprintf(stderr, "testhook[%s]: %s", when, line);
 	fclose(f);
+	testhook_fds(when);
 }
 #else
 static void testhook_status(const char *when)
@@ -101,7 +131,7 @@ static int send_nic(int fd, bool extended, const struct nic *nic)
 
 int main(int argc, char **argv)
 {
-	struct vmtap_err err = { "" };
+	struct vmtap_err err = { "" }, vhost_skipped;
 	struct helper_args a;
 	struct priv p;
 	struct nic_devs devs;
@@ -132,8 +162,6 @@ int main(int argc, char **argv)
 		return die(&err, r);
 	if ((r = priv_keep_net_admin(&p, &err)) < 0)
 		goto fail_devs;
-	if (devs.vhost_skipped.msg[0])
-		fprintf(stderr, "%s: %s; going on without vhost-net\n", prog, devs.vhost_skipped.msg);
 
 	if ((r = acl_load(VMTAP_ACL_FILE, &acl, &err)) < 0)
 		goto fail_devs;
@@ -145,8 +173,12 @@ int main(int argc, char **argv)
 	}
 	acl_free(acl);
 
+	vhost_skipped = devs.vhost_skipped;
 	if ((r = provision(NULL, &a.spec, &devs, &nic, &err)) < 0)
 		return die(&err, r);
+	/* Said only once the NIC exists: on failure the one line is the error. */
+	if (vhost_skipped.msg[0])
+		fprintf(stderr, "%s: %s; going on without vhost-net\n", prog, vhost_skipped.msg);
 	testhook_status("working");
 
 	if ((r = priv_drop_all(&err)) < 0)
