@@ -19,7 +19,9 @@
 int tap_check_features(int tunfd, unsigned queues, bool vnet_hdr, struct vmtap_err *err)
 {
 	unsigned int feat = 0;
-	unsigned int need = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+	/* TUNGETFEATURES never reports IFF_TUN_EXCL (it is not in the
+	 * kernel's TUN_FEATURES), though TUNSETIFF honours it. */
+	unsigned int need = IFF_TAP | IFF_NO_PI;
 
 	if (ioctl(tunfd, TUNGETFEATURES, &feat) < 0)
 		return vmtap_fail(err, -errno, "%s: TUNGETFEATURES failed: %s", TUN_DEVICE,
@@ -32,7 +34,7 @@ int tap_check_features(int tunfd, unsigned queues, bool vnet_hdr, struct vmtap_e
 				  "this kernel's tun driver has no IFF_MULTI_QUEUE; use queues=1");
 	if ((feat & need) != need)
 		return vmtap_fail(err, -EOPNOTSUPP,
-				  "this kernel's tun driver lacks IFF_TAP, IFF_NO_PI or IFF_TUN_EXCL");
+				  "this kernel's tun driver lacks IFF_TAP or IFF_NO_PI");
 	return 0;
 }
 
