@@ -21,7 +21,11 @@ VERSION    := 0.1.0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := libnl-3.0 libnl-route-3.0 jansson libcap-ng
+# libnl-3's core, not libnl-route-3: libnl-route-3's constructors run
+# before main in the setuid helper and open a file named by the
+# environment (NLSYSCONFDIR) as root.  bridge/ builds its rtnetlink messages
+# with the core API instead.
+PKGS    := libnl-3.0 jansson libcap-ng
 B       := build
 
 HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
@@ -51,7 +55,10 @@ TEST_HELPERS := $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(wildcard tes
 # installed.
 TEST_PROGS := $(B)/tests/vmtap-bridge-helper-testhook
 
-.PHONY: all check demo deps install clean test-bins _check _demo bench
+.DEFAULT_GOAL := all
+include tests/fuzz/fuzz.mk
+
+.PHONY: all check demo deps install clean test-bins _check _demo
 all: $(PROGS)
 
 $(B)/obj/%.o: %.c $(wildcard helper/*.h bridge/*.h vhost/*.h qmp/*.h) Makefile
@@ -84,7 +91,7 @@ $(B)/tests/helpers/%: tests/helpers/%.c $(B)/libvmtap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-test-bins: $(PROGS) $(TEST_PROGS) $(UNIT_BIN) $(INTEG_BIN) $(TEST_HELPERS)
+test-bins: $(PROGS) $(TEST_PROGS) $(UNIT_BIN) $(INTEG_BIN) $(TEST_HELPERS) $(FUZZ_REPLAY)
 
 # pkg-config must run after deps has installed the -dev packages, so the
 # build happens in a second make.
@@ -111,5 +118,5 @@ ifeq ($(SETUID),1)
 	chmod 4755 $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
 endif
 
-clean:
+clean: clean-fuzz
 	rm -rf $(B)/obj $(B)/tests $(B)/libvmtap.a $(PROGS)

@@ -1,5 +1,7 @@
-/* port.h — rtnetlink through libnl-route-3: everything vmtap asks of the
- * kernel's link and qdisc tables.  Knows nothing about QEMU. */
+/* port.h — rtnetlink through libnl-3: everything vmtap asks of the kernel's
+ * link and qdisc tables.  Knows nothing about QEMU.  Built on libnl-3's
+ * core only, not libnl-route-3, whose constructors would run in the setuid
+ * helper (see port.c). */
 #ifndef VMTAP_BRIDGE_PORT_H
 #define VMTAP_BRIDGE_PORT_H
 
@@ -11,8 +13,11 @@
 struct nl_sock;
 
 /* A NETLINK_ROUTE socket, CLOEXEC, connected.  Its callbacks are always
- * libnl's defaults, whatever NLCB says in the environment (a setuid helper
- * must not let the caller turn on libnl's message dumps). */
+ * libnl's defaults, whatever NLCB says in the environment, and libnl's debug
+ * level (NLDBG) is reset to 0 (a setuid helper must not let the caller turn
+ * on libnl's message dumps).  Every function below returns the kernel's own
+ * -errno, not libnl's translation, and the kernel's extended-ack text
+ * appears in the message when it sent one. */
 int rtnl_open(struct nl_sock **out, struct vmtap_err *err);
 void rtnl_close(struct nl_sock *sk);
 
@@ -21,9 +26,10 @@ struct bridge_info {
 	unsigned mtu;
 };
 
-/* Looks up NAME: -ENODEV "bridge NAME does not exist" when there is no such
- * link, -EINVAL "NAME is not a bridge (it is a KIND)" when it is something
- * else. */
+/* Looks up NAME (one RTM_GETLINK): -ENODEV "bridge NAME does not exist"
+ * when there is no such link, -EINVAL "NAME is not a bridge (it is a KIND)"
+ * when it is something else (KIND as in struct link_state, "device" when
+ * the link has none), -EINVAL when NAME fails ifname_check. */
 int bridge_lookup(struct nl_sock *sk, const char *name, struct bridge_info *out,
 		  struct vmtap_err *err);
 
@@ -39,13 +45,15 @@ struct port_setup {
 	unsigned mtu;         /* 0 leaves the tap's MTU as it is */
 	uint8_t mac[6];
 	bool noqueue;         /* attach noqueue as root qdisc before up */
+	uint32_t group;       /* interface group, set in step 3 (also when the
+	                       * attach fails); 0 leaves it */
 };
 
 /* Makes the (down) tap a bridge port, in this order, so that nothing runs
  * on the tap that it does not need:
  *   1. one RTM_SETLINK: MAC, IPv6 addr_gen_mode none (no link-local, no DAD)
  *   2. RTM_NEWQDISC root noqueue (when p->noqueue)
- *   3. one RTM_SETLINK: master + MTU + IFF_UP
+ *   3. one RTM_SETLINK: master + MTU + IFF_UP (+ group)
  * A bridge with no free port number is -EXFULL "bridge NAME is full (1023
  * ports)"; any other failure is the kernel's -errno with a message naming
  * the tap and the step.  Without IPv6 in the kernel (or on the tap) step 1
@@ -53,13 +61,25 @@ struct port_setup {
  * closes the tap, which removes the port with it. */
 int port_setup(struct nl_sock *sk, const struct port_setup *p, struct vmtap_err *err);
 
-/* For tests, the demo and later front ends. */
+/* For tests, the demo and later front ends.
+ * bridge_create: a bridge, up, with MTU unless 0.  Two requests when an MTU
+ * is given, so that the bridge keeps it rather than following its smallest
+ * port (an MTU equal to the kernel's default, 1500, still follows). */
 int bridge_create(struct nl_sock *sk, const char *name, unsigned mtu, struct vmtap_err *err);
 int link_delete(struct nl_sock *sk, const char *name, struct vmtap_err *err);
 
-/* Creates a link of KIND ("bridge", "dummy", ...; one that needs no
+/* Deletes every link in interface GROUP (not 0, the default group) with one
+ * RTM_DELLINK: the kernel unregisters them as one batch, which for taps
+ * costs a fraction of closing each one's fds (an RCU grace period per queue
+ * and per device, under RTNL).  Open fds of a deleted tap stay valid but
+ * detached; closing them afterwards is cheap.  -ENODEV "no link in group N"
+ * when the group is empty; -EOPNOTSUPP when one of its links cannot be
+ * deleted (then none is). */
+int link_delete_group(struct nl_sock *sk, uint32_t group, struct vmtap_err *err);
+
+/* Creates a link of KIND ("bridge", "veth", ...; one that needs no
  * IFLA_INFO_DATA), with MTU unless 0, and brings it up.  -EEXIST when NAME
- * is taken.  bridge_create is link_create(sk, name, "bridge", mtu, err). */
+ * is taken. */
 int link_create(struct nl_sock *sk, const char *name, const char *kind, unsigned mtu,
 		struct vmtap_err *err);
 

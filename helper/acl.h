@@ -4,8 +4,10 @@
  *   allow NAME | allow all | deny NAME | deny all | include PATH | # comment
  * Default deny; deny wins over allow.  Stricter than QEMU: every file must
  * be a regular file owned by root and not group/world-writable (checked
- * with fstat on the opened fd); an include that fails is an error; includes
- * nest at most ACL_MAX_DEPTH deep; every error names file:line.
+ * with fstat on the opened fd); an include that fails is an error (QEMU
+ * skips every failing include), except the one QEMU case that is a feature,
+ * below; includes nest at most ACL_MAX_DEPTH deep; every error names
+ * file:line.
  *
  * Also stricter: a line is whitespace-separated tokens, and a keyword takes
  * exactly one argument (a bridge name that passes ifname_check, "all", or
@@ -15,7 +17,9 @@
  *
  * Files are opened with the caller's credentials: the helper reads them
  * after it has become the real user, so a per-user include readable only
- * by that user works as it does in QEMU. */
+ * by that user works as it does in QEMU: an include whose open() fails with
+ * EACCES is skipped (it applies to the users who can read it, and only to
+ * them: a deny in it binds no one else).  The top file must open. */
 #ifndef VMTAP_ACL_H
 #define VMTAP_ACL_H
 
@@ -40,9 +44,9 @@ struct acl;
 /* Opens path (O_RDONLY|O_CLOEXEC|O_NOCTTY|O_NONBLOCK), checks with fstat
  * that it is a regular file owned by uid 0 and not writable by group or
  * others, reads it whole and hands it to acl_parse_buffer.  Includes are
- * opened and checked the same way.  Returns 0 and sets *out, or a negative
- * errno with a one-line message in err (*out is left alone).  No fd stays
- * open on return. */
+ * opened and checked the same way (one that is EACCES to open is skipped).
+ * Returns 0 and sets *out, or a negative errno with a one-line message in
+ * err (*out is left alone).  No fd stays open on return. */
 int acl_load(const char *path, struct acl **out, struct vmtap_err *err);
 
 /* What acl_load does after the file checks: parses len bytes of buf as the

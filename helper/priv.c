@@ -21,6 +21,13 @@ static int close_from(unsigned lo, unsigned hi)
 	return close_range(lo, hi, 0) < 0 ? -errno : 0;
 }
 
+static int no_net_admin(struct vmtap_err *err)
+{
+	return vmtap_fail(err, -EPERM,
+			  "no CAP_NET_ADMIN: install the helper setuid root "
+			  "(make install SETUID=1) or with file capability cap_net_admin");
+}
+
 int priv_enter(struct priv *p, int keep_fd, struct vmtap_err *err)
 {
 	int fd, r;
@@ -55,6 +62,12 @@ int priv_enter(struct priv *p, int keep_fd, struct vmtap_err *err)
 		r = close_from((unsigned)keep_fd + 1, ~0U);
 	if (r < 0)
 		return vmtap_fail(err, r, "cannot close inherited file descriptors: %s", strerror(-r));
+	/* Say so now: without it the first thing to fail would be opening
+	 * /dev/net/tun (mode 0600 on many hosts), with a bare EACCES that
+	 * does not tell the user what to fix. */
+	capng_get_caps_process();
+	if (!capng_have_capability(CAPNG_PERMITTED, CAP_NET_ADMIN))
+		return no_net_admin(err);
 	return 0;
 }
 
@@ -80,9 +93,7 @@ int priv_keep_net_admin(const struct priv *p, struct vmtap_err *err)
 
 	capng_get_caps_process();
 	if (!capng_have_capability(CAPNG_PERMITTED, CAP_NET_ADMIN))
-		return vmtap_fail(err, -EPERM,
-				  "no CAP_NET_ADMIN: install the helper setuid root "
-				  "(make install SETUID=1) or with file capability cap_net_admin");
+		return no_net_admin(err);
 
 	capng_clear(CAPNG_SELECT_BOTH);
 	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);

@@ -25,7 +25,8 @@ struct priv {
 
 /* Records ids, makes sure fds 0-2 are open (on /dev/null if not, so that a
  * later open cannot become "stderr"), and closes every other fd except
- * keep_fd (-1 for none). */
+ * keep_fd (-1 for none).  -EPERM, with the message that says how to
+ * install the helper, when CAP_NET_ADMIN is not in the permitted set. */
 int priv_enter(struct priv *p, int keep_fd, struct vmtap_err *err);
 
 /* fd must be > 2 and an AF_UNIX socket. */

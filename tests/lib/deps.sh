@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(
 	gcc make pkg-config
-	libnl-3-dev libnl-route-3-dev libjansson-dev libcap-ng-dev   # build
+	libnl-3-dev libjansson-dev libcap-ng-dev                     # build
 	libcmocka-dev                                                # unit tests
 	iproute2 util-linux                                          # ip, unshare, setpriv
 	qemu-system-x86 cpio                                         # guest tests, demo

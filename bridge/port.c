@@ -1,0 +1,643 @@
+/* port.c — rtnetlink for vmtap: look up a bridge, make a tap its port,
+ * create and delete links (see port.h).
+ *
+ * Theory of operation.  Every request is one netlink message sent with
+ * NLM_F_ACK, and talk() reads until that request's ACK or error, so each
+ * function costs exactly the round trips its contract names.  Messages are
+ * built with libnl-3's core (nlmsg_*, nla_*) and nothing from
+ * libnl-route-3: linking the route library into the setuid helper would run
+ * its constructors before main, and one of them opens $NLSYSCONFDIR/classid
+ * as root.
+ *
+ * Errors.  libnl folds the kernel's errno into its own NLE_* codes and loses
+ * it (EXFULL from a full bridge becomes NLE_FAILURE), so talk() installs its
+ * own NL_CB_ERR callback that keeps nlmsgerr->error and the kernel's
+ * extended-ack text; the functions return the kernel's -errno and name it in
+ * their message.
+ *
+ * Environment.  libnl reads NLCB and NLDBG in a constructor.  rtnl_open()
+ * resets nl_debug and every callback set here comes from
+ * nl_cb_alloc(NL_CB_DEFAULT), never from the NLCB-chosen default, so no
+ * caller of a setuid helper can make it dump messages.
+ *
+ * Never prints, never knows about QEMU. */
+#include "port.h"
+
+#include "ifname.h"
+#include "parse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/if_link.h>
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+
+#include <netlink/attr.h>
+#include <netlink/handlers.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* What one request got back. */
+struct answer {
+	int error;              /* the kernel's -errno, 0 after an ACK */
+	int done;
+	char extack[160];       /* the kernel's extended-ack text, if any */
+	int (*parse)(struct nlmsghdr *h, void *arg);  /* for replies with data */
+	void *arg;
+	int parse_error;        /* first -errno parse returned */
+};
+
+static int libnl_errno(int nle)
+{
+	switch (nle < 0 ? -nle : nle) {
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_INTR:
+		return -EINTR;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_BAD_SOCK:
+		return -EBADF;
+	case NLE_MSGSIZE:
+		return -EMSGSIZE;
+	case NLE_PERM:
+		return -EPERM;
+	default:
+		return -EPROTO;
+	}
+}
+
+/* The extended ack sits behind the nlmsgerr, and behind the echoed request
+ * unless the kernel capped it (we ask for NETLINK_CAP_ACK, but do not rely
+ * on it). */
+static void read_extack(const struct nlmsgerr *e, struct answer *a)
+{
+	const struct nlmsghdr *h = (const void *)((const char *)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t payload = sizeof(*e), off;
+
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(h->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < NLMSG_HDRLEN)
+			return;
+		payload += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	}
+	off = NLMSG_HDRLEN + NLMSG_ALIGN(payload);
+	if (off >= h->nlmsg_len)
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)h + off),
+		      (int)(h->nlmsg_len - off), NULL) < 0)
+		return;
+	if (tb[NLMSGERR_ATTR_MSG])
+		nla_strlcpy(a->extack, tb[NLMSGERR_ATTR_MSG], sizeof(a->extack));
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct answer *a = arg;
+
+	(void)nla;
+	a->error = e->error < 0 ? e->error : -EPROTO;
+	a->done = 1;
+	read_extack(e, a);
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct answer *a = arg;
+
+	(void)msg;
+	a->done = 1;
+	return NL_STOP;
+}
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct answer *a = arg;
+	int r;
+
+	if (a->parse_error)
+		return NL_OK;
+	r = a->parse(nlmsg_hdr(msg), a->arg);
+	if (r < 0)
+		a->parse_error = r;
+	return NL_OK;
+}
+
+/* Sends msg (the caller frees it) and reads the answers up to its ACK.
+ * 0, the kernel's -errno (a->extack may explain), or -errno for a local
+ * failure with a message in err. */
+static int talk(struct nl_sock *sk, struct nl_msg *msg, struct answer *a,
+		struct vmtap_err *err)
+{
+	struct nl_cb *cb;
+	int r, reads = 0;
+
+	a->error = 0;
+	a->done = 0;
+	a->extack[0] = '\0';
+	a->parse_error = 0;
+
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb)
+		return vmtap_fail(err, -ENOMEM, "cannot allocate a netlink callback set");
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, a);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, a);
+	if (a->parse)
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, a);
+
+	r = nl_send_auto(sk, msg);
+	if (r < 0) {
+		r = vmtap_fail(err, libnl_errno(r), "cannot send a rtnetlink request: %s",
+			       nl_geterror(r));
+		goto out;
+	}
+	while (!a->done) {
+		r = nl_recvmsgs(sk, cb);
+		if (a->done)
+			break;
+		if (r < 0) {
+			r = vmtap_fail(err, libnl_errno(r),
+				       "cannot read the rtnetlink answer: %s", nl_geterror(r));
+			goto out;
+		}
+		/* A request that is not a dump gets a reply and an ACK at
+		 * most: never spin on a socket that says nothing more. */
+		if (++reads == 8) {
+			r = vmtap_fail(err, -EPROTO, "the kernel never acknowledged a request");
+			goto out;
+		}
+	}
+	r = a->error ? a->error : a->parse_error;
+out:
+	nl_cb_put(cb);
+	return r;
+}
+
+/* "Invalid argument" or "Invalid argument (kernel: MTU too large)". */
+static const char *reason(const struct answer *a, int r, char *buf, size_t n)
+{
+	if (a->extack[0])
+		snprintf(buf, n, "%s (kernel: %s)", strerror(-r), a->extack);
+	else
+		snprintf(buf, n, "%s", strerror(-r));
+	return buf;
+}
+
+/* A name that failed ifname_check() may hold anything: show it tamed. */
+static const char *tame(const char *s, char buf[40])
+{
+	size_t i;
+
+	if (!s)
+		return "(null)";
+	for (i = 0; s[i] && i < 32; i++)
+		buf[i] = (s[i] > ' ' && s[i] < 0x7f) ? s[i] : '?';
+	strcpy(buf + i, s[i] ? "..." : "");
+	return buf;
+}
+
+static const char *name_or(const char *name, const char *fallback)
+{
+	return name && *name ? name : fallback;
+}
+
+int rtnl_open(struct nl_sock **out, struct vmtap_err *err)
+{
+	struct nl_sock *sk;
+	struct nl_cb *cb;
+	int one = 1, fd, fl, r;
+
+	*out = NULL;
+	nl_debug = 0;
+
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb)
+		return vmtap_fail(err, -ENOMEM, "cannot allocate a netlink callback set");
+	sk = nl_socket_alloc_cb(cb);
+	nl_cb_put(cb);
+	if (!sk)
+		return vmtap_fail(err, -ENOMEM, "cannot allocate a netlink socket");
+
+	errno = 0;
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r < 0) {
+		int e = errno ? -errno : libnl_errno(r);
+
+		nl_socket_free(sk);
+		return vmtap_fail(err, e, "cannot open a rtnetlink socket: %s", strerror(-e));
+	}
+	fd = nl_socket_get_fd(sk);
+	/* libnl 3.7 opens it with SOCK_CLOEXEC; older versions did not. */
+	fl = fcntl(fd, F_GETFD);
+	if (fl < 0 || (!(fl & FD_CLOEXEC) && fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)) {
+		r = -errno;
+		nl_socket_free(sk);
+		return vmtap_fail(err, r, "cannot make the rtnetlink socket close-on-exec: %s",
+				  strerror(-r));
+	}
+	/* Best effort: kernels before 4.12 have no extended acks, and then
+	 * messages just lack the kernel's explanation. */
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+
+	*out = sk;
+	return 0;
+}
+
+void rtnl_close(struct nl_sock *sk)
+{
+	if (sk)
+		nl_socket_free(sk);
+}
+
+/* An RTM_*LINK message with its ifinfomsg; NULL only when out of memory. */
+static struct nl_msg *link_msg(int type, int nlflags, int ifindex, unsigned flags,
+			       unsigned change)
+{
+	struct ifinfomsg ifi = {
+		.ifi_family = AF_UNSPEC,
+		.ifi_index = ifindex,
+		.ifi_flags = flags,
+		.ifi_change = change,
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(type, nlflags);
+
+	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+static int no_memory(struct vmtap_err *err)
+{
+	return vmtap_fail(err, -ENOMEM, "cannot allocate a netlink message");
+}
+
+/* Attributes that do not fit a fresh 4 KiB message: a bug, not a state. */
+static int too_big(struct vmtap_err *err, const char *what, const char *name)
+{
+	return vmtap_fail(err, -EMSGSIZE, "cannot build the %s message for %s", what, name);
+}
+
+/* ---- link_get, bridge_lookup ----------------------------------------- */
+
+static int parse_link(struct nlmsghdr *h, void *arg)
+{
+	static struct nla_policy link_policy[IFLA_MAX + 1] = {
+		[IFLA_MTU] = { .type = NLA_U32 },
+		[IFLA_MASTER] = { .type = NLA_U32 },
+		[IFLA_LINKINFO] = { .type = NLA_NESTED },
+	};
+	static struct nla_policy info_policy[IFLA_INFO_MAX + 1] = {
+		[IFLA_INFO_KIND] = { .type = NLA_STRING },
+		[IFLA_INFO_DATA] = { .type = NLA_NESTED },
+	};
+	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
+	struct link_state *out = arg;
+	struct ifinfomsg *ifi;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	if (nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, link_policy) < 0)
+		return -EBADMSG;
+	ifi = nlmsg_data(h);
+	memset(out, 0, sizeof(*out));
+	out->ifindex = ifi->ifi_index;
+	out->flags = ifi->ifi_flags;
+	if (tb[IFLA_MTU])
+		out->mtu = nla_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_MASTER])
+		out->master = (int)nla_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6)
+		memcpy(out->mac, nla_data(tb[IFLA_ADDRESS]), 6);
+	if (tb[IFLA_LINKINFO] &&
+	    nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], info_policy) == 0 &&
+	    info[IFLA_INFO_KIND]) {
+		nla_strlcpy(out->kind, info[IFLA_INFO_KIND], sizeof(out->kind));
+		/* tun says "tun" for both kinds of device; say which. */
+		if (!strcmp(out->kind, "tun") && info[IFLA_INFO_DATA]) {
+			struct nlattr *tun[IFLA_TUN_MAX + 1];
+
+			if (nla_parse_nested(tun, IFLA_TUN_MAX, info[IFLA_INFO_DATA], NULL) == 0 &&
+			    tun[IFLA_TUN_TYPE] && nla_len(tun[IFLA_TUN_TYPE]) >= 1 &&
+			    nla_get_u8(tun[IFLA_TUN_TYPE]) == IFF_TAP)
+				strcpy(out->kind, "tap");
+		}
+	}
+	return 0;
+}
+
+/* One RTM_GETLINK by name.  A kernel -errno comes back without a message
+ * (callers word ENODEV their own way); a->extack may explain it.  The
+ * kernel also matches alternative names (ip link property add altname). */
+static int get_link(struct nl_sock *sk, const char *name, struct link_state *out,
+		    struct answer *a, struct vmtap_err *err)
+{
+	struct nl_msg *msg;
+	char buf[40];
+	int r;
+
+	if (ifname_check(name) < 0)
+		return vmtap_fail(err, -EINVAL, "\"%s\" is not a valid interface name",
+				  tame(name, buf));
+	a->parse = parse_link;
+	a->arg = out;
+	out->ifindex = 0;
+	msg = link_msg(RTM_GETLINK, 0, 0, 0, 0);
+	if (!msg)
+		return no_memory(err);
+	if (nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
+		r = too_big(err, "lookup", name);
+	else
+		r = talk(sk, msg, a, err);
+	nlmsg_free(msg);
+	if (r == 0 && out->ifindex <= 0)
+		r = vmtap_fail(err, -EPROTO, "the kernel sent no link for %s", name);
+	return r;
+}
+
+int link_get(struct nl_sock *sk, const char *name, struct link_state *out,
+	     struct vmtap_err *err)
+{
+	struct answer a = { .parse = NULL };
+	char buf[200];
+	int r;
+
+	r = get_link(sk, name, out, &a, err);
+	if (r == -ENODEV)
+		return vmtap_fail(err, r, "link %s does not exist", name);
+	if (r < 0)
+		return vmtap_fail(err, r, "cannot look up %s: %s", name,
+				  reason(&a, r, buf, sizeof(buf)));
+	return 0;
+}
+
+int bridge_lookup(struct nl_sock *sk, const char *name, struct bridge_info *out,
+		  struct vmtap_err *err)
+{
+	struct answer a = { .parse = NULL };
+	struct link_state link;
+	char buf[200];
+	int r;
+
+	r = get_link(sk, name, &link, &a, err);
+	if (r == -ENODEV)
+		return vmtap_fail(err, r, "bridge %s does not exist", name);
+	if (r < 0)
+		return vmtap_fail(err, r, "cannot look up bridge %s: %s", name,
+				  reason(&a, r, buf, sizeof(buf)));
+	if (strcmp(link.kind, "bridge"))
+		return vmtap_fail(err, -EINVAL, "%s is not a bridge (it is a %s)", name,
+				  link.kind[0] ? link.kind : "device");
+	out->ifindex = link.ifindex;
+	out->mtu = link.mtu;
+	return 0;
+}
+
+/* ---- port_setup ------------------------------------------------------- */
+
+/* Step 1: MAC, and addr_gen_mode none so the port never gets a link-local
+ * address nor runs DAD.  Without IPv6 (not in the kernel, or no IPv6
+ * device on the tap) the kernel refuses the whole message with EAFNOSUPPORT
+ * before changing anything; then the MAC goes alone. */
+static int set_mac_no_v6(struct nl_sock *sk, const struct port_setup *p, bool v6,
+			 struct answer *a, struct vmtap_err *err)
+{
+	struct nl_msg *msg = link_msg(RTM_SETLINK, 0, p->ifindex, 0, 0);
+	struct nlattr *af, *in6;
+	int r;
+
+	if (!msg)
+		return no_memory(err);
+	if (nla_put(msg, IFLA_ADDRESS, 6, p->mac) < 0 ||
+	    (v6 && (!(af = nla_nest_start(msg, IFLA_AF_SPEC)) ||
+		    !(in6 = nla_nest_start(msg, AF_INET6)) ||
+		    nla_put_u8(msg, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE) < 0))) {
+		r = too_big(err, "set-up", name_or(p->ifname, "the tap"));
+	} else {
+		if (v6) {
+			nla_nest_end(msg, in6);
+			nla_nest_end(msg, af);
+		}
+		r = talk(sk, msg, a, err);
+	}
+	nlmsg_free(msg);
+	return r;
+}
+
+/* Step 2.  The tap is down, its root is the placeholder noop qdisc
+ * (handle 0), so this creates; REPLACE also covers a tap someone already
+ * gave a qdisc. */
+static int set_noqueue(struct nl_sock *sk, const struct port_setup *p, struct answer *a,
+		       struct vmtap_err *err)
+{
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = p->ifindex,
+		.tcm_handle = 0,
+		.tcm_parent = TC_H_ROOT,
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE);
+	int r;
+
+	if (!msg)
+		return no_memory(err);
+	if (nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, TCA_KIND, "noqueue") < 0)
+		r = too_big(err, "qdisc", name_or(p->ifname, "the tap"));
+	else
+		r = talk(sk, msg, a, err);
+	nlmsg_free(msg);
+	return r;
+}
+
+/* Step 3.  The kernel applies MTU, group, IFF_UP, then master, in that
+ * order: a tap the bridge refuses is left up with its new MTU, unattached
+ * (the caller closes it anyway). */
+static int attach_up(struct nl_sock *sk, const struct port_setup *p, struct answer *a,
+		     struct vmtap_err *err)
+{
+	struct nl_msg *msg = link_msg(RTM_SETLINK, 0, p->ifindex, IFF_UP, IFF_UP);
+	int r;
+
+	if (!msg)
+		return no_memory(err);
+	if (nla_put_u32(msg, IFLA_MASTER, (uint32_t)p->bridge_ifindex) < 0 ||
+	    (p->mtu && nla_put_u32(msg, IFLA_MTU, p->mtu) < 0) ||
+	    (p->group && nla_put_u32(msg, IFLA_GROUP, p->group) < 0))
+		r = too_big(err, "attach", name_or(p->ifname, "the tap"));
+	else
+		r = talk(sk, msg, a, err);
+	nlmsg_free(msg);
+	return r;
+}
+
+int port_setup(struct nl_sock *sk, const struct port_setup *p, struct vmtap_err *err)
+{
+	const char *tap = name_or(p->ifname, "the tap");
+	const char *br = name_or(p->bridge, "the bridge");
+	struct answer a = { .parse = NULL };
+	char mac[18], buf[200];
+	int r;
+
+	if (p->ifindex <= 0 || p->bridge_ifindex <= 0)
+		return vmtap_fail(err, -EINVAL, "cannot attach %s to %s: no interface index",
+				  tap, br);
+
+	r = set_mac_no_v6(sk, p, true, &a, err);
+	if (r == -EAFNOSUPPORT)
+		r = set_mac_no_v6(sk, p, false, &a, err);
+	if (r < 0)
+		return vmtap_fail(err, r, "cannot set MAC %s on %s: %s", format_mac(p->mac, mac),
+				  tap, reason(&a, r, buf, sizeof(buf)));
+
+	if (p->noqueue) {
+		r = set_noqueue(sk, p, &a, err);
+		if (r < 0)
+			return vmtap_fail(err, r, "cannot set root qdisc noqueue on %s: %s", tap,
+					  reason(&a, r, buf, sizeof(buf)));
+	}
+
+	r = attach_up(sk, p, &a, err);
+	if (r == -EXFULL)
+		return vmtap_fail(err, r, "bridge %s is full (%d ports)", br, BRIDGE_MAX_PORTS);
+	if (r < 0)
+		return vmtap_fail(err, r, "cannot attach %s to %s (MTU %u, up): %s", tap, br,
+				  p->mtu, reason(&a, r, buf, sizeof(buf)));
+	return 0;
+}
+
+/* ---- link_create, bridge_create, link_delete, link_delete_group ------- */
+
+int link_create(struct nl_sock *sk, const char *name, const char *kind, unsigned mtu,
+		struct vmtap_err *err)
+{
+	struct answer a = { .parse = NULL };
+	struct nlattr *info;
+	struct nl_msg *msg;
+	char buf[200];
+	int r;
+
+	if (ifname_check(name) < 0)
+		return vmtap_fail(err, -EINVAL, "\"%s\" is not a valid interface name",
+				  tame(name, buf));
+	if (!kind || !*kind)
+		return vmtap_fail(err, -EINVAL, "no kind of link given for %s", name);
+	msg = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, IFF_UP, IFF_UP);
+	if (!msg)
+		return no_memory(err);
+	if (nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    (mtu && nla_put_u32(msg, IFLA_MTU, mtu) < 0) ||
+	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_KIND, kind) < 0) {
+		r = too_big(err, "creation", name);
+	} else {
+		nla_nest_end(msg, info);
+		r = talk(sk, msg, &a, err);
+		if (r < 0)
+			r = vmtap_fail(err, r, "cannot create %s %s: %s", kind, name,
+				       reason(&a, r, buf, sizeof(buf)));
+	}
+	nlmsg_free(msg);
+	return r;
+}
+
+/* A bridge follows its smallest port's MTU unless its MTU was changed on
+ * the live device (br_change_mtu sets BROPT_MTU_SET_BY_USER): IFLA_MTU at
+ * creation does not count, nor does setting the MTU it already has.  So
+ * create it with the default MTU and change it afterwards. */
+int bridge_create(struct nl_sock *sk, const char *name, unsigned mtu, struct vmtap_err *err)
+{
+	struct answer a = { .parse = NULL };
+	struct nl_msg *msg;
+	char buf[200];
+	int r;
+
+	r = link_create(sk, name, "bridge", 0, err);
+	if (r < 0 || mtu == 0)
+		return r;
+	msg = link_msg(RTM_SETLINK, 0, 0, 0, 0);
+	if (!msg)
+		return no_memory(err);
+	if (nla_put_string(msg, IFLA_IFNAME, name) < 0 || nla_put_u32(msg, IFLA_MTU, mtu) < 0) {
+		r = too_big(err, "MTU", name);
+	} else {
+		r = talk(sk, msg, &a, err);
+		if (r < 0)
+			r = vmtap_fail(err, r, "cannot set MTU %u on bridge %s: %s", mtu, name,
+				       reason(&a, r, buf, sizeof(buf)));
+	}
+	nlmsg_free(msg);
+	return r;
+}
+
+int link_delete(struct nl_sock *sk, const char *name, struct vmtap_err *err)
+{
+	struct answer a = { .parse = NULL };
+	struct nl_msg *msg;
+	char buf[200];
+	int r;
+
+	if (ifname_check(name) < 0)
+		return vmtap_fail(err, -EINVAL, "\"%s\" is not a valid interface name",
+				  tame(name, buf));
+	msg = link_msg(RTM_DELLINK, 0, 0, 0, 0);
+	if (!msg)
+		return no_memory(err);
+	if (nla_put_string(msg, IFLA_IFNAME, name) < 0) {
+		r = too_big(err, "deletion", name);
+	} else {
+		r = talk(sk, msg, &a, err);
+		if (r == -ENODEV)
+			r = vmtap_fail(err, r, "link %s does not exist", name);
+		else if (r < 0)
+			r = vmtap_fail(err, r, "cannot delete %s: %s", name,
+				       reason(&a, r, buf, sizeof(buf)));
+	}
+	nlmsg_free(msg);
+	return r;
+}
+
+int link_delete_group(struct nl_sock *sk, uint32_t group, struct vmtap_err *err)
+{
+	struct answer a = { .parse = NULL };
+	struct nl_msg *msg;
+	char buf[200];
+	int r;
+
+	/* Group 0 holds every link that was never given one. */
+	if (group == 0)
+		return vmtap_fail(err, -EINVAL, "will not delete interface group 0 (every link)");
+	msg = link_msg(RTM_DELLINK, 0, 0, 0, 0);
+	if (!msg)
+		return no_memory(err);
+	if (nla_put_u32(msg, IFLA_GROUP, group) < 0) {
+		r = too_big(err, "deletion", "a group");
+	} else {
+		r = talk(sk, msg, &a, err);
+		if (r == -ENODEV)
+			r = vmtap_fail(err, r, "no link in group %u", group);
+		else if (r < 0)
+			r = vmtap_fail(err, r, "cannot delete the links of group %u: %s", group,
+				       reason(&a, r, buf, sizeof(buf)));
+	}
+	nlmsg_free(msg);
+	return r;
+}

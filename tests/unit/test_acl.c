@@ -1,0 +1,868 @@
+/* test_acl.c — the policy parser (helper/acl.c): the grammar, deny wins,
+ * the file checks (type, owner, mode), includes and their limits, and that
+ * every error names file:line and the bad value.
+ *
+ * Files are written into a fresh mkdtemp directory, removed at the end.
+ * Run as root (as `make check` does): files are then root-owned like real
+ * policy files.  Run as someone else, grammar tests parse the same text
+ * through acl_parse_buffer, and tests that need root-owned files skip. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* nftw */
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "acl.h"
+
+static char tmpdir[] = "/tmp/vmtap-test-acl-XXXXXX";
+static int fds_at_start;
+
+/* A path in tmpdir; a ring of buffers so one call can use several. */
+static const char *P(const char *name)
+{
+	static char ring[8][PATH_MAX];
+	static unsigned next;
+	char *buf = ring[next++ % 8];
+
+	snprintf(buf, PATH_MAX, "%s/%s", tmpdir, name);
+	return buf;
+}
+
+static const char *write_file(const char *name, const void *data, size_t len, mode_t mode)
+{
+	const char *path = P(name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	/* fchmod, not the open mode: the umask must not decide the test. */
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(close(fd), 0);
+	return path;
+}
+
+static const char *write_text(const char *name, const char *text)
+{
+	return write_file(name, text, strlen(text), 0644);
+}
+
+static bool is_root(void)
+{
+	return geteuid() == 0;
+}
+
+#define require_root()                                                           \
+	do {                                                                     \
+		if (!is_root()) {                                                \
+			printf("skipped: needs root to make root-owned files\n"); \
+			skip();                                                  \
+		}                                                                \
+	} while (0)
+
+/* Writes text to name and loads it: from the file as root, else from the
+ * same bytes under the same name (so messages are the same). */
+static int load_bytes(const char *name, const char *text, size_t len,
+		      struct acl **acl, struct vmtap_err *err)
+{
+	const char *path = write_file(name, text, len, 0644);
+
+	if (is_root())
+		return acl_load(path, acl, err);
+	return acl_parse_buffer(path, text, len, acl, err);
+}
+
+static int load_text(const char *name, const char *text, struct acl **acl,
+		     struct vmtap_err *err)
+{
+	return load_bytes(name, text, strlen(text), acl, err);
+}
+
+/* r is an error (want_r, or any negative errno when want_r is 0), no
+ * acl came out, and the message holds every string given (NULL ends). */
+static void check_error(int r, int want_r, const struct acl *acl,
+			const struct acl *sentinel, const struct vmtap_err *err, ...)
+{
+	const char *want;
+	va_list ap;
+
+	if (r >= 0)
+		fail_msg("expected an error, got %d", r);
+	if (want_r && r != want_r)
+		fail_msg("expected %d (%s), got %d: %s", want_r, strerror(-want_r), r,
+			 vmtap_err_text(err, r));
+	assert_ptr_equal(acl, sentinel);
+	if (!err->msg[0])
+		fail_msg("error %d recorded no message", r);
+	if (strchr(err->msg, '\n'))
+		fail_msg("message is more than one line: %s", err->msg);
+	va_start(ap, err);
+	while ((want = va_arg(ap, const char *)))
+		if (!strstr(err->msg, want))
+			fail_msg("message \"%s\" lacks \"%s\"", err->msg, want);
+	va_end(ap);
+}
+
+static char sentinel_obj;
+#define SENTINEL ((struct acl *)(void *)&sentinel_obj)
+
+/* Loads text expecting failure; the rest as check_error. */
+#define expect_text_error(name, text, want_r, ...)                            \
+	do {                                                                  \
+		struct vmtap_err err_ = { { 0 } };                            \
+		struct acl *acl_ = SENTINEL;                                  \
+		int r_ = load_text(name, text, &acl_, &err_);                 \
+		check_error(r_, want_r, acl_, SENTINEL, &err_, __VA_ARGS__, NULL); \
+	} while (0)
+
+#define expect_path_error(path, want_r, ...)                                  \
+	do {                                                                  \
+		struct vmtap_err err_ = { { 0 } };                            \
+		struct acl *acl_ = SENTINEL;                                  \
+		int r_ = acl_load(path, &acl_, &err_);                        \
+		check_error(r_, want_r, acl_, SENTINEL, &err_, __VA_ARGS__, NULL); \
+	} while (0)
+
+static struct acl *must_load_text(const char *name, const char *text)
+{
+	struct vmtap_err err = { { 0 } };
+	struct acl *acl = NULL;
+	int r = load_text(name, text, &acl, &err);
+
+	if (r < 0)
+		fail_msg("loading %s failed: %s", name, vmtap_err_text(&err, r));
+	assert_non_null(acl);
+	return acl;
+}
+
+static struct acl *must_load_path(const char *path)
+{
+	struct vmtap_err err = { { 0 } };
+	struct acl *acl = NULL;
+	int r = acl_load(path, &acl, &err);
+
+	if (r < 0)
+		fail_msg("loading %s failed: %s", path, vmtap_err_text(&err, r));
+	assert_non_null(acl);
+	return acl;
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the DIR's own fd */
+}
+
+/* ---- grammar ---------------------------------------------------------- */
+
+static void test_allow_name(void **state)
+{
+	struct acl *acl = must_load_text("allow.conf", "allow br0\n");
+
+	(void)state;
+	assert_true(acl_allows(acl, "br0"));
+	assert_false(acl_allows(acl, "br1"));
+	/* Exact comparison: no prefix, no case folding. */
+	assert_false(acl_allows(acl, "br"));
+	assert_false(acl_allows(acl, "br00"));
+	assert_false(acl_allows(acl, "BR0"));
+	acl_free(acl);
+}
+
+static void test_deny_name(void **state)
+{
+	struct acl *acl = must_load_text("deny.conf", "allow all\ndeny br1\n");
+
+	(void)state;
+	assert_true(acl_allows(acl, "br0"));
+	assert_false(acl_allows(acl, "br1"));
+	acl_free(acl);
+}
+
+static void test_deny_wins_either_order(void **state)
+{
+	struct acl *a = must_load_text("dw1.conf", "deny br0\nallow br0\n");
+	struct acl *b = must_load_text("dw2.conf", "allow br0\ndeny br0\n");
+	struct acl *c = must_load_text("dw3.conf", "deny br0\nallow all\n");
+
+	(void)state;
+	assert_false(acl_allows(a, "br0"));
+	assert_false(acl_allows(b, "br0"));
+	assert_false(acl_allows(c, "br0"));
+	assert_true(acl_allows(c, "br1"));
+	acl_free(a);
+	acl_free(b);
+	acl_free(c);
+}
+
+static void test_allow_all(void **state)
+{
+	struct acl *acl = must_load_text("allowall.conf", "allow all\n");
+
+	(void)state;
+	assert_true(acl_allows(acl, "br0"));
+	assert_true(acl_allows(acl, "virbr0"));
+	assert_true(acl_allows(acl, "abcdefghijklmno")); /* 15 bytes */
+	/* "all" covers bridges, never names that are not interface names. */
+	assert_false(acl_allows(acl, ""));
+	assert_false(acl_allows(acl, NULL));
+	assert_false(acl_allows(acl, "br0:1"));
+	assert_false(acl_allows(acl, "abcdefghijklmnop")); /* 16 bytes */
+	assert_false(acl_allows(acl, ".."));
+	assert_false(acl_allows(acl, "123"));
+	acl_free(acl);
+}
+
+static void test_deny_all(void **state)
+{
+	struct acl *a = must_load_text("denyall1.conf", "allow br0\nallow all\ndeny all\n");
+	struct acl *b = must_load_text("denyall2.conf", "deny all\nallow br0\n");
+
+	(void)state;
+	assert_false(acl_allows(a, "br0"));
+	assert_false(acl_allows(a, "br1"));
+	assert_false(acl_allows(b, "br0"));
+	acl_free(a);
+	acl_free(b);
+}
+
+static void test_default_deny(void **state)
+{
+	struct acl *a = must_load_text("deflt.conf", "deny br1\n");
+	struct acl *b = must_load_text("empty.conf", "");
+	struct acl *c = must_load_text("onlycomments.conf", "# nothing\n\n   # here\n");
+
+	(void)state;
+	assert_false(acl_allows(a, "br0"));
+	assert_false(acl_allows(b, "br0"));
+	assert_false(acl_allows(c, "br0"));
+	assert_false(acl_allows(NULL, "br0"));
+	acl_free(a);
+	acl_free(b);
+	acl_free(c);
+	acl_free(NULL);
+}
+
+static void test_comments_blanks_whitespace(void **state)
+{
+	struct acl *acl = must_load_text("ws.conf",
+		"# a comment\n"
+		"\n"
+		"   \t \n"
+		"    # an indented comment: allow br9\n"
+		"#allow br8\n"
+		"  allow   br0  \n"
+		"\tallow\tbr1\t\r\n"        /* CRLF and tabs */
+		"\v\fdeny \t br3\f\n"
+		"allow br3\n"
+		"allow br2");               /* no final newline */
+
+	(void)state;
+	assert_true(acl_allows(acl, "br0"));
+	assert_true(acl_allows(acl, "br1"));
+	assert_true(acl_allows(acl, "br2"));
+	assert_false(acl_allows(acl, "br3"));
+	assert_false(acl_allows(acl, "br8"));
+	assert_false(acl_allows(acl, "br9"));
+	acl_free(acl);
+}
+
+static void test_bridge_named_like_keywords(void **state)
+{
+	struct acl *acl = must_load_text("kw.conf", "allow deny\nallow include\n");
+
+	(void)state;
+	assert_true(acl_allows(acl, "deny"));
+	assert_true(acl_allows(acl, "include"));
+	assert_false(acl_allows(acl, "br0"));
+	acl_free(acl);
+}
+
+static void test_line_of_max_length(void **state)
+{
+	char text[ACL_MAX_LINE + 2];
+	struct acl *acl;
+
+	(void)state;
+	/* "allow" + blanks + "br0" filling exactly ACL_MAX_LINE bytes. */
+	memset(text, ' ', ACL_MAX_LINE);
+	memcpy(text, "allow", 5);
+	memcpy(text + ACL_MAX_LINE - 3, "br0", 3);
+	text[ACL_MAX_LINE] = '\n';
+	text[ACL_MAX_LINE + 1] = '\0';
+	acl = must_load_text("maxline.conf", text);
+	assert_true(acl_allows(acl, "br0"));
+	acl_free(acl);
+}
+
+/* ---- grammar errors --------------------------------------------------- */
+
+static void test_unknown_keyword(void **state)
+{
+	const char *p = P("alow.conf");
+
+	(void)state;
+	expect_text_error("alow.conf", "allow br0\n# c\nalow br0\n", -EINVAL,
+			  p, ":3: unknown keyword \"alow\"; expected allow, deny or include");
+	expect_text_error("caps.conf", "Allow br0\n", -EINVAL, ":1: unknown keyword \"Allow\"");
+	/* A comment is a whole line; '#' elsewhere starts nothing. */
+	expect_text_error("hashkw.conf", "allow# br0\n", -EINVAL, ":1: unknown keyword \"allow#\"");
+}
+
+static void test_missing_argument(void **state)
+{
+	(void)state;
+	expect_text_error("noarg1.conf", "allow\n", -EINVAL, ":1: allow needs a bridge name");
+	expect_text_error("noarg2.conf", "\n  deny   \n", -EINVAL, ":2: deny needs a bridge name");
+	expect_text_error("noarg3.conf", "include\n", -EINVAL, ":1: include needs an absolute path");
+}
+
+static void test_extra_tokens(void **state)
+{
+	(void)state;
+	expect_text_error("extra1.conf", "allow br0 br1\n", -EINVAL,
+			  P("extra1.conf"), ":1: unexpected \"br1\" after \"br0\"");
+	expect_text_error("extra2.conf", "allow all\ndeny br0 # not here\n", -EINVAL,
+			  ":2: unexpected \"#\" after \"br0\"", "comments must be on their own line");
+	expect_text_error("extra3.conf", "include /etc/a /etc/b\n", -EINVAL,
+			  ":1: unexpected \"/etc/b\" after \"/etc/a\"");
+}
+
+static void test_bad_bridge_names(void **state)
+{
+	static const struct {
+		const char *name, *shown;
+	} bad[] = {
+		{ "br0:1", "br0:1" },
+		{ "a/b", "a/b" },
+		{ "abcdefghijklmnop", "abcdefghijklmnop" }, /* 16 bytes: IFNAMSIZ */
+		{ "averyveryverylongbridgename", "averyveryverylongbridgename" },
+		{ "..", ".." },
+		{ ".", "." },
+		{ "123", "123" },
+		{ "tap%d", "tap%d" },
+		{ "br\xc3\xa9", "br\\xc3\\xa9" },   /* non-ASCII, shown escaped */
+		{ "br\x01", "br\\x01" },            /* control byte */
+		{ "br\":0", "br\\x22:0" },          /* a quote cannot fake the message */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128], name[32], want[96];
+
+		snprintf(name, sizeof(name), "badname%zu.conf", i);
+		snprintf(text, sizeof(text), "allow br0\n%s %s\n", i % 2 ? "deny" : "allow",
+			 bad[i].name);
+		snprintf(want, sizeof(want), ":2: bad bridge name \"%s\"", bad[i].shown);
+		expect_text_error(name, text, -EINVAL, P(name), want);
+	}
+}
+
+static void test_long_token_cut_in_message_only(void **state)
+{
+	char text[300], want[80];
+
+	(void)state;
+	memcpy(text, "allow ", 6);
+	memset(text + 6, 'x', 200);
+	strcpy(text + 206, "\n");
+	/* 48 bytes then "...": the message stays one readable line. */
+	snprintf(want, sizeof(want), "\"%.48s...\"", text + 6);
+	expect_text_error("longtok.conf", text, -EINVAL, ":1: bad bridge name", want);
+}
+
+static void test_overlong_line(void **state)
+{
+	char text[ACL_MAX_LINE + 64];
+	size_t len;
+
+	(void)state;
+	strcpy(text, "allow br0\n#");
+	len = strlen(text);
+	memset(text + len, 'c', ACL_MAX_LINE); /* the comment line: 4096 bytes */
+	len += ACL_MAX_LINE;
+	strcpy(text + len, "\nallow br1\n");
+	expect_text_error("longline.conf", text, -EINVAL,
+			  P("longline.conf"), ": line 2 is longer than 4095 bytes");
+
+	/* The same without a final newline. */
+	text[len] = '\0';
+	expect_text_error("longline2.conf", text, -EINVAL, ": line 2 is longer than 4095 bytes");
+}
+
+static void test_nul_byte(void **state)
+{
+	static const char text[] = "allow br0\nallow br1\0br2\n";
+	struct vmtap_err err = { { 0 } };
+	struct acl *acl = SENTINEL;
+	int r;
+
+	(void)state;
+	r = load_bytes("nul.conf", text, sizeof(text) - 1, &acl, &err);
+	check_error(r, -EINVAL, acl, SENTINEL, &err, P("nul.conf"), ":2: line contains a NUL byte", NULL);
+}
+
+/* ---- acl_parse_buffer ------------------------------------------------- */
+
+static void test_parse_buffer(void **state)
+{
+	static const char text[] = "allow br0XYZ";
+	struct vmtap_err err = { { 0 } };
+	struct acl *acl = NULL;
+
+	(void)state;
+	/* Not NUL-terminated where it ends: only the first 9 bytes count. */
+	assert_int_equal(acl_parse_buffer("mem", text, 9, &acl, &err), 0);
+	assert_true(acl_allows(acl, "br0"));
+	assert_false(acl_allows(acl, "br0XYZ"));
+	acl_free(acl);
+
+	acl = NULL;
+	assert_int_equal(acl_parse_buffer("mem", NULL, 0, &acl, &err), 0);
+	assert_false(acl_allows(acl, "br0"));
+	acl_free(acl);
+
+	acl = SENTINEL;
+	assert_int_equal(acl_parse_buffer("mem", "deny\n", 5, &acl, &err), -EINVAL);
+	assert_ptr_equal(acl, SENTINEL);
+	assert_non_null(strstr(err.msg, "mem:1: deny needs"));
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(acl_parse_buffer("mem", NULL, 3, &acl, &err), -EINVAL);
+	assert_int_equal(acl_parse_buffer(NULL, "", 0, &acl, &err), -EINVAL);
+	assert_int_equal(acl_parse_buffer("mem", "", 0, NULL, &err), -EINVAL);
+	assert_int_equal(acl_load(NULL, &acl, &err), -EINVAL);
+	assert_int_equal(acl_load("", &acl, &err), -EINVAL);
+	assert_int_equal(acl_load(P("allow.conf"), NULL, NULL), -EINVAL);
+	assert_ptr_equal(acl, SENTINEL);
+}
+
+/* ---- the file checks -------------------------------------------------- */
+
+static void test_missing_file(void **state)
+{
+	(void)state;
+	expect_path_error(P("does-not-exist.conf"), -ENOENT,
+			  P("does-not-exist.conf"), ": cannot open: No such file or directory");
+}
+
+static void test_writable_by_group_or_others(void **state)
+{
+	const char *g, *o, *go;
+
+	(void)state;
+	require_root();
+	g = write_file("gw.conf", "allow br0\n", 10, 0664);
+	expect_path_error(g, -EPERM, g,
+			  ": is writable by group or others (mode 0664); expected root-owned, not group/world-writable");
+	o = write_file("ow.conf", "allow br0\n", 10, 0602);
+	expect_path_error(o, -EPERM, o, "(mode 0602)");
+	go = write_file("gow.conf", "allow br0\n", 10, 0666);
+	expect_path_error(go, -EPERM, go, "(mode 0666)");
+	/* Read-only for everyone, or root-only, is fine. */
+	acl_free(must_load_path(write_file("ro.conf", "allow br0\n", 10, 0444)));
+	acl_free(must_load_path(write_file("rootonly.conf", "allow br0\n", 10, 0600)));
+}
+
+static void test_not_owned_by_root(void **state)
+{
+	const char *path = write_text("nobody.conf", "allow br0\n");
+	char want[64];
+	uid_t owner = 65534;
+
+	(void)state;
+	if (is_root()) {
+		assert_int_equal(chown(path, 65534, 65534), 0);
+	} else {
+		/* Not root: the file is already someone else's than root's. */
+		owner = geteuid();
+	}
+	snprintf(want, sizeof(want), ": is owned by uid %lu; expected root-owned", (unsigned long)owner);
+	expect_path_error(path, -EPERM, path, want);
+}
+
+static void test_directory(void **state)
+{
+	const char *d = P("a-directory");
+
+	(void)state;
+	assert_int_equal(mkdir(d, 0755), 0);
+	expect_path_error(d, -EINVAL, d, ": is a directory; expected a regular file");
+}
+
+static void test_fifo(void **state)
+{
+	const char *f = P("a-fifo");
+
+	(void)state;
+	assert_int_equal(mkfifo(f, 0644), 0);
+	/* No writer: a blocking open would hang here. */
+	expect_path_error(f, -EINVAL, f, ": is a FIFO; expected a regular file");
+}
+
+static void test_too_large(void **state)
+{
+	const char *path = write_text("huge.conf", "");
+
+	(void)state;
+	require_root();
+	assert_int_equal(truncate(path, ACL_MAX_FILE_SIZE + 1), 0);
+	expect_path_error(path, -EFBIG, path, "bytes; expected at most");
+}
+
+static void test_size_not_known_from_stat(void **state)
+{
+	(void)state;
+	require_root();
+	/* stat says 0 bytes for files in /proc: read to the end anyway (here
+	 * tens of KiB, so the buffer grows), then parse; the first line is no
+	 * policy line. */
+	expect_path_error("/proc/self/smaps", -EINVAL, "/proc/self/smaps:1: unknown keyword");
+}
+
+/* ---- includes --------------------------------------------------------- */
+
+static void test_include(void **state)
+{
+	char top[512], mid[512];
+	struct acl *acl;
+
+	(void)state;
+	require_root();
+	write_text("inc-leaf.conf", "allow br2\ndeny br1\n");
+	snprintf(mid, sizeof(mid), "allow br1\ninclude %s\nallow br3\n", P("inc-leaf.conf"));
+	write_text("inc-mid.conf", mid);
+	snprintf(top, sizeof(top), "# top\nallow br0\n  include   %s  \n", P("inc-mid.conf"));
+	acl = must_load_text("inc-top.conf", top);
+	assert_true(acl_allows(acl, "br0"));
+	assert_false(acl_allows(acl, "br1")); /* denied two levels down */
+	assert_true(acl_allows(acl, "br2"));
+	assert_true(acl_allows(acl, "br3"));
+	assert_false(acl_allows(acl, "br4"));
+	acl_free(acl);
+
+	/* The same from a buffer. */
+	acl = NULL;
+	{
+		struct vmtap_err err = { { 0 } };
+
+		assert_int_equal(acl_parse_buffer("mem", top, strlen(top), &acl, &err), 0);
+	}
+	assert_true(acl_allows(acl, "br2"));
+	assert_false(acl_allows(acl, "br1"));
+	acl_free(acl);
+}
+
+static void test_include_missing(void **state)
+{
+	char top[512];
+
+	(void)state;
+	require_root();
+	snprintf(top, sizeof(top), "allow br0\ninclude %s\n", P("no-such-include.conf"));
+	expect_text_error("incmiss.conf", top, -ENOENT,
+			  P("incmiss.conf"), ":2: cannot open include ", P("no-such-include.conf"),
+			  "No such file or directory");
+}
+
+static void test_include_relative(void **state)
+{
+	(void)state;
+	expect_text_error("increl.conf", "allow br0\n\ninclude bridge.d/x.conf\n", -EINVAL,
+			  P("increl.conf"), ":3: include path \"bridge.d/x.conf\" is not absolute");
+	expect_text_error("increl2.conf", "include ./x.conf\n", -EINVAL, ":1: include path \"./x.conf\"");
+	expect_text_error("incctl.conf", "include /etc/\x1b[31m\n", -EINVAL,
+			  ":1: include path \"/etc/\\x1b[31m\" contains a control character");
+}
+
+static void test_include_bad_file(void **state)
+{
+	char top[512];
+	const char *bad;
+
+	(void)state;
+	require_root();
+
+	/* Permissions of the included file. */
+	bad = write_file("inc-gw.conf", "allow br0\n", 10, 0666);
+	snprintf(top, sizeof(top), "include %s\n", bad);
+	expect_text_error("incgw-top.conf", top, -EPERM, bad, "(mode 0666)");
+
+	/* Content of the included file: named by its own file:line. */
+	bad = write_text("inc-badline.conf", "allow br0\nallow br0:1\n");
+	snprintf(top, sizeof(top), "allow br9\ninclude %s\n", bad);
+	expect_text_error("incbl-top.conf", top, -EINVAL, bad, ":2: bad bridge name \"br0:1\"");
+
+	/* A directory and a FIFO as include. */
+	snprintf(top, sizeof(top), "include %s\n", P("inc-dir"));
+	assert_int_equal(mkdir(P("inc-dir"), 0755), 0);
+	expect_text_error("incdir-top.conf", top, -EINVAL, P("inc-dir"), ": is a directory");
+	snprintf(top, sizeof(top), "include %s\n", P("inc-fifo"));
+	assert_int_equal(mkfifo(P("inc-fifo"), 0644), 0);
+	expect_text_error("incfifo-top.conf", top, -EINVAL, P("inc-fifo"), ": is a FIFO");
+}
+
+/* The per-user include, as in QEMU: files are read as the user who ran
+ * QEMU, and an include that user may not open is skipped. */
+static void test_include_unreadable_is_skipped(void **state)
+{
+	char text[512];
+	const char *top, *topsecret;
+	struct acl *acl;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	require_root();
+	assert_int_equal(chmod(tmpdir, 0755), 0);
+	assert_int_equal(chown(write_file("pu-alice.conf", "allow br1\n", 10, 0640), 0, 65534), 0);
+	write_file("pu-secret.conf", "allow br2\n", 10, 0600);
+	snprintf(text, sizeof(text), "allow br0\ninclude %s\ninclude %s\n",
+		 P("pu-alice.conf"), P("pu-secret.conf"));
+	top = write_text("pu-top.conf", text);
+	topsecret = write_file("pu-topsecret.conf", "allow br0\n", 10, 0600);
+
+	/* Root reads everything. */
+	acl = must_load_path(top);
+	assert_true(acl_allows(acl, "br0"));
+	assert_true(acl_allows(acl, "br1"));
+	assert_true(acl_allows(acl, "br2"));
+	acl_free(acl);
+
+	/* uid/gid 65534 may read pu-alice.conf (group) but not pu-secret.conf,
+	 * and not the top file pu-topsecret.conf, which is an error. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct vmtap_err err = { { 0 } };
+		int code = 0;
+
+		acl = NULL;
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(20);
+		if (acl_load(top, &acl, &err) < 0)
+			_exit(21);
+		if (!acl_allows(acl, "br0") || !acl_allows(acl, "br1") || acl_allows(acl, "br2"))
+			code = 22;
+		acl_free(acl);
+		acl = NULL;
+		if (!code && (acl_load(topsecret, &acl, &err) != -EACCES || acl ||
+			      !strstr(err.msg, "pu-topsecret.conf: cannot open: Permission denied")))
+			code = 23;
+		_exit(code);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(chmod(tmpdir, 0700), 0);
+}
+
+/* top -> chain1 -> ... -> chainN, the last one allowing br0. */
+static const char *make_chain(const char *prefix, int n)
+{
+	char name[64], next[64], text[512];
+	int i;
+
+	for (i = n; i >= 0; i--) {
+		snprintf(name, sizeof(name), "%s%d.conf", prefix, i);
+		if (i == n) {
+			snprintf(text, sizeof(text), "allow br0\n");
+		} else {
+			snprintf(next, sizeof(next), "%s%d.conf", prefix, i + 1);
+			snprintf(text, sizeof(text), "# level %d\ninclude %s\n", i, P(next));
+		}
+		write_text(name, text);
+	}
+	snprintf(name, sizeof(name), "%s0.conf", prefix);
+	return P(name);
+}
+
+static void test_include_depth(void **state)
+{
+	const char *top;
+	char where[64];
+	struct acl *acl;
+
+	(void)state;
+	require_root();
+	/* ACL_MAX_DEPTH levels below the top file is the most allowed. */
+	top = make_chain("deep-ok", ACL_MAX_DEPTH);
+	acl = must_load_path(top);
+	assert_true(acl_allows(acl, "br0"));
+	acl_free(acl);
+
+	/* One more: the include line of the file at the deepest level fails. */
+	top = make_chain("deep-bad", ACL_MAX_DEPTH + 1);
+	snprintf(where, sizeof(where), "deep-bad%d.conf:2: include ", ACL_MAX_DEPTH);
+	expect_path_error(top, -ELOOP, where, "nests deeper than 8 levels");
+}
+
+static void test_include_self(void **state)
+{
+	char text[512];
+	const char *self = P("self.conf");
+
+	(void)state;
+	require_root();
+	snprintf(text, sizeof(text), "allow br0\ninclude %s\n", self);
+	expect_text_error("self.conf", text, -ELOOP, self, ":2: include ", "nests deeper", "loop");
+
+	/* A loop of two files. */
+	snprintf(text, sizeof(text), "include %s\n", P("ping.conf"));
+	write_text("pong.conf", text);
+	snprintf(text, sizeof(text), "include %s\n", P("pong.conf"));
+	expect_text_error("ping.conf", text, -ELOOP, ":1: include ", "nests deeper");
+}
+
+static void test_include_too_many_files(void **state)
+{
+	char *text;
+	size_t cap = 256 * 128, len = 0;
+	struct acl *acl;
+	int i;
+
+	(void)state;
+	require_root();
+	write_text("wide-leaf.conf", "allow br0\n");
+	text = malloc(cap);
+	assert_non_null(text);
+	/* The top file plus 127 includes is the most. */
+	for (i = 0; i < ACL_MAX_FILES - 1; i++)
+		len += (size_t)snprintf(text + len, cap - len, "include %s\n", P("wide-leaf.conf"));
+	acl = must_load_text("wide-ok.conf", text);
+	assert_true(acl_allows(acl, "br0"));
+	acl_free(acl);
+
+	snprintf(text + len, cap - len, "include %s\n", P("wide-leaf.conf"));
+	expect_text_error("wide-bad.conf", text, -E2BIG, "wide-bad.conf:128: include ",
+			  "more than 128 files");
+	free(text);
+}
+
+/* ---- no fd left behind ------------------------------------------------ */
+
+static void test_no_fd_left(void **state)
+{
+	int before = count_fds(), i;
+	char text[512];
+
+	(void)state;
+	require_root();
+	snprintf(text, sizeof(text), "allow br0\ninclude %s\n", P("fd-leaf.conf"));
+	write_text("fd-leaf.conf", "allow br1\n");
+	write_text("fd-bad-leaf.conf", "allow br1 br2\n");
+	for (i = 0; i < 3; i++) {
+		struct acl *acl = must_load_text("fd-ok.conf", text);
+
+		acl_free(acl);
+		expect_text_error("fd-deep.conf", "include /nonexistent/x\n", -ENOENT, "cannot open include");
+		snprintf(text, sizeof(text), "include %s\n", P("fd-bad-leaf.conf"));
+		expect_text_error("fd-bad.conf", text, -EINVAL, "unexpected");
+		snprintf(text, sizeof(text), "include %s\n", P("fd-self.conf"));
+		expect_text_error("fd-self.conf", text, -ELOOP, "nests deeper");
+		expect_path_error(write_file("fd-gw.conf", "", 0, 0666), -EPERM, "mode 0666");
+		snprintf(text, sizeof(text), "allow br0\ninclude %s\n", P("fd-leaf.conf"));
+	}
+	assert_int_equal(count_fds(), before);
+}
+
+/* ---- set-up ----------------------------------------------------------- */
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(tmpdir))
+		return -1;
+	fds_at_start = count_fds();
+	if (!is_root())
+		printf("note: not root; tests that need root-owned files will skip\n");
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	int fds = count_fds();
+
+	(void)state;
+	if (nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		return -1;
+	if (fds != fds_at_start) {
+		fprintf(stderr, "fd leak: %d fds open at start, %d at the end\n", fds_at_start, fds);
+		return -1;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_allow_name),
+		cmocka_unit_test(test_deny_name),
+		cmocka_unit_test(test_deny_wins_either_order),
+		cmocka_unit_test(test_allow_all),
+		cmocka_unit_test(test_deny_all),
+		cmocka_unit_test(test_default_deny),
+		cmocka_unit_test(test_comments_blanks_whitespace),
+		cmocka_unit_test(test_bridge_named_like_keywords),
+		cmocka_unit_test(test_line_of_max_length),
+		cmocka_unit_test(test_unknown_keyword),
+		cmocka_unit_test(test_missing_argument),
+		cmocka_unit_test(test_extra_tokens),
+		cmocka_unit_test(test_bad_bridge_names),
+		cmocka_unit_test(test_long_token_cut_in_message_only),
+		cmocka_unit_test(test_overlong_line),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_parse_buffer),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_writable_by_group_or_others),
+		cmocka_unit_test(test_not_owned_by_root),
+		cmocka_unit_test(test_directory),
+		cmocka_unit_test(test_fifo),
+		cmocka_unit_test(test_too_large),
+		cmocka_unit_test(test_size_not_known_from_stat),
+		cmocka_unit_test(test_include),
+		cmocka_unit_test(test_include_missing),
+		cmocka_unit_test(test_include_relative),
+		cmocka_unit_test(test_include_bad_file),
+		cmocka_unit_test(test_include_unreadable_is_skipped),
+		cmocka_unit_test(test_include_depth),
+		cmocka_unit_test(test_include_self),
+		cmocka_unit_test(test_include_too_many_files),
+		cmocka_unit_test(test_no_fd_left),
+	};
+
+	return cmocka_run_group_tests_name("acl", tests, group_setup, group_teardown);
+}
