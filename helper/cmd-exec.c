@@ -172,11 +172,10 @@ int cmd_exec(int argc, char **argv)
 			cmd_fail(1, "%s", vmtap_err_text(&err, r));
 			goto out;
 		}
-		/* Say a warning once, not once per NIC. */
-		if (warn.msg[0] && strcmp(warn.msg, said.msg)) {
-			fprintf(stderr, "vmtap: %s\n", warn.msg);
+		/* Kept until every NIC exists (a failure is one line), and said
+		 * once, not once per NIC. */
+		if (warn.msg[0])
 			said = warn;
-		}
 		if (qemu_netdev_arg(&nics[made], ids[made], netdev[made], sizeof(netdev[made])) < 0 ||
 		    qemu_device_arg(&nics[made], ids[made], opts[made].model, opts[made].guest_mac,
 				    device[made], sizeof(device[made])) < 0) {
@@ -208,6 +207,8 @@ int cmd_exec(int argc, char **argv)
 			fcntl(nics[j].vhostfd[q], F_SETFD, 0);
 	}
 	nargv[i] = NULL;
+	if (said.msg[0])
+		fprintf(stderr, "vmtap: %s\n", said.msg);
 	execv(qemu, nargv);
 	cmd_fail(1, "cannot execute %s: %s", qemu, strerror(errno));
 	free(nargv);
