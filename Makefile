@@ -43,7 +43,9 @@ LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS))
 CORE_SRC := $(filter-out %-main.c helper/cmd-%.c,$(wildcard helper/*.c bridge/*.c vhost/*.c qmp/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
 VMTAP_OBJ := $(patsubst %.c,$(B)/obj/%.o,helper/vmtap-main.c $(wildcard helper/cmd-*.c))
-PROGS    := $(B)/vmtap-bridge-helper $(B)/vmtap
+# vmtapd: its main plus the daemon's own files (helper/vmtapd-*.c).
+VMTAPD_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(wildcard helper/vmtapd-main.c))
+PROGS    := $(B)/vmtap-bridge-helper $(B)/vmtap $(if $(VMTAPD_OBJ),$(B)/vmtapd)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
@@ -58,7 +60,7 @@ TEST_PROGS := $(B)/tests/vmtap-bridge-helper-testhook
 .DEFAULT_GOAL := all
 include tests/fuzz/fuzz.mk
 
-.PHONY: all check demo deps install clean test-bins _check _demo
+.PHONY: all check demo deps install clean test-bins _check _demo check-hostvm bench
 all: $(PROGS)
 
 $(B)/obj/%.o: %.c $(wildcard helper/*.h bridge/*.h vhost/*.h qmp/*.h) Makefile
@@ -73,6 +75,9 @@ $(B)/vmtap-bridge-helper: $(B)/obj/helper/bridge-helper-main.o $(B)/libvmtap.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/vmtap: $(VMTAP_OBJ) $(B)/libvmtap.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/vmtapd: $(VMTAPD_OBJ) $(B)/libvmtap.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/vmtap-bridge-helper-testhook: helper/bridge-helper-main.c $(B)/libvmtap.a
@@ -108,11 +113,24 @@ _demo: all
 deps:
 	@tests/lib/deps.sh
 
+# The test-host VM alone (make check runs it too, as tests/e2e/test_hostvm.sh).
+check-hostvm: deps
+	@$(MAKE) --no-print-directory test-bins
+	TESTS=hostvm tests/run
+
+# Benchmarks: figures as ratios against anchors measured in the same run.
+# Not part of make check.
+bench: deps
+	@$(MAKE) --no-print-directory test-bins
+	tests/bench/run
+
 install: $(PROGS)
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(B)/vmtap-bridge-helper $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(B)/vmtap $(DESTDIR)$(BINDIR)/vmtap
+	$(if $(VMTAPD_OBJ),install -d $(DESTDIR)$(PREFIX)/sbin)
+	$(if $(VMTAPD_OBJ),install -m 0755 $(B)/vmtapd $(DESTDIR)$(PREFIX)/sbin/vmtapd)
 ifeq ($(SETUID),1)
 	chown root:root $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
 	chmod 4755 $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper

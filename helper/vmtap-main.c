@@ -6,18 +6,30 @@
 
 #include "cmd.h"
 
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	/* One line per command, in the order `vmtap --help` lists them. */
+	{ "exec", cmd_exec, "start QEMU with NICs made by vmtap" },
+};
+
 static void usage(void)
 {
-	printf("Usage: vmtap COMMAND [OPTIONS]\n"
+	size_t i;
+
+	printf("Usage: vmtap COMMAND [OPTIONS]   (vmtap COMMAND --help for each)\n"
 	       "\n"
 	       "The host side of a VM's network card: multiqueue taps on a bridge, with\n"
 	       "vhost-net fds, handed to QEMU without giving QEMU privileges.\n"
 	       "\n"
-	       "Commands:\n"
-	       "  exec     start QEMU with NICs made by vmtap (vmtap exec --help)\n"
-	       "\n"
-	       "  --help       this text\n"
-	       "  --version    the version\n");
+	       "Commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %-14s %s\n", commands[i].name, commands[i].summary);
+	printf("\n"
+	       "  --help         this text\n"
+	       "  --version      the version\n");
 }
 
 int cmd_fail(int status, const char *fmt, ...)
@@ -34,8 +46,12 @@ int cmd_fail(int status, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
-		return usage(), 2;
+	size_t i;
+
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage();
 		return 0;
@@ -44,7 +60,8 @@ int main(int argc, char **argv)
 		printf("vmtap %s\n", VMTAP_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "exec"))
-		return cmd_exec(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
 	return cmd_fail(2, "unknown command \"%s\"; see vmtap --help", argv[1]);
 }
