@@ -63,7 +63,15 @@ include tests/fuzz/fuzz.mk
 .PHONY: all check demo deps install clean test-bins _check _demo check-hostvm bench
 all: $(PROGS)
 
-$(B)/obj/%.o: %.c $(wildcard helper/*.h bridge/*.h vhost/*.h qmp/*.h) Makefile
+# Paths compiled into the programs: when one changes (make install
+# PREFIX=/usr after a plain make), everything is rebuilt with the new one.
+BUILD_CONFIG := $(VERSION) $(ACL_FILE) $(LIBEXECDIR) $(CFLAGS)
+$(B)/config.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(BUILD_CONFIG)' | cmp -s - $@ || echo '$(BUILD_CONFIG)' >$@
+FORCE:
+
+$(B)/obj/%.o: %.c $(wildcard helper/*.h bridge/*.h vhost/*.h qmp/*.h) Makefile $(B)/config.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
