@@ -104,6 +104,10 @@ $(B)/tests/helpers/%: tests/helpers/%.c $(B)/libvmtap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+$(B)/tests/bench/bench: tests/bench/bench.c $(B)/libvmtap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(if $(wildcard helper/vmtapd-client.h),-DHAVE_VMTAPD_CLIENT) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 test-bins: $(PROGS) $(TEST_PROGS) $(UNIT_BIN) $(INTEG_BIN) $(TEST_HELPERS) $(FUZZ_REPLAY)
 
 # pkg-config must run after deps has installed the -dev packages, so the
@@ -129,7 +133,7 @@ check-hostvm: deps
 # Benchmarks: figures as ratios against anchors measured in the same run.
 # Not part of make check.
 bench: deps
-	@$(MAKE) --no-print-directory test-bins
+	@$(MAKE) --no-print-directory $(PROGS) $(B)/tests/bench/bench
 	tests/bench/run
 
 install: $(PROGS)

@@ -12,6 +12,9 @@ pkgs=(
 	qemu-system-x86 cpio                                         # guest tests, demo
 )
 
+# Extra packages for one target (make bench: gnuplot-nox) come as arguments.
+pkgs+=("$@")
+
 missing=()
 for p in "${pkgs[@]}"; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
