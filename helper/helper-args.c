@@ -9,8 +9,8 @@
 #include <limits.h>
 #include <string.h>
 
-#include "ifname.h"
 #include "parse.h"
+#include "spec-set.h"
 
 enum opt {
 	O_BR, O_FD, O_QUEUES, O_VHOST, O_MAC, O_MTU, O_IFNAME, O_QDISC,
@@ -35,16 +35,6 @@ static const struct {
 	[O_VERSION] = { "--version", false, false },
 };
 
-static int name_opt(const char *opt, const char *v, char out[IFNAMSIZ], struct vmtap_err *err)
-{
-	if (ifname_check(v) < 0)
-		return vmtap_fail(err, -EINVAL,
-				  "%s=%s: expected an interface name of 1-15 bytes, no '/', ':', "
-				  "'%%', whitespace or non-ASCII, not all digits", opt, v);
-	memcpy(out, v, strlen(v) + 1);
-	return 0;
-}
-
 static int apply(struct helper_args *a, enum opt o, const char *v, struct vmtap_err *err)
 {
 	struct nic_spec *s = &a->spec;
@@ -52,9 +42,7 @@ static int apply(struct helper_args *a, enum opt o, const char *v, struct vmtap_
 
 	switch (o) {
 	case O_BR:
-		return name_opt("--br", v, s->bridge, err);
-	case O_IFNAME:
-		return name_opt("--ifname", v, s->ifname, err);
+		return nic_spec_set(s, "bridge", "--br", v, err);
 	case O_FD:
 		/* "-1" and "3x" fail here; whether the number is an open
 		 * AF_UNIX socket is checked once privileges are sorted out. */
@@ -62,30 +50,13 @@ static int apply(struct helper_args *a, enum opt o, const char *v, struct vmtap_
 			return vmtap_fail(err, -EINVAL, "--fd=%s: expected a socket fd number above 2", v);
 		a->fd = (int)n;
 		return 0;
+	case O_IFNAME:
 	case O_QUEUES:
-		if (parse_uint(v, 1, VMTAP_MAX_QUEUES, &n) < 0)
-			return vmtap_fail(err, -ERANGE, "--queues=%s: expected 1..%d", v, VMTAP_MAX_QUEUES);
-		s->queues = (unsigned)n;
-		return 0;
-	case O_MTU:
-		if (parse_uint(v, 68, 65521, &n) < 0)
-			return vmtap_fail(err, -ERANGE, "--mtu=%s: expected 68..65521", v);
-		s->mtu = (unsigned)n;
-		return 0;
 	case O_VHOST:
-		if (vhost_mode_parse(v, &s->vhost) < 0)
-			return vmtap_fail(err, -EINVAL, "--vhost=%s: expected on, off or auto", v);
-		return 0;
-	case O_QDISC:
-		if (qdisc_mode_parse(v, &s->qdisc) < 0)
-			return vmtap_fail(err, -EINVAL, "--qdisc=%s: expected noqueue or default", v);
-		return 0;
 	case O_MAC:
-		if (parse_mac(v, s->mac) < 0)
-			return vmtap_fail(err, -EINVAL,
-					  "--mac=%s: expected a unicast MAC like fe:54:00:12:34:56", v);
-		s->has_mac = true;
-		return 0;
+	case O_MTU:
+	case O_QDISC:
+		return nic_spec_set(s, opts[o].name + 2, opts[o].name, v, err);
 	case O_USE_VNET:
 		a->use_vnet = true;
 		return 0;

@@ -10,6 +10,10 @@
  * all digits, and any '/', ':', '%', whitespace, control or non-ASCII byte. */
 int ifname_check(const char *name);
 
+/* What ifname_check wants, for messages: "NAME: expected " IFNAME_EXPECTED */
+#define IFNAME_EXPECTED \
+	"an interface name of 1-15 bytes, no '/', ':', '%', whitespace or non-ASCII, not all digits"
+
 static inline bool ifname_valid(const char *name)
 {
 	return ifname_check(name) == 0;

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "ifname.h"
 #include "parse.h"
+#include "spec-set.h"
 
 /* QEMU's id rule (letter first; letters, digits, '-', '.', '_'), shorter. */
 static bool id_ok(const char *s)
@@ -43,23 +43,24 @@ static const char *const keys[K_COUNT] = {
 	"bridge", "id", "queues", "vhost", "mac", "mtu", "model", "qdisc",
 };
 
+/* id, model, queues=auto and the guest's mac are the SPEC's own; every
+ * other key is a nic_spec field, parsed as everywhere else. */
 static int set(struct nic_opt *o, enum key k, const char *v, struct vmtap_err *err)
 {
 	unsigned long n;
 
 	switch (k) {
-	case K_BRIDGE:
-		if (ifname_check(v) < 0)
-			return vmtap_fail(err, -EINVAL,
-					  "bridge=%s: expected an interface name of 1-15 bytes, no '/', "
-					  "':', '%%', whitespace or non-ASCII, not all digits", v);
-		memcpy(o->spec.bridge, v, strlen(v) + 1);
-		return 0;
 	case K_ID:
 		if (!id_ok(v))
 			return vmtap_fail(err, -EINVAL, "id=%s: expected a letter then up to %d letters, "
 					  "digits, '-', '.' or '_'", v, NIC_ID_MAX - 2);
 		memcpy(o->id, v, strlen(v) + 1);
+		return 0;
+	case K_MODEL:
+		if (!model_ok(v))
+			return vmtap_fail(err, -EINVAL, "model=%s: expected a QEMU device name such as "
+					  "virtio-net-pci", v);
+		memcpy(o->model, v, strlen(v) + 1);
 		return 0;
 	case K_QUEUES:
 		if (!strcmp(v, "auto")) {
@@ -71,33 +72,14 @@ static int set(struct nic_opt *o, enum key k, const char *v, struct vmtap_err *e
 					  VMTAP_MAX_QUEUES);
 		o->spec.queues = (unsigned)n;
 		return 0;
-	case K_VHOST:
-		if (vhost_mode_parse(v, &o->spec.vhost) < 0)
-			return vmtap_fail(err, -EINVAL, "vhost=%s: expected on, off or auto", v);
-		return 0;
 	case K_MAC:
 		if (parse_mac(v, o->guest_mac) < 0)
 			return vmtap_fail(err, -EINVAL,
 					  "mac=%s: expected a unicast MAC like 52:54:00:12:34:56", v);
 		o->has_guest_mac = true;
 		return 0;
-	case K_MTU:
-		if (parse_uint(v, 68, 65521, &n) < 0)
-			return vmtap_fail(err, -ERANGE, "mtu=%s: expected 68..65521", v);
-		o->spec.mtu = (unsigned)n;
-		return 0;
-	case K_MODEL:
-		if (!model_ok(v))
-			return vmtap_fail(err, -EINVAL, "model=%s: expected a QEMU device name such as "
-					  "virtio-net-pci", v);
-		memcpy(o->model, v, strlen(v) + 1);
-		return 0;
-	case K_QDISC:
-		if (qdisc_mode_parse(v, &o->spec.qdisc) < 0)
-			return vmtap_fail(err, -EINVAL, "qdisc=%s: expected noqueue or default", v);
-		return 0;
 	default:
-		return -EINVAL;
+		return nic_spec_set(&o->spec, keys[k], keys[k], v, err);
 	}
 }
 

@@ -14,6 +14,9 @@
 #include <stdint.h>
 
 #define VMTAP_MAX_QUEUES 64
+/* The MTUs a tap takes (the kernel's tun limits). */
+#define VMTAP_MTU_MIN 68
+#define VMTAP_MTU_MAX 65521
 /* The name prefix of every tap vmtap names itself. */
 #define VMTAP_IFNAME_PREFIX "vmt"
 

@@ -43,18 +43,17 @@ void nic_devs_close(struct nic_devs *d)
 int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 {
 	if (ifname_check(spec->bridge) < 0)
-		return vmtap_fail(err, -EINVAL, "bad bridge name \"%s\"; expected 1-15 bytes, "
-				  "no '/', ':', '%%', whitespace or non-ASCII, not all digits",
-				  spec->bridge);
+		return vmtap_fail(err, -EINVAL, "bad bridge name \"%s\"; expected %s", spec->bridge,
+				  IFNAME_EXPECTED);
 	if (spec->ifname[0] && ifname_check(spec->ifname) < 0)
-		return vmtap_fail(err, -EINVAL, "bad interface name \"%s\"; expected 1-15 bytes, "
-				  "no '/', ':', '%%', whitespace or non-ASCII, not all digits",
-				  spec->ifname);
+		return vmtap_fail(err, -EINVAL, "bad interface name \"%s\"; expected %s",
+				  spec->ifname, IFNAME_EXPECTED);
 	if (spec->queues < 1 || spec->queues > VMTAP_MAX_QUEUES)
 		return vmtap_fail(err, -ERANGE, "queues=%u: expected 1..%d", spec->queues,
 				  VMTAP_MAX_QUEUES);
-	if (spec->mtu && (spec->mtu < 68 || spec->mtu > 65521))
-		return vmtap_fail(err, -ERANGE, "mtu=%u: expected 68..65521", spec->mtu);
+	if (spec->mtu && (spec->mtu < VMTAP_MTU_MIN || spec->mtu > VMTAP_MTU_MAX))
+		return vmtap_fail(err, -ERANGE, "mtu=%u: expected %d..%d", spec->mtu, VMTAP_MTU_MIN,
+				  VMTAP_MTU_MAX);
 	return 0;
 }
 
