@@ -15,12 +15,19 @@
  * as QEMU does: that is how per-user includes work); leave an fd or memory
  * behind on any path.  The first
  * error ends the load: a policy is used whole or not at all.
+ *
+ * vmtapd's grammar (acl.h) is the same parser with `daemon` set: a rule
+ * may end in a subject, `limit` lines exist, and every include must open.
+ * User and group names are resolved once, at load, so a decision never
+ * calls into NSS.
  */
 #include "acl.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,20 +36,24 @@
 #include <unistd.h>
 
 #include "ifname.h"
+#include "nic.h"
+#include "parse.h"
 
-enum acl_action { ACL_ALLOW, ACL_DENY };
+enum acl_action { ACL_ALLOW, ACL_DENY, ACL_LIMIT };
 
-/* Whom a rule is about.  QEMU's grammar only has rules for everyone.  A
- * daemon that decides by its peer's uid will add ACL_SUBJECT_USER and
- * ACL_SUBJECT_GROUP (with a uid or gid beside) for `allow BR user NAME`;
- * rule_matches() is the one place that then has to learn them. */
-enum acl_subject { ACL_SUBJECT_ANYONE };
+/* Whom a rule is about.  QEMU's grammar only has rules for everyone;
+ * vmtapd's adds a user or a group (id beside).  The order is the
+ * precedence of limits: a more specific subject wins. */
+enum acl_subject { ACL_SUBJECT_ANYONE, ACL_SUBJECT_GROUP, ACL_SUBJECT_USER };
 
 struct acl_rule {
 	enum acl_action action;
 	bool any_bridge;       /* "all" */
 	char bridge[IFNAMSIZ]; /* when !any_bridge; it passed ifname_check */
 	enum acl_subject subject;
+	unsigned id;           /* uid or gid, for a user or group subject */
+	enum acl_limit limit;  /* ACL_LIMIT rules: which, and its value */
+	unsigned value;
 };
 
 struct acl {
@@ -55,6 +66,7 @@ struct parser {
 	struct acl *acl;
 	struct vmtap_err *err;
 	unsigned files; /* files opened so far */
+	bool daemon;    /* vmtapd's grammar */
 };
 
 /* A token from a file, made safe to put in a one-line message: bytes that
@@ -114,8 +126,9 @@ static int read_file(struct parser *p, const char *path, const char *from,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
-		/* Only the open: EACCES from a file we could open is an error. */
-		if (from && r == -EACCES)
+		/* Only the open: EACCES from a file we could open is an error.
+		 * vmtapd reads as root and has subjects instead. */
+		if (from && r == -EACCES && !p->daemon)
 			return 1;
 		if (from)
 			return vmtap_fail(p->err, r, "%s:%lu: cannot open include %s: %s",
@@ -200,8 +213,10 @@ out:
 	return r;
 }
 
+/* rule->bridge is filled from bridge ("all" or a checked name) unless it
+ * is NULL (a limit). */
 static int add_rule(struct parser *p, const char *file, unsigned long line,
-		    enum acl_action action, const char *bridge)
+		    const struct acl_rule *proto, const char *bridge)
 {
 	struct acl *acl = p->acl;
 	struct acl_rule *rule;
@@ -219,9 +234,9 @@ static int add_rule(struct parser *p, const char *file, unsigned long line,
 		acl->cap = cap;
 	}
 	rule = &acl->rules[acl->n++];
-	memset(rule, 0, sizeof(*rule));
-	rule->action = action;
-	rule->subject = ACL_SUBJECT_ANYONE;
+	*rule = *proto;
+	if (!bridge)
+		return 0;
 	if (!strcmp(bridge, "all"))
 		rule->any_bridge = true;
 	else
@@ -289,27 +304,134 @@ static int include(struct parser *p, const char *file, unsigned long line,
 	return r;
 }
 
+/* A user or group NAME from a vmtapd rule, as an id: looked up now (NSS),
+ * else taken as a decimal id; neither is an error naming the line. */
+static int lookup_id(struct parser *p, const char *file, unsigned long line, bool group,
+		     const char *name, unsigned *id)
+{
+	char shown[SHOW_SIZE], buf[16384];
+	unsigned long n;
+	int r;
+
+	if (group) {
+		struct group gr, *res = NULL;
+
+		r = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+		if (r == 0 && res) {
+			*id = (unsigned)res->gr_gid;
+			return 0;
+		}
+	} else {
+		struct passwd pw, *res = NULL;
+
+		r = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+		if (r == 0 && res) {
+			*id = (unsigned)res->pw_uid;
+			return 0;
+		}
+	}
+	/* (uid_t)-1 means "no change" to the kernel: never a subject. */
+	if (parse_uint(name, 0, 0xfffffffeUL, &n) == 0) {
+		*id = (unsigned)n;
+		return 0;
+	}
+	return vmtap_fail(p->err, -EINVAL, "%s:%lu: no %s \"%s\"; expected a %s name or a numeric %s",
+			  file, line, group ? "group" : "user", show(shown, name),
+			  group ? "group" : "user", group ? "gid" : "uid");
+}
+
+/* The optional "user NAME" / "group NAME" that ends a vmtapd rule: the n
+ * tokens in tok come after the token `after`. */
+static int parse_subject(struct parser *p, const char *file, unsigned long line,
+			 char **tok, size_t n, const char *after, struct acl_rule *rule)
+{
+	char shown[SHOW_SIZE], shown2[SHOW_SIZE];
+	bool group;
+
+	if (n == 0)
+		return 0;
+	group = !strcmp(tok[0], "group");
+	if (!group && strcmp(tok[0], "user"))
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unexpected \"%s\" after \"%s\"; expected user NAME or group NAME%s",
+				  file, line, show(shown, tok[0]), show(shown2, after),
+				  tok[0][0] == '#' ? " (comments must be on their own line)" : "");
+	if (n < 2)
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: %s needs a %s name",
+				  file, line, tok[0], tok[0]);
+	if (n > 2)
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unexpected \"%s\" after \"%s\"; expected the end of the line%s",
+				  file, line, show(shown, tok[2]), show(shown2, tok[1]),
+				  tok[2][0] == '#' ? " (comments must be on their own line)" : "");
+	rule->subject = group ? ACL_SUBJECT_GROUP : ACL_SUBJECT_USER;
+	return lookup_id(p, file, line, group, tok[1], &rule->id);
+}
+
+static const char *const limit_names[ACL_LIMIT_COUNT] = {
+	[ACL_LIMIT_QUEUES] = "queues",
+	[ACL_LIMIT_NICS] = "nics",
+	[ACL_LIMIT_CONNECTIONS] = "connections",
+};
+
+const char *acl_limit_name(enum acl_limit which)
+{
+	return which < ACL_LIMIT_COUNT ? limit_names[which] : "?";
+}
+
+/* limit KIND N [user NAME | group NAME] */
+static int parse_limit(struct parser *p, const char *file, unsigned long line,
+		       char **tok, size_t n)
+{
+	struct acl_rule rule = { .action = ACL_LIMIT, .subject = ACL_SUBJECT_ANYONE };
+	char shown[SHOW_SIZE], shown2[SHOW_SIZE];
+	unsigned long min, max, v;
+	int r;
+
+	if (n < 3)
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: limit needs a kind (queues, nics or connections) and a number",
+				  file, line);
+	for (rule.limit = 0; rule.limit < ACL_LIMIT_COUNT; rule.limit++)
+		if (!strcmp(tok[1], limit_names[rule.limit]))
+			break;
+	if (rule.limit == ACL_LIMIT_COUNT)
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unknown limit \"%s\"; expected queues, nics or connections",
+				  file, line, show(shown, tok[1]));
+	min = rule.limit == ACL_LIMIT_NICS ? 0 : 1;
+	max = rule.limit == ACL_LIMIT_QUEUES ? VMTAP_MAX_QUEUES : ACL_LIMIT_MAX;
+	if (parse_uint(tok[2], min, max, &v) < 0)
+		return vmtap_fail(p->err, -ERANGE, "%s:%lu: limit %s %s: expected %lu..%lu",
+				  file, line, tok[1], show(shown2, tok[2]), min, max);
+	rule.value = (unsigned)v;
+	if ((r = parse_subject(p, file, line, tok + 3, n - 3, tok[2], &rule)) < 0)
+		return r;
+	return add_rule(p, file, line, &rule, NULL);
+}
+
 static int parse_line(struct parser *p, const char *file, unsigned long line,
 		      char *text, unsigned depth)
 {
 	char shown[SHOW_SIZE], shown2[SHOW_SIZE];
+	struct acl_rule rule = { .subject = ACL_SUBJECT_ANYONE };
 	bool is_include;
-	char *tok[3];
+	char *tok[7];
 	size_t n;
+	int r;
 
-	n = split(text, tok, 3);
+	/* QEMU's lines have two tokens: a third is only ever an error. */
+	n = split(text, tok, p->daemon ? 7 : 3);
 	if (n == 0 || tok[0][0] == '#')
 		return 0;
+	if (p->daemon && !strcmp(tok[0], "limit"))
+		return parse_limit(p, file, line, tok, n);
 
 	is_include = !strcmp(tok[0], "include");
 	if (!is_include && strcmp(tok[0], "allow") && strcmp(tok[0], "deny"))
-		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unknown keyword \"%s\"; expected allow, deny or include",
-				  file, line, show(shown, tok[0]));
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unknown keyword \"%s\"; expected allow, deny%s or include",
+				  file, line, show(shown, tok[0]), p->daemon ? ", limit" : "");
 	if (n < 2)
 		return vmtap_fail(p->err, -EINVAL, "%s:%lu: %s needs %s",
 				  file, line, tok[0],
 				  is_include ? "an absolute path" : "a bridge name or \"all\"");
-	if (n > 2)
+	if (n > 2 && (!p->daemon || is_include))
 		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unexpected \"%s\" after \"%s\"; expected one argument per line%s",
 				  file, line, show(shown, tok[2]), show(shown2, tok[1]),
 				  tok[2][0] == '#' ? " (comments must be on their own line)" : "");
@@ -319,7 +441,10 @@ static int parse_line(struct parser *p, const char *file, unsigned long line,
 	if (strcmp(tok[1], "all") && !ifname_valid(tok[1]))
 		return vmtap_fail(p->err, -EINVAL, "%s:%lu: bad bridge name \"%s\"; expected an interface name (1-%d printable ASCII bytes, not all digits, not . or .., no / : %%)",
 				  file, line, show(shown, tok[1]), IFNAMSIZ - 1);
-	return add_rule(p, file, line, strcmp(tok[0], "deny") ? ACL_ALLOW : ACL_DENY, tok[1]);
+	rule.action = strcmp(tok[0], "deny") ? ACL_ALLOW : ACL_DENY;
+	if ((r = parse_subject(p, file, line, tok + 2, n - 2, tok[1], &rule)) < 0)
+		return r;
+	return add_rule(p, file, line, &rule, tok[1]);
 }
 
 static int parse_lines(struct parser *p, const char *file, const char *buf,
@@ -358,9 +483,9 @@ static int parse_lines(struct parser *p, const char *file, const char *buf,
 /* Reads path (when buf is NULL) or parses buf as file, and hands over the
  * result only if all of it parsed. */
 static int load(const char *file, const char *path, const char *buf, size_t len,
-		struct acl **out, struct vmtap_err *err)
+		bool daemon, struct acl **out, struct vmtap_err *err)
 {
-	struct parser p = { .err = err };
+	struct parser p = { .err = err, .daemon = daemon };
 	char *data = NULL;
 	int r;
 
@@ -390,23 +515,64 @@ int acl_load(const char *path, struct acl **out, struct vmtap_err *err)
 {
 	if (!path || !*path)
 		return vmtap_fail(err, -EINVAL, "acl: no policy file given");
-	return load(path, path, NULL, 0, out, err);
+	return load(path, path, NULL, 0, false, out, err);
 }
 
 int acl_parse_buffer(const char *name, const char *buf, size_t len,
 		     struct acl **out, struct vmtap_err *err)
 {
-	return load(name, NULL, buf, len, out, err);
+	return load(name, NULL, buf, len, false, out, err);
 }
 
-static bool rule_matches(const struct acl_rule *rule, const char *bridge)
+int acl_load_daemon(const char *path, struct acl **out, struct vmtap_err *err)
 {
-	if (rule->subject != ACL_SUBJECT_ANYONE)
+	if (!path || !*path)
+		return vmtap_fail(err, -EINVAL, "acl: no policy file given");
+	return load(path, path, NULL, 0, true, out, err);
+}
+
+int acl_parse_buffer_daemon(const char *name, const char *buf, size_t len,
+			    struct acl **out, struct vmtap_err *err)
+{
+	return load(name, NULL, buf, len, true, out, err);
+}
+
+static bool subject_matches(const struct acl_rule *rule, const struct acl_peer *peer)
+{
+	size_t i;
+
+	switch (rule->subject) {
+	case ACL_SUBJECT_ANYONE:
+		return true;
+	case ACL_SUBJECT_USER:
+		return peer && (unsigned)peer->uid == rule->id;
+	case ACL_SUBJECT_GROUP:
+		if (!peer)
+			return false;
+		if ((unsigned)peer->gid == rule->id)
+			return true;
+		for (i = 0; i < peer->ngroups; i++)
+			if ((unsigned)peer->groups[i] == rule->id)
+				return true;
+		return false;
+	}
+	return false;
+}
+
+static bool rule_matches(const struct acl_rule *rule, const char *bridge,
+			 const struct acl_peer *peer)
+{
+	if (rule->action == ACL_LIMIT || !subject_matches(rule, peer))
 		return false;
 	return rule->any_bridge || !strcmp(rule->bridge, bridge);
 }
 
 bool acl_allows(const struct acl *acl, const char *bridge)
+{
+	return acl_allows_peer(acl, bridge, NULL);
+}
+
+bool acl_allows_peer(const struct acl *acl, const char *bridge, const struct acl_peer *peer)
 {
 	bool allowed = false;
 	size_t i;
@@ -414,13 +580,43 @@ bool acl_allows(const struct acl *acl, const char *bridge)
 	if (!acl || !ifname_valid(bridge))
 		return false;
 	for (i = 0; i < acl->n; i++) {
-		if (!rule_matches(&acl->rules[i], bridge))
+		if (!rule_matches(&acl->rules[i], bridge, peer))
 			continue;
 		if (acl->rules[i].action == ACL_DENY)
 			return false;
 		allowed = true;
 	}
 	return allowed;
+}
+
+unsigned acl_limit(const struct acl *acl, enum acl_limit which, const struct acl_peer *peer)
+{
+	unsigned value;
+	int level = -1;
+	size_t i;
+
+	switch (which) {
+	case ACL_LIMIT_QUEUES:
+		value = VMTAP_MAX_QUEUES;
+		break;
+	case ACL_LIMIT_CONNECTIONS:
+		value = ACL_DEFAULT_CONNECTIONS;
+		break;
+	default:
+		value = ACL_NO_LIMIT;
+		break;
+	}
+	for (i = 0; acl && i < acl->n; i++) {
+		const struct acl_rule *rule = &acl->rules[i];
+
+		/* >=: at the same level, the later line wins. */
+		if (rule->action == ACL_LIMIT && rule->limit == which &&
+		    (int)rule->subject >= level && subject_matches(rule, peer)) {
+			level = (int)rule->subject;
+			value = rule->value;
+		}
+	}
+	return value;
 }
 
 void acl_free(struct acl *acl)

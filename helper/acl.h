@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -62,5 +63,60 @@ int acl_parse_buffer(const char *name, const char *buf, size_t len,
 bool acl_allows(const struct acl *acl, const char *bridge);
 
 void acl_free(struct acl *acl);
+
+/* ---- vmtapd's grammar ---------------------------------------------------
+ *
+ * The daemon decides by its peer's credentials (SO_PEERCRED and
+ * SO_PEERGROUPS), so its policy file takes QEMU's grammar plus subjects
+ * and limits:
+ *
+ *   allow BRIDGE|all [user NAME | group NAME]
+ *   deny  BRIDGE|all [user NAME | group NAME]
+ *   limit queues|nics|connections N [user NAME | group NAME]
+ *   include PATH
+ *
+ * A rule without a subject is for everyone.  NAME is looked up when the
+ * file is read (a name that is not known, and is not a decimal id, is an
+ * error).  Deny wins over allow, as above.  Of the limits that apply to a
+ * peer, one for its user beats one for any of its groups, which beats one
+ * for everyone; at the same level the last line wins.  The same file checks
+ * apply, except that an include the daemon cannot open is an error (the
+ * daemon reads as root, and per-user includes are what subjects replace).
+ *
+ * The plain functions above keep QEMU's grammar exactly: "user", "group"
+ * and "limit" are errors there. */
+
+enum acl_limit {
+	ACL_LIMIT_QUEUES,      /* queues per NIC; default VMTAP_MAX_QUEUES */
+	ACL_LIMIT_NICS,        /* NICs alive at once per uid; default none */
+	ACL_LIMIT_CONNECTIONS, /* open connections per uid; default 64 */
+	ACL_LIMIT_COUNT
+};
+#define ACL_NO_LIMIT ((unsigned)-1)
+#define ACL_DEFAULT_CONNECTIONS 64
+/* Largest N a limit line takes (nics and connections). */
+#define ACL_LIMIT_MAX 65535
+
+/* Who asks: the credentials the kernel recorded at connect(). */
+struct acl_peer {
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups; /* supplementary groups */
+	size_t ngroups;
+};
+
+int acl_load_daemon(const char *path, struct acl **out, struct vmtap_err *err);
+int acl_parse_buffer_daemon(const char *name, const char *buf, size_t len,
+			    struct acl **out, struct vmtap_err *err);
+
+/* As acl_allows, with rules for peer's user and groups counted too (peer
+ * NULL: only rules for everyone). */
+bool acl_allows_peer(const struct acl *acl, const char *bridge, const struct acl_peer *peer);
+
+/* The limit that applies to peer (ACL_NO_LIMIT for none). */
+unsigned acl_limit(const struct acl *acl, enum acl_limit which, const struct acl_peer *peer);
+
+/* "queues", "nics", "connections" */
+const char *acl_limit_name(enum acl_limit which);
 
 #endif

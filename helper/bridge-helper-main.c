@@ -8,7 +8,16 @@
  * The order below is the security argument: parse argv (pure); close every
  * inherited fd; open the device files while privileged; become the caller
  * with CAP_NET_ADMIN only and no_new_privs; read the ACL as the caller;
- * make the tap; drop every capability; only then talk to the peer. */
+ * make the tap; drop every capability; only then talk to the peer.
+ *
+ * Broker mode comes first: when vmtapd answers on its socket, the daemon
+ * does the privileged work under its own policy (bridge.conf is not read)
+ * and this helper only relays, so it works without setuid or capabilities
+ * at all.  The connect is made with the caller's effective ids, because
+ * that is what the kernel records for the daemon (SO_PEERCRED), and the
+ * helper drops every privilege for good before it sends the daemon a
+ * byte.  Only "no daemon" (no socket, or nobody listening) falls through
+ * to the privileged path; a daemon's refusal is final. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +30,8 @@
 #include "priv.h"
 #include "provision.h"
 #include "reply.h"
+#include "obtain.h"
+#include "vmtapd-client.h"
 
 static const char *prog = "vmtap-bridge-helper";
 
@@ -37,6 +48,9 @@ static void usage(void)
 	       "Access is decided by %s (QEMU's grammar:\n"
 	       "allow NAME|all, deny NAME|all, include PATH; deny wins; default deny).\n"
 	       "\n"
+	       "Broker mode: when vmtapd answers on %s, the tap comes from\n"
+	       "it, under its policy, and this helper needs no privilege at all.\n"
+	       "\n"
 	       "Extensions (any of them selects the extended reply: a JSON header plus\n"
 	       "the tap fds, one per queue, then the vhost-net fds):\n"
 	       "  --queues=N         tap queues, 1..%d (IFF_MULTI_QUEUE when N > 1)\n"
@@ -48,7 +62,7 @@ static void usage(void)
 	       "\n"
 	       "  --help             this text\n"
 	       "  --version          the version\n",
-	       prog, prog, prog, VMTAP_ACL_FILE, VMTAP_MAX_QUEUES);
+	       prog, prog, prog, VMTAP_ACL_FILE, VMTAPD_SOCKET, VMTAP_MAX_QUEUES);
 }
 
 static int die(const struct vmtap_err *err, int r)
@@ -129,9 +143,38 @@ static int send_nic(int fd, bool extended, const struct nic *nic)
 	return fd_send(fd, hdr, len, fds, n);
 }
 
+/* -ENOENT or -ECONNREFUSED, with no message, when no daemon answers. */
+static int from_daemon(const struct priv *p, const struct nic_spec *spec, struct nic *nic,
+		       struct vmtap_err *warn, struct vmtap_err *err)
+{
+	struct vmtap_err cerr = { "" };
+	struct vmtapd_client *c = NULL;
+	int r, back;
+
+	if ((r = priv_as_caller(p, err)) < 0)
+		return r;
+	r = vmtapd_client_open(VMTAPD_SOCKET, &c, &cerr);
+	if ((back = priv_as_self(p, err)) < 0) {
+		vmtapd_client_close(c);
+		return back;
+	}
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		return r;
+	if (r < 0)
+		return vmtap_fail(err, r, "%s", cerr.msg);
+	if ((r = priv_drop_to_caller(p, err)) == 0) {
+		testhook_status("broker");
+		r = vmtapd_client_create_nic(c, spec, nic, err);
+	}
+	if (r == 0 && vmtapd_client_warning(c)[0])
+		vmtap_fail(warn, 0, "%s", vmtapd_client_warning(c));
+	vmtapd_client_close(c);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
-	struct vmtap_err err = { "" }, vhost_skipped;
+	struct vmtap_err err = { "" }, vhost_skipped = { "" };
 	struct helper_args a;
 	struct priv p;
 	struct nic_devs devs;
@@ -149,13 +192,24 @@ int main(int argc, char **argv)
 		printf("%s %s\n", prog, VMTAP_VERSION);
 		return 0;
 	}
-	if ((r = priv_enter(&p, a.fd, &err)) < 0)
+	if ((r = priv_enter_unchecked(&p, a.fd, &err)) < 0)
 		return die(&err, r);
 	/* Nothing here needs the environment, and what a caller of a setuid
 	 * program puts there is not to be trusted. */
 	clearenv();
 	if ((r = priv_check_unix_fd(a.fd, &err)) < 0 ||
 	    (r = nic_spec_check(&a.spec, &err)) < 0)
+		return die(&err, r);
+
+	r = from_daemon(&p, &a.spec, &nic, &vhost_skipped, &err);
+	if (r == 0) {
+		if (vhost_skipped.msg[0])
+			fprintf(stderr, "%s: %s\n", prog, vhost_skipped.msg);
+		goto send;
+	}
+	if (r != -ENOENT && r != -ECONNREFUSED)
+		return die(&err, r);
+	if ((r = priv_check_net_admin(&err)) < 0)
 		return die(&err, r);
 
 	if ((r = nic_devs_open(&a.spec, &devs, &err)) < 0)
@@ -183,6 +237,7 @@ int main(int argc, char **argv)
 
 	if ((r = priv_drop_all(&err)) < 0)
 		goto fail_nic;
+send:
 	if ((r = send_nic(a.fd, a.extended, &nic)) < 0) {
 		r = vmtap_fail(&err, r, "cannot send the tap on --fd=%d: %s", a.fd, strerror(-r));
 		goto fail_nic;

@@ -18,6 +18,7 @@
 #include "fdpass.h"
 #include "parse.h"
 #include "reply.h"
+#include "vmtapd-client.h"
 
 #ifndef VMTAP_LIBEXECDIR
 #define VMTAP_LIBEXECDIR "/usr/local/libexec"
@@ -187,22 +188,34 @@ out:
 	return r;
 }
 
-/* vmtapd's client (issue: vmtapd) plugs in here.  Until then a socket that
- * does not answer is simply the common case, and the helper is used. */
+/* -ENOENT or -ECONNREFUSED, with nothing recorded in err, when no daemon
+ * answers at path: the one case in which the helper is tried instead.
+ * Anything the daemon says (a denial too) is final. */
 static int nic_from_daemon(const char *path, const struct nic_spec *spec, struct nic *out,
-			   struct vmtap_err *err)
+			   struct vmtap_err *warn, struct vmtap_err *err)
 {
-	(void)path;
-	(void)spec;
-	(void)out;
-	(void)err;
-	return -ENOENT;
+	struct vmtap_err cerr = { "" };
+	struct vmtapd_client *c;
+	int r;
+
+	nic_init(out);
+	r = vmtapd_client_open(path, &c, &cerr);
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		return r;
+	if (r < 0)
+		return vmtap_fail(err, r, "%s", cerr.msg);
+	r = vmtapd_client_create_nic(c, spec, out, err);
+	if (r == 0 && vmtapd_client_warning(c)[0])
+		vmtap_fail(warn, 0, "%s", vmtapd_client_warning(c));
+	vmtapd_client_close(c);
+	return r;
 }
 
 int nic_obtain(const struct obtain_opts *o, const struct nic_spec *spec, struct nic *out,
 	       struct vmtap_err *warn, struct vmtap_err *err)
 {
-	int r = nic_from_daemon(o->socket_path ? o->socket_path : VMTAPD_SOCKET, spec, out, err);
+	int r = nic_from_daemon(o->socket_path ? o->socket_path : VMTAPD_SOCKET, spec, out, warn,
+				err);
 
 	if (r != -ENOENT && r != -ECONNREFUSED)
 		return r;

@@ -30,11 +30,30 @@ static int no_net_admin(struct vmtap_err *err)
 
 int priv_enter(struct priv *p, int keep_fd, struct vmtap_err *err)
 {
+	int r = priv_enter_unchecked(p, keep_fd, err);
+
+	return r < 0 ? r : priv_check_net_admin(err);
+}
+
+int priv_check_net_admin(struct vmtap_err *err)
+{
+	/* Say so now: without it the first thing to fail would be opening
+	 * /dev/net/tun (mode 0600 on many hosts), with a bare EACCES that
+	 * does not tell the user what to fix. */
+	capng_get_caps_process();
+	if (!capng_have_capability(CAPNG_PERMITTED, CAP_NET_ADMIN))
+		return no_net_admin(err);
+	return 0;
+}
+
+int priv_enter_unchecked(struct priv *p, int keep_fd, struct vmtap_err *err)
+{
 	int fd, r;
 
 	p->uid = getuid();
 	p->gid = getgid();
 	p->euid = geteuid();
+	p->egid = getegid();
 	p->setuid = p->euid == 0 && p->uid != 0;
 
 	/* Not dumpable while privileged: a core or ptrace would expose fds
@@ -62,12 +81,6 @@ int priv_enter(struct priv *p, int keep_fd, struct vmtap_err *err)
 		r = close_from((unsigned)keep_fd + 1, ~0U);
 	if (r < 0)
 		return vmtap_fail(err, r, "cannot close inherited file descriptors: %s", strerror(-r));
-	/* Say so now: without it the first thing to fail would be opening
-	 * /dev/net/tun (mode 0600 on many hosts), with a bare EACCES that
-	 * does not tell the user what to fix. */
-	capng_get_caps_process();
-	if (!capng_have_capability(CAPNG_PERMITTED, CAP_NET_ADMIN))
-		return no_net_admin(err);
 	return 0;
 }
 
@@ -123,5 +136,72 @@ int priv_drop_all(struct vmtap_err *err)
 	capng_clear(CAPNG_SELECT_CAPS);
 	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
 		return vmtap_fail(err, -EPERM, "cannot drop all capabilities");
+	return 0;
+}
+
+/* Only the effective ids move; the saved set-user-ID stays 0, so the
+ * permitted capabilities survive and priv_as_self can come back (the
+ * kernel clears the effective set on the way out and refills it from the
+ * permitted set on the way back). */
+int priv_as_caller(const struct priv *p, struct vmtap_err *err)
+{
+	if (p->euid != 0 || p->uid == 0)
+		return 0;
+	if (p->egid != p->gid && setresgid((gid_t)-1, p->gid, (gid_t)-1) < 0)
+		return vmtap_fail(err, -errno, "cannot act as gid %u: %s", (unsigned)p->gid,
+				  strerror(errno));
+	if (setresuid((uid_t)-1, p->uid, (uid_t)-1) < 0)
+		return vmtap_fail(err, -errno, "cannot act as uid %u: %s", (unsigned)p->uid,
+				  strerror(errno));
+	return 0;
+}
+
+int priv_as_self(const struct priv *p, struct vmtap_err *err)
+{
+	if (p->euid != 0 || p->uid == 0)
+		return 0;
+	if (setresuid((uid_t)-1, p->euid, (uid_t)-1) < 0 ||
+	    (p->egid != p->gid && setresgid((gid_t)-1, p->egid, (gid_t)-1) < 0))
+		return vmtap_fail(err, -errno, "cannot return to euid %u: %s", (unsigned)p->euid,
+				  strerror(errno));
+	return 0;
+}
+
+int priv_drop_to_caller(const struct priv *p, struct vmtap_err *err)
+{
+	int r;
+
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (p->euid == 0) {
+		/* Real, effective and saved ids all become the caller's. */
+		r = capng_change_id(p->uid, p->gid, CAPNG_CLEAR_BOUNDING);
+		if (r < 0)
+			return vmtap_fail(err, -EPERM, "cannot become uid %u (libcap-ng %d)",
+					  (unsigned)p->uid, r);
+	} else if (capng_apply(CAPNG_SELECT_CAPS) < 0) {
+		return vmtap_fail(err, -EPERM, "cannot drop capabilities");
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return vmtap_fail(err, -errno, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+	return 0;
+}
+
+int priv_daemon_keep_net_admin(struct vmtap_err *err)
+{
+	bool setpcap;
+
+	capng_get_caps_process();
+	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN))
+		return vmtap_fail(err, -EPERM, "no CAP_NET_ADMIN: run vmtapd as root, or with "
+				  "AmbientCapabilities=CAP_NET_ADMIN");
+	/* The bounding set only when we may (CAP_SETPCAP: started as root);
+	 * under systemd, CapabilityBoundingSet= has done it already. */
+	setpcap = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+	capng_clear(CAPNG_SELECT_BOTH);
+	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
+	if (capng_apply(setpcap ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS) < 0)
+		return vmtap_fail(err, -EPERM, "cannot drop capabilities to CAP_NET_ADMIN");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return vmtap_fail(err, -errno, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 	return 0;
 }

@@ -20,6 +20,7 @@ struct priv {
 	uid_t uid;     /* the caller: real ids, recorded once at entry */
 	gid_t gid;
 	uid_t euid;    /* what we were started with, recorded at entry too */
+	gid_t egid;
 	bool setuid;   /* euid 0 and real uid not 0 */
 };
 
@@ -28,6 +29,14 @@ struct priv {
  * keep_fd (-1 for none).  -EPERM, with the message that says how to
  * install the helper, when CAP_NET_ADMIN is not in the permitted set. */
 int priv_enter(struct priv *p, int keep_fd, struct vmtap_err *err);
+
+/* priv_enter without the CAP_NET_ADMIN check, for a helper that may not
+ * need it (broker mode: vmtapd does the privileged work). */
+int priv_enter_unchecked(struct priv *p, int keep_fd, struct vmtap_err *err);
+
+/* -EPERM, with the message that says how to install the helper, when
+ * CAP_NET_ADMIN is not in the permitted set. */
+int priv_check_net_admin(struct vmtap_err *err);
 
 /* fd must be > 2 and an AF_UNIX socket. */
 int priv_check_unix_fd(int fd, struct vmtap_err *err);
@@ -41,5 +50,23 @@ int priv_keep_net_admin(const struct priv *p, struct vmtap_err *err);
 
 /* Drops every capability. */
 int priv_drop_all(struct vmtap_err *err);
+
+/* A setuid-root helper acting as its caller for a moment: the kernel
+ * records a unix socket peer's *effective* ids at connect() (SO_PEERCRED),
+ * so a connect to vmtapd must happen between priv_as_caller and
+ * priv_as_self, or the daemon would see root.  Effective ids only (the
+ * saved uid stays 0, so priv_as_self can return); no-ops unless setuid. */
+int priv_as_caller(const struct priv *p, struct vmtap_err *err);
+int priv_as_self(const struct priv *p, struct vmtap_err *err);
+
+/* Becomes the caller for good (real, effective and saved ids), with no
+ * capabilities left (bounding set emptied where we may) and no_new_privs. */
+int priv_drop_to_caller(const struct priv *p, struct vmtap_err *err);
+
+/* vmtapd: keeps its uid but only CAP_NET_ADMIN (effective + permitted),
+ * empties the bounding set when it may (CAP_SETPCAP), and sets
+ * no_new_privs.  -EPERM with a
+ * message when CAP_NET_ADMIN is not effective to begin with. */
+int priv_daemon_keep_net_admin(struct vmtap_err *err);
 
 #endif

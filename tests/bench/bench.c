@@ -392,6 +392,9 @@ int main(int argc, char **argv)
 #endif
 	memory(vm, 100, dat);
 	memory(&floor4, 100, dat);
+	/* The kernel's own growth with the bridge's port count, as the anchor
+	 * for vmtap's. */
+	scaling(&floor1, MAXN, dat);
 	scaling(vm, MAXN, dat);
 	fclose(dat);
 	return 0;

@@ -791,6 +791,213 @@ static void test_no_fd_left(void **state)
 	assert_int_equal(count_fds(), before);
 }
 
+/* ---- vmtapd's grammar: subjects and limits --------------------------- */
+
+/* Parses text in vmtapd's grammar (from a buffer: names resolve the same
+ * way whoever runs the test). */
+static int daemon_text(const char *text, struct acl **acl, struct vmtap_err *err)
+{
+	return acl_parse_buffer_daemon("vmtapd.conf", text, strlen(text), acl, err);
+}
+
+#define expect_daemon_error(text, want_r, ...)                                \
+	do {                                                                  \
+		struct vmtap_err err_ = { { 0 } };                            \
+		struct acl *acl_ = SENTINEL;                                  \
+		int r_ = daemon_text(text, &acl_, &err_);                     \
+		check_error(r_, want_r, acl_, SENTINEL, &err_, __VA_ARGS__, NULL); \
+	} while (0)
+
+static struct acl *must_daemon(const char *text)
+{
+	struct vmtap_err err = { { 0 } };
+	struct acl *acl = NULL;
+	int r = daemon_text(text, &acl, &err);
+
+	if (r < 0)
+		fail_msg("vmtapd grammar refused \"%s\": %s", text, vmtap_err_text(&err, r));
+	return acl;
+}
+
+static const gid_t users_groups[] = { 100 };
+static const struct acl_peer root_peer = { 0, 0, NULL, 0 };
+static const struct acl_peer nobody_peer = { 65534, 65534, NULL, 0 };
+static const struct acl_peer nobody_in_users = { 65534, 65534, users_groups, 1 };
+static const struct acl_peer other_peer = { 4242, 4242, NULL, 0 };
+
+static void test_daemon_subjects(void **state)
+{
+	struct acl *acl;
+
+	(void)state;
+	acl = must_daemon("allow br0 user root\n"
+			  "allow br1 user nobody\n"
+			  "allow br2 group users\n"
+			  "allow br3 user 4242\n"
+			  "allow shared\n");
+	assert_true(acl_allows_peer(acl, "br0", &root_peer));
+	assert_false(acl_allows_peer(acl, "br0", &nobody_peer));
+	assert_true(acl_allows_peer(acl, "br1", &nobody_peer));
+	assert_false(acl_allows_peer(acl, "br1", &other_peer));
+	/* groups: primary or supplementary */
+	assert_false(acl_allows_peer(acl, "br2", &nobody_peer));
+	assert_true(acl_allows_peer(acl, "br2", &nobody_in_users));
+	assert_true(acl_allows_peer(acl, "br3", &other_peer)); /* a numeric uid */
+	assert_true(acl_allows_peer(acl, "shared", &other_peer));
+	/* rules with a subject bind no one when nobody is asking */
+	assert_false(acl_allows(acl, "br0"));
+	assert_true(acl_allows(acl, "shared"));
+	acl_free(acl);
+}
+
+static void test_daemon_deny_wins(void **state)
+{
+	struct acl *acl;
+
+	(void)state;
+	acl = must_daemon("allow all\n"
+			  "deny br-mgmt group users\n"
+			  "deny br-root user nobody\n"
+			  "allow br-mgmt user nobody\n");
+	assert_true(acl_allows_peer(acl, "br-mgmt", &nobody_peer));
+	assert_false(acl_allows_peer(acl, "br-mgmt", &nobody_in_users));
+	assert_false(acl_allows_peer(acl, "br-root", &nobody_peer));
+	assert_true(acl_allows_peer(acl, "br-root", &root_peer));
+	assert_false(acl_allows_peer(acl, "bad/name", &root_peer));
+	acl_free(acl);
+}
+
+static void test_daemon_limits(void **state)
+{
+	struct acl *acl;
+
+	(void)state;
+	acl = must_daemon("");
+	assert_int_equal(acl_limit(acl, ACL_LIMIT_QUEUES, &root_peer), 64);
+	assert_int_equal(acl_limit(acl, ACL_LIMIT_NICS, &root_peer), ACL_NO_LIMIT);
+	assert_int_equal(acl_limit(acl, ACL_LIMIT_CONNECTIONS, &root_peer), ACL_DEFAULT_CONNECTIONS);
+	acl_free(acl);
+
+	acl = must_daemon("limit nics 10\n"
+			  "limit nics 500 group users\n"
+			  "limit nics 2 user nobody\n"
+			  "limit nics 3 user nobody\n" /* same level: the last line wins */
+			  "limit queues 4\n"
+			  "limit queues 8 group users\n"
+			  "limit connections 5 user 4242\n"
+			  "limit nics 0 user 4242\n");
+	assert_int_equal(acl_limit(acl, ACL_LIMIT_NICS, &root_peer), 10);
+	/* user beats group beats everyone, whatever the order */
+	assert_int_equal(acl_limit(acl, ACL_LIMIT_NICS, &nobody_peer), 3);
+	assert_int_equal(acl_limit(acl, ACL_LIMIT_NICS, &nobody_in_users), 3);
+	assert_int_equal(acl_limit(acl, ACL_LIMIT_QUEUES, &nobody_peer), 4);
+	assert_int_equal(acl_limit(acl, ACL_LIMIT_QUEUES, &nobody_in_users), 8);
+	assert_int_equal(acl_limit(acl, ACL_LIMIT_CONNECTIONS, &other_peer), 5);
+	assert_int_equal(acl_limit(acl, ACL_LIMIT_CONNECTIONS, &root_peer), ACL_DEFAULT_CONNECTIONS);
+	assert_int_equal(acl_limit(acl, ACL_LIMIT_NICS, &other_peer), 0);
+	/* limits are not rules: they allow nothing */
+	assert_false(acl_allows_peer(acl, "br0", &root_peer));
+	acl_free(acl);
+	assert_string_equal(acl_limit_name(ACL_LIMIT_NICS), "nics");
+}
+
+static void test_daemon_errors(void **state)
+{
+	(void)state;
+	expect_daemon_error("allow br0 user\n", -EINVAL, "vmtapd.conf:1: user needs a user name");
+	expect_daemon_error("allow br0 uid 0\n", -EINVAL, "vmtapd.conf:1: unexpected \"uid\" after \"br0\"",
+			    "expected user NAME or group NAME");
+	expect_daemon_error("allow br0 user root extra\n", -EINVAL, "unexpected \"extra\" after \"root\"");
+	expect_daemon_error("allow br0 # allow\n", -EINVAL, "comments must be on their own line");
+	expect_daemon_error("\nallow br0 user no-such-user-vmtap\n", -EINVAL,
+			    "vmtapd.conf:2: no user \"no-such-user-vmtap\"; expected a user name or a numeric uid");
+	expect_daemon_error("deny br0 group no-such-group-vmtap\n", -EINVAL,
+			    "no group \"no-such-group-vmtap\"; expected a group name or a numeric gid");
+	expect_daemon_error("allow br0 user 4294967295\n", -EINVAL, "no user \"4294967295\"");
+	expect_daemon_error("limit\n", -EINVAL, "limit needs a kind");
+	expect_daemon_error("limit nics\n", -EINVAL, "limit needs a kind");
+	expect_daemon_error("limit speed 10\n", -EINVAL, "unknown limit \"speed\"; expected queues, nics or connections");
+	expect_daemon_error("limit queues 0\n", -ERANGE, "limit queues 0: expected 1..64");
+	expect_daemon_error("limit queues 65\n", -ERANGE, "limit queues 65: expected 1..64");
+	expect_daemon_error("limit nics -1\n", -ERANGE, "limit nics -1: expected 0..65535");
+	expect_daemon_error("limit connections 0\n", -ERANGE, "limit connections 0: expected 1..65535");
+	expect_daemon_error("limit nics 4 group\n", -EINVAL, "group needs a group name");
+	expect_daemon_error("frob br0\n", -EINVAL, "unknown keyword \"frob\"; expected allow, deny, limit or include");
+	expect_daemon_error("include relative.conf\n", -EINVAL, "is not absolute");
+}
+
+/* QEMU's grammar stays exactly QEMU's: no subjects, no limits. */
+static void test_qemu_grammar_unchanged(void **state)
+{
+	(void)state;
+	expect_text_error("q1.conf", "allow br0 user root\n", -EINVAL,
+			  "q1.conf:1: unexpected \"user\" after \"br0\"; expected one argument per line");
+	expect_text_error("q2.conf", "limit nics 4\n", -EINVAL,
+			  "q2.conf:1: unknown keyword \"limit\"; expected allow, deny or include");
+}
+
+/* vmtapd reads as root: an include it cannot open is an error, never the
+ * per-user skip of QEMU's grammar. */
+static void test_daemon_include_must_open(void **state)
+{
+	struct vmtap_err err = { { 0 } };
+	struct acl *acl = SENTINEL;
+	char text[PATH_MAX + 32];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	require_root();
+	write_file("d-secret.conf", "deny br0\n", 9, 0600);
+	snprintf(text, sizeof(text), "allow br0\ninclude %s\n", P("d-secret.conf"));
+	/* As nobody, the open fails with EACCES: QEMU's grammar skips it,
+	 * vmtapd's refuses. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		if (acl_parse_buffer("q.conf", text, strlen(text), &acl, &err) < 0 ||
+		    !acl_allows(acl, "br0"))
+			_exit(4);
+		acl_free(acl);
+		acl = SENTINEL;
+		if (acl_parse_buffer_daemon("d.conf", text, strlen(text), &acl, &err) != -EACCES ||
+		    acl != SENTINEL || !strstr(err.msg, "d.conf:2: cannot open include"))
+			_exit(5);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* The shipped example is valid vmtapd grammar and means what it says. */
+static void test_daemon_example(void **state)
+{
+	struct vmtap_err err = { { 0 } };
+	struct acl *acl = NULL;
+	char buf[8192];
+	size_t n;
+	FILE *f = fopen("examples/vmtapd.conf", "re");
+
+	(void)state;
+	if (!f) {
+		printf("skipped: run from the top of the tree (examples/vmtapd.conf)\n");
+		skip();
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (acl_parse_buffer_daemon("examples/vmtapd.conf", buf, n, &acl, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(acl_allows_peer(acl, "br0", &root_peer));
+	assert_true(acl_allows_peer(acl, "br0", &nobody_in_users));
+	assert_false(acl_allows_peer(acl, "br0", &other_peer));
+	assert_false(acl_allows_peer(acl, "br-mgmt", &nobody_in_users));
+	assert_int_equal(acl_limit(acl, ACL_LIMIT_QUEUES, &nobody_in_users), 8);
+	acl_free(acl);
+}
+
 /* ---- set-up ----------------------------------------------------------- */
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -862,6 +1069,13 @@ int main(void)
 		cmocka_unit_test(test_include_self),
 		cmocka_unit_test(test_include_too_many_files),
 		cmocka_unit_test(test_no_fd_left),
+		cmocka_unit_test(test_daemon_subjects),
+		cmocka_unit_test(test_daemon_deny_wins),
+		cmocka_unit_test(test_daemon_limits),
+		cmocka_unit_test(test_daemon_errors),
+		cmocka_unit_test(test_qemu_grammar_unchanged),
+		cmocka_unit_test(test_daemon_include_must_open),
+		cmocka_unit_test(test_daemon_example),
 	};
 
 	return cmocka_run_group_tests_name("acl", tests, group_setup, group_teardown);

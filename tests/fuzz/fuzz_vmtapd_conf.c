@@ -1,0 +1,73 @@
+/* fuzz_vmtapd_conf.c — fuzz harness for vmtapd's policy grammar
+ * (helper/acl.c, acl_parse_buffer_daemon): QEMU's grammar plus user/group
+ * subjects and limit lines.  As fuzz_acl.c, inputs that include something
+ * under dev, proc or sys are skipped (an open() alone can make a device
+ * act).  Aborts when a promise in acl.h is broken: an error comes with a
+ * one-line message free of control bytes and leaves no acl; a name that is
+ * not an interface name is never allowed, for anyone; limits stay in their
+ * ranges. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl.h"
+#include "nic.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool contains(const uint8_t *data, size_t size, const char *word)
+{
+	size_t n = strlen(word), i;
+
+	for (i = 0; n <= size && i <= size - n; i++)
+		if (!memcmp(data + i, word, n))
+			return true;
+	return false;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const gid_t groups[] = { 100, 27 };
+	static const struct acl_peer peers[] = {
+		{ 0, 0, NULL, 0 }, { 65534, 65534, groups, 2 }, { 1000, 1000, NULL, 0 },
+	};
+	static const char *const bad[] = { "", "br0:1", "a/b", "..", "123", "abcdefghijklmnop" };
+	struct vmtap_err err = { { 0 } };
+	struct acl *acl = NULL;
+	size_t i, j;
+	int r;
+
+	if (contains(data, size, "include") &&
+	    (contains(data, size, "dev") || contains(data, size, "proc") ||
+	     contains(data, size, "sys")))
+		return 0;
+
+	r = acl_parse_buffer_daemon("fuzz", (const char *)data, size, &acl, &err);
+	if (r < 0) {
+		if (acl || !err.msg[0])
+			abort();
+		for (i = 0; err.msg[i]; i++)
+			if ((unsigned char)err.msg[i] < 0x20 || err.msg[i] == 0x7f)
+				abort();
+		return 0;
+	}
+	if (r != 0 || !acl)
+		abort();
+	for (i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
+		unsigned q = acl_limit(acl, ACL_LIMIT_QUEUES, &peers[i]);
+		unsigned n = acl_limit(acl, ACL_LIMIT_NICS, &peers[i]);
+		unsigned c = acl_limit(acl, ACL_LIMIT_CONNECTIONS, &peers[i]);
+
+		if (q < 1 || q > VMTAP_MAX_QUEUES || (n != ACL_NO_LIMIT && n > ACL_LIMIT_MAX) ||
+		    c < 1 || (c != ACL_NO_LIMIT && c > ACL_LIMIT_MAX))
+			abort();
+		(void)acl_allows_peer(acl, "br0", &peers[i]);
+		for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++)
+			if (acl_allows_peer(acl, bad[j], &peers[i]))
+				abort();
+	}
+	acl_free(acl);
+	return 0;
+}

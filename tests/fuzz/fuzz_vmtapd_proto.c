@@ -1,0 +1,63 @@
+/* fuzz_vmtapd_proto.c — fuzz harness for vmtapd's wire protocol
+ * (helper/vmtapd-proto.c): any bytes as a request (what the daemon does
+ * with every packet a client sends), and the same bytes as a create-nic
+ * reply and a hello reply (what a client does with what the daemon sent).
+ * Besides the sanitizers' findings it aborts when a promise is broken: a
+ * refused request comes with a one-line message free of control bytes; an
+ * accepted create-nic names a valid bridge and a queue count in range; a
+ * decoded reply's counts match the fds it came with. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ifname.h"
+#include "vmtapd-proto.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void clean_line(const char *msg)
+{
+	size_t i;
+
+	if (!msg[0])
+		abort();
+	for (i = 0; msg[i]; i++)
+		if ((unsigned char)msg[i] < 0x20 || (unsigned char)msg[i] >= 0x7f)
+			abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct vmtap_err err = { { 0 } }, warn = { { 0 } };
+	struct vmtapd_request req;
+	struct vmtapd_hello h;
+	struct nic nic;
+	int r;
+
+	r = vmtapd_request_decode((const char *)data, size, &req, &err);
+	if (r < 0) {
+		clean_line(err.msg);
+	} else if (req.op == VMTAPD_OP_CREATE_NIC) {
+		if (!ifname_valid(req.spec.bridge) || req.spec.queues < 1 ||
+		    req.spec.queues > VMTAP_MAX_QUEUES ||
+		    (req.spec.ifname[0] && !ifname_valid(req.spec.ifname)))
+			abort();
+	} else if (req.op != VMTAPD_OP_HELLO) {
+		abort();
+	}
+
+	memset(&err, 0, sizeof(err));
+	nic_init(&nic);
+	r = vmtapd_nic_decode((const char *)data, size, 4, &nic, &warn, &err);
+	if (r < 0)
+		clean_line(err.msg);
+	else if (nic.queues + nic.nvhost != 4 || !ifname_valid(nic.ifname))
+		abort();
+	if (warn.msg[0])
+		clean_line(warn.msg);
+
+	memset(&err, 0, sizeof(err));
+	if (vmtapd_hello_decode((const char *)data, size, &h, &err) < 0)
+		clean_line(err.msg);
+	return 0;
+}

@@ -1,0 +1,1096 @@
+/* test_vmtapd.c — build/vmtapd for real: a daemon process on a socket in a
+ * scratch directory, with real bridges, real taps and real clients (this
+ * process and its children, some of them as `nobody`).  What the daemon
+ * hands over is checked through the kernel (TUNGETIFF on the fds, sysfs),
+ * and its log (--foreground: stderr) is read for the grant and deny lines.
+ *
+ *   - 16 concurrent clients x 10 NICs of 4 queues: all made, all bridge
+ *     ports at once; after the clients exit no tap remains and the daemon
+ *     still serves;
+ *   - policy by peer credentials: nobody is refused a bridge the policy does
+ *     not give it and gets one it does (by user and by supplementary
+ *     group); per-uid limits on queues, live NICs and connections hold, and
+ *     a NIC whose fds are closed no longer counts;
+ *   - bad input: truncated JSON, a 1 MiB message, an unknown op, wrong
+ *     types, a client that sends fds (the daemon closes them), clients that
+ *     vanish mid-request, an idle client, a client that does not read its
+ *     replies; each is answered or dropped, the daemon keeps serving, and
+ *     no interface is left;
+ *   - fd exhaustion: a daemon with RLIMIT_NOFILE 24 refuses connections
+ *     with EMFILE and NICs it has no fds for, then serves again;
+ *   - start-up refusals (policy file unsafe or malformed, socket path taken)
+ *     leave no socket file; SIGTERM exits 0 and removes the socket it made;
+ *     a socket passed the systemd way (LISTEN_PID/LISTEN_FDS) is used and
+ *     left alone.
+ *
+ * Readiness comes from the daemon's own READY=1 on NOTIFY_SOCKET, never a
+ * sleep.  Bounded waits (for the kernel to finish removing a tap) poll a
+ * condition; nothing asserts how long anything took.  Runs as root inside
+ * tests/lib/sandbox.sh; every daemon started here is stopped here. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fdpass.h"
+#include "port.h"
+#include "vmtapd-client.h"
+
+#define VMTAPD "build/vmtapd"
+#define NOBODY 65534
+#define USERS_GID 100
+/* Every path here is a unix socket address too: shorter than sun_path. */
+#define PATH_SZ 100
+
+static char dir[] = "/tmp/vmtap-test-vmtapd-XXXXXX";
+static bool dir_made, dir_mounted;
+static char conf[PATH_SZ], sock[PATH_SZ], links_at_start[4096];
+
+/* ---- files, links ------------------------------------------------------ */
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(close(fd), 0);
+}
+
+static void read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, cap - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Names in /sys/class/net (the sandbox's own sysfs), sorted. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void link_list(char *out, size_t cap)
+{
+	char *names[4096];
+	size_t n = 0, i, off = 0;
+	DIR *d = opendir("/sys/class/net");
+	struct dirent *e;
+
+	out[0] = '\0';
+	assert_non_null(d);
+	while ((e = readdir(d)) && n < 4096)
+		if (e->d_name[0] != '.')
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	for (i = 0; i < n; i++) {
+		off += (size_t)snprintf(out + off, off < cap ? cap - off : 0, "%s ", names[i]);
+		free(names[i]);
+	}
+}
+
+static unsigned count_prefix(const char *path, const char *prefix)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	unsigned n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		n += !strncmp(e->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return n;
+}
+
+static unsigned taps_alive(void)
+{
+	return count_prefix("/sys/class/net", VMTAP_IFNAME_PREFIX);
+}
+
+/* ---- a daemon ------------------------------------------------------------ */
+
+struct daemon {
+	pid_t pid;
+	char sock[PATH_SZ], log[PATH_SZ];
+};
+
+static struct daemon main_d;
+
+/* Starts VMTAPD --foreground --socket SOCK --config CONF [ARGS] with stderr
+ * to DIR/NAME.log, as the systemd would: NOTIFY_SOCKET set, and LISTEN_*
+ * set when listen_fd >= 0 (passed as fd 3).  nofile: RLIMIT_NOFILE, or 0.
+ * Returns 0 once it said READY=1, or its exit status (>0) if it exited
+ * instead. */
+static int daemon_start(struct daemon *d, const char *name, const char *sockpath,
+			const char *confpath, int listen_fd, rlim_t nofile, const char *arg)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[64], notify[PATH_SZ];
+	int ns, logfd, status, i;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->sock, sizeof(d->sock), "%s", sockpath);
+	snprintf(d->log, sizeof(d->log), "%s/%s.log", dir, name);
+	snprintf(notify, sizeof(notify), "%s/%s.notify", dir, name);
+	unlink(notify);
+	ns = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(ns >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notify);
+	assert_int_equal(bind(ns, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	logfd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(logfd >= 0);
+
+	d->pid = fork();
+	assert_true(d->pid >= 0);
+	if (d->pid == 0) {
+		struct rlimit rl = { nofile, nofile };
+		char pidbuf[32];
+
+		dup2(logfd, 2);
+		setenv("NOTIFY_SOCKET", notify, 1);
+		if (listen_fd >= 0) {
+			if (listen_fd == 3)
+				fcntl(3, F_SETFD, 0);
+			else
+				dup2(listen_fd, 3);
+			snprintf(pidbuf, sizeof(pidbuf), "%d", (int)getpid());
+			setenv("LISTEN_PID", pidbuf, 1);
+			setenv("LISTEN_FDS", "1", 1);
+		}
+		if (nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(120);
+		execl(VMTAPD, VMTAPD, "--foreground", "--socket", sockpath, "--config", confpath,
+		      "--idle-timeout", "2", "--send-timeout", "1", arg, (char *)NULL);
+		_exit(127);
+	}
+	close(logfd);
+	/* READY=1, or its death; 20 s is a hang guard, not a measurement. */
+	for (i = 0; i < 200; i++) {
+		struct pollfd p = { .fd = ns, .events = POLLIN };
+
+		if (poll(&p, 1, 100) == 1) {
+			ssize_t n = recv(ns, buf, sizeof(buf) - 1, 0);
+
+			if (n > 0) {
+				buf[n] = '\0';
+				if (strstr(buf, "READY=1"))
+					break;
+			}
+		}
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			close(ns);
+			d->pid = 0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
+	}
+	close(ns);
+	if (i == 200)
+		fail_msg("vmtapd %s never said READY=1 (log: %s)", name, d->log);
+	return 0;
+}
+
+/* SIGTERM, and its exit status (-1 if it had to be killed). */
+static int daemon_stop(struct daemon *d)
+{
+	int status, i;
+
+	if (d->pid <= 0)
+		return -1;
+	kill(d->pid, SIGTERM);
+	for (i = 0; i < 200; i++) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			d->pid = 0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		}
+		usleep(50000);
+	}
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, &status, 0);
+	d->pid = 0;
+	return -1;
+}
+
+static void sync_with(const struct daemon *d);
+
+/* The daemon logs a grant just after the client has its reply: a round
+ * trip on a new connection first makes sure it has written everything
+ * about earlier events. */
+static bool log_has(const struct daemon *d, const char *needle)
+{
+	static char buf[1 << 20];
+
+	if (d->pid > 0)
+		sync_with(d);
+	read_file(d->log, buf, sizeof(buf));
+	return strstr(buf, needle) != NULL;
+}
+
+/* ---- clients ------------------------------------------------------------- */
+
+/* Opens a client whose SO_PEERCRED says uid/gid (groups: its supplementary
+ * groups), by connecting with those as this process's effective ids: the
+ * kernel records them at connect(). */
+static int open_as(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
+		   struct vmtapd_client **c, struct vmtap_err *err)
+{
+	int r;
+
+	assert_int_equal(setgroups(ngroups, groups), 0);
+	assert_int_equal(setresgid(-1, gid, -1), 0);
+	assert_int_equal(setresuid(-1, uid, -1), 0);
+	r = vmtapd_client_open(sock, c, err);
+	assert_int_equal(setresuid(-1, 0, -1), 0);
+	assert_int_equal(setresgid(-1, 0, -1), 0);
+	assert_int_equal(setgroups(0, NULL), 0);
+	return r;
+}
+
+static struct vmtapd_client *must_open(void)
+{
+	struct vmtap_err err = { "" };
+	struct vmtapd_client *c = NULL;
+	int r = vmtapd_client_open(sock, &c, &err);
+
+	if (r < 0)
+		fail_msg("cannot connect to vmtapd: %s", vmtap_err_text(&err, r));
+	return c;
+}
+
+static void spec_for(struct nic_spec *s, const char *bridge, unsigned queues)
+{
+	nic_spec_init(s);
+	strcpy(s->bridge, bridge);
+	s->queues = queues;
+	s->vhost = VHOST_OFF;
+}
+
+/* The fds are what the header says, checked by the kernel: queue fds of
+ * one tap named ifname, multiqueue when there are several, a bridge port
+ * of bridge.  NULL, or what is wrong (usable in a forked child, where
+ * cmocka's asserts must not run). */
+static const char *nic_wrong(const struct nic *n, const char *bridge, unsigned queues)
+{
+	char path[128], master[64];
+	ssize_t len;
+	unsigned i;
+
+	if (n->queues != queues || n->nvhost != 0)
+		return "queue or vhost count differs from the request";
+	for (i = 0; i < queues; i++) {
+		struct ifreq ifr;
+
+		memset(&ifr, 0, sizeof(ifr));
+		if (ioctl(n->tapfd[i], TUNGETIFF, &ifr) < 0 || strcmp(ifr.ifr_name, n->ifname))
+			return "an fd is not a queue of the tap the header names";
+		if (!(ifr.ifr_flags & IFF_TAP) || !!(ifr.ifr_flags & IFF_MULTI_QUEUE) != (queues > 1))
+			return "the tap's flags are wrong";
+		if (!(fcntl(n->tapfd[i], F_GETFD) & FD_CLOEXEC))
+			return "an fd is not close-on-exec";
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master", n->ifname);
+	len = readlink(path, master, sizeof(master) - 1);
+	if (len <= 0)
+		return "the tap is no bridge port";
+	master[len] = '\0';
+	if (strcmp(strrchr(master, '/') + 1, bridge))
+		return "the tap is a port of another bridge";
+	return NULL;
+}
+
+static void check_nic(const struct nic *n, const char *bridge, unsigned queues)
+{
+	const char *wrong = nic_wrong(n, bridge, queues);
+
+	if (wrong)
+		fail_msg("NIC %s: %s", n->ifname, wrong);
+}
+
+/* A hello round trip on a fresh connection: the daemon is serving, and
+ * has finished whatever it was doing for earlier events. */
+static void assert_serving(void)
+{
+	struct vmtap_err err = { "" };
+	struct vmtapd_client *c = must_open();
+	struct vmtapd_hello h;
+	int r = vmtapd_client_hello(c, &h, &err);
+
+	if (r < 0)
+		fail_msg("vmtapd no longer serves: %s", vmtap_err_text(&err, r));
+	assert_int_equal(h.version, VMTAPD_PROTO_VERSION);
+	vmtapd_client_close(c);
+}
+
+/* No tap left and the link list as at the start.  A tap goes when the
+ * daemon has closed its last fd, which may trail the client by one event,
+ * so poll (bounded). */
+static void assert_nothing_left(void)
+{
+	char now[4096];
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		assert_serving();
+		link_list(now, sizeof(now));
+		if (!strcmp(now, links_at_start))
+			return;
+		usleep(20000);
+	}
+	fail_msg("links left behind: before \"%s\", now \"%s\"", links_at_start, now);
+}
+
+static void sync_with(const struct daemon *d)
+{
+	struct vmtap_err err = { "" };
+	struct vmtapd_client *c = NULL;
+	struct vmtapd_hello h;
+
+	if (vmtapd_client_open(d->sock, &c, &err) < 0 || vmtapd_client_hello(c, &h, &err) < 0)
+		fail_msg("vmtapd at %s does not answer: %s", d->sock, err.msg);
+	vmtapd_client_close(c);
+}
+
+/* ---- raw protocol ------------------------------------------------------ */
+
+static int raw_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 10 };
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	assert_int_equal(connect(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	/* A hang guard only. */
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return s;
+}
+
+/* Sends raw bytes, expects an error reply whose code and message hold. */
+static void expect_error_reply(int s, const void *msg, size_t len, const char *code,
+			       const char *needle)
+{
+	char buf[VMTAPD_REPLY_MAX + 1], want[64];
+	int fds[8];
+	unsigned nfds = 0;
+	size_t n = 0;
+
+	assert_int_equal(fd_send(s, msg, len, NULL, 0), 0);
+	assert_int_equal(fd_recv(s, buf, sizeof(buf) - 1, &n, fds, 8, &nfds), 0);
+	buf[n] = '\0';
+	assert_int_equal(nfds, 0);
+	snprintf(want, sizeof(want), "\"code\":\"%s\"", code);
+	if (!strstr(buf, want) || !strstr(buf, needle))
+		fail_msg("reply %s lacks %s or \"%s\"", buf, want, needle);
+}
+
+/* ---- tests: many clients at once ---------------------------------------- */
+
+#define CLIENTS 16
+#define NICS_EACH 10
+#define QUEUES 4
+
+static void child_client(int ready_w, int go_r)
+{
+	struct vmtap_err err = { "" };
+	struct vmtapd_client *c = NULL;
+	struct nic nics[NICS_EACH];
+	struct nic_spec spec;
+	char byte;
+	int i;
+
+	if (vmtapd_client_open(sock, &c, &err) < 0)
+		_exit(10);
+	spec_for(&spec, "br0", QUEUES);
+	for (i = 0; i < NICS_EACH; i++) {
+		const char *wrong;
+
+		if (vmtapd_client_create_nic(c, &spec, &nics[i], &err) < 0) {
+			fprintf(stderr, "client %d: %s\n", (int)getpid(), err.msg);
+			_exit(11);
+		}
+		if ((wrong = nic_wrong(&nics[i], "br0", QUEUES))) {
+			fprintf(stderr, "client %d: %s: %s\n", (int)getpid(), nics[i].ifname, wrong);
+			_exit(13);
+		}
+	}
+	vmtapd_client_close(c);
+	/* Hold every NIC until the parent has counted them all. */
+	if (write(ready_w, "k", 1) != 1 || read(go_r, &byte, 1) < 0)
+		_exit(12);
+	_exit(0); /* the fds close with the process: every tap goes */
+}
+
+static void test_concurrent_clients(void **state)
+{
+	int ready[2], go[2], status, i;
+	pid_t pids[CLIENTS];
+	struct vmtapd_client *c;
+	struct vmtap_err err = { "" };
+	struct nic nic;
+	struct nic_spec spec;
+	char byte;
+
+	(void)state;
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+	for (i = 0; i < CLIENTS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			close(go[1]);
+			child_client(ready[1], go[0]);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (i = 0; i < CLIENTS; i++)
+		if (read(ready[0], &byte, 1) != 1)
+			break;
+	/* All 160 at once, each a port of br0. */
+	assert_int_equal(taps_alive(), CLIENTS * NICS_EACH);
+	assert_int_equal(count_prefix("/sys/class/net/br0/brif", VMTAP_IFNAME_PREFIX),
+			 CLIENTS * NICS_EACH);
+	close(go[1]);
+	for (i = 0; i < CLIENTS; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			fail_msg("client %d exited with %d", i, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	close(ready[0]);
+	assert_nothing_left();
+
+	/* Still serving NICs, not only hellos. */
+	c = must_open();
+	spec_for(&spec, "br0", QUEUES);
+	assert_int_equal(vmtapd_client_create_nic(c, &spec, &nic, &err), 0);
+	check_nic(&nic, "br0", QUEUES);
+	nic_close(&nic);
+	vmtapd_client_close(c);
+	assert_nothing_left();
+	assert_true(log_has(&main_d, "grant uid=0 pid="));
+}
+
+/* ---- tests: policy by peer credentials ---------------------------------- */
+
+static int create_as(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
+		     const char *bridge, unsigned queues, struct nic *nic, struct vmtap_err *err)
+{
+	struct vmtapd_client *c = NULL;
+	struct nic_spec spec;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if ((r = open_as(uid, gid, groups, ngroups, &c, err)) < 0)
+		return r;
+	spec_for(&spec, bridge, queues);
+	r = vmtapd_client_create_nic(c, &spec, nic, err);
+	vmtapd_client_close(c);
+	return r;
+}
+
+static void expect_refusal(int r, int want, const struct vmtap_err *err, const char *needle)
+{
+	if (r != want)
+		fail_msg("expected %d, got %d: %s", want, r, err->msg);
+	if (!strstr(err->msg, needle))
+		fail_msg("message \"%s\" lacks \"%s\"", err->msg, needle);
+}
+
+static void test_policy_nobody(void **state)
+{
+	static const gid_t users[] = { USERS_GID };
+	struct vmtap_err err;
+	struct nic a, b, c, d;
+	struct vmtapd_hello h;
+	struct vmtapd_client *cl = NULL;
+	int r;
+
+	(void)state;
+	/* A bridge the policy does not give nobody (only root has br0). */
+	r = create_as(NOBODY, NOBODY, NULL, 0, "br0", 1, &a, &err);
+	expect_refusal(r, -EPERM, &err, "bridge br0 is not allowed for uid 65534");
+	assert_true(log_has(&main_d, "deny uid=65534 pid="));
+	assert_true(log_has(&main_d, "bridge=br0 ifname=- queues=1: bridge br0 is not allowed"));
+
+	/* One it does. */
+	assert_int_equal(create_as(NOBODY, NOBODY, NULL, 0, "br1", 1, &a, &err), 0);
+	check_nic(&a, "br1", 1);
+	{
+		char line[128];
+
+		snprintf(line, sizeof(line), "grant uid=65534 pid=%d bridge=br1 ifname=%s queues=1",
+			 (int)getpid(), a.ifname);
+		assert_true(log_has(&main_d, line));
+	}
+
+	/* By supplementary group (SO_PEERGROUPS), and only with it. */
+	r = create_as(NOBODY, NOBODY, NULL, 0, "br2", 1, &b, &err);
+	expect_refusal(r, -EPERM, &err, "bridge br2 is not allowed");
+	assert_int_equal(create_as(NOBODY, NOBODY, users, 1, "br2", 1, &b, &err), 0);
+	check_nic(&b, "br2", 1);
+
+	/* limit queues 2 user nobody */
+	r = create_as(NOBODY, NOBODY, NULL, 0, "br1", 4, &c, &err);
+	expect_refusal(r, -EPERM, &err, "queues=4: ");
+	expect_refusal(r, -EPERM, &err, "allows uid 65534 at most 2 queues per NIC");
+
+	/* limit nics 2 user nobody: a and b are alive. */
+	r = create_as(NOBODY, NOBODY, NULL, 0, "br1", 2, &c, &err);
+	expect_refusal(r, -EDQUOT, &err, "uid 65534 has 2 NICs alive; ");
+	/* Closing a NIC's fds is all it takes to free its place: the daemon
+	 * keeps none. */
+	nic_close(&a);
+	assert_int_equal(create_as(NOBODY, NOBODY, NULL, 0, "br1", 2, &c, &err), 0);
+	check_nic(&c, "br1", 2);
+	r = create_as(NOBODY, NOBODY, NULL, 0, "br1", 1, &d, &err);
+	expect_refusal(r, -EDQUOT, &err, "has 2 NICs alive");
+	/* root's limits are not nobody's */
+	assert_int_equal(create_as(0, 0, NULL, 0, "br1", 8, &d, &err), 0);
+	nic_close(&d);
+
+	/* What the daemon takes the client for. */
+	assert_int_equal(open_as(NOBODY, NOBODY, NULL, 0, &cl, &err), 0);
+	assert_int_equal(vmtapd_client_hello(cl, &h, &err), 0);
+	assert_int_equal(h.uid, NOBODY);
+	assert_int_equal(h.max_queues, 2);
+	assert_int_equal(h.max_nics, 2);
+	assert_int_equal(h.max_connections, 3);
+	vmtapd_client_close(cl);
+
+	nic_close(&b);
+	nic_close(&c);
+	assert_nothing_left();
+}
+
+static void test_connection_limit(void **state)
+{
+	struct vmtapd_client *c[3];
+	struct vmtap_err err = { "" };
+	struct vmtapd_client *extra = NULL;
+	struct vmtapd_hello h;
+	int i, r;
+
+	(void)state;
+	/* limit connections 3 user nobody */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(open_as(NOBODY, NOBODY, NULL, 0, &c[i], &err), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(vmtapd_client_hello(c[i], &h, &err), 0);
+	assert_int_equal(open_as(NOBODY, NOBODY, NULL, 0, &extra, &err), 0);
+	r = vmtapd_client_hello(extra, &h, &err);
+	expect_refusal(r, -EDQUOT, &err, "uid 65534 has 3 connections open; ");
+	vmtapd_client_close(extra);
+	/* Root is not counted with nobody. */
+	assert_serving();
+	vmtapd_client_close(c[0]);
+	/* The place is free once the daemon has seen the close: retry a few
+	 * times (bounded), since that happens on its next turn. */
+	for (i = 0; i < 100; i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(open_as(NOBODY, NOBODY, NULL, 0, &extra, &err), 0);
+		r = vmtapd_client_hello(extra, &h, &err);
+		vmtapd_client_close(extra);
+		if (r == 0)
+			break;
+		usleep(20000);
+	}
+	assert_int_equal(r, 0);
+	vmtapd_client_close(c[1]);
+	vmtapd_client_close(c[2]);
+}
+
+/* ---- tests: bad input ---------------------------------------------------- */
+
+static void test_bad_requests(void **state)
+{
+	static const char truncated[] = "{\"op\":\"create-nic\",\"bridge\":\"br0\"";
+	static const char unknown[] = "{\"op\":\"delete-everything\"}";
+	static const char wrong[] = "{\"op\":\"create-nic\",\"bridge\":\"br0\",\"queues\":\"4\"}";
+	static const char wrong2[] = "{\"op\":\"create-nic\",\"bridge\":7}";
+	int s, big = 4 << 20;
+	char *huge;
+
+	(void)state;
+	s = raw_connect();
+	expect_error_reply(s, truncated, sizeof(truncated) - 1, "EPROTO", "not valid JSON");
+	expect_error_reply(s, unknown, sizeof(unknown) - 1, "EOPNOTSUPP",
+			   "unknown op \\\"delete-everything\\\"");
+	expect_error_reply(s, wrong, sizeof(wrong) - 1, "EINVAL", "\\\"queues\\\" is a string");
+	expect_error_reply(s, wrong2, sizeof(wrong2) - 1, "EINVAL", "\\\"bridge\\\" is an integer");
+	expect_error_reply(s, "\0\0\0", 3, "EPROTO", "not valid JSON");
+
+	/* 1 MiB in one message (root may raise its send buffer for it): the
+	 * daemon reads its cap, refuses the rest, and the connection goes on. */
+	assert_int_equal(setsockopt(s, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)), 0);
+	huge = malloc(1 << 20);
+	assert_non_null(huge);
+	memset(huge, ' ', 1 << 20);
+	memcpy(huge, "{\"op\":\"hello\",\"pad\":\"", 21);
+	huge[(1 << 20) - 2] = '"';
+	huge[(1 << 20) - 1] = '}';
+	expect_error_reply(s, huge, 1 << 20, "EMSGSIZE", "larger than 4096 bytes");
+	free(huge);
+	expect_error_reply(s, wrong, sizeof(wrong) - 1, "EINVAL", "queues");
+	close(s);
+	assert_true(log_has(&main_d, "bad request uid=0 pid="));
+	assert_nothing_left();
+}
+
+/* fds sent to the daemon are closed by it: the read end of a pipe whose
+ * write end we sent sees end of file once we close our own copy. */
+static void test_client_sends_fds(void **state)
+{
+	static const char hello[] = "{\"op\":\"hello\"}";
+	int s = raw_connect(), p[2], fds[3];
+	struct pollfd pfd;
+	char c;
+
+	(void)state;
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	fds[0] = fds[1] = fds[2] = p[1];
+	assert_int_equal(fd_send(s, hello, sizeof(hello) - 1, fds, 3), 0);
+	close(p[1]);
+	{
+		char buf[VMTAPD_REPLY_MAX + 1];
+		unsigned nfds = 0;
+		size_t n = 0;
+
+		assert_int_equal(fd_recv(s, buf, sizeof(buf) - 1, &n, fds, 3, &nfds), 0);
+		buf[n] = '\0';
+		assert_int_equal(nfds, 0);
+		if (!strstr(buf, "\"EPROTO\"") || !strstr(buf, "file descriptors"))
+			fail_msg("reply: %s", buf);
+	}
+	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	assert_int_equal(read(p[0], &c, 1), 0);
+	close(p[0]);
+	/* The same connection still works. */
+	expect_error_reply(s, "{\"op\":\"x\"}", 10, "EOPNOTSUPP", "unknown op");
+	close(s);
+	assert_nothing_left();
+}
+
+/* A client that sends create-nic and is gone before the reply: whether the
+ * daemon sees the hang-up first (and makes nothing) or after making the NIC
+ * (and closes it), nothing is left. */
+static void test_client_vanishes(void **state)
+{
+	static const char req[] = "{\"op\":\"create-nic\",\"bridge\":\"br0\",\"queues\":4,\"vhost\":\"off\"}";
+	int i, s;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		s = raw_connect();
+		assert_int_equal(fd_send(s, req, sizeof(req) - 1, NULL, 0), 0);
+		if (i % 2)
+			shutdown(s, SHUT_RDWR);
+		close(s);
+	}
+	/* And one killed outright while its request is in flight. */
+	for (i = 0; i < 4; i++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			s = raw_connect();
+			if (fd_send(s, req, sizeof(req) - 1, NULL, 0) < 0)
+				_exit(1);
+			raise(SIGKILL);
+		}
+		waitpid(pid, NULL, 0);
+	}
+	assert_nothing_left();
+}
+
+static void test_idle_client_dropped(void **state)
+{
+	int s = raw_connect();
+	char buf[64];
+
+	(void)state;
+	/* --idle-timeout 2: the daemon closes it; recv sees end of file (the
+	 * socket's 10 s receive timeout only guards against a hang). */
+	assert_int_equal(recv(s, buf, sizeof(buf), 0), 0);
+	close(s);
+	assert_serving();
+}
+
+static void test_client_not_reading(void **state)
+{
+	static const char hello[] = "{\"op\":\"hello\"}";
+	struct timeval tv = { .tv_sec = 10 };
+	int s = raw_connect(), sent = 0, replies = 0, i;
+	char buf[VMTAPD_REPLY_MAX];
+	ssize_t n;
+
+	(void)state;
+	/* Ask and ask without reading.  Once the daemon's replies fill its
+	 * send buffer it stops reading us, our own buffer fills and send
+	 * blocks; --send-timeout 1 later the daemon hangs up and send fails
+	 * (the 10 s send timeout only guards against a hang). */
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	for (i = 0; i < 100000; i++) {
+		if (send(s, hello, sizeof(hello) - 1, MSG_NOSIGNAL) < 0)
+			break;
+		sent++;
+	}
+	if (errno != EPIPE && errno != ECONNRESET)
+		fail_msg("send stopped with \"%s\", not a hang-up", strerror(errno));
+	/* What it had sent is still ours to read, then end of file. */
+	while ((n = recv(s, buf, sizeof(buf), 0)) > 0)
+		replies++;
+	if (n < 0)
+		assert_int_equal(errno, ECONNRESET);
+	if (replies <= 0 || replies >= sent)
+		fail_msg("sent %d requests, got %d replies", sent, replies);
+	close(s);
+	assert_true(log_has(&main_d, "did not read its reply within 1 s"));
+	assert_serving();
+}
+
+/* ---- tests: fd exhaustion ------------------------------------------------ */
+
+static void test_emfile(void **state)
+{
+	char path[PATH_SZ], reply[VMTAPD_REPLY_MAX + 1];
+	struct daemon d;
+	int conns[64], n = 0, refused = 0, i;
+	struct vmtap_err err = { "" };
+	struct vmtapd_client *c;
+	struct nic_spec spec;
+	struct nic nic;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/emfile.sock", dir);
+	assert_int_equal(daemon_start(&d, "emfile", path, conf, -1, 24, NULL), 0);
+	snprintf(sock, sizeof(sock), "%s", path);
+
+	/* Connect until the daemon runs out of fds and says so. */
+	for (i = 0; i < 64; i++) {
+		static const char hello[] = "{\"op\":\"hello\"}";
+		unsigned nfds;
+		size_t len = 0;
+		int fds[4];
+
+		int r;
+
+		conns[n] = raw_connect();
+		/* A refused connection is closed with our hello unread: the
+		 * send may see the hang-up, and the reset comes before the
+		 * refusal in the queue. */
+		r = fd_send(conns[n], hello, sizeof(hello) - 1, NULL, 0);
+		if (r < 0)
+			assert_int_equal(r, -EPIPE);
+		r = fd_recv(conns[n], reply, sizeof(reply) - 1, &len, fds, 4, &nfds);
+		if (r == -ECONNRESET)
+			r = fd_recv(conns[n], reply, sizeof(reply) - 1, &len, fds, 4, &nfds);
+		assert_int_equal(r, 0);
+		reply[len] = '\0';
+		if (strstr(reply, "\"EMFILE\"")) {
+			assert_non_null(strstr(reply, "out of file descriptors"));
+			/* ...and hangs up (ECONNRESET: our hello was never read). */
+			if (recv(conns[n], reply, sizeof(reply), 0) != 0)
+				assert_int_equal(errno, ECONNRESET);
+			close(conns[n]);
+			if (++refused == 3)
+				break;
+			continue;
+		}
+		assert_non_null(strstr(reply, "\"server\""));
+		n++;
+	}
+	assert_int_equal(refused, 3);
+
+	/* A NIC it has no fds for is an error reply, not a crash.  Free one
+	 * connection's fd for the request's own connection; until the daemon
+	 * has seen that close, it refuses at accept (also EMFILE): again. */
+	close(conns[--n]);
+	for (i = 0; i < 100; i++) {
+		int r;
+
+		err.msg[0] = '\0';
+		if (vmtapd_client_open(sock, &c, &err) < 0)
+			fail_msg("%s", err.msg);
+		spec_for(&spec, "br0", 16);
+		r = vmtapd_client_create_nic(c, &spec, &nic, &err);
+		vmtapd_client_close(c);
+		assert_int_equal(r, -EMFILE);
+		if (strstr(err.msg, "/dev/net/tun: Too many open files"))
+			break;
+		assert_non_null(strstr(err.msg, "out of file descriptors"));
+		usleep(20000);
+	}
+	assert_true(i < 100);
+
+	/* Clients gone, it serves again. */
+	while (n > 0)
+		close(conns[--n]);
+	for (i = 0; i < 100; i++) {
+		int r;
+
+		err.msg[0] = '\0';
+		assert_int_equal(vmtapd_client_open(sock, &c, &err), 0);
+		spec_for(&spec, "br0", 4);
+		r = vmtapd_client_create_nic(c, &spec, &nic, &err);
+		vmtapd_client_close(c);
+		if (r == 0)
+			break;
+		usleep(20000);
+	}
+	assert_true(i < 100);
+	check_nic(&nic, "br0", 4);
+	nic_close(&nic);
+	assert_true(log_has(&d, "out of file descriptors"));
+	assert_true(log_has(&d, "fail uid=0 pid="));
+	assert_int_equal(daemon_stop(&d), 0);
+	snprintf(sock, sizeof(sock), "%s", main_d.sock);
+	assert_nothing_left();
+}
+
+/* ---- tests: start and stop ------------------------------------------------ */
+
+/* A daemon that must not start: exit 1, one line on stderr naming the
+ * problem, and no socket file. */
+static void expect_no_start(const char *name, const char *confpath, const char *sockpath,
+			    const char *needle)
+{
+	char log[4096];
+	struct daemon d;
+	int rc = daemon_start(&d, name, sockpath, confpath, -1, 0, NULL);
+	struct stat st;
+
+	if (rc == 0) {
+		daemon_stop(&d);
+		fail_msg("%s: vmtapd started", name);
+	}
+	assert_int_equal(rc, 1);
+	read_file(d.log, log, sizeof(log));
+	if (!strstr(log, needle) || strchr(log, '\n') != log + strlen(log) - 1)
+		fail_msg("%s: stderr \"%s\" is not one line with \"%s\"", name, log, needle);
+	if (strcmp(sockpath, sock) && lstat(sockpath, &st) == 0 && S_ISSOCK(st.st_mode))
+		fail_msg("%s: a socket file was left at %s", name, sockpath);
+}
+
+static void test_startup_refusals(void **state)
+{
+	char bad[PATH_SZ], path[PATH_SZ], taken[PATH_SZ];
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/refused.sock", dir);
+	snprintf(bad, sizeof(bad), "%s/writable.conf", dir);
+	write_file(bad, "allow br0\n", 0666);
+	expect_no_start("gw", bad, path, "writable by group or others");
+	write_file(bad, "allow br0\nallow br1 user\n", 0644);
+	expect_no_start("syntax", bad, path, "writable.conf:2: user needs a user name");
+	snprintf(bad, sizeof(bad), "%s/missing.conf", dir);
+	expect_no_start("missing", bad, path, "missing.conf: cannot open");
+	/* A path that is a file is not ours to replace. */
+	snprintf(taken, sizeof(taken), "%s/taken", dir);
+	write_file(taken, "data\n", 0644);
+	expect_no_start("file", conf, taken, "is not a socket");
+	assert_int_equal(stat(taken, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	/* Nor is a socket another daemon listens on. */
+	expect_no_start("twice", conf, sock, "another vmtapd is already listening");
+	assert_serving();
+}
+
+static void test_socket_activation(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char saved[PATH_SZ];
+	struct daemon d;
+	struct stat st;
+	int l;
+
+	(void)state;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/activated.sock", dir);
+	l = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(l, 16), 0);
+	/* --socket names somewhere else: the passed socket wins. */
+	assert_int_equal(daemon_start(&d, "activated", "/nonexistent/ignored.sock", conf, l, 0, NULL), 0);
+	close(l);
+	snprintf(d.sock, sizeof(d.sock), "%s", sa.sun_path);
+	snprintf(saved, sizeof(saved), "%s", sock);
+	snprintf(sock, sizeof(sock), "%s", sa.sun_path);
+	assert_serving();
+	snprintf(sock, sizeof(sock), "%s", saved);
+	assert_true(log_has(&d, "(from the service manager)"));
+	assert_int_equal(daemon_stop(&d), 0);
+	/* Not its file to remove. */
+	assert_int_equal(lstat(sa.sun_path, &st), 0);
+	unlink(sa.sun_path);
+}
+
+/* Last: the main daemon stops on SIGTERM with status 0 and takes its
+ * socket file with it, also with clients connected. */
+static void test_sigterm(void **state)
+{
+	struct vmtapd_client *c = must_open();
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(daemon_stop(&main_d), 0);
+	assert_int_equal(lstat(sock, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_true(log_has(&main_d, "stopping on"));
+	vmtapd_client_close(c);
+	assert_int_equal(taps_alive(), 0);
+}
+
+/* ---- set-up ------------------------------------------------------------- */
+
+static void remove_dir(void)
+{
+	char cmd[256];
+
+	if (getenv("VMTAPD_TEST_SHOW_LOGS") && dir_made) {
+		snprintf(cmd, sizeof(cmd), "tail -n 30 %s/*.log >&2", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "no logs\n");
+	}
+
+	if (main_d.pid > 0)
+		daemon_stop(&main_d);
+	if (!dir_made)
+		return;
+	if (dir_mounted)
+		umount2(dir, MNT_DETACH);
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	dir_made = false;
+}
+
+static int group_setup(void **state)
+{
+	static const char policy[] =
+		"# the integration test's policy\n"
+		"allow br0 user root\n"
+		"allow br1 user root\n"
+		"allow br1 user nobody\n"
+		"allow br2 group users\n"
+		"limit queues 2 user nobody\n"
+		"limit nics 2 user nobody\n"
+		"limit connections 3 user nobody\n";
+	struct vmtap_err e = { "" };
+	struct nl_sock *sk = NULL;
+	int r;
+
+	(void)state;
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "setup: mkdtemp: %s\n", strerror(errno));
+		return -1;
+	}
+	dir_made = true;
+	atexit(remove_dir);
+	/* Private to this sandbox's mount namespace; reachable by nobody. */
+	if (mount("vmtap-vmtapd", dir, "tmpfs", MS_NODEV | MS_NOSUID, "mode=0755") < 0) {
+		fprintf(stderr, "setup: tmpfs on %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	dir_mounted = true;
+	if ((r = rtnl_open(&sk, &e)) < 0 || (r = bridge_create(sk, "br0", 0, &e)) < 0 ||
+	    (r = bridge_create(sk, "br1", 0, &e)) < 0 || (r = bridge_create(sk, "br2", 0, &e)) < 0) {
+		fprintf(stderr, "setup: %s\n", vmtap_err_text(&e, r));
+		rtnl_close(sk);
+		return -1;
+	}
+	rtnl_close(sk);
+	link_list(links_at_start, sizeof(links_at_start));
+
+	snprintf(conf, sizeof(conf), "%s/vmtapd.conf", dir);
+	snprintf(sock, sizeof(sock), "%s/vmtapd.sock", dir);
+	{
+		int fd = open(conf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd < 0 || write(fd, policy, strlen(policy)) != (ssize_t)strlen(policy) ||
+		    fchmod(fd, 0644) < 0 || close(fd) < 0)
+			return -1;
+	}
+	if (daemon_start(&main_d, "vmtapd", sock, conf, -1, 0, NULL) != 0) {
+		fprintf(stderr, "setup: vmtapd did not start; see %s/vmtapd.log\n", dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	if (main_d.pid > 0)
+		daemon_stop(&main_d);
+	remove_dir();
+	return 0;
+}
+
+/* Tests that talk to another daemon point sock elsewhere: back to the
+ * main one, pass or fail. */
+static int reset_sock(void **state)
+{
+	(void)state;
+	snprintf(sock, sizeof(sock), "%s", main_d.sock);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_concurrent_clients),
+		cmocka_unit_test(test_policy_nobody),
+		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_client_sends_fds),
+		cmocka_unit_test(test_client_vanishes),
+		cmocka_unit_test(test_idle_client_dropped),
+		cmocka_unit_test(test_client_not_reading),
+		cmocka_unit_test_teardown(test_emfile, reset_sock),
+		cmocka_unit_test(test_startup_refusals),
+		cmocka_unit_test_teardown(test_socket_activation, reset_sock),
+		cmocka_unit_test(test_sigterm),
+	};
+
+	if (geteuid() != 0) {
+		printf("skipped: needs root (it makes bridges and runs vmtapd)\n");
+		return 77;
+	}
+	if (access(VMTAPD, X_OK) < 0) {
+		printf("FAIL: no %s (run make first)\n", VMTAPD);
+		return 1;
+	}
+	/* A client whose daemon vanished must not kill the test. */
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("vmtapd", tests, group_setup, group_teardown);
+}

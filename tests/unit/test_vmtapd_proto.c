@@ -1,0 +1,367 @@
+/* test_vmtapd_proto.c — vmtapd's wire protocol (helper/vmtapd-proto.c):
+ * requests decoded strictly (every bad input refused with one printable
+ * line naming the key and the value), replies round-tripped, error replies
+ * turned back into their errno and message, and a client that does not
+ * trust what the daemon sent. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vmtapd-proto.h"
+
+/* A message must be one line a terminal and a log take as it is. */
+static void assert_clean_line(const char *msg)
+{
+	const char *p;
+
+	assert_true(msg[0] != '\0');
+	for (p = msg; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			fail_msg("message has byte 0x%02x: \"%s\"", (unsigned char)*p, msg);
+}
+
+static int decode(const char *json, struct vmtapd_request *req, struct vmtap_err *e)
+{
+	memset(e, 0, sizeof(*e));
+	return vmtapd_request_decode(json, strlen(json), req, e);
+}
+
+static void refused(const char *json, int want, const char *needle)
+{
+	struct vmtapd_request req;
+	struct vmtap_err e;
+	int r = decode(json, &req, &e);
+
+	if (r != want)
+		fail_msg("%s: got %d (%s), want %d", json, r, e.msg, want);
+	assert_clean_line(e.msg);
+	if (!strstr(e.msg, needle))
+		fail_msg("%s: message \"%s\" does not contain \"%s\"", json, e.msg, needle);
+}
+
+static void test_hello(void **state)
+{
+	struct vmtapd_request req;
+	struct vmtap_err e;
+
+	(void)state;
+	assert_int_equal(decode("{\"op\":\"hello\"}", &req, &e), 0);
+	assert_int_equal(req.op, VMTAPD_OP_HELLO);
+	assert_int_equal(decode("{\"version\":1,\"op\":\"hello\"}", &req, &e), 0);
+	refused("{\"op\":\"hello\",\"verbose\":true}", -EINVAL, "unknown key \"verbose\"");
+}
+
+static void test_create_defaults(void **state)
+{
+	struct vmtapd_request req;
+	struct vmtap_err e;
+
+	(void)state;
+	assert_int_equal(decode("{\"op\":\"create-nic\",\"bridge\":\"br0\"}", &req, &e), 0);
+	assert_int_equal(req.op, VMTAPD_OP_CREATE_NIC);
+	assert_string_equal(req.spec.bridge, "br0");
+	assert_int_equal(req.spec.queues, 1);
+	assert_int_equal(req.spec.vhost, VHOST_AUTO);
+	assert_int_equal(req.spec.qdisc, QDISC_NOQUEUE);
+	assert_true(req.spec.vnet_hdr);
+	assert_false(req.spec.has_mac);
+	assert_int_equal(req.spec.mtu, 0);
+	assert_string_equal(req.spec.ifname, "");
+}
+
+static void test_create_all_keys(void **state)
+{
+	static const char json[] =
+		"{\"op\":\"create-nic\",\"version\":1,\"bridge\":\"virbr0\",\"queues\":8,"
+		"\"vhost\":\"off\",\"mac\":\"fe:54:00:12:34:56\",\"mtu\":9000,\"ifname\":\"vm7-eth0\","
+		"\"qdisc\":\"default\",\"vnet_hdr\":false}";
+	struct vmtapd_request req;
+	struct vmtap_err e;
+
+	(void)state;
+	assert_int_equal(decode(json, &req, &e), 0);
+	assert_string_equal(req.spec.bridge, "virbr0");
+	assert_int_equal(req.spec.queues, 8);
+	assert_int_equal(req.spec.vhost, VHOST_OFF);
+	assert_true(req.spec.has_mac);
+	assert_memory_equal(req.spec.mac, "\xfe\x54\x00\x12\x34\x56", 6);
+	assert_int_equal(req.spec.mtu, 9000);
+	assert_string_equal(req.spec.ifname, "vm7-eth0");
+	assert_int_equal(req.spec.qdisc, QDISC_KERNEL);
+	assert_false(req.spec.vnet_hdr);
+}
+
+static void test_not_json(void **state)
+{
+	(void)state;
+	/* truncated, empty, garbage, two objects, NUL inside a string */
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\"", -EPROTO, "not valid JSON");
+	refused("", -EPROTO, "not valid JSON");
+	refused("\x01\x02\xff", -EPROTO, "not valid JSON");
+	refused("{\"op\":\"hello\"}{\"op\":\"hello\"}", -EPROTO, "not valid JSON");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br\\u00000\"}", -EPROTO, "not valid JSON");
+	refused("{\"op\":\"hello\",\"op\":\"hello\"}", -EPROTO, "not valid JSON"); /* duplicate */
+}
+
+static void test_not_an_object(void **state)
+{
+	(void)state;
+	refused("[\"hello\"]", -EPROTO, "request is an array; expected a JSON object");
+	/* jansson takes only an object or an array at the top */
+	refused("\"hello\"", -EPROTO, "not valid JSON");
+	refused("42", -EPROTO, "not valid JSON");
+}
+
+static void test_op(void **state)
+{
+	(void)state;
+	refused("{}", -EPROTO, "no \"op\"");
+	refused("{\"bridge\":\"br0\"}", -EPROTO, "no \"op\"");
+	refused("{\"op\":7}", -EINVAL, "\"op\" is an integer; expected a string");
+	refused("{\"op\":\"destroy-host\"}", -EOPNOTSUPP, "unknown op \"destroy-host\"");
+	refused("{\"op\":\"Hello\"}", -EOPNOTSUPP, "unknown op \"Hello\"");
+	/* a hostile op is shown cleaned and cut, never raw */
+	refused("{\"op\":\"x\\ny\\u001b[31m\"}", -EOPNOTSUPP, "unknown op \"x?y?[31m\"");
+	refused("{\"op\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+		-EOPNOTSUPP, "aaaa...\"");
+}
+
+static void test_version(void **state)
+{
+	(void)state;
+	refused("{\"op\":\"hello\",\"version\":2}", -EPROTONOSUPPORT, "version 2 is not spoken here");
+	refused("{\"op\":\"hello\",\"version\":\"1\"}", -EINVAL, "\"version\" is a string");
+}
+
+static void test_wrong_types(void **state)
+{
+	(void)state;
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"queues\":\"4\"}", -EINVAL,
+		"\"queues\" is a string; expected an integer");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"queues\":4.0}", -EINVAL,
+		"\"queues\" is a real number; expected an integer");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"mtu\":null}", -EINVAL,
+		"\"mtu\" is null; expected an integer");
+	refused("{\"op\":\"create-nic\",\"bridge\":[\"br0\"]}", -EINVAL,
+		"\"bridge\" is an array; expected a string");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"vhost\":true}", -EINVAL,
+		"\"vhost\" is a boolean; expected a string");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"vnet_hdr\":1}", -EINVAL,
+		"\"vnet_hdr\" is an integer; expected true or false");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"mac\":{}}", -EINVAL,
+		"\"mac\" is an object; expected a string");
+}
+
+static void test_bad_values(void **state)
+{
+	(void)state;
+	/* The command line's own words (spec-set.c). */
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"queues\":0}", -ERANGE,
+		"queues=0: expected 1..64");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"queues\":100000000000}", -ERANGE,
+		"queues=100000000000: expected 1..64");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"queues\":-1}", -ERANGE, "queues=-1");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"mtu\":67}", -ERANGE, "mtu=67: expected 68..");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"vhost\":\"yes\"}", -EINVAL,
+		"vhost=yes: expected on, off or auto");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"qdisc\":\"fq\"}", -EINVAL,
+		"qdisc=fq: expected noqueue or default");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"mac\":\"01:00:5e:00:00:01\"}", -EINVAL,
+		"mac=01:00:5e:00:00:01: expected a unicast MAC");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0:1\"}", -EINVAL, "bridge=br0:1: expected");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"abcdefghijklmnop\"}", -EINVAL,
+		"bridge=abcdefghijklmnop: expected"); /* never truncated */
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"ifname\":\"../x\"}", -EINVAL, "ifname=../x");
+	/* control bytes and long values are shown cleaned, never raw */
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br\\n0\"}", -EINVAL, "bridge=\"br?0\"");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br\\u00e90\"}", -EINVAL, "bridge=\"br??0\"");
+}
+
+static void test_missing_and_unknown(void **state)
+{
+	(void)state;
+	refused("{\"op\":\"create-nic\"}", -EINVAL, "missing \"bridge\"");
+	refused("{\"op\":\"create-nic\",\"queues\":2}", -EINVAL, "missing \"bridge\"");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"speed\":10}", -EINVAL,
+		"unknown key \"speed\"; expected bridge, queues");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"uid\":0}", -EINVAL, "unknown key \"uid\"");
+}
+
+static void test_request_round_trip(void **state)
+{
+	struct vmtapd_request in = { .op = VMTAPD_OP_CREATE_NIC }, out;
+	struct vmtap_err e = { "" };
+	char buf[VMTAPD_REQUEST_MAX];
+	size_t len;
+
+	(void)state;
+	nic_spec_init(&in.spec);
+	strcpy(in.spec.bridge, "br0");
+	strcpy(in.spec.ifname, "tap-x");
+	in.spec.queues = 4;
+	in.spec.vhost = VHOST_ON;
+	in.spec.mtu = 1400;
+	in.spec.has_mac = true;
+	memcpy(in.spec.mac, "\xfe\x00\x00\x00\x00\x07", 6);
+	in.spec.qdisc = QDISC_KERNEL;
+	in.spec.vnet_hdr = false;
+	assert_int_equal(vmtapd_request_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_int_equal(strlen(buf), len);
+	assert_int_equal(vmtapd_request_decode(buf, len, &out, &e), 0);
+	assert_int_equal(out.op, VMTAPD_OP_CREATE_NIC);
+	assert_memory_equal(&out.spec, &in.spec, sizeof(in.spec));
+
+	in.op = VMTAPD_OP_HELLO;
+	assert_int_equal(vmtapd_request_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_int_equal(vmtapd_request_decode(buf, len, &out, &e), 0);
+	assert_int_equal(out.op, VMTAPD_OP_HELLO);
+}
+
+static struct nic sample(void)
+{
+	struct nic n;
+
+	nic_init(&n);
+	strcpy(n.ifname, "vmt0a1b2c3d");
+	n.ifindex = 42;
+	n.mtu = 1500;
+	memcpy(n.mac, "\xfe\x54\x00\x12\x34\x56", 6);
+	n.queues = 4;
+	n.nvhost = 0;
+	return n;
+}
+
+static void test_nic_reply(void **state)
+{
+	struct nic in = sample(), out;
+	struct vmtap_err e = { "" }, w = { "" };
+	char buf[VMTAPD_REPLY_MAX];
+	size_t len;
+
+	(void)state;
+	/* No warning: exactly the helper's extended header. */
+	assert_int_equal(vmtapd_nic_encode(&in, NULL, buf, sizeof(buf), &len), 0);
+	assert_string_equal(buf, "{\"version\":1,\"ifname\":\"vmt0a1b2c3d\",\"ifindex\":42,"
+				 "\"mtu\":1500,\"mac\":\"fe:54:00:12:34:56\",\"queues\":4,\"vhost\":0}");
+	assert_int_equal(vmtapd_nic_decode(buf, len, 4, &out, &w, &e), 0);
+	assert_string_equal(out.ifname, "vmt0a1b2c3d");
+	assert_int_equal(out.queues, 4);
+	assert_string_equal(w.msg, "");
+
+	assert_int_equal(vmtapd_nic_encode(&in, "no vhost here", buf, sizeof(buf), &len), 0);
+	assert_non_null(strstr(buf, "\"warning\":\"no vhost here\""));
+	assert_int_equal(vmtapd_nic_decode(buf, len, 4, &out, &w, &e), 0);
+	assert_string_equal(w.msg, "no vhost here");
+
+	/* The fd count must match the header. */
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(vmtapd_nic_decode(buf, len, 3, &out, &w, &e), -EPROTO);
+	assert_non_null(strstr(e.msg, "3 fds received, header says 4"));
+}
+
+static void test_error_reply(void **state)
+{
+	struct vmtap_err e = { "" };
+	char buf[VMTAPD_REPLY_MAX], big[1000];
+	struct nic out;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(vmtapd_error_encode(-EPERM, "bridge br1 is not allowed for uid 65534",
+					     buf, sizeof(buf), &len), 0);
+	assert_string_equal(buf, "{\"version\":1,\"error\":{\"code\":\"EPERM\","
+				 "\"message\":\"bridge br1 is not allowed for uid 65534\"}}");
+	assert_int_equal(vmtapd_nic_decode(buf, len, 0, &out, NULL, &e), -EPERM);
+	assert_string_equal(e.msg, "bridge br1 is not allowed for uid 65534");
+
+	/* Every errno the daemon sends comes back as itself. */
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(vmtapd_error_encode(-EDQUOT, "limit", buf, sizeof(buf), &len), 0);
+	assert_int_equal(vmtapd_nic_decode(buf, len, 0, &out, NULL, &e), -EDQUOT);
+
+	/* A long message is cut, not refused. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(vmtapd_error_encode(-EINVAL, big, buf, sizeof(buf), &len), 0);
+
+	/* A daemon's message with control bytes does not reach the terminal raw. */
+	memset(&e, 0, sizeof(e));
+	static const char evil[] = "{\"error\":{\"code\":\"EPERM\",\"message\":\"a\\nb\\u001b\"}}";
+	assert_int_equal(vmtapd_nic_decode(evil, strlen(evil), 0, &out, NULL, &e), -EPERM);
+	assert_string_equal(e.msg, "a?b?");
+
+	/* An unknown code is EIO; a malformed error is a protocol error. */
+	memset(&e, 0, sizeof(e));
+	static const char odd[] = "{\"error\":{\"code\":\"EWHAT\",\"message\":\"m\"}}";
+	assert_int_equal(vmtapd_nic_decode(odd, strlen(odd), 0, &out, NULL, &e), -EIO);
+	memset(&e, 0, sizeof(e));
+	static const char bad[] = "{\"error\":\"denied\"}";
+	assert_int_equal(vmtapd_nic_decode(bad, strlen(bad), 0, &out, NULL, &e), -EPROTO);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(vmtapd_nic_decode("[1]", 3, 0, &out, NULL, &e), -EPROTO);
+}
+
+static void test_hello_reply(void **state)
+{
+	struct vmtapd_hello in = { .version = 1, .uid = 65534, .gid = 65534, .max_queues = 4,
+				   .max_nics = VMTAPD_NO_LIMIT, .max_connections = 64 }, out;
+	struct vmtap_err e = { "" };
+	char buf[VMTAPD_REPLY_MAX];
+	size_t len;
+
+	(void)state;
+	strcpy(in.server, "vmtapd 9.9");
+	assert_int_equal(vmtapd_hello_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_non_null(strstr(buf, "\"versions\":[1]"));
+	assert_non_null(strstr(buf, "\"ops\":[\"hello\",\"create-nic\"]"));
+	assert_non_null(strstr(buf, "\"nics\":null"));
+	assert_int_equal(vmtapd_hello_decode(buf, len, &out, &e), 0);
+	assert_string_equal(out.server, "vmtapd 9.9");
+	assert_int_equal(out.uid, 65534);
+	assert_int_equal(out.max_queues, 4);
+	assert_int_equal(out.max_nics, VMTAPD_NO_LIMIT);
+	assert_int_equal(out.max_connections, 64);
+
+	static const char v2[] = "{\"version\":2,\"server\":\"x\",\"uid\":0,\"gid\":0,\"limits\":{}}";
+	assert_int_equal(vmtapd_hello_decode(v2, strlen(v2), &out, &e), -EPROTO);
+}
+
+static void test_errno_names(void **state)
+{
+	(void)state;
+	assert_string_equal(vmtapd_errno_name(-EPERM), "EPERM");
+	assert_string_equal(vmtapd_errno_name(EMFILE), "EMFILE");
+	assert_string_equal(vmtapd_errno_name(-99999), "EIO");
+	assert_int_equal(vmtapd_errno_parse("ENODEV"), -ENODEV);
+	assert_int_equal(vmtapd_errno_parse("EMSGSIZE"), -EMSGSIZE);
+	assert_int_equal(vmtapd_errno_parse("nonsense"), -EIO);
+	assert_int_equal(vmtapd_errno_parse(""), -EIO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hello),
+		cmocka_unit_test(test_create_defaults),
+		cmocka_unit_test(test_create_all_keys),
+		cmocka_unit_test(test_not_json),
+		cmocka_unit_test(test_not_an_object),
+		cmocka_unit_test(test_op),
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_wrong_types),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_missing_and_unknown),
+		cmocka_unit_test(test_request_round_trip),
+		cmocka_unit_test(test_nic_reply),
+		cmocka_unit_test(test_error_reply),
+		cmocka_unit_test(test_hello_reply),
+		cmocka_unit_test(test_errno_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
