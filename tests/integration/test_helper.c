@@ -613,11 +613,14 @@ static void test_queues_4(void **state)
 	sys_str(name, "address", sysmac, sizeof(sysmac));
 	assert_string_equal(mac, sysmac);
 
-	/* A multiqueue tap lives while any queue is open. */
-	for (i = 0; i + 1 < r.nfds; i++)
+	/* A multiqueue tap lives while any queue is open.  The tap fds come
+	 * first; the vhost fds after them (when vhost-net exists) hold no
+	 * queue. */
+	for (i = 0; i + 1 < nic.queues; i++)
 		close(r.fds[i]);
 	assert_true(if_nametoindex(name) > 0);
-	close(r.fds[r.nfds - 1]);
+	for (; i < r.nfds; i++)
+		close(r.fds[i]);
 	r.nfds = 0;
 	assert_gone(name);
 	assert_no_new_links();

@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# test_doctor.sh — `vmtap doctor` tells the truth about this machine.
+#
+# Runs as root in its own sandbox (tests/lib/sandbox.sh: private network
+# namespace, /etc and /run overlays), so the bridges, policy files and
+# sockets it sets up for doctor to find are the sandbox's alone.  Checks:
+#   - /dev/vhost-net: reported as it is; when missing (as on the machines
+#     that build vmtap), as warn with a fix naming vhost_net and
+#     CONFIG_VHOST_NET, and --vhost-selftest fails with one line naming
+#     the device, leaving nothing behind; when present, the self-test runs;
+#   - tun and its features, the default qdisc, as the kernel says;
+#   - bridges with port count, MTU, up/down and the ACL's verdict;
+#   - the ACL and vmtapd's policy: missing, fine, writable by others, not
+#     root-owned, malformed; the exit status is 1 exactly when one fails;
+#   - vmtapd's socket: absent, answering, stale;
+#   - the helper: missing, plain, setuid root, file capability, writable;
+#   - --json is valid JSON with the same checks; bad options are one line.
+# Exit: 0 pass, 77 skipped, anything else fail.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+NAME=doctor
+VMTAP=$REPO/build/vmtap
+HELPER=$REPO/build/vmtap-bridge-helper
+. "$REPO/tests/lib/sandbox.sh"
+
+skip() {
+	echo "SKIP: $NAME: $*"
+	exit 77
+}
+
+if ! sandbox_inside; then
+	[ "$(id -u)" -eq 0 ] || skip "needs root (bridges and policy files in a sandbox)"
+	[ -x "$VMTAP" ] || { echo "FAIL: $NAME: no $VMTAP (run make first)"; exit 1; }
+	for t in jq python3 setcap; do
+		command -v "$t" >/dev/null || skip "$t is not installed (make deps)"
+	done
+	sandbox_enter "$0" "$@"
+fi
+
+failed=0
+pass() { echo "PASS: $NAME: $1"; }
+fail() {
+	echo "FAIL: $NAME: $1"
+	failed=1
+}
+# check LABEL COMMAND... — PASS/FAIL on the command's status.
+check() {
+	local label=$1; shift
+	if "$@"; then pass "$label"; else fail "$label"; fi
+}
+
+OUT=$SANDBOX_DIR/out ERR=$SANDBOX_DIR/err
+# doctor ARGS... — run it; output in $OUT/$ERR, status in $rc.
+doctor() {
+	rc=0
+	"$VMTAP" doctor "$@" >"$OUT" 2>"$ERR" || rc=$?
+}
+# The line of check NAME ("ok    NAME  ..."), and the fix under it.
+line_of() { grep -E "^(ok|warn|fail) +$1 " "$OUT" | head -n 1; }
+fix_of() { grep -A1 -E "^(ok|warn|fail) +$1 " "$OUT" | sed -n 's/^      fix: //p' | head -n 1; }
+has() { [[ "$(line_of "$1")" =~ $2 ]]; }
+jq_ok() { jq -e "$@" >/dev/null; }
+links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
+
+sandbox_private_run
+rm -f /etc/qemu/bridge.conf /etc/vmtap/vmtapd.conf
+
+# ---- the machine as it is ---------------------------------------------------
+
+doctor
+check "runs, exit 0 when nothing fails (warnings only)" test "$rc" -eq 0
+check "prints nothing on stderr" test ! -s "$ERR"
+check "says which kernel" grep -qx "vmtap doctor: kernel $(uname -r)" "$OUT"
+check "tun features ok (IFF_VNET_HDR, IFF_MULTI_QUEUE)" has "tun features" '^ok .*IFF_VNET_HDR, IFF_MULTI_QUEUE'
+mode=$(stat -c %a /dev/net/tun)
+if [ "$((8#$mode & 8#006))" -eq 6 ]; then
+	check "/dev/net/tun $mode reported ok" has tun '^ok '
+else
+	check "/dev/net/tun $mode (not for everyone) reported as warn" has tun '^warn .*only root'
+	check "... with a fix" test -n "$(fix_of tun)"
+fi
+if [ -e /dev/vhost-net ]; then
+	check "/dev/vhost-net present: VHOST_GET_FEATURES answered" has "vhost features" '^ok .*MRG_RXBUF'
+else
+	check "/dev/vhost-net missing: reported as warn" has vhost-net '^warn +vhost-net +/dev/vhost-net: No such file'
+	check "... with the fix naming vhost_net and CONFIG_VHOST_NET" \
+		bash -c '[[ "$1" == *vhost_net* && "$1" == *CONFIG_VHOST_NET* ]]' _ "$(fix_of vhost-net)"
+fi
+check "no bridge in a fresh namespace: warn, with how to make one" has bridges '^warn .*no bridge'
+check "... fix says ip link add" bash -c '[[ "$1" == "ip link add br0 type bridge"* ]]' _ "$(fix_of bridges)"
+# net.core.default_qdisc is global and shown only in the initial network
+# namespace; the sandbox has one of its own.
+if [ -e /proc/sys/net/core/default_qdisc ]; then
+	q=$(cat /proc/sys/net/core/default_qdisc)
+	check "qdisc: net.core.default_qdisc ($q) and noqueue" has qdisc "^ok .*default_qdisc = $q; vmtap gives its taps root qdisc noqueue"
+else
+	check "qdisc: default_qdisc not visible here, and noqueue" has qdisc "^ok .*not visible in this network namespace; vmtap gives its taps root qdisc noqueue"
+fi
+check "missing ACL: warn" has acl '^warn .*missing'
+check "no vmtapd policy: ok (not set up)" has "vmtapd policy" '^ok .*absent'
+check "no vmtapd socket: ok (the helper is used)" has "vmtapd socket" '^ok .*not running'
+check "the build tree's helper is found and is not privileged: warn" has helper "^warn .*$HELPER .*neither setuid"
+check "summary line counts every check" \
+	test "$(grep -cE '^(ok|warn|fail)  ' "$OUT")" -eq "$(($(sed -n 's/^summary: \([0-9]*\) ok, \([0-9]*\) warn, \([0-9]*\) fail$/\1+\2+\3/p' "$OUT")))"
+
+# ---- the vhost self-test ------------------------------------------------------
+
+before=$(links)
+doctor --vhost-selftest
+if [ -e /dev/vhost-net ]; then
+	check "--vhost-selftest with /dev/vhost-net: tx ok, rx ok" grep -qx 'vhost-selftest: tx ok, rx ok' "$OUT"
+else
+	check "--vhost-selftest without /dev/vhost-net: exit 1" test "$rc" -eq 1
+	check "... one line naming the device and the fix" \
+		test "$(grep -c '^vhost-selftest:' "$OUT")" -eq 1 -a \
+		"$(grep -c '^vhost-selftest: FAILED: vhost self-test: /dev/vhost-net is missing; .*CONFIG_VHOST_NET' "$OUT")" -eq 1
+	check "... never claims success" bash -c '! grep -q "tx ok, rx ok" "$1"' _ "$OUT"
+fi
+check "--vhost-selftest leaves no interface behind" test "$(links)" = "$before"
+
+# ---- bridges and the ACL ------------------------------------------------------
+
+sandbox_bridge br0 192.0.2.1/24
+ip link add vd0 type veth peer name vd1
+ip link set dev vd0 master br0
+ip link add vd2 type veth peer name vd3
+ip link set dev vd2 master br0
+ip link add br1 type bridge
+ip link set dev br1 mtu 1400
+sandbox_acl "allow br0"
+doctor
+check "bridge br0: 2 ports, MTU 1500, up, allowed by the ACL" has "bridge br0" '^ok .*br0: 2 ports, MTU 1500, up, allowed by the ACL$'
+check "bridge br1 (down): warn with ip link set br1 up" has "bridge br1" '^warn .*br1: 0 ports, MTU 1400, down, not allowed by the ACL$'
+check "... fix: ip link set br1 up" test "$(fix_of "bridge br1")" = "ip link set br1 up"
+check "good ACL: ok" has acl '^ok .*/etc/qemu/bridge.conf: root-owned, not writable by others, parses'
+check "exit 0 with warnings only" test "$rc" -eq 0
+
+chmod 0664 /etc/qemu/bridge.conf
+doctor
+check "group-writable ACL: fail, exit 1" bash -c '[[ "$1" =~ ^fail\ .*writable\ by\ group ]] && [ "$2" -eq 1 ]' _ "$(line_of acl)" "$rc"
+check "... fix: chmod go-w" test "$(fix_of acl)" = "chmod go-w /etc/qemu/bridge.conf"
+chmod 0644 /etc/qemu/bridge.conf
+chown 65534 /etc/qemu/bridge.conf
+doctor
+check "ACL not owned by root: fail" has acl '^fail .*not owned by root'
+check "... fix: chown root:root" test "$(fix_of acl)" = "chown root:root /etc/qemu/bridge.conf"
+sandbox_acl "allow br0" "allow"
+doctor
+check "malformed ACL: fail naming file:line" has acl '^fail .*/etc/qemu/bridge.conf:2'
+check "... exit 1" test "$rc" -eq 1
+sandbox_acl "allow br0"
+
+# ---- vmtapd: policy file and socket -------------------------------------------
+
+mkdir -p /etc/vmtap
+printf '# vmtapd policy\n' >/etc/vmtap/vmtapd.conf
+chmod 0644 /etc/vmtap/vmtapd.conf
+doctor
+check "vmtapd policy root-owned 0644: ok" has "vmtapd policy" '^ok .*root-owned'
+check "policy but no socket: warn, vmtapd not running" has "vmtapd socket" '^warn .*configured but not running'
+chmod 0666 /etc/vmtap/vmtapd.conf
+doctor
+check "world-writable vmtapd policy: fail" has "vmtapd policy" '^fail .*writable by group or others'
+chmod 0644 /etc/vmtap/vmtapd.conf
+
+sock=/run/vmtap/vmtapd.sock
+ready=$SANDBOX_DIR/listening
+python3 -c '
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(4)
+open(sys.argv[2], "w").close()
+time.sleep(300)
+' "$sock" "$ready" &
+listener=$!
+while [ ! -e "$ready" ] && kill -0 "$listener" 2>/dev/null; do sleep 0.1; done
+doctor
+check "a socket that answers: ok" has "vmtapd socket" "^ok .*$sock answers"
+kill "$listener"
+wait "$listener" 2>/dev/null || true
+# The socket file outlives its listener: connect() is refused.
+doctor
+check "a stale socket: warn" has "vmtapd socket" "^warn .*$sock exists but nothing listens"
+rm -f "$sock"
+
+# ---- the helper -----------------------------------------------------------------
+
+doctor --helper /nonexistent/vmtap-bridge-helper
+check "missing helper: fail, exit 1" bash -c '[[ "$1" =~ ^fail\ .*/nonexistent/vmtap-bridge-helper:\ No\ such\ file ]] && [ "$2" -eq 1 ]' _ "$(line_of helper)" "$rc"
+hdir=$SANDBOX_DIR/helpers
+sandbox_tmpfs "$hdir"
+install -m 4755 "$HELPER" "$hdir/setuid"
+install -m 0755 "$HELPER" "$hdir/filecap"
+setcap cap_net_admin+ep "$hdir/filecap"
+install -m 0775 "$HELPER" "$hdir/writable"
+doctor --helper "$hdir/setuid"
+check "setuid root helper: ok" has helper "^ok .*$hdir/setuid \(-rwsr-xr-x root:root\): setuid root"
+check "... and tun is then ok for it" has tun '^ok '
+doctor --helper "$hdir/filecap"
+check "helper with cap_net_admin+ep: ok" has helper "^ok .*file capability cap_net_admin\+ep"
+doctor --helper "$hdir/writable"
+check "group-writable helper: fail" has helper '^fail .*writable by group or others'
+
+# ---- --json --------------------------------------------------------------------
+
+doctor --json
+check "--json: valid JSON" jq_ok . "$OUT"
+check "--json: every check has name, status, detail" \
+	jq_ok '.checks | length > 5 and all(.name and (.status | IN("ok","warn","fail")) and .detail)' "$OUT"
+check "--json: summary adds up" \
+	jq_ok '.summary.ok + .summary.warn + .summary.fail == (.checks | length)' "$OUT"
+check "--json: vhost-net as in the text report" \
+	jq_ok --arg s "$([ -e /dev/vhost-net ] && echo ok || echo warn)" \
+	'.checks[] | select(.name == "vhost-net") | .status == $s' "$OUT"
+check "--json: bridge br0 with its ports" \
+	jq_ok '.checks[] | select(.name == "bridge br0") | .detail | test("2 ports")' "$OUT"
+doctor --json --vhost-selftest
+check "--json --vhost-selftest: valid JSON with the self-test" \
+	jq_ok '.vhost_selftest | has("status") and has("tx") and has("rx")' "$OUT"
+if [ ! -e /dev/vhost-net ]; then
+	check "--json --vhost-selftest without vhost-net: fail with the error, exit 1" \
+		bash -c 'jq -e ".vhost_selftest.status == \"fail\" and (.vhost_selftest.error | test(\"/dev/vhost-net\"))" "$1" >/dev/null && [ "$2" -eq 1 ]' _ "$OUT" "$rc"
+fi
+
+# ---- bad command lines, an unprivileged caller -------------------------------
+
+doctor --frobnicate
+check "unknown option: exit 2, one line naming it" \
+	bash -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q -- "--frobnicate" "$2" && [ ! -s "$3" ]' _ "$rc" "$ERR" "$OUT"
+doctor --helper
+check "--helper without a value: exit 2" test "$rc" -eq 2
+
+rc=0
+setpriv --reuid=65534 --regid=65534 --clear-groups -- "$VMTAP" doctor >"$OUT" 2>"$ERR" || rc=$?
+check "as nobody: runs (exit 0 or 1), nothing on stderr" bash -c '[ "$1" -le 1 ] && [ ! -s "$2" ]' _ "$rc" "$ERR"
+if [ "$((8#$mode & 8#006))" -ne 6 ]; then
+	check "as nobody: cannot open /dev/net/tun, says so" has "tun features" '^warn .*as uid 65534'
+fi
+
+exit "$failed"
