@@ -31,6 +31,18 @@ enum qdisc_mode {
 	QDISC_KERNEL,  /* keep what the kernel attaches (qdisc=default) */
 };
 
+/* What kind of device a spec asks for.  A tun device is L3 (no Ethernet
+ * header, no bridge): the VPN use of a persistent device. */
+enum nic_mode {
+	NIC_MODE_TAP,
+	NIC_MODE_TUN,
+};
+
+/* The interface alias (IFLA_IFALIAS) vmtap gives every persistent device
+ * it makes: `vmtap delete` and the libvirt hook touch only devices that
+ * carry it, unless forced. */
+#define VMTAP_ALIAS "vmtap"
+
 struct nic_spec {
 	char bridge[IFNAMSIZ];
 	char ifname[IFNAMSIZ]; /* "" = vmtap picks vmtXXXXXXXX */
@@ -41,6 +53,17 @@ struct nic_spec {
 	unsigned mtu;          /* 0 = the bridge's */
 	enum qdisc_mode qdisc;
 	bool vnet_hdr;         /* IFF_VNET_HDR (QEMU's --use-vnet) */
+	/* Persistent devices (vmtap create, the libvirt hook).  The device
+	 * outlives its fds (TUNSETPERSIST); queues only decides
+	 * IFF_MULTI_QUEUE (exactly when > 1), since whoever opens the device
+	 * later attaches its own queues.  A marked device of that name that
+	 * the kernel would attach to is taken over, not an error. */
+	bool persist;
+	enum nic_mode mode;    /* tun: persist only, and no bridge */
+	bool has_owner;        /* TUNSETOWNER: this uid may open it */
+	uint32_t owner;
+	bool has_group;        /* TUNSETGROUP: members of this gid may open it */
+	uint32_t group;
 };
 
 struct nic {

@@ -9,9 +9,20 @@
  *
  * provision() is all-or-nothing: on any failure every fd is closed, and
  * since the tap is not persistent the kernel removes it and its bridge
- * port with its last fd.  Nothing is left behind. */
+ * port with its last fd.  Nothing is left behind.
+ *
+ * A spec with persist set (vmtap create, the libvirt hook) takes the same
+ * path to a device that outlives its fds: one /dev/net/tun fd, owner and
+ * group, the same port set-up (or, for a tun device, alias + MTU + up),
+ * the alias VMTAP_ALIAS, and TUNSETPERSIST last, so a device made and
+ * failing half-way still vanishes.  persistent_delete and tun_list are its
+ * other half. */
 #ifndef VMTAP_PROVISION_H
 #define VMTAP_PROVISION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "nic.h"
@@ -38,5 +49,33 @@ int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err);
  * NETLINK_ROUTE socket. */
 int provision(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
 	      struct nic *out, struct vmtap_err *err);
+
+/* 0 when NAME is a tun/tap device that vmtap made (any tun/tap device when
+ * force): what `vmtap delete` checks of every name before deleting any. */
+int persistent_check(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err);
+
+/* persistent_check, then RTM_DELLINK. */
+int persistent_delete(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err);
+
+/* One tun/tap device as `vmtap list` shows it. */
+struct tun_info {
+	char name[IFNAMSIZ];
+	enum nic_mode mode;
+	bool multi_queue, persist, vnet_hdr;
+	bool by_vmtap;          /* carries the alias VMTAP_ALIAS */
+	bool has_owner;
+	uint32_t owner;
+	bool has_group;
+	uint32_t group;
+	char bridge[IFNAMSIZ];  /* its master's name, "" when none */
+	const char *state;      /* "up", "no-carrier" (up, nobody attached), "down" */
+	unsigned mtu;
+	uint8_t mac[6];         /* zero for a tun device */
+	unsigned queues;        /* queues attached now (multi_queue devices) */
+};
+
+/* Every tun/tap device of the caller's namespace, from one RTM_GETLINK
+ * dump, into a malloc'ed array the caller frees. */
+int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_err *err);
 
 #endif

@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# test_libvirt.sh — end to end with real libvirt and no daemon: the QEMU
+# driver embedded in each virsh (and vmtap) process, qemu:///embed?root=DIR,
+# in a sandbox of its own (tests/lib/sandbox.sh).
+#
+# One domain — examples/libvirt/domain.xml, with the tiny guest's kernel,
+# initrd and console put in — boots with two <interface type='ethernet'>
+# on taps libvirt only opens (managed='no'):
+#   vt0          made by `vmtap create vt0 --bridge br0 --queues 2`
+#   vmtap-demo0  made by the hook examples/libvirt/install-hook.sh installs,
+#                run on the domain XML libvirt itself produces (an embedded
+#                driver runs no hooks, so the test runs it where libvirt
+#                would: before start, and after the domain is gone)
+# The guest finds each NIC by its MAC, reports its RX queues (2) and pings
+# its bridge.  Then examples/libvirt/attach.sh hot-plugs a third NIC
+# (vmtap attach: a 2-queue tap on br2, virDomainAttachDeviceFlags); the
+# guest sees it, 2 queues, pings br2; `attach.sh --detach` unplugs it and
+# the tap is gone.  The domain is destroyed; vt0 outlives it until
+# `vmtap delete vt0`; the hook's release deletes vmtap-demo0.
+# Failures of attach/detach: one line, non-zero, nothing left.
+#
+# libvirt insists that the libvirt-qemu user and group exist even when
+# qemu.conf says root; /etc is the sandbox's private overlay, so they are
+# added there when missing.
+# Exit: 0 pass, 77 skipped, anything else fail.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+NAME=libvirt
+VMTAP=$REPO/build/vmtap
+. "$REPO/tests/lib/sandbox.sh"
+. "$REPO/tests/lib/guest.sh"
+
+skip() {
+	echo "SKIP: $NAME: $*"
+	exit 77
+}
+
+if ! sandbox_inside; then
+	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, taps)"
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+	command -v virsh >/dev/null || skip "virsh is not installed (libvirt-clients; make deps)"
+	ls /usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so >/dev/null 2>&1 ||
+		skip "libvirt's QEMU driver is not installed (libvirt-daemon-driver-qemu; make deps)"
+	command -v jq >/dev/null || skip "jq is not installed (make deps)"
+	[ -x "$VMTAP" ] || { echo "FAIL: $NAME: no $VMTAP (run make first)"; exit 1; }
+	guest_build
+	sandbox_enter "$0" "$@"
+fi
+
+LOGDIR=${TEST_LOG_DIR:-$REPO/build/test-logs}/e2e
+mkdir -p "$LOGDIR"
+CONSOLE=$LOGDIR/$NAME-console.log
+VLOG=$LOGDIR/$NAME-virsh.log
+: >"$VLOG"
+rm -f "$CONSOLE"
+failed=0
+pass() { echo "PASS: $NAME: $1"; }
+fail() {
+	echo "FAIL: $NAME: $1"
+	failed=1
+}
+check() { # LABEL CMD...
+	local label=$1; shift
+	if "$@"; then pass "$label"; else fail "$label"; fi
+}
+links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
+
+DIR=$SANDBOX_DIR/libvirt
+URI="qemu:///embed?root=$DIR"
+DOM=vmtap-demo
+# virsh's embedded driver logs to stderr; keep it for a failure's report.
+v() { virsh -q -c "$URI" "$@" 2>>"$VLOG"; }
+state() { v domstate "$DOM" 2>/dev/null || echo gone; }
+
+# wait_log MARKER SECONDS — until the console shows MARKER, or the domain
+# stops running, or SECONDS pass.  0 only when the marker is there.
+wait_log() {
+	local n=$(($2 * 10))
+	while [ "$n" -gt 0 ]; do
+		grep -a -q -F -- "$1" "$CONSOLE" 2>/dev/null && return 0
+		grep -a -q 'GUEST_EXIT=' "$CONSOLE" 2>/dev/null && break
+		n=$((n - 1))
+		sleep 0.1
+	done
+	grep -a -q -F -- "$1" "$CONSOLE" 2>/dev/null
+}
+
+# ---- the host ---------------------------------------------------------------
+getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
+getent passwd libvirt-qemu >/dev/null ||
+	useradd -r -g libvirt-qemu -d /nonexistent -s /usr/sbin/nologin libvirt-qemu
+sandbox_bridge br0 192.0.2.1/26
+sandbox_bridge br1 192.0.2.65/26
+sandbox_bridge br2 192.0.2.129/26
+base=$(links)
+mkdir -p "$DIR/etc"
+cat >"$DIR/etc/qemu.conf" <<'EOF'
+user = "root"
+group = "root"
+stdio_handler = "file"
+namespaces = []
+security_driver = "none"
+cgroup_controllers = []
+EOF
+VMTAP=$VMTAP OWNER=root "$REPO/examples/libvirt/install-hook.sh" >/dev/null
+HOOK=/etc/libvirt/hooks/qemu.d/vmtap
+
+# ---- the guest ----------------------------------------------------------------
+cat >"$SANDBOX_DIR/guest.sh" <<'EOF'
+. /lib/guest.sh
+by_mac() {
+	for d in /sys/class/net/*; do
+		[ "$(cat "$d/address")" = "$1" ] && { echo "${d##*/}"; return 0; }
+	done
+	return 1
+}
+# nic MAC ADDR PEER TAG [SECONDS]: find the NIC, report its RX queues, ping
+nic() {
+	n=$(( ${5:-30} * 10 ))
+	while ! by_mac "$1" >/dev/null; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || { echo "guest: no NIC with MAC $1"; return 1; }
+		usleep 100000
+	done
+	i=$(by_mac "$1")
+	echo "GUEST_RXQ_$4=$(ls -d /sys/class/net/$i/queues/rx-* | wc -l)"
+	ip addr add "$2" dev "$i" && ip link set dev "$i" up && ping_ok "$3" 3 &&
+		echo "GUEST_PING_OK_$4"
+}
+nic 52:54:00:00:00:20 192.0.2.2/26 192.0.2.1 CREATED
+nic 52:54:00:00:00:10 192.0.2.66/26 192.0.2.65 HOOK
+echo GUEST_WAITING_FOR_HOTPLUG
+nic 52:54:00:00:00:30 192.0.2.130/26 192.0.2.129 ATTACHED 180 || exit 1
+i=$(by_mac 52:54:00:00:00:30)
+n=1800
+while [ -e "/sys/class/net/$i" ]; do
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || { echo "guest: $i is still there"; exit 1; }
+	usleep 100000
+done
+echo GUEST_UNPLUGGED
+# Powering off now could cut libvirt's wait for QEMU's DEVICE_DELETED
+# short; the host destroys the domain once detach is over.
+sleep 600
+EOF
+guest_build # cached by the call outside the sandbox: no download here
+guest_initrd "$SANDBOX_DIR/guest.sh" "$SANDBOX_DIR/initrd"
+
+# The example domain, with the tiny guest put in and a second NIC on vt0;
+# its vmtap port moves to br1 so that each NIC has a subnet of its own.
+sed -e "s|/var/lib/vmtap-demo/vmlinuz|$GUEST_KERNEL|" \
+	-e "s|/var/lib/vmtap-demo/initrd|$SANDBOX_DIR/initrd|" \
+	-e "s|/var/log/vmtap-demo.console|$CONSOLE|" \
+	-e 's|<vmtap:port dev="vmtap-demo0" bridge="br0"/>|<vmtap:port dev="vmtap-demo0" bridge="br1"/>|' \
+	-e "s|    <serial type='file'>|    <interface type='ethernet'>\n      <mac address='52:54:00:00:00:20'/>\n      <target dev='vt0' managed='no'/>\n      <model type='virtio'/>\n      <driver queues='2'/>\n    </interface>\n&|" \
+	"$REPO/examples/libvirt/domain.xml" >"$SANDBOX_DIR/domain.xml"
+
+# ---- start -----------------------------------------------------------------------
+check "vmtap create vt0 --bridge br0 --queues 2" "$VMTAP" create vt0 --bridge br0 --queues 2
+check "virsh define (examples/libvirt/domain.xml + vt0)" v define "$SANDBOX_DIR/domain.xml"
+check "the hook's prepare begin, on libvirt's own domain XML" \
+	bash -c "virsh -q -c '$URI' dumpxml $DOM 2>>'$VLOG' | '$HOOK' $DOM prepare begin -"
+check "  it made vmtap-demo0: 2 queues, on br1" \
+	test "$("$VMTAP" list --json | jq -r '.[] | select(.name == "vmtap-demo0") | "\(.multi_queue) \(.bridge) \(.vmtap)"')" = "true br1 true"
+check "virsh start $DOM" v start "$DOM"
+
+if wait_log GUEST_WAITING_FOR_HOTPLUG 180; then
+	pass "the guest booted and checked its two NICs"
+else
+	fail "the guest never got to the hot-plug (console: $CONSOLE)"
+fi
+check "the guest sees 2 RX queues on the vmtap create tap (vt0)" grep -a -q 'GUEST_RXQ_CREATED=2' "$CONSOLE"
+check "the guest pings br0 through vt0" grep -a -q 'GUEST_PING_OK_CREATED' "$CONSOLE"
+check "the guest sees 2 RX queues on the hook's tap (vmtap-demo0)" grep -a -q 'GUEST_RXQ_HOOK=2' "$CONSOLE"
+check "the guest pings br1 through vmtap-demo0" grep -a -q 'GUEST_PING_OK_HOOK' "$CONSOLE"
+check "vmtap list: vt0 is up (QEMU holds it), multi_queue, on br0" \
+	test "$("$VMTAP" list --json | jq -r '.[] | select(.name == "vt0") | "\(.state) \(.multi_queue) \(.bridge)"')" = "up true br0"
+
+# ---- attach / detach ---------------------------------------------------------------
+expect_failure() { # LABEL NEEDLE CMD...
+	local label=$1 needle=$2 out rc=0 before; shift 2
+	before=$(links)
+	out=$("$@" 2>&1 >/dev/null) || rc=$?
+	if [ "$rc" -ne 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
+		[[ "$out" == *"$needle"* ]] && [ "$(links)" = "$before" ]; then
+		pass "$label: \"$out\""
+	else
+		fail "$label: exit $rc, output \"$out\" (want one line with \"$needle\"), links $(links) (before: $before)"
+	fi
+}
+ATTACH=$REPO/examples/libvirt/attach.sh
+expect_failure "attach on a missing bridge" "bridge br7 does not exist" \
+	env VMTAP="$VMTAP" URI="$URI" "$ATTACH" "$DOM" br7,queues=2
+expect_failure "attach to a missing domain" "no domain with matching name 'nodom'" \
+	env VMTAP="$VMTAP" URI="$URI" "$ATTACH" nodom br2
+expect_failure "attach with a bad SPEC" "queues=0" \
+	env VMTAP="$VMTAP" URI="$URI" "$ATTACH" "$DOM" br2,queues=0
+expect_failure "detach a tap the domain does not have" "has no interface on vt9" \
+	bash -c "'$VMTAP' create vt9 --bridge br2 && VMTAP='$VMTAP' URI='$URI' '$ATTACH' --detach $DOM vt9; rc=\$?; '$VMTAP' delete vt9; exit \$rc"
+
+tap=$(VMTAP=$VMTAP URI=$URI "$ATTACH" "$DOM" br2,queues=2,mac=52:54:00:00:00:30 2>>"$VLOG") || tap=
+if [ -n "$tap" ] && ip link show dev "$tap" >/dev/null 2>&1; then
+	pass "examples/libvirt/attach.sh made tap $tap and attached it"
+else
+	fail "examples/libvirt/attach.sh attached no tap (virsh log: $VLOG)"
+fi
+check "  libvirt's live XML has <target dev='$tap' managed='no'/> with 2 queues" \
+	bash -c "virsh -q -c '$URI' dumpxml $DOM 2>/dev/null | xmllint --xpath \"//interface[target/@dev='$tap' and target/@managed='no' and driver/@queues='2']\" - >/dev/null"
+if wait_log GUEST_PING_OK_ATTACHED 120; then
+	pass "the guest pings br2 through the hot-plugged NIC"
+else
+	fail "the guest pings br2 through the hot-plugged NIC (console: $CONSOLE)"
+fi
+check "the guest sees 2 RX queues on the hot-plugged NIC" grep -a -q 'GUEST_RXQ_ATTACHED=2' "$CONSOLE"
+if [ -n "$tap" ]; then
+	check "attach.sh --detach $tap" env VMTAP="$VMTAP" URI="$URI" "$ATTACH" --detach "$DOM" "$tap"
+	check "  the tap $tap is gone" bash -c "! ip link show dev '$tap' >/dev/null 2>&1"
+fi
+if wait_log GUEST_UNPLUGGED 60; then
+	pass "the guest saw the NIC go"
+else
+	fail "the guest saw the NIC go (console: $CONSOLE)"
+fi
+
+# ---- after the domain --------------------------------------------------------------
+# An embedded driver reconnects to the running QEMU in a thread of each
+# new virsh; destroy kills QEMU under that thread's feet, the thread's
+# error path stops the domain first, and destroy then says "domain is not
+# running".  What counts is the state afterwards.
+v destroy "$DOM" >/dev/null || true
+check "the domain is shut off" test "$(state)" = "shut off"
+expect_failure "attach to a domain that is not running" "is not running" \
+	env VMTAP="$VMTAP" URI="$URI" "$ATTACH" "$DOM" br2
+check "vt0 outlives the domain (persistent)" bash -c "ip link show dev vt0 >/dev/null"
+check "vmtap delete vt0" "$VMTAP" delete vt0
+check "the hook's release end" \
+	bash -c "virsh -q -c '$URI' dumpxml $DOM 2>>'$VLOG' | '$HOOK' $DOM release end -"
+check "no tap is left" test "$(links)" = "$base"
+v undefine "$DOM" >/dev/null || true
+
+if [ "$failed" -ne 0 ]; then
+	guest_log_tail "$CONSOLE" 40
+	echo "---- virsh's log: $VLOG"
+	tail -n 20 "$VLOG" | sed 's/^/  | /'
+fi
+exit "$failed"

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# test_libvirt_hook.sh — `vmtap libvirt-hook` against domain XML files
+# (tests/integration/libvirt-hook/), as libvirt runs it: DOMAIN OP SUBOP
+# EXTRA, the XML on stdin.  In a sandbox of its own (tests/lib/sandbox.sh).
+#   - prepare begin with metadata: the declared ports appear as persistent
+#     taps (queues, MAC, MTU, bridge, owner), nothing else does; again:
+#     still fine (idempotent); release end: they vanish; again: fine
+#   - without metadata: nothing; other operations: nothing, exit 0, even
+#     on malformed XML
+#   - malformed XML, a DOCTYPE, an oversized document, an interface of
+#     another type, a port with no interface, managed not 'no', bad queues,
+#     a bad name, a second port failing: one line, non-zero, nothing left
+#   - a tap of a declared name that vmtap did not make: prepare refuses it,
+#     release leaves it
+#   - examples/libvirt/install-hook.sh installs a hook that does the same
+#     with examples/libvirt/domain.xml
+# Exit: 0 pass, 77 skipped, anything else fail.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+NAME=libvirt_hook
+VMTAP=$REPO/build/vmtap
+XML=$REPO/tests/integration/libvirt-hook
+. "$REPO/tests/lib/sandbox.sh"
+
+skip() {
+	echo "SKIP: $NAME: $*"
+	exit 77
+}
+
+if ! sandbox_inside; then
+	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, taps)"
+	[ -x "$VMTAP" ] || { echo "FAIL: $NAME: no $VMTAP (run make first)"; exit 1; }
+	command -v jq >/dev/null || skip "jq is not installed (make deps)"
+	sandbox_enter "$0" "$@"
+fi
+
+failed=0
+pass() { echo "PASS: $NAME: $1"; }
+fail() {
+	echo "FAIL: $NAME: $1"
+	failed=1
+}
+check() { # LABEL CMD...
+	local label=$1; shift
+	if "$@"; then pass "$label"; else fail "$label"; fi
+}
+
+links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
+kfield() { ip -d -j link show dev "$1" | jq -r ".[0]$2"; }
+hook() { # XML OP SUBOP [OPTIONS...] — as libvirt runs it
+	local xml=$1 op=$2 sub=$3; shift 3
+	"$VMTAP" libvirt-hook "$@" dom "$op" "$sub" - <"$xml"
+}
+
+sandbox_bridge br0 192.0.2.1/25
+sandbox_bridge br1 192.0.2.129/25 1500
+base=$(links)
+
+# ---- prepare / release with metadata --------------------------------------
+check "prepare begin (two ports, --owner nobody) exits 0" \
+	hook "$XML/two-ports.xml" prepare begin --owner nobody
+check "vh0 and vh1 exist, nothing else was made" test "$(links)" = "br0 br1 lo vh0 vh1 "
+check "vh0: persistent tap, multi_queue (<driver queues='2'/>)" \
+	test "$(kfield vh0 '.linkinfo.info_data | "\(.type) \(.persist) \(.multi_queue)"')" = "tap true true"
+check "vh0: on br0, MTU 1400 (<mtu size>), MAC fe + the guest's last five bytes" \
+	test "$(kfield vh0 '| "\(.master) \(.mtu) \(.address)"')" = "br0 1400 fe:54:00:aa:bb:01"
+check "vh0: owned by nobody (--owner)" test "$(cat /sys/class/net/vh0/owner)" = 65534
+check "vh0: alias vmtap" test "$(kfield vh0 .ifalias)" = vmtap
+check "vh1: single queue on br1 with br1's MTU" \
+	test "$(kfield vh1 '| "\(.linkinfo.info_data.multi_queue) \(.master) \(.mtu)"')" = "false br1 1500"
+check "prepare begin again: exit 0 (the taps are reused)" \
+	hook "$XML/two-ports.xml" prepare begin --owner nobody
+check "  same taps, same MAC" \
+	test "$(links) $(kfield vh0 .address)" = "br0 br1 lo vh0 vh1  fe:54:00:aa:bb:01"
+for op in "start begin" "started begin" "stopped end" "migrate begin" "reconnect begin" "release begin"; do
+	check "$op: exit 0, nothing changes" hook "$XML/two-ports.xml" $op
+done
+check "  the taps are still there" test "$(links)" = "br0 br1 lo vh0 vh1 "
+check "release end exits 0" hook "$XML/two-ports.xml" release end
+check "  vh0 and vh1 are gone" test "$(links)" = "$base"
+check "release end again (nothing to delete): exit 0" hook "$XML/two-ports.xml" release end
+
+# ---- nothing declared, nothing done ----------------------------------------------
+check "prepare begin without vmtap metadata: exit 0" hook "$XML/no-metadata.xml" prepare begin
+check "  nothing made" test "$(links)" = "$base"
+check "release end without vmtap metadata: exit 0" hook "$XML/no-metadata.xml" release end
+check "start begin with malformed XML: exit 0 (not our operation)" \
+	hook "$XML/malformed.xml" start begin
+
+# ---- refusals: one line, non-zero, nothing left ----------------------------
+expect_failure() { # LABEL NEEDLE CMD...
+	local label=$1 needle=$2 out rc=0 before; shift 2
+	before=$(links)
+	out=$("$@" 2>&1 >/dev/null) || rc=$?
+	if [ "$rc" -ne 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
+		[[ "$out" == *"$needle"* ]] && [ "$(links)" = "$before" ]; then
+		pass "$label: \"$out\""
+	else
+		fail "$label: exit $rc, output \"$out\" (want one line with \"$needle\"), links $(links) (before: $before)"
+	fi
+}
+expect_failure "malformed XML" "domain XML on stdin line 6:" \
+	hook "$XML/malformed.xml" prepare begin
+expect_failure "malformed XML on release" "expected well-formed domain XML" \
+	hook "$XML/malformed.xml" release end
+expect_failure "a DOCTYPE (entities)" "has a DOCTYPE" hook "$XML/doctype.xml" prepare begin
+expect_failure "not a domain" "the root element is not <domain>" \
+	bash -c "echo '<network/>' | '$VMTAP' libvirt-hook dom prepare begin -"
+expect_failure "over 4 MiB of XML" "larger than 4 MiB" \
+	bash -c "{ echo '<domain>'; head -c 5000000 /dev/zero | tr '\\0' ' '; echo '</domain>'; } | '$VMTAP' libvirt-hook dom prepare begin -"
+expect_failure "an interface of another type" "its <interface> is type='bridge'; expected type='ethernet'" \
+	hook "$XML/other-type.xml" prepare begin
+expect_failure "a port with no interface (vh0 not made either)" \
+	"metadata port vh9: no <interface> in <devices> has <target dev='vh9'/>" \
+	hook "$XML/missing-interface.xml" prepare begin
+expect_failure "managed not 'no'" "expected managed='no'" hook "$XML/managed-yes.xml" prepare begin
+expect_failure "queues='0'" "<driver queues>: expected 1..64" hook "$XML/bad-queues.xml" prepare begin
+expect_failure "a port name too long" "dev=\"vh0-much-too...\"" \
+	hook "$XML/bad-port-name.xml" prepare begin
+expect_failure "the second port's bridge is missing: the first is deleted again" \
+	"port vh1: bridge br9 does not exist" hook "$XML/second-fails.xml" prepare begin
+expect_failure "an unknown owner" "--owner nobody-here: expected a user name or number" \
+	hook "$XML/two-ports.xml" prepare begin --owner nobody-here
+expect_failure "three arguments" "expected DOMAIN OP SUBOP EXTRA" \
+	"$VMTAP" libvirt-hook dom prepare begin </dev/null
+expect_failure "prepare without CAP_NET_ADMIN" "needs CAP_NET_ADMIN" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+	"$VMTAP" libvirt-hook dom prepare begin - <"$XML/two-ports.xml"
+
+ip tuntap add dev vh0 mode tap
+expect_failure "prepare over a tap vmtap did not make" "vmtap did not make it" \
+	hook "$XML/two-ports.xml" prepare begin
+expect_failure "release leaves a tap vmtap did not make" "was not made by vmtap" \
+	hook "$XML/two-ports.xml" release end
+ip link del dev vh0
+
+# ---- the installed example hook -----------------------------------------------
+out=$(VMTAP=$VMTAP OWNER=nobody "$REPO/examples/libvirt/install-hook.sh" 2>&1) && rc=0 || rc=$?
+installed=/etc/libvirt/hooks/qemu.d/vmtap
+check "examples/libvirt/install-hook.sh installs $installed ($out)" \
+	test "$rc" -eq 0 -a -x "$installed"
+check "the installed hook, prepare begin on examples/libvirt/domain.xml" \
+	bash -c "'$installed' vmtap-demo prepare begin - <'$REPO/examples/libvirt/domain.xml'"
+check "  vmtap-demo0: 2 queues on br0, owned by nobody" \
+	test "$(kfield vmtap-demo0 '| "\(.linkinfo.info_data.multi_queue) \(.master)"') $(cat /sys/class/net/vmtap-demo0/owner 2>/dev/null)" = "true br0 65534"
+check "the installed hook, release end" \
+	bash -c "'$installed' vmtap-demo release end - <'$REPO/examples/libvirt/domain.xml'"
+check "  vmtap-demo0 is gone" test "$(links)" = "$base"
+expect_failure "install-hook.sh with an unknown owner installs nothing new" \
+	"--owner nobody-here" env VMTAP="$VMTAP" OWNER=nobody-here "$REPO/examples/libvirt/install-hook.sh"
+
+exit "$failed"
