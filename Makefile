@@ -17,6 +17,8 @@ DESTDIR    ?=
 SETUID     ?= 0
 # QEMU's own default, so vmtap-bridge-helper is a drop-in.
 ACL_FILE   ?= $(SYSCONFDIR)/qemu/bridge.conf
+# vmtapd's policy (its --config default).
+VMTAPD_CONF ?= $(SYSCONFDIR)/vmtap/vmtapd.conf
 VERSION    := 0.1.0
 
 CC      ?= cc
@@ -34,9 +36,16 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE -I. -Ihelper -Ibridge -Ivhost -Iqmp \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
 	     -DVMTAP_VERSION='"$(VERSION)"' -DVMTAP_ACL_FILE='"$(ACL_FILE)"' \
+	     -DVMTAPD_CONF='"$(VMTAPD_CONF)"' \
 	     -DVMTAP_LIBEXECDIR='"$(LIBEXECDIR)"'
 ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now
 LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS))
+# libvirt and libxml2 are for build/vmtap alone (libvirt-hook, attach,
+# detach in helper/cmd-libvirt.c): the setuid helper and vmtapd never link
+# them, nor their constructors.
+VIRT_PKGS := libvirt libxml-2.0
+VIRT_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(VIRT_PKGS))
+VIRT_LIBS = $(shell $(PKG_CONFIG) --libs $(VIRT_PKGS))
 
 # The core: every .c under helper/, bridge/, vhost/, qmp/ except programs'
 # mains (*-main.c) and the vmtap subcommands (helper/cmd-*.c), which print.
@@ -65,7 +74,7 @@ all: $(PROGS)
 
 # Paths compiled into the programs: when one changes (make install
 # PREFIX=/usr after a plain make), everything is rebuilt with the new one.
-BUILD_CONFIG := $(VERSION) $(ACL_FILE) $(LIBEXECDIR) $(CFLAGS)
+BUILD_CONFIG := $(VERSION) $(ACL_FILE) $(VMTAPD_CONF) $(LIBEXECDIR) $(CFLAGS)
 $(B)/config.stamp: FORCE
 	@mkdir -p $(B)
 	@echo '$(BUILD_CONFIG)' | cmp -s - $@ || echo '$(BUILD_CONFIG)' >$@
@@ -82,8 +91,10 @@ $(B)/libvmtap.a: $(CORE_OBJ)
 $(B)/vmtap-bridge-helper: $(B)/obj/helper/bridge-helper-main.o $(B)/libvmtap.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+$(B)/obj/helper/cmd-libvirt.o: ALL_CFLAGS += $(VIRT_CFLAGS)
+
 $(B)/vmtap: $(VMTAP_OBJ) $(B)/libvmtap.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(VIRT_LIBS)
 
 $(B)/vmtapd: $(VMTAPD_OBJ) $(B)/libvmtap.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)

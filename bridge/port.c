@@ -1,5 +1,6 @@
 /* port.c — rtnetlink for vmtap: look up a bridge, make a tap its port,
- * create and delete links (see port.h).
+ * create and delete links, list bridges, read what tun says of its
+ * devices (see port.h).
  *
  * Theory of operation.  Every request is one netlink message sent with
  * NLM_F_ACK, and talk() reads until that request's ACK or error, so each
@@ -30,6 +31,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -427,6 +429,7 @@ static int set_mac_no_v6(struct nl_sock *sk, const struct port_setup *p, bool v6
 	if (!msg)
 		return no_memory(err);
 	if (nla_put(msg, IFLA_ADDRESS, 6, p->mac) < 0 ||
+	    (p->alias && nla_put_string(msg, IFLA_IFALIAS, p->alias) < 0) ||
 	    (v6 && (!(af = nla_nest_start(msg, IFLA_AF_SPEC)) ||
 		    !(in6 = nla_nest_start(msg, AF_INET6)) ||
 		    nla_put_u8(msg, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE) < 0))) {
@@ -636,6 +639,354 @@ int link_delete_group(struct nl_sock *sk, uint32_t group, struct vmtap_err *err)
 			r = vmtap_fail(err, r, "no link in group %u", group);
 		else if (r < 0)
 			r = vmtap_fail(err, r, "cannot delete the links of group %u: %s", group,
+				       reason(&a, r, buf, sizeof(buf)));
+	}
+	nlmsg_free(msg);
+	return r;
+}
+
+/* ---- bridge_list ------------------------------------------------------ */
+
+struct link_rows {
+	struct bridge_summary *v; /* every link; ports counted afterwards */
+	bool *is_bridge;
+	int *master;
+	size_t n, cap;
+};
+
+static int collect_link(struct nlmsghdr *h, void *arg)
+{
+	struct link_rows *rows = arg;
+	struct bridge_summary *row;
+	struct link_state st;
+	struct nlattr *name;
+	int r;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	if ((r = parse_link(h, &st)) < 0)
+		return r;
+	if (rows->n == rows->cap) {
+		size_t cap = rows->cap ? rows->cap * 2 : 64;
+		struct bridge_summary *v = realloc(rows->v, cap * sizeof(*v));
+		bool *b = v ? realloc(rows->is_bridge, cap * sizeof(*b)) : NULL;
+		int *m = b ? realloc(rows->master, cap * sizeof(*m)) : NULL;
+
+		/* Each realloc that worked is kept, so nothing leaks. */
+		if (v)
+			rows->v = v;
+		if (b)
+			rows->is_bridge = b;
+		if (!v || !b || !m)
+			return -ENOMEM;
+		rows->master = m;
+		rows->cap = cap;
+	}
+	row = &rows->v[rows->n];
+	memset(row, 0, sizeof(*row));
+	name = nlmsg_find_attr(h, sizeof(struct ifinfomsg), IFLA_IFNAME);
+	if (name)
+		nla_strlcpy(row->name, name, sizeof(row->name));
+	row->ifindex = st.ifindex;
+	row->mtu = st.mtu;
+	row->flags = st.flags;
+	rows->is_bridge[rows->n] = !strcmp(st.kind, "bridge");
+	rows->master[rows->n] = st.master;
+	rows->n++;
+	return 0;
+}
+
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	struct answer *a = arg;
+
+	(void)msg;
+	a->done = 1;
+	return NL_STOP;
+}
+
+/* Sends a dump request (no ACK asked: a dump ends with NLMSG_DONE) and
+ * hands every answer to a->parse until the end. */
+static int dump(struct nl_sock *sk, struct nl_msg *msg, struct answer *a, struct vmtap_err *err)
+{
+	struct nl_cb *cb;
+	int r;
+
+	a->error = 0;
+	a->done = 0;
+	a->extack[0] = '\0';
+	a->parse_error = 0;
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb)
+		return vmtap_fail(err, -ENOMEM, "cannot allocate a netlink callback set");
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, a);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, a);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, a);
+
+	nl_socket_disable_auto_ack(sk);
+	r = nl_send_auto(sk, msg);
+	nl_socket_enable_auto_ack(sk);
+	if (r < 0) {
+		r = vmtap_fail(err, libnl_errno(r), "cannot send a rtnetlink request: %s",
+			       nl_geterror(r));
+		goto out;
+	}
+	while (!a->done) {
+		r = nl_recvmsgs(sk, cb);
+		if (a->done)
+			break;
+		if (r == -NLE_DUMP_INTR) {
+			/* The table changed under the dump: the caller retries. */
+			r = -EAGAIN;
+			goto out;
+		}
+		if (r < 0) {
+			r = vmtap_fail(err, libnl_errno(r), "cannot read the rtnetlink dump: %s",
+				       nl_geterror(r));
+			goto out;
+		}
+	}
+	r = a->error ? a->error : a->parse_error;
+out:
+	nl_cb_put(cb);
+	return r;
+}
+
+int bridge_list(struct nl_sock *sk, struct bridge_summary *out, unsigned max, unsigned *n,
+		struct vmtap_err *err)
+{
+	struct link_rows rows = { NULL, NULL, NULL, 0, 0 };
+	struct answer a = { .parse = collect_link, .arg = &rows };
+	struct nl_msg *msg;
+	char buf[200];
+	size_t i, j;
+	int r = -EAGAIN, tries;
+
+	*n = 0;
+	for (tries = 0; tries < 3 && r == -EAGAIN; tries++) {
+		rows.n = 0;
+		msg = link_msg(RTM_GETLINK, NLM_F_DUMP, 0, 0, 0);
+		if (!msg) {
+			r = no_memory(err);
+			break;
+		}
+		if (nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
+			r = too_big(err, "dump", "links");
+		else
+			r = dump(sk, msg, &a, err);
+		nlmsg_free(msg);
+	}
+	if (r == -EAGAIN)
+		r = vmtap_fail(err, r, "the link table kept changing during three dumps");
+	else if (r < 0)
+		r = vmtap_fail(err, r, "cannot list links: %s", reason(&a, r, buf, sizeof(buf)));
+	for (i = 0; r == 0 && i < rows.n; i++) {
+		struct bridge_summary b;
+
+		if (!rows.is_bridge[i])
+			continue;
+		b = rows.v[i];
+		for (j = 0; j < rows.n; j++)
+			if (rows.master[j] == b.ifindex)
+				b.ports++;
+		if (*n < max)
+			out[*n] = b;
+		(*n)++;
+	}
+	free(rows.v);
+	free(rows.is_bridge);
+	free(rows.master);
+	return r;
+}
+
+/* ---- link_get_detail, link_dump_detail, link_setup_plain -------------- */
+
+static void parse_tun(struct nlattr *data, struct tun_state *t)
+{
+	static struct nla_policy tun_policy[IFLA_TUN_MAX + 1] = {
+		[IFLA_TUN_OWNER] = { .type = NLA_U32 },
+		[IFLA_TUN_GROUP] = { .type = NLA_U32 },
+		[IFLA_TUN_TYPE] = { .type = NLA_U8 },
+		[IFLA_TUN_PI] = { .type = NLA_U8 },
+		[IFLA_TUN_VNET_HDR] = { .type = NLA_U8 },
+		[IFLA_TUN_PERSIST] = { .type = NLA_U8 },
+		[IFLA_TUN_MULTI_QUEUE] = { .type = NLA_U8 },
+		[IFLA_TUN_NUM_QUEUES] = { .type = NLA_U32 },
+	};
+	struct nlattr *tb[IFLA_TUN_MAX + 1];
+
+	memset(t, 0, sizeof(*t));
+	if (nla_parse_nested(tb, IFLA_TUN_MAX, data, tun_policy) < 0)
+		return;
+	t->tun = tb[IFLA_TUN_TYPE] && nla_get_u8(tb[IFLA_TUN_TYPE]) == IFF_TUN;
+	t->pi = tb[IFLA_TUN_PI] && nla_get_u8(tb[IFLA_TUN_PI]);
+	t->vnet_hdr = tb[IFLA_TUN_VNET_HDR] && nla_get_u8(tb[IFLA_TUN_VNET_HDR]);
+	t->persist = tb[IFLA_TUN_PERSIST] && nla_get_u8(tb[IFLA_TUN_PERSIST]);
+	t->multi_queue = tb[IFLA_TUN_MULTI_QUEUE] && nla_get_u8(tb[IFLA_TUN_MULTI_QUEUE]);
+	if ((t->has_owner = tb[IFLA_TUN_OWNER] != NULL))
+		t->owner = nla_get_u32(tb[IFLA_TUN_OWNER]);
+	if ((t->has_group = tb[IFLA_TUN_GROUP] != NULL))
+		t->group = nla_get_u32(tb[IFLA_TUN_GROUP]);
+	if (tb[IFLA_TUN_NUM_QUEUES])
+		t->queues = nla_get_u32(tb[IFLA_TUN_NUM_QUEUES]);
+}
+
+/* parse_link, plus name, alias, operstate, group and tun's own view. */
+static int parse_link_detail(struct nlmsghdr *h, struct link_detail *out)
+{
+	static struct nla_policy policy[IFLA_MAX + 1] = {
+		[IFLA_IFNAME] = { .type = NLA_STRING },
+		[IFLA_IFALIAS] = { .type = NLA_STRING },
+		[IFLA_OPERSTATE] = { .type = NLA_U8 },
+		[IFLA_GROUP] = { .type = NLA_U32 },
+		[IFLA_LINKINFO] = { .type = NLA_NESTED },
+	};
+	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = parse_link(h, &out->st)) < 0)
+		return r;
+	if (nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, policy) < 0)
+		return -EBADMSG;
+	if (tb[IFLA_IFNAME])
+		nla_strlcpy(out->name, tb[IFLA_IFNAME], sizeof(out->name));
+	if (tb[IFLA_IFALIAS])
+		nla_strlcpy(out->alias, tb[IFLA_IFALIAS], sizeof(out->alias));
+	if (tb[IFLA_OPERSTATE])
+		out->operstate = nla_get_u8(tb[IFLA_OPERSTATE]);
+	if (tb[IFLA_GROUP])
+		out->group = nla_get_u32(tb[IFLA_GROUP]);
+	out->is_tun = !strcmp(out->st.kind, "tap") || !strcmp(out->st.kind, "tun");
+	if (out->is_tun && tb[IFLA_LINKINFO] &&
+	    nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) == 0 &&
+	    info[IFLA_INFO_DATA])
+		parse_tun(info[IFLA_INFO_DATA], &out->tun);
+	return 0;
+}
+
+static int parse_one_detail(struct nlmsghdr *h, void *arg)
+{
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	return parse_link_detail(h, arg);
+}
+
+int link_get_detail(struct nl_sock *sk, const char *name, struct link_detail *out,
+		    struct vmtap_err *err)
+{
+	struct answer a = { .parse = parse_one_detail, .arg = out };
+	struct nl_msg *msg;
+	char buf[200];
+	int r;
+
+	if (ifname_check(name) < 0)
+		return vmtap_fail(err, -EINVAL, "\"%s\" is not a valid interface name",
+				  tame(name, buf));
+	memset(out, 0, sizeof(*out));
+	msg = link_msg(RTM_GETLINK, 0, 0, 0, 0);
+	if (!msg)
+		return no_memory(err);
+	if (nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
+		r = too_big(err, "lookup", name);
+	else
+		r = talk(sk, msg, &a, err);
+	nlmsg_free(msg);
+	if (r == -ENODEV)
+		return vmtap_fail(err, r, "link %s does not exist", name);
+	if (r < 0)
+		return vmtap_fail(err, r, "cannot look up %s: %s", name,
+				  reason(&a, r, buf, sizeof(buf)));
+	if (out->st.ifindex <= 0)
+		return vmtap_fail(err, -EPROTO, "the kernel sent no link for %s", name);
+	return 0;
+}
+
+struct detail_rows {
+	struct link_detail *v;
+	size_t n, cap;
+};
+
+static int collect_detail(struct nlmsghdr *h, void *arg)
+{
+	struct detail_rows *rows = arg;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	if (rows->n == rows->cap) {
+		size_t cap = rows->cap ? rows->cap * 2 : 32;
+		struct link_detail *v = realloc(rows->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		rows->v = v;
+		rows->cap = cap;
+	}
+	if (parse_link_detail(h, &rows->v[rows->n]) < 0)
+		return -EBADMSG;
+	rows->n++;
+	return 0;
+}
+
+int link_dump_detail(struct nl_sock *sk, struct link_detail **out, size_t *n,
+		     struct vmtap_err *err)
+{
+	struct detail_rows rows = { NULL, 0, 0 };
+	struct answer a = { .parse = collect_detail, .arg = &rows };
+	struct nl_msg *msg;
+	char buf[200];
+	int r = -EAGAIN, tries;
+
+	*out = NULL;
+	*n = 0;
+	for (tries = 0; tries < 3 && r == -EAGAIN; tries++) {
+		rows.n = 0;
+		msg = link_msg(RTM_GETLINK, NLM_F_DUMP, 0, 0, 0);
+		if (!msg) {
+			r = no_memory(err);
+			break;
+		}
+		if (nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
+			r = too_big(err, "dump", "links");
+		else
+			r = dump(sk, msg, &a, err);
+		nlmsg_free(msg);
+	}
+	if (r == -EAGAIN)
+		r = vmtap_fail(err, r, "the link table kept changing during three dumps");
+	else if (r < 0)
+		r = vmtap_fail(err, r, "cannot list links: %s", reason(&a, r, buf, sizeof(buf)));
+	if (r < 0) {
+		free(rows.v);
+		return r;
+	}
+	*out = rows.v;
+	*n = rows.n;
+	return 0;
+}
+
+int link_setup_plain(struct nl_sock *sk, int ifindex, const char *ifname, const char *alias,
+		     unsigned mtu, struct vmtap_err *err)
+{
+	const char *name = name_or(ifname, "the device");
+	struct answer a = { .parse = NULL };
+	struct nl_msg *msg;
+	char buf[200];
+	int r;
+
+	if (ifindex <= 0)
+		return vmtap_fail(err, -EINVAL, "cannot set up %s: no interface index", name);
+	msg = link_msg(RTM_SETLINK, 0, ifindex, IFF_UP, IFF_UP);
+	if (!msg)
+		return no_memory(err);
+	if ((alias && nla_put_string(msg, IFLA_IFALIAS, alias) < 0) ||
+	    (mtu && nla_put_u32(msg, IFLA_MTU, mtu) < 0)) {
+		r = too_big(err, "set-up", name);
+	} else {
+		r = talk(sk, msg, &a, err);
+		if (r < 0)
+			r = vmtap_fail(err, r, "cannot set up %s (MTU %u, up): %s", name, mtu,
 				       reason(&a, r, buf, sizeof(buf)));
 	}
 	nlmsg_free(msg);

@@ -47,11 +47,13 @@ struct port_setup {
 	bool noqueue;         /* attach noqueue as root qdisc before up */
 	uint32_t group;       /* interface group, set in step 3 (also when the
 	                       * attach fails); 0 leaves it */
+	const char *alias;    /* IFLA_IFALIAS, set in step 1; NULL leaves it */
 };
 
 /* Makes the (down) tap a bridge port, in this order, so that nothing runs
  * on the tap that it does not need:
  *   1. one RTM_SETLINK: MAC, IPv6 addr_gen_mode none (no link-local, no DAD)
+ *      (+ alias)
  *   2. RTM_NEWQDISC root noqueue (when p->noqueue)
  *   3. one RTM_SETLINK: master + MTU + IFF_UP (+ group)
  * A bridge with no free port number is -EXFULL "bridge NAME is full (1023
@@ -96,5 +98,57 @@ struct link_state {
 /* -ENODEV "link NAME does not exist" when there is none. */
 int link_get(struct nl_sock *sk, const char *name, struct link_state *out,
 	     struct vmtap_err *err);
+
+/* One bridge as `vmtap doctor` reports it. */
+struct bridge_summary {
+	char name[16];        /* IFNAMSIZ */
+	int ifindex;
+	unsigned mtu;
+	unsigned flags;       /* IFF_* */
+	unsigned ports;       /* links whose master it is */
+};
+
+/* Every bridge in the caller's network namespace with its port count, from
+ * one RTM_GETLINK dump: at most max of them into out (in ifindex order),
+ * and how many there are in *n (which may exceed max). */
+int bridge_list(struct nl_sock *sk, struct bridge_summary *out, unsigned max, unsigned *n,
+		struct vmtap_err *err);
+
+/* ---- tun/tap devices in detail (vmtap create/delete/list) ------------- */
+
+/* What tun says of one of its devices (IFLA_INFO_DATA of kind "tun"). */
+struct tun_state {
+	bool tun;             /* IFF_TUN (L3); false for a tap */
+	bool pi, vnet_hdr, persist, multi_queue;
+	bool has_owner;       /* the kernel reports none when never set */
+	uint32_t owner;
+	bool has_group;
+	uint32_t group;
+	unsigned queues;      /* attached queues (multi_queue devices only) */
+};
+
+struct link_detail {
+	struct link_state st;  /* st.kind is "tap" or "tun" for a tun device */
+	char name[16];         /* IFNAMSIZ */
+	char alias[128];       /* IFLA_IFALIAS, "" when none */
+	uint8_t operstate;     /* IF_OPER_* */
+	uint32_t group;        /* IFLA_GROUP */
+	bool is_tun;           /* a tun/tap device: tun below is valid */
+	struct tun_state tun;
+};
+
+/* One RTM_GETLINK: -ENODEV "link NAME does not exist" when there is none. */
+int link_get_detail(struct nl_sock *sk, const char *name, struct link_detail *out,
+		    struct vmtap_err *err);
+
+/* Every link of the caller's namespace, from one RTM_GETLINK dump, into a
+ * malloc'ed array (*out, *n) the caller frees. */
+int link_dump_detail(struct nl_sock *sk, struct link_detail **out, size_t *n,
+		     struct vmtap_err *err);
+
+/* For a device that is no bridge port (a tun device): alias (unless NULL),
+ * MTU (unless 0) and IFF_UP, in one RTM_SETLINK. */
+int link_setup_plain(struct nl_sock *sk, int ifindex, const char *ifname, const char *alias,
+		     unsigned mtu, struct vmtap_err *err);
 
 #endif

@@ -4,7 +4,20 @@
 #ifndef VMTAP_CMD_H
 #define VMTAP_CMD_H
 
+struct vmtap_err;
+
 int cmd_exec(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_hotplug(int argc, char **argv);
+int cmd_unplug(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_libvirt_hook(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+/* A user (group = 0) or group name, or a number, to an id (cmd-tap.c). */
+int cmd_resolve_id(int group, const char *s, unsigned *out, struct vmtap_err *err);
 
 /* "vmtap: MESSAGE" on stderr; returns status (1 for failures, 2 for usage
  * errors). */

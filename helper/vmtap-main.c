@@ -13,6 +13,15 @@ static const struct {
 } commands[] = {
 	/* One line per command, in the order `vmtap --help` lists them. */
 	{ "exec", cmd_exec, "start QEMU with NICs made by vmtap" },
+	{ "doctor", cmd_doctor, "check this host: tun, vhost-net, helper, policy, bridges" },
+	{ "hotplug", cmd_hotplug, "plug a NIC into a running QEMU (QMP)" },
+	{ "unplug", cmd_unplug, "unplug a NIC from a running QEMU (QMP)" },
+	{ "create", cmd_create, "make a persistent tun/tap device (libvirt, VPNs)" },
+	{ "delete", cmd_delete, "delete persistent devices vmtap made" },
+	{ "list", cmd_list, "list tun/tap devices: mode, queues, owner, bridge, state" },
+	{ "libvirt-hook", cmd_libvirt_hook, "libvirt's qemu hook: taps for <vmtap:port> metadata" },
+	{ "attach", cmd_attach, "hot-plug a NIC into a libvirt domain" },
+	{ "detach", cmd_detach, "hot-unplug a NIC from a libvirt domain, delete its tap" },
 };
 
 static void usage(void)

@@ -10,6 +10,9 @@ pkgs=(
 	libcmocka-dev                                                # unit tests
 	iproute2 util-linux                                          # ip, unshare, setpriv
 	qemu-system-x86 cpio                                         # guest tests, demo
+	jq python3-minimal libcap2-bin                               # test_doctor: JSON, a socket, setcap
+	libvirt-dev libxml2-dev                                      # build: vmtap libvirt-hook/attach/detach
+	libvirt-clients libvirt-daemon-driver-qemu libxml2-utils     # test_libvirt: virsh, embedded QEMU driver, xmllint
 )
 
 # Extra packages for one target (make bench: gnuplot-nox) come as arguments.
