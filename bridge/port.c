@@ -647,6 +647,35 @@ int link_delete_group(struct nl_sock *sk, uint32_t group, struct vmtap_err *err)
 
 /* ---- bridge_list ------------------------------------------------------ */
 
+static int dump(struct nl_sock *sk, struct nl_msg *msg, struct answer *a, struct vmtap_err *err);
+
+/* One RTM_GETLINK dump (statistics skipped) into a->parse, tried again
+ * from scratch (*rows_n = 0) while the kernel says the table changed under
+ * it (-EAGAIN), at most three times. */
+static int dump_links(struct nl_sock *sk, struct answer *a, size_t *rows_n, struct vmtap_err *err)
+{
+	struct nl_msg *msg;
+	char buf[200];
+	int r = -EAGAIN, tries;
+
+	for (tries = 0; tries < 3 && r == -EAGAIN; tries++) {
+		*rows_n = 0;
+		msg = link_msg(RTM_GETLINK, NLM_F_DUMP, 0, 0, 0);
+		if (!msg)
+			return no_memory(err);
+		if (nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
+			r = too_big(err, "dump", "links");
+		else
+			r = dump(sk, msg, a, err);
+		nlmsg_free(msg);
+	}
+	if (r == -EAGAIN)
+		return vmtap_fail(err, r, "the link table kept changing during three dumps");
+	if (r < 0)
+		return vmtap_fail(err, r, "cannot list links: %s", reason(a, r, buf, sizeof(buf)));
+	return 0;
+}
+
 struct link_rows {
 	struct bridge_summary *v; /* every link; ports counted afterwards */
 	bool *is_bridge;
@@ -757,29 +786,11 @@ int bridge_list(struct nl_sock *sk, struct bridge_summary *out, unsigned max, un
 {
 	struct link_rows rows = { NULL, NULL, NULL, 0, 0 };
 	struct answer a = { .parse = collect_link, .arg = &rows };
-	struct nl_msg *msg;
-	char buf[200];
 	size_t i, j;
-	int r = -EAGAIN, tries;
+	int r;
 
 	*n = 0;
-	for (tries = 0; tries < 3 && r == -EAGAIN; tries++) {
-		rows.n = 0;
-		msg = link_msg(RTM_GETLINK, NLM_F_DUMP, 0, 0, 0);
-		if (!msg) {
-			r = no_memory(err);
-			break;
-		}
-		if (nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
-			r = too_big(err, "dump", "links");
-		else
-			r = dump(sk, msg, &a, err);
-		nlmsg_free(msg);
-	}
-	if (r == -EAGAIN)
-		r = vmtap_fail(err, r, "the link table kept changing during three dumps");
-	else if (r < 0)
-		r = vmtap_fail(err, r, "cannot list links: %s", reason(&a, r, buf, sizeof(buf)));
+	r = dump_links(sk, &a, &rows.n, err);
 	for (i = 0; r == 0 && i < rows.n; i++) {
 		struct bridge_summary b;
 
@@ -934,29 +945,11 @@ int link_dump_detail(struct nl_sock *sk, struct link_detail **out, size_t *n,
 {
 	struct detail_rows rows = { NULL, 0, 0 };
 	struct answer a = { .parse = collect_detail, .arg = &rows };
-	struct nl_msg *msg;
-	char buf[200];
-	int r = -EAGAIN, tries;
+	int r;
 
 	*out = NULL;
 	*n = 0;
-	for (tries = 0; tries < 3 && r == -EAGAIN; tries++) {
-		rows.n = 0;
-		msg = link_msg(RTM_GETLINK, NLM_F_DUMP, 0, 0, 0);
-		if (!msg) {
-			r = no_memory(err);
-			break;
-		}
-		if (nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
-			r = too_big(err, "dump", "links");
-		else
-			r = dump(sk, msg, &a, err);
-		nlmsg_free(msg);
-	}
-	if (r == -EAGAIN)
-		r = vmtap_fail(err, r, "the link table kept changing during three dumps");
-	else if (r < 0)
-		r = vmtap_fail(err, r, "cannot list links: %s", reason(&a, r, buf, sizeof(buf)));
+	r = dump_links(sk, &a, &rows.n, err);
 	if (r < 0) {
 		free(rows.v);
 		return r;

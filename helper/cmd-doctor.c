@@ -42,17 +42,6 @@ static void usage(void)
 	       VMTAP_ACL_FILE, VMTAPD_POLICY_FILE, VMTAPD_SOCKET);
 }
 
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (!strcmp(argv[*i], name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
 struct selftest_outcome {
 	bool ran;
 	int r;
@@ -159,9 +148,9 @@ int cmd_doctor(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--vhost-selftest")) {
 			st.ran = true;
-		} else if ((v = opt_value(argc, argv, &i, "--helper"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--helper"))) {
 			o.helper_path = v;
-		} else if ((v = opt_value(argc, argv, &i, "--socket"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
 			o.socket_path = v;
 		} else {
 			return cmd_fail(2, "doctor: unknown or incomplete option \"%s\"; see vmtap "

@@ -91,17 +91,6 @@ static int find_program(const char *name, char *out, size_t cap)
 	return -ENOENT;
 }
 
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (!strcmp(argv[*i], name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
 int cmd_exec(int argc, char **argv)
 {
 	struct obtain_opts oo = { NULL, NULL };
@@ -123,11 +112,11 @@ int cmd_exec(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--no-device")) {
 			no_device = true;
-		} else if ((v = opt_value(argc, argv, &i, "--socket"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
 			oo.socket_path = v;
-		} else if ((v = opt_value(argc, argv, &i, "--helper"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--helper"))) {
 			oo.helper_path = v;
-		} else if ((v = opt_value(argc, argv, &i, "--nic"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--nic"))) {
 			struct vmtap_err err = { "" };
 
 			if (nnic == MAX_NICS)

@@ -75,17 +75,6 @@ static void unplug_usage(void)
 	       DEFAULT_TIMEOUT_S);
 }
 
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (!strcmp(argv[*i], name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
 static int parse_timeout(const char *v, int *ms)
 {
 	unsigned long s;
@@ -134,22 +123,22 @@ int cmd_hotplug(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
-		} else if ((v = opt_value(argc, argv, &i, "--qmp"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--qmp"))) {
 			qmp_path = v;
-		} else if ((v = opt_value(argc, argv, &i, "--nic"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--nic"))) {
 			if (nic_arg)
 				return cmd_fail(2, "hotplug: one --nic per call");
 			nic_arg = v;
-		} else if ((v = opt_value(argc, argv, &i, "--bus"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--bus"))) {
 			if (!qmp_id_valid(v))
 				return cmd_fail(2, "--bus %s: expected a QEMU bus id such as rp1 or pcie.0", v);
 			bus = v;
-		} else if ((v = opt_value(argc, argv, &i, "--timeout"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--timeout"))) {
 			if (parse_timeout(v, &timeout_ms))
 				return 2;
-		} else if ((v = opt_value(argc, argv, &i, "--socket"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
 			oo.socket_path = v;
-		} else if ((v = opt_value(argc, argv, &i, "--helper"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--helper"))) {
 			oo.helper_path = v;
 		} else {
 			return cmd_fail(2, "hotplug: unknown or incomplete option \"%s\"; see vmtap "
@@ -240,14 +229,14 @@ int cmd_unplug(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
-		} else if ((v = opt_value(argc, argv, &i, "--qmp"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--qmp"))) {
 			qmp_path = v;
-		} else if ((v = opt_value(argc, argv, &i, "--id"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--id"))) {
 			if (!qmp_id_valid(v))
 				return cmd_fail(2, "--id %s: expected a letter then letters, digits, '-', "
 						"'.' or '_' (at most 63 bytes)", v);
 			id = v;
-		} else if ((v = opt_value(argc, argv, &i, "--timeout"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--timeout"))) {
 			if (parse_timeout(v, &timeout_ms))
 				return 2;
 		} else {

@@ -19,6 +19,11 @@ int cmd_detach(int argc, char **argv);
 /* A user (group = 0) or group name, or a number, to an id (cmd-tap.c). */
 int cmd_resolve_id(int group, const char *s, unsigned *out, struct vmtap_err *err);
 
+/* The value of option NAME at argv[*i], spelled "NAME=VALUE" or "NAME VALUE"
+ * (then *i moves past the value); NULL when argv[*i] is not NAME with a
+ * value. */
+const char *cmd_opt_value(int argc, char **argv, int *i, const char *name);
+
 /* "vmtap: MESSAGE" on stderr; returns status (1 for failures, 2 for usage
  * errors). */
 int cmd_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
