@@ -17,12 +17,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NAME=bridge_helper
 export HELPER=${HELPER:-$REPO/build/vmtap-bridge-helper}
 . "$REPO/tests/lib/sandbox.sh"
+. "$REPO/tests/lib/testlib.sh"
 . "$REPO/tests/lib/guest.sh"
-
-skip() {
-	echo "SKIP: $NAME: $*"
-	exit 77
-}
 
 # Before the sandbox: prerequisites, and the guest cache (the first build
 # downloads, and the sandbox has no network).
@@ -40,13 +36,6 @@ fi
 
 LOGDIR=${TEST_LOG_DIR:-$REPO/build/test-logs}/e2e
 mkdir -p "$LOGDIR"
-failed=0
-
-pass() { echo "PASS: $NAME: $1"; }
-fail() {
-	echo "FAIL: $NAME: $1"
-	failed=1
-}
 
 # A tap whose QEMU has exited must be gone from the bridge.
 bridge_ports() {

@@ -24,12 +24,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NAME=broker
 B=$REPO/build
 . "$REPO/tests/lib/sandbox.sh"
+. "$REPO/tests/lib/testlib.sh"
 . "$REPO/tests/lib/guest.sh"
-
-skip() {
-	echo "SKIP: $NAME: $*"
-	exit 77
-}
 
 if ! sandbox_inside; then
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, taps, a daemon)"
@@ -44,17 +40,10 @@ fi
 
 LOGDIR=${TEST_LOG_DIR:-$REPO/build/test-logs}/e2e
 mkdir -p "$LOGDIR"
-failed=0
-pass() { echo "PASS: $NAME: $1"; }
-fail() {
-	echo "FAIL: $NAME: $1"
-	failed=1
-}
 
 SOCK=/run/vmtap/vmtapd.sock
 DLOG=$LOGDIR/$NAME-vmtapd.log
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
-links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
 
 sandbox_private_run
 sandbox_bridge br0 192.0.2.1/25

@@ -16,12 +16,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NAME=exec
 VMTAP=$REPO/build/vmtap
 . "$REPO/tests/lib/sandbox.sh"
+. "$REPO/tests/lib/testlib.sh"
 . "$REPO/tests/lib/guest.sh"
-
-skip() {
-	echo "SKIP: $NAME: $*"
-	exit 77
-}
 
 if ! sandbox_inside; then
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, taps)"
@@ -33,14 +29,6 @@ fi
 
 LOGDIR=${TEST_LOG_DIR:-$REPO/build/test-logs}/e2e
 mkdir -p "$LOGDIR"
-failed=0
-pass() { echo "PASS: $NAME: $1"; }
-fail() {
-	echo "FAIL: $NAME: $1"
-	failed=1
-}
-
-links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
 
 # The guest script: for each "IF ADDR PEER QUEUES" argument line, bring IF
 # up, report its RX queue count and ping PEER.

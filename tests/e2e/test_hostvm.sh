@@ -16,13 +16,9 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NAME=hostvm
 . "$REPO/tests/lib/sandbox.sh"
+. "$REPO/tests/lib/testlib.sh"
 . "$REPO/tests/lib/guest.sh"
 . "$REPO/tests/hostvm/hostvm.sh"
-
-skip() {
-	echo "SKIP: $NAME: $*"
-	exit 77
-}
 
 if ! sandbox_inside; then
 	[ "$(id -u)" -eq 0 ] || skip "needs root (the tests inside run as root; sandbox)"
@@ -38,12 +34,6 @@ fi
 LOGDIR=${TEST_LOG_DIR:-$REPO/build/test-logs}/e2e
 mkdir -p "$LOGDIR"
 log=$LOGDIR/$NAME.log
-failed=0
-pass() { echo "PASS: $NAME: $1"; }
-fail() {
-	echo "FAIL: $NAME: $1"
-	failed=1
-}
 
 vm_ok=0
 hostvm_run "$log" || vm_ok=$?

@@ -27,21 +27,9 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NAME=hotplug
 VMTAP=$REPO/build/vmtap
 . "$REPO/tests/lib/sandbox.sh"
+. "$REPO/tests/lib/testlib.sh"
 . "$REPO/tests/lib/guest.sh"
 
-skip() {
-	echo "SKIP: $NAME: $*"
-	exit 77
-}
-
-pass() { echo "PASS: $NAME: $1"; }
-fail() {
-	echo "FAIL: $NAME: $1"
-	failed=1
-}
-failed=0
-
-links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
 ports() { ip -o link show master br0 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | tr '\n' ' '; }
 
 # wait_log MARKER SECONDS — poll the console for MARKER; give up early

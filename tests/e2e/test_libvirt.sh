@@ -29,12 +29,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NAME=libvirt
 VMTAP=$REPO/build/vmtap
 . "$REPO/tests/lib/sandbox.sh"
+. "$REPO/tests/lib/testlib.sh"
 . "$REPO/tests/lib/guest.sh"
-
-skip() {
-	echo "SKIP: $NAME: $*"
-	exit 77
-}
 
 if ! sandbox_inside; then
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, taps)"
@@ -54,17 +50,10 @@ CONSOLE=$LOGDIR/$NAME-console.log
 VLOG=$LOGDIR/$NAME-virsh.log
 : >"$VLOG"
 rm -f "$CONSOLE"
-failed=0
-pass() { echo "PASS: $NAME: $1"; }
-fail() {
-	echo "FAIL: $NAME: $1"
-	failed=1
-}
 check() { # LABEL CMD...
 	local label=$1; shift
 	if "$@"; then pass "$label"; else fail "$label"; fi
 }
-links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
 
 DIR=$SANDBOX_DIR/libvirt
 URI="qemu:///embed?root=$DIR"

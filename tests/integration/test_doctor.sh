@@ -23,11 +23,7 @@ NAME=doctor
 VMTAP=$REPO/build/vmtap
 HELPER=$REPO/build/vmtap-bridge-helper
 . "$REPO/tests/lib/sandbox.sh"
-
-skip() {
-	echo "SKIP: $NAME: $*"
-	exit 77
-}
+. "$REPO/tests/lib/testlib.sh"
 
 if ! sandbox_inside; then
 	[ "$(id -u)" -eq 0 ] || skip "needs root (bridges and policy files in a sandbox)"
@@ -38,12 +34,6 @@ if ! sandbox_inside; then
 	sandbox_enter "$0" "$@"
 fi
 
-failed=0
-pass() { echo "PASS: $NAME: $1"; }
-fail() {
-	echo "FAIL: $NAME: $1"
-	failed=1
-}
 # check LABEL COMMAND... — PASS/FAIL on the command's status.
 check() {
 	local label=$1; shift
@@ -61,7 +51,6 @@ line_of() { grep -E "^(ok|warn|fail) +$1 " "$OUT" | head -n 1; }
 fix_of() { grep -A1 -E "^(ok|warn|fail) +$1 " "$OUT" | sed -n 's/^      fix: //p' | head -n 1; }
 has() { [[ "$(line_of "$1")" =~ $2 ]]; }
 jq_ok() { jq -e "$@" >/dev/null; }
-links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
 
 sandbox_private_run
 rm -f /etc/qemu/bridge.conf /etc/vmtap/vmtapd.conf

@@ -22,11 +22,7 @@ NAME=libvirt_hook
 VMTAP=$REPO/build/vmtap
 XML=$REPO/tests/integration/libvirt-hook
 . "$REPO/tests/lib/sandbox.sh"
-
-skip() {
-	echo "SKIP: $NAME: $*"
-	exit 77
-}
+. "$REPO/tests/lib/testlib.sh"
 
 if ! sandbox_inside; then
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, taps)"
@@ -35,18 +31,11 @@ if ! sandbox_inside; then
 	sandbox_enter "$0" "$@"
 fi
 
-failed=0
-pass() { echo "PASS: $NAME: $1"; }
-fail() {
-	echo "FAIL: $NAME: $1"
-	failed=1
-}
 check() { # LABEL CMD...
 	local label=$1; shift
 	if "$@"; then pass "$label"; else fail "$label"; fi
 }
 
-links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
 kfield() { ip -d -j link show dev "$1" | jq -r ".[0]$2"; }
 hook() { # XML OP SUBOP [OPTIONS...] — as libvirt runs it
 	local xml=$1 op=$2 sub=$3; shift 3

@@ -21,11 +21,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NAME=persist
 VMTAP=$REPO/build/vmtap
 . "$REPO/tests/lib/sandbox.sh"
-
-skip() {
-	echo "SKIP: $NAME: $*"
-	exit 77
-}
+. "$REPO/tests/lib/testlib.sh"
 
 if ! sandbox_inside; then
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, taps)"
@@ -34,18 +30,11 @@ if ! sandbox_inside; then
 	sandbox_enter "$0" "$@"
 fi
 
-failed=0
-pass() { echo "PASS: $NAME: $1"; }
-fail() {
-	echo "FAIL: $NAME: $1"
-	failed=1
-}
 check() { # LABEL CMD... — pass when CMD succeeds
 	local label=$1; shift
 	if "$@"; then pass "$label"; else fail "$label"; fi
 }
 
-links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
 # A field of the kernel's own view of a link (iproute2's JSON).
 kfield() { ip -d -j link show dev "$1" | jq -r ".[0]$2"; }
 # A field of vmtap list --json for one device.
