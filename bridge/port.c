@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <unistd.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -492,6 +493,29 @@ static int attach_up(struct nl_sock *sk, const struct port_setup *p, struct answ
 	return r;
 }
 
+/* IPv6 off on the tap: a bridge port carries the guest's IPv6 at layer 2
+ * and needs none of its own.  addr_gen_mode none (step 1) spares the
+ * link-local address and DAD, but an IPv6-enabled device still gets an
+ * ff00::/8 route and a walk of the IPv6 routing table when it comes up,
+ * which grows with the number of ports (measured: `make bench`, scaling).
+ * There is no netlink attribute for it, only the sysctl; writing it needs
+ * CAP_NET_ADMIN in the namespace, which is what the caller holds.  No IPv6
+ * in the kernel (no such file) is fine. */
+static int disable_ipv6(const char *ifname)
+{
+	char path[96];
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (write(fd, "1", 1) != 1)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 int port_setup(struct nl_sock *sk, const struct port_setup *p, struct vmtap_err *err)
 {
 	const char *tap = name_or(p->ifname, "the tap");
@@ -510,6 +534,8 @@ int port_setup(struct nl_sock *sk, const struct port_setup *p, struct vmtap_err 
 	if (r < 0)
 		return vmtap_fail(err, r, "cannot set MAC %s on %s: %s", format_mac(p->mac, mac),
 				  tap, reason(&a, r, buf, sizeof(buf)));
+	if (p->ifname && (r = disable_ipv6(p->ifname)) < 0)
+		return vmtap_fail(err, r, "cannot turn IPv6 off on %s: %s", tap, strerror(-r));
 
 	if (p->noqueue) {
 		r = set_noqueue(sk, p, &a, err);

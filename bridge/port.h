@@ -53,7 +53,8 @@ struct port_setup {
 /* Makes the (down) tap a bridge port, in this order, so that nothing runs
  * on the tap that it does not need:
  *   1. one RTM_SETLINK: MAC, IPv6 addr_gen_mode none (no link-local, no DAD)
- *      (+ alias)
+ *      (+ alias); then IPv6 off on the tap (the disable_ipv6 sysctl: no
+ *      multicast route and no routing-table walk when it comes up)
  *   2. RTM_NEWQDISC root noqueue (when p->noqueue)
  *   3. one RTM_SETLINK: master + MTU + IFF_UP (+ group)
  * A bridge with no free port number is -EXFULL "bridge NAME is full (1023

@@ -245,6 +245,9 @@ static void attach_and_check(struct taps *t, const char *name, int queues, bool 
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/addr_gen_mode", name);
 		assert_int_equal(read_line(path, buf, sizeof(buf)), 0);
 		assert_string_equal(buf, "1");
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+		assert_int_equal(read_line(path, buf, sizeof(buf)), 0);
+		assert_string_equal(buf, "1");
 		assert_false(has_ipv6_address(name));
 	}
 }
