@@ -2,18 +2,20 @@
  * successor of tunctl, `ip tuntap add` and `openvpn --mktun`:
  *
  *   vmtap create NAME --bridge BR [--queues N] [--owner USER] [--group GROUP]
- *                [--mode tap|tun] [--mtu N] [--mac MAC] [--vnet-hdr]
- *   vmtap delete NAME... [--force]
+ *                [--mode tap|tun] [--mtu N] [--mac MAC] [--vnet-hdr] [--socket PATH]
+ *   vmtap delete NAME... [--force] [--socket PATH]
  *   vmtap list [--json]
  *
  * A parser and a printer: create fills a nic_spec with persist set and
  * calls provision(); delete and list go through provision.h as well.
- * create and delete need CAP_NET_ADMIN and say so before touching
- * anything; list needs nothing.  (Going through vmtapd instead, for a
- * caller without CAP_NET_ADMIN, is not done: its protocol has no
- * persistent-device request yet.)
+ * create and delete do that themselves with CAP_NET_ADMIN (effective);
+ * without it they ask vmtapd when its socket answers (create-persistent,
+ * delete-persistent: the daemon's policy decides by our uid, and the tap
+ * is always ours), and with neither they say so before touching anything.
+ * list needs nothing.
  *
- * delete checks every name before deleting any: a typo deletes nothing. */
+ * delete checks every name before deleting any: a typo deletes nothing
+ * (vmtapd does the same for the names it is sent). */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -28,9 +30,11 @@
 
 #include "cmd.h"
 #include "ifname.h"
+#include "obtain.h"
 #include "parse.h"
 #include "port.h"
 #include "provision.h"
+#include "vmtapd-client.h"
 
 static const char *opt_value(int argc, char **argv, int *i, const char *name)
 {
@@ -43,15 +47,72 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 	return NULL;
 }
 
-/* Said before anything is made, rather than an EPERM from the kernel
+/* Decided before anything is made, rather than an EPERM from the kernel
  * half-way. */
-static int need_net_admin(const char *cmd)
+static bool have_net_admin(void)
 {
 	capng_get_caps_process();
-	if (capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN))
-		return 0;
-	return cmd_fail(1, "%s needs CAP_NET_ADMIN (run it as root); vmtapd cannot do it "
-			"for you yet", cmd);
+	return capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN);
+}
+
+/* Without CAP_NET_ADMIN: vmtapd, or the one line that says neither is
+ * there (1 then, printed). */
+static int daemon_open(const char *cmd, const char *sock, struct vmtapd_client **c)
+{
+	struct vmtap_err err = { "" };
+	int r = vmtapd_client_open(sock, c, &err);
+
+	if (r < 0)
+		return cmd_fail(1, "%s needs CAP_NET_ADMIN (run it as root) or a vmtapd to ask; %s",
+				cmd, vmtap_err_text(&err, r));
+	return 0;
+}
+
+/* The daemon knows us by the credentials the kernel records at connect():
+ * the effective ids.  vmtap is never setuid, so they are the caller's. */
+static bool is_my_group(uint32_t gid)
+{
+	gid_t *groups;
+	bool mine = false;
+	int n, i;
+
+	if (gid == getegid())
+		return true;
+	n = getgroups(0, NULL);
+	if (n <= 0 || !(groups = calloc((size_t)n, sizeof(*groups))))
+		return false;
+	n = getgroups(n, groups);
+	for (i = 0; i < n && !mine; i++)
+		mine = groups[i] == gid;
+	free(groups);
+	return mine;
+}
+
+/* create through vmtapd: the tap is the caller's, so --owner and --group
+ * may only name the caller. */
+static int create_by_daemon(const char *sock, struct nic_spec *spec, const char *owner_arg,
+			    const char *group_arg)
+{
+	struct vmtap_err err = { "" };
+	struct vmtapd_client *c;
+	int r;
+
+	if (spec->has_owner && spec->owner != geteuid())
+		return cmd_fail(1, "--owner %s: through vmtapd the tap is always owned by its caller "
+				"(uid %u); giving it to another user needs CAP_NET_ADMIN", owner_arg,
+				(unsigned)geteuid());
+	if (spec->has_group && !is_my_group(spec->group))
+		return cmd_fail(1, "--group %s: through vmtapd the group must be one of the caller's "
+				"(gid %u or a supplementary group); another group needs CAP_NET_ADMIN",
+				group_arg, (unsigned)getegid());
+	spec->has_owner = false; /* the daemon sets it: us */
+	if (daemon_open("vmtap create", sock, &c))
+		return 1;
+	r = vmtapd_client_create_persistent(c, spec, NULL, &err);
+	vmtapd_client_close(c);
+	if (r < 0)
+		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	return 0;
 }
 
 int cmd_resolve_id(int group, const char *s, unsigned *out, struct vmtap_err *err)
@@ -90,6 +151,7 @@ static void create_usage(void)
 {
 	printf("Usage: vmtap create NAME --bridge BR [--queues N] [--owner USER] [--group GROUP]\n"
 	       "                    [--mtu N] [--mac MAC] [--vnet-hdr] [--qdisc noqueue|default]\n"
+	       "                    [--socket PATH]\n"
 	       "       vmtap create NAME --mode tun [--owner USER] [--group GROUP] [--mtu N]\n"
 	       "\n"
 	       "Makes a persistent tun/tap device that outlives this command, for a\n"
@@ -111,9 +173,13 @@ static void create_usage(void)
 	       "  --mac MAC          the tap's own MAC (default fe: and 5 random bytes)\n"
 	       "  --vnet-hdr         create it with IFF_VNET_HDR\n"
 	       "  --qdisc Q          root qdisc noqueue (default) or default (the kernel's)\n"
+	       "  --socket PATH      vmtapd's socket (default %s)\n"
 	       "\n"
-	       "Needs CAP_NET_ADMIN.\n",
-	       VMTAP_MAX_QUEUES);
+	       "Needs CAP_NET_ADMIN.  Without it, vmtap asks vmtapd when its socket\n"
+	       "answers: the daemon's policy must give you BR (and the queues), the tap\n"
+	       "is owned by you (--owner may only name you, --group only a group of\n"
+	       "yours), and tun mode is refused.\n",
+	       VMTAP_MAX_QUEUES, VMTAPD_SOCKET);
 }
 
 int cmd_create(int argc, char **argv)
@@ -122,7 +188,7 @@ int cmd_create(int argc, char **argv)
 	struct nic_spec spec;
 	struct nic_devs devs;
 	struct nic nic;
-	const char *name = NULL, *v;
+	const char *name = NULL, *sock = VMTAPD_SOCKET, *owner_arg = "", *group_arg = "", *v;
 	unsigned long n;
 	int i, r;
 
@@ -157,10 +223,12 @@ int cmd_create(int argc, char **argv)
 			if (cmd_resolve_id(0, v, &spec.owner, &err) < 0)
 				return cmd_fail(2, "--owner %s: %s", v, err.msg);
 			spec.has_owner = true;
+			owner_arg = v;
 		} else if ((v = opt_value(argc, argv, &i, "--group"))) {
 			if (cmd_resolve_id(1, v, &spec.group, &err) < 0)
 				return cmd_fail(2, "--group %s: %s", v, err.msg);
 			spec.has_group = true;
+			group_arg = v;
 		} else if ((v = opt_value(argc, argv, &i, "--mode"))) {
 			if (!strcmp(v, "tap"))
 				spec.mode = NIC_MODE_TAP;
@@ -171,6 +239,8 @@ int cmd_create(int argc, char **argv)
 		} else if ((v = opt_value(argc, argv, &i, "--qdisc"))) {
 			if (qdisc_mode_parse(v, &spec.qdisc) < 0)
 				return cmd_fail(2, "--qdisc %s: expected noqueue or default", v);
+		} else if ((v = opt_value(argc, argv, &i, "--socket"))) {
+			sock = v;
 		} else if (argv[i][0] == '-') {
 			return cmd_fail(2, "create: unknown or incomplete option \"%s\"; see vmtap "
 					"create --help", argv[i]);
@@ -195,8 +265,8 @@ int cmd_create(int argc, char **argv)
 		return cmd_fail(2, "create: --mac, --queues and --vnet-hdr are for taps, not --mode tun");
 	if ((r = nic_spec_check(&spec, &err)) < 0)
 		return cmd_fail(2, "create: %s", vmtap_err_text(&err, r));
-	if (need_net_admin("vmtap create"))
-		return 1;
+	if (!have_net_admin())
+		return create_by_daemon(sock, &spec, owner_arg, group_arg);
 
 	if ((r = nic_devs_open(&spec, &devs, &err)) < 0 ||
 	    (r = provision(NULL, &spec, &devs, &nic, &err)) < 0)
@@ -208,59 +278,105 @@ int cmd_create(int argc, char **argv)
 
 /* ---- delete ----------------------------------------------------------- */
 
+/* delete through vmtapd: all names in one request, which the daemon
+ * checks whole before deleting any. */
+static int delete_by_daemon(const char *sock, const char *const *names, unsigned n, bool force)
+{
+	struct vmtap_err err = { "" };
+	struct vmtapd_client *c;
+	unsigned i;
+	int r;
+
+	if (force)
+		return cmd_fail(1, "delete --force: vmtapd deletes only devices vmtap made; forcing "
+				"needs CAP_NET_ADMIN");
+	if (n > VMTAPD_DELETE_MAX)
+		return cmd_fail(1, "delete: %u names; through vmtapd at most %d at once", n,
+				VMTAPD_DELETE_MAX);
+	for (i = 0; i < n; i++)
+		if (ifname_check(names[i]) < 0)
+			return cmd_fail(1, "bad interface name \"%s\"; expected %s", names[i],
+					IFNAME_EXPECTED);
+	if (daemon_open("vmtap delete", sock, &c))
+		return 1;
+	r = vmtapd_client_delete_persistent(c, names, n, &err);
+	vmtapd_client_close(c);
+	if (r < 0)
+		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	return 0;
+}
+
 int cmd_delete(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
 	struct nl_sock *sk = NULL;
+	const char *sock = VMTAPD_SOCKET, *v;
+	const char **names;
 	bool force = false;
-	int i, names = 0, r, status = 0;
+	int i, n = 0, r, status = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
-			printf("Usage: vmtap delete NAME... [--force]\n"
+			printf("Usage: vmtap delete NAME... [--force] [--socket PATH]\n"
 			       "\n"
 			       "Deletes persistent tun/tap devices that vmtap made (alias \"" VMTAP_ALIAS
 			       "\").  Every NAME is\n"
 			       "checked first; if one is missing or not vmtap's, none is deleted.\n"
 			       "A QEMU still holding the device keeps valid, detached fds.\n"
 			       "\n"
-			       "  --force   also delete tun/tap devices vmtap did not make\n"
+			       "  --force         also delete tun/tap devices vmtap did not make\n"
+			       "  --socket PATH   vmtapd's socket (default %s)\n"
 			       "\n"
-			       "Needs CAP_NET_ADMIN.\n");
+			       "Needs CAP_NET_ADMIN.  Without it, vmtap asks vmtapd when its socket\n"
+			       "answers, which deletes only taps vmtap made that you own (uid 0: any\n"
+			       "vmtap made), and never forces.\n", VMTAPD_SOCKET);
 			return 0;
-		} else if (!strcmp(argv[i], "--force")) {
-			force = true;
-		} else if (argv[i][0] == '-') {
-			return cmd_fail(2, "delete: unknown option \"%s\"; see vmtap delete --help",
-					argv[i]);
-		} else {
-			names++;
 		}
 	}
+	/* argc bounds the names; argv[0] is the command's own. */
+	names = calloc((size_t)argc, sizeof(*names));
 	if (!names)
-		return cmd_fail(2, "delete: expected NAME...; see vmtap delete --help");
-	if (need_net_admin("vmtap delete"))
-		return 1;
-	if ((r = rtnl_open(&sk, &err)) < 0)
-		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+		return cmd_fail(1, "out of memory");
 	for (i = 1; i < argc; i++) {
-		if (argv[i][0] == '-')
-			continue;
-		if ((r = persistent_check(sk, argv[i], force, &err)) < 0) {
+		if (!strcmp(argv[i], "--force")) {
+			force = true;
+		} else if ((v = opt_value(argc, argv, &i, "--socket"))) {
+			sock = v;
+		} else if (argv[i][0] == '-') {
+			status = cmd_fail(2, "delete: unknown or incomplete option \"%s\"; see vmtap "
+					  "delete --help", argv[i]);
+			goto out;
+		} else {
+			names[n++] = argv[i];
+		}
+	}
+	if (!n) {
+		status = cmd_fail(2, "delete: expected NAME...; see vmtap delete --help");
+		goto out;
+	}
+	if (!have_net_admin()) {
+		status = delete_by_daemon(sock, names, (unsigned)n, force);
+		goto out;
+	}
+	if ((r = rtnl_open(&sk, &err)) < 0) {
+		status = cmd_fail(1, "%s", vmtap_err_text(&err, r));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = persistent_check(sk, names[i], force, &err)) < 0) {
 			status = cmd_fail(1, "%s", vmtap_err_text(&err, r));
 			goto out;
 		}
 	}
-	for (i = 1; i < argc; i++) {
+	for (i = 0; i < n; i++) {
 		struct vmtap_err e = { "" };
 
-		if (argv[i][0] == '-')
-			continue;
-		if ((r = persistent_delete(sk, argv[i], force, &e)) < 0)
+		if ((r = persistent_delete(sk, names[i], force, &e)) < 0)
 			status = cmd_fail(1, "%s", vmtap_err_text(&e, r));
 	}
 out:
 	rtnl_close(sk);
+	free(names);
 	return status;
 }
 

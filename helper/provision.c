@@ -135,10 +135,28 @@ static int mismatch(const char *name, const struct link_detail *have, const stru
 			  "attach to it (EINVAL); delete it first (vmtap delete %s)", name, diff, name);
 }
 
-/* NAME exists: take it over when it is a tun/tap device vmtap made and the
- * kernel accepts fd as one more of its queues. */
+/* A broker's client (client != NULL: its uid) may touch only a device it
+ * owns; uid 0 any.  d is a device vmtap made. */
+static int client_may(const struct link_detail *d, const char *name, const uint32_t *client,
+		      struct vmtap_err *err)
+{
+	char owner[32] = "no owner";
+
+	if (!client || *client == 0 || (d->tun.has_owner && d->tun.owner == *client))
+		return 0;
+	if (d->tun.has_owner)
+		snprintf(owner, sizeof(owner), "owner uid %u", d->tun.owner);
+	return vmtap_fail(err, -EPERM, "%s %s has %s, not uid %u: through vmtapd a client may "
+			  "take over or delete only its own devices", d->st.kind, name, owner,
+			  *client);
+}
+
+/* NAME exists: take it over when it is a tun/tap device vmtap made (and,
+ * for a broker's client, its own) and the kernel accepts fd as one more of
+ * its queues. */
 static int adopt(struct nl_sock *sk, int fd, const char *name, const struct tun_flags *f,
-		 unsigned queues, struct link_detail *have, struct vmtap_err *err)
+		 unsigned queues, const uint32_t *client, struct link_detail *have,
+		 struct vmtap_err *err)
 {
 	int r;
 
@@ -152,6 +170,8 @@ static int adopt(struct nl_sock *sk, int fd, const char *name, const struct tun_
 		return vmtap_fail(err, -EEXIST, "%s %s already exists and vmtap did not make it (its "
 				  "alias is not \"" VMTAP_ALIAS "\"); pick another name or delete it",
 				  have->st.kind, name);
+	if ((r = client_may(have, name, client, err)) < 0)
+		return r;
 	r = tun_attach_existing(fd, name, f, err);
 	if (r == -EINVAL)
 		return mismatch(name, have, f, queues, err);
@@ -163,7 +183,8 @@ static int adopt(struct nl_sock *sk, int fd, const char *name, const struct tun_
  * made here and failing half-way still vanishes with its fd.  A device
  * taken over is left as it is on failure: it was there before. */
 static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
-				struct nic_devs *devs, struct nic *out, struct vmtap_err *err)
+				const uint32_t *client, struct nic_devs *devs, struct nic *out,
+				struct vmtap_err *err)
 {
 	struct tun_flags f = {
 		.tun = spec->mode == NIC_MODE_TUN,
@@ -197,7 +218,7 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 	if (r == 0)
 		made = true;
 	else if (r == -EEXIST)
-		r = adopt(sk, fd, out->ifname, &f, spec->queues, &have, err);
+		r = adopt(sk, fd, out->ifname, &f, spec->queues, client, &have, err);
 	if (r < 0)
 		goto fail;
 	if (spec->has_owner && (r = tun_set_owner(fd, out->ifname, spec->owner, err)) < 0)
@@ -250,8 +271,9 @@ fail:
 	return r;
 }
 
-int provision(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
-	      struct nic *out, struct vmtap_err *err)
+/* client: NULL, or the uid a broker acts for (provision_for). */
+static int provision_as(struct nl_sock *sk, const struct nic_spec *spec, const uint32_t *client,
+			struct nic_devs *devs, struct nic *out, struct vmtap_err *err)
 {
 	struct nl_sock *own = NULL;
 	struct bridge_info br;
@@ -263,7 +285,7 @@ int provision(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *
 	if ((r = nic_spec_check(spec, err)) < 0)
 		goto fail;
 	if (spec->persist)
-		return provision_persistent(sk, spec, devs, out, err);
+		return provision_persistent(sk, spec, client, devs, out, err);
 	if (devs->ntun != spec->queues) {
 		r = vmtap_fail(err, -EINVAL, "internal: %u tun fds for %u queues", devs->ntun,
 			       spec->queues);
@@ -320,9 +342,22 @@ fail:
 	return r;
 }
 
+int provision(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
+	      struct nic *out, struct vmtap_err *err)
+{
+	return provision_as(sk, spec, NULL, devs, out, err);
+}
+
+int provision_for(struct nl_sock *sk, const struct nic_spec *spec, uint32_t uid,
+		  struct nic_devs *devs, struct nic *out, struct vmtap_err *err)
+{
+	return provision_as(sk, spec, &uid, devs, out, err);
+}
+
 /* ---- deleting and listing persistent devices ---------------------------- */
 
-int persistent_check(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err)
+static int check_as(struct nl_sock *sk, const char *name, bool force, const uint32_t *client,
+		    struct vmtap_err *err)
 {
 	struct link_detail d;
 	int r;
@@ -337,11 +372,25 @@ int persistent_check(struct nl_sock *sk, const char *name, bool force, struct vm
 				  "tun/tap devices", name, d.st.kind[0] ? d.st.kind : "plain device");
 	if (!force && strcmp(d.alias, VMTAP_ALIAS))
 		return vmtap_fail(err, -EPERM, "%s %s was not made by vmtap (its alias is not \""
-				  VMTAP_ALIAS "\"); use --force to delete it anyway", d.st.kind, name);
-	return 0;
+				  VMTAP_ALIAS "\"); %s", d.st.kind, name,
+				  client ? "vmtapd deletes only devices vmtap made"
+					 : "use --force to delete it anyway");
+	return client_may(&d, name, client, err);
 }
 
-int persistent_delete(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err)
+int persistent_check(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err)
+{
+	return check_as(sk, name, force, NULL, err);
+}
+
+int persistent_check_for(struct nl_sock *sk, const char *name, uint32_t uid,
+			 struct vmtap_err *err)
+{
+	return check_as(sk, name, false, &uid, err);
+}
+
+static int delete_as(struct nl_sock *sk, const char *name, bool force, const uint32_t *client,
+		     struct vmtap_err *err)
 {
 	struct nl_sock *own = NULL;
 	int r;
@@ -353,10 +402,21 @@ int persistent_delete(struct nl_sock *sk, const char *name, bool force, struct v
 	}
 	/* RTM_DELLINK removes a persistent device at once; fds a QEMU still
 	 * holds stay valid but detached. */
-	if ((r = persistent_check(sk, name, force, err)) == 0)
+	if ((r = check_as(sk, name, force, client, err)) == 0)
 		r = link_delete(sk, name, err);
 	rtnl_close(own);
 	return r;
+}
+
+int persistent_delete(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err)
+{
+	return delete_as(sk, name, force, NULL, err);
+}
+
+int persistent_delete_for(struct nl_sock *sk, const char *name, uint32_t uid,
+			  struct vmtap_err *err)
+{
+	return delete_as(sk, name, false, &uid, err);
 }
 
 /* <linux/if.h> has it, but clashes with <net/if.h>. */

@@ -57,6 +57,21 @@ int persistent_check(struct nl_sock *sk, const char *name, bool force, struct vm
 /* persistent_check, then RTM_DELLINK. */
 int persistent_delete(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err);
 
+/* For a broker that acts for a client (vmtapd), who may touch only its
+ * own devices: uid may take over an existing device (provision_for, when
+ * the name is taken) or delete one (persistent_check_for,
+ * persistent_delete_for) only when vmtap made it and its owner
+ * (TUNSETOWNER) is uid; uid 0 may touch any device vmtap made.  Never
+ * forced.  The check sits inside the path, right before the kernel is
+ * asked, so no second look is needed by the caller.  provision_for with a
+ * spec that is not persist is provision(). */
+int provision_for(struct nl_sock *sk, const struct nic_spec *spec, uint32_t uid,
+		  struct nic_devs *devs, struct nic *out, struct vmtap_err *err);
+int persistent_check_for(struct nl_sock *sk, const char *name, uint32_t uid,
+			 struct vmtap_err *err);
+int persistent_delete_for(struct nl_sock *sk, const char *name, uint32_t uid,
+			  struct vmtap_err *err);
+
 /* One tun/tap device as `vmtap list` shows it. */
 struct tun_info {
 	char name[IFNAMSIZ];

@@ -151,3 +151,60 @@ int vmtapd_client_create_nic(struct vmtapd_client *c, const struct nic_spec *spe
 	c->warning = warn;
 	return 0;
 }
+
+/* A call whose reply carries no fds: any that come are closed, and the
+ * decoder refuses the reply for them. */
+static int call_plain(struct vmtapd_client *c, const struct vmtapd_request *req, char *buf,
+		      size_t cap, size_t *len, unsigned *nfds, struct vmtap_err *err)
+{
+	int fds[FDPASS_MAX];
+	int r = call(c, req, buf, cap, len, fds, FDPASS_MAX, nfds, err);
+
+	if (r == 0)
+		close_fds(fds, *nfds);
+	return r;
+}
+
+int vmtapd_client_create_persistent(struct vmtapd_client *c, const struct nic_spec *spec,
+				    struct vmtapd_persistent *out, struct vmtap_err *err)
+{
+	struct vmtapd_request req = { .op = VMTAPD_OP_CREATE_PERSISTENT, .spec = *spec };
+	struct vmtapd_persistent p;
+	char buf[VMTAPD_REPLY_MAX];
+	unsigned nfds;
+	size_t len;
+	int r;
+
+	if ((r = call_plain(c, &req, buf, sizeof(buf), &len, &nfds, err)) < 0)
+		return r;
+	return vmtapd_persistent_decode(buf, len, nfds, out ? out : &p, err);
+}
+
+int vmtapd_client_delete_persistent(struct vmtapd_client *c, const char *const *names,
+				    unsigned n, struct vmtap_err *err)
+{
+	struct vmtapd_request req = { .op = VMTAPD_OP_DELETE_PERSISTENT };
+	char buf[VMTAPD_REPLY_MAX];
+	unsigned i, nfds, deleted;
+	size_t len;
+	int r;
+
+	if (n < 1 || n > VMTAPD_DELETE_MAX)
+		return vmtap_fail(err, -E2BIG, "%u names: vmtapd deletes 1..%d at once", n,
+				  VMTAPD_DELETE_MAX);
+	for (i = 0; i < n; i++) {
+		/* Never truncated: the daemon checks the rest of the name rule. */
+		if (strlen(names[i]) >= IFNAMSIZ)
+			return vmtap_fail(err, -EINVAL, "bad interface name \"%s\"; expected %d bytes "
+					  "at most", names[i], IFNAMSIZ - 1);
+		memcpy(req.names[i], names[i], strlen(names[i]) + 1);
+	}
+	req.nnames = n;
+	if ((r = call_plain(c, &req, buf, sizeof(buf), &len, &nfds, err)) < 0)
+		return r;
+	if ((r = vmtapd_deleted_decode(buf, len, nfds, &deleted, err)) < 0)
+		return r;
+	if (deleted != n)
+		return vmtap_fail(err, -EPROTO, "vmtapd says it deleted %u of %u names", deleted, n);
+	return 0;
+}

@@ -1,6 +1,6 @@
 /* vmtapd-client.h — the C client of vmtapd (protocol: vmtapd-proto.h).
- * Used by vmtap exec (through obtain.h), by the bridge helper's broker
- * mode and by the benchmark; any front end that wants NICs from the
+ * Used by vmtap exec (through obtain.h), by vmtap create/delete without
+ * CAP_NET_ADMIN, by the bridge helper's broker mode and by the benchmark; any front end that wants NICs from the
  * daemon starts here.
  *
  * One connection per handle, blocking calls, one request at a time.  The
@@ -34,6 +34,18 @@ int vmtapd_client_hello(struct vmtapd_client *c, struct vmtapd_hello *out,
  * reply is returned as its -errno with the daemon's one-line message. */
 int vmtapd_client_create_nic(struct vmtapd_client *c, const struct nic_spec *spec,
 			     struct nic *out, struct vmtap_err *err);
+
+/* A persistent tap as spec says (spec->persist; the daemon makes only tap
+ * mode), owned by the caller's uid — the daemon sets that, so spec's owner
+ * is not sent.  No fd comes back: the owner opens the device by name.  out
+ * (may be NULL) receives what the daemon made. */
+int vmtapd_client_create_persistent(struct vmtapd_client *c, const struct nic_spec *spec,
+				    struct vmtapd_persistent *out, struct vmtap_err *err);
+
+/* Deletes n (1..VMTAPD_DELETE_MAX) persistent taps the caller owns; the
+ * daemon checks every name before deleting any. */
+int vmtapd_client_delete_persistent(struct vmtapd_client *c, const char *const *names,
+				    unsigned n, struct vmtap_err *err);
 
 /* The warning of the last successful create-nic ("" if none): vhost=auto
  * went on without vhost-net, and why. */

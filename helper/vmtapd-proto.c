@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ifname.h"
 #include "parse.h"
 #include "reply.h"
 #include "spec-set.h"
@@ -80,25 +81,74 @@ static int check_version(json_t *o, struct vmtap_err *err)
 	return 0;
 }
 
+static const char OPS[] = "hello, create-nic, create-persistent or delete-persistent";
 static const char CREATE_KEYS[] = "bridge, queues, vhost, mac, mtu, ifname, qdisc or vnet_hdr";
+static const char PERSIST_KEYS[] =
+	"ifname, bridge, queues, mac, mtu, qdisc, vnet_hdr, group or mode";
 
-/* One key of a create-nic request into spec. */
+/* The keys only create-persistent has. */
+static int persist_key(struct nic_spec *spec, const char *key, json_t *v, struct vmtap_err *err)
+{
+	char shown[SHOW_MAX + 4];
+	const char *s;
+	json_int_t n;
+
+	if (!strcmp(key, "owner"))
+		return vmtap_fail(err, -EINVAL, "create-persistent: \"owner\" cannot be chosen: the "
+				  "device is owned by the uid vmtapd takes the client for");
+	if (!strcmp(key, "group")) {
+		if (!json_is_integer(v))
+			return vmtap_fail(err, -EINVAL, "create-persistent: \"group\" is %s; expected "
+					  "an integer (a gid)", type_name(v));
+		n = json_integer_value(v);
+		/* (gid_t)-1 means "no group" to the kernel. */
+		if (n < 0 || n > 0xfffffffeLL)
+			return vmtap_fail(err, -ERANGE, "create-persistent: group=%lld: expected "
+					  "0..4294967294", (long long)n);
+		spec->has_group = true;
+		spec->group = (uint32_t)n;
+		return 0;
+	}
+	/* mode */
+	if (!json_is_string(v))
+		return vmtap_fail(err, -EINVAL, "create-persistent: \"mode\" is %s; expected the "
+				  "string \"tap\"", type_name(v));
+	s = json_string_value(v);
+	if (!strcmp(s, "tun"))
+		return vmtap_fail(err, -EOPNOTSUPP, "create-persistent: mode=tun is not offered by "
+				  "vmtapd: a tun device has no bridge, and the policy grants bridges; "
+				  "make it with CAP_NET_ADMIN (vmtap create --mode tun as root)");
+	if (strcmp(s, "tap"))
+		return vmtap_fail(err, -EINVAL, "create-persistent: mode=\"%s\": expected tap",
+				  show(shown, s));
+	return 0;
+}
+
+/* One key of a create-nic or create-persistent (spec->persist) request
+ * into spec. */
 static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct vmtap_err *err)
 {
+	const char *op = spec->persist ? "create-persistent" : "create-nic";
 	char shown[SHOW_MAX + 4], num[32];
 
 	if (!strcmp(key, "op") || !strcmp(key, "version"))
 		return 0;
-	if (!strcmp(key, "bridge") || !strcmp(key, "ifname") || !strcmp(key, "vhost") ||
-	    !strcmp(key, "mac") || !strcmp(key, "qdisc")) {
+	if (spec->persist && (!strcmp(key, "owner") || !strcmp(key, "group") ||
+			      !strcmp(key, "mode")))
+		return persist_key(spec, key, v, err);
+	/* A persistent device is opened later by its owner, who brings its
+	 * own vhost-net fds: no vhost key. */
+	if (!strcmp(key, "bridge") || !strcmp(key, "ifname") ||
+	    (!spec->persist && !strcmp(key, "vhost")) || !strcmp(key, "mac") ||
+	    !strcmp(key, "qdisc")) {
 		const char *s = json_string_value(v);
 
 		if (!json_is_string(v))
-			return vmtap_fail(err, -EINVAL, "create-nic: \"%s\" is %s; expected a string",
+			return vmtap_fail(err, -EINVAL, "%s: \"%s\" is %s; expected a string", op,
 					  key, type_name(v));
 		/* nic_spec_set echoes the value: it must be one clean line. */
 		if (strlen(s) > SHOW_MAX || !printable(s))
-			return vmtap_fail(err, -EINVAL, "create-nic: %s=\"%s\": expected %s", key,
+			return vmtap_fail(err, -EINVAL, "%s: %s=\"%s\": expected %s", op, key,
 					  show(shown, s),
 					  !strcmp(key, "mac") ? "a unicast MAC like fe:54:00:12:34:56" :
 					  !strcmp(key, "vhost") ? "on, off or auto" :
@@ -108,20 +158,53 @@ static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct 
 	}
 	if (!strcmp(key, "queues") || !strcmp(key, "mtu")) {
 		if (!json_is_integer(v))
-			return vmtap_fail(err, -EINVAL, "create-nic: \"%s\" is %s; expected an integer",
+			return vmtap_fail(err, -EINVAL, "%s: \"%s\" is %s; expected an integer", op,
 					  key, type_name(v));
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		return nic_spec_set(spec, key, key, num, err);
 	}
 	if (!strcmp(key, "vnet_hdr")) {
 		if (!json_is_boolean(v))
-			return vmtap_fail(err, -EINVAL, "create-nic: \"vnet_hdr\" is %s; expected true or false",
-					  type_name(v));
+			return vmtap_fail(err, -EINVAL, "%s: \"vnet_hdr\" is %s; expected true or false",
+					  op, type_name(v));
 		spec->vnet_hdr = json_is_true(v);
 		return 0;
 	}
-	return vmtap_fail(err, -EINVAL, "create-nic: unknown key \"%s\"; expected %s",
-			  show(shown, key), CREATE_KEYS);
+	return vmtap_fail(err, -EINVAL, "%s: unknown key \"%s\"; expected %s", op,
+			  show(shown, key), spec->persist ? PERSIST_KEYS : CREATE_KEYS);
+}
+
+/* The "ifnames" of a delete-persistent request: 1..VMTAPD_DELETE_MAX
+ * distinct valid names, each checked before anything is done with it. */
+static int names_key(struct vmtapd_request *req, json_t *v, struct vmtap_err *err)
+{
+	char shown[SHOW_MAX + 4];
+	size_t i, j;
+	json_t *e;
+
+	if (!json_is_array(v))
+		return vmtap_fail(err, -EINVAL, "delete-persistent: \"ifnames\" is %s; expected an "
+				  "array of interface names", type_name(v));
+	if (json_array_size(v) < 1 || json_array_size(v) > VMTAPD_DELETE_MAX)
+		return vmtap_fail(err, -ERANGE, "delete-persistent: \"ifnames\" has %zu names; "
+				  "expected 1..%d", json_array_size(v), VMTAPD_DELETE_MAX);
+	json_array_foreach(v, i, e) {
+		const char *s = json_string_value(e);
+
+		if (!json_is_string(e))
+			return vmtap_fail(err, -EINVAL, "delete-persistent: ifnames[%zu] is %s; "
+					  "expected a string", i, type_name(e));
+		if (strlen(s) > SHOW_MAX || !printable(s) || ifname_check(s) < 0)
+			return vmtap_fail(err, -EINVAL, "delete-persistent: ifnames[%zu]=\"%s\": "
+					  "expected %s", i, show(shown, s), IFNAME_EXPECTED);
+		for (j = 0; j < i; j++)
+			if (!strcmp(req->names[j], s))
+				return vmtap_fail(err, -EINVAL, "delete-persistent: \"%s\" is named "
+						  "twice in \"ifnames\"; expected each name once", s);
+		memcpy(req->names[i], s, strlen(s) + 1);
+	}
+	req->nnames = (unsigned)json_array_size(v);
+	return 0;
 }
 
 int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *req,
@@ -148,12 +231,12 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 	}
 	v = json_object_get(o, "op");
 	if (!v) {
-		r = vmtap_fail(err, -EPROTO, "request has no \"op\"; expected hello or create-nic");
+		r = vmtap_fail(err, -EPROTO, "request has no \"op\"; expected %s", OPS);
 		goto out;
 	}
 	if (!json_is_string(v)) {
-		r = vmtap_fail(err, -EINVAL, "\"op\" is %s; expected a string (hello or create-nic)",
-			       type_name(v));
+		r = vmtap_fail(err, -EINVAL, "\"op\" is %s; expected a string (%s)", type_name(v),
+			       OPS);
 		goto out;
 	}
 	op = json_string_value(v);
@@ -184,9 +267,51 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 			r = vmtap_fail(err, -EINVAL, "create-nic: missing \"bridge\"; expected the name of a bridge");
 			goto out;
 		}
+	} else if (!strcmp(op, "create-persistent")) {
+		req->op = VMTAPD_OP_CREATE_PERSISTENT;
+		/* What vmtap create makes: no vnet header unless asked. */
+		req->spec.persist = true;
+		req->spec.vhost = VHOST_OFF;
+		req->spec.vnet_hdr = false;
+		json_object_foreach(o, key, v) {
+			if ((r = create_key(&req->spec, key, v, err)) < 0) {
+				if (r == -ENOENT)
+					r = vmtap_fail(err, -EINVAL, "create-persistent: unknown key \"%s\"",
+						       show(shown, key));
+				goto out;
+			}
+		}
+		if (!json_object_get(o, "ifname")) {
+			r = vmtap_fail(err, -EINVAL, "create-persistent: missing \"ifname\"; expected "
+				       "the name of the device to make");
+			goto out;
+		}
+		if (!json_object_get(o, "bridge")) {
+			r = vmtap_fail(err, -EINVAL, "create-persistent: missing \"bridge\"; expected "
+				       "the name of a bridge");
+			goto out;
+		}
+	} else if (!strcmp(op, "delete-persistent")) {
+		req->op = VMTAPD_OP_DELETE_PERSISTENT;
+		json_object_foreach(o, key, v) {
+			if (!strcmp(key, "ifnames"))
+				r = names_key(req, v, err);
+			else if (strcmp(key, "op") && strcmp(key, "version"))
+				r = vmtap_fail(err, -EINVAL, "delete-persistent: unknown key \"%s\"; "
+					       "expected ifnames", show(shown, key));
+			else
+				r = 0;
+			if (r < 0)
+				goto out;
+		}
+		if (!req->nnames) {
+			r = vmtap_fail(err, -EINVAL, "delete-persistent: missing \"ifnames\"; expected "
+				       "an array of interface names");
+			goto out;
+		}
 	} else {
-		r = vmtap_fail(err, -EOPNOTSUPP, "unknown op \"%s\"; expected hello or create-nic",
-			       show(shown, op));
+		r = vmtap_fail(err, -EOPNOTSUPP, "unknown op \"%s\"; expected %s", show(shown, op),
+			       OPS);
 		goto out;
 	}
 	r = 0;
@@ -218,9 +343,10 @@ static json_t *limit_value(unsigned v)
 
 int vmtapd_hello_encode(const struct vmtapd_hello *h, char *buf, size_t cap, size_t *len)
 {
-	return dump(json_pack("{s:i, s:[i], s:s, s:[s,s], s:I, s:I, s:{s:o, s:o, s:o}}",
+	return dump(json_pack("{s:i, s:[i], s:s, s:[s,s,s,s], s:I, s:I, s:{s:o, s:o, s:o}}",
 			      "version", VMTAPD_PROTO_VERSION, "versions", VMTAPD_PROTO_VERSION,
 			      "server", h->server, "ops", "hello", "create-nic",
+			      "create-persistent", "delete-persistent",
 			      "uid", (json_int_t)h->uid, "gid", (json_int_t)h->gid,
 			      "limits", "queues", limit_value(h->max_queues),
 			      "nics", limit_value(h->max_nics),
@@ -254,6 +380,41 @@ int vmtapd_nic_encode(const struct nic *nic, const char *warning, char *buf, siz
 	return dump(o, buf, cap, len);
 }
 
+int vmtapd_persistent_encode(const struct vmtapd_persistent *p, char *buf, size_t cap,
+			     size_t *len)
+{
+	char mac[18];
+
+	return dump(json_pack("{s:i, s:s, s:i, s:i, s:s, s:b, s:I, s:o}",
+			      "version", VMTAPD_PROTO_VERSION, "ifname", p->ifname,
+			      "ifindex", p->ifindex, "mtu", (int)p->mtu,
+			      "mac", format_mac(p->mac, mac), "multi_queue", (int)p->multi_queue,
+			      "owner", (json_int_t)p->owner,
+			      "group", p->has_group ? json_integer(p->group) : json_null()),
+		    buf, cap, len);
+}
+
+/* A JSON array of req's names. */
+static json_t *names_array(const struct vmtapd_request *req)
+{
+	json_t *a = json_array();
+	unsigned i;
+
+	for (i = 0; a && i < req->nnames; i++)
+		if (json_array_append_new(a, json_string(req->names[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+int vmtapd_deleted_encode(const struct vmtapd_request *req, char *buf, size_t cap, size_t *len)
+{
+	return dump(json_pack("{s:i, s:o}", "version", VMTAPD_PROTO_VERSION,
+			      "deleted", names_array(req)),
+		    buf, cap, len);
+}
+
 int vmtapd_error_encode(int neg_errno, const char *message, char *buf, size_t cap, size_t *len)
 {
 	/* Short enough that even all-escaped it fits VMTAPD_REPLY_MAX. */
@@ -274,6 +435,30 @@ int vmtapd_request_encode(const struct vmtapd_request *req, char *buf, size_t ca
 	if (req->op == VMTAPD_OP_HELLO)
 		return dump(json_pack("{s:s, s:i}", "op", "hello", "version", VMTAPD_PROTO_VERSION),
 			    buf, cap, len);
+	if (req->op == VMTAPD_OP_DELETE_PERSISTENT)
+		return dump(json_pack("{s:s, s:i, s:o}", "op", "delete-persistent",
+				      "version", VMTAPD_PROTO_VERSION, "ifnames", names_array(req)),
+			    buf, cap, len);
+	if (req->op == VMTAPD_OP_CREATE_PERSISTENT) {
+		/* No owner: the daemon decides it.  The mode goes as asked, so
+		 * the daemon's refusal of tun is the one the user reads. */
+		o = json_pack("{s:s, s:i, s:s, s:s, s:i, s:s, s:b}", "op", "create-persistent",
+			      "version", VMTAPD_PROTO_VERSION, "ifname", s->ifname,
+			      "mode", s->mode == NIC_MODE_TUN ? "tun" : "tap",
+			      "queues", (int)s->queues, "qdisc", qdisc_mode_name(s->qdisc),
+			      "vnet_hdr", (int)s->vnet_hdr);
+		if (!o)
+			return -ENOMEM;
+		if ((s->bridge[0] && json_object_set_new(o, "bridge", json_string(s->bridge)) < 0) ||
+		    (s->has_group && json_object_set_new(o, "group", json_integer(s->group)) < 0) ||
+		    (s->has_mac && json_object_set_new(o, "mac",
+						       json_string(format_mac(s->mac, mac))) < 0) ||
+		    (s->mtu && json_object_set_new(o, "mtu", json_integer(s->mtu)) < 0)) {
+			json_decref(o);
+			return -ENOMEM;
+		}
+		return dump(o, buf, cap, len);
+	}
 	if (req->op != VMTAPD_OP_CREATE_NIC)
 		return -EINVAL;
 	o = json_pack("{s:s, s:i, s:s, s:i, s:s, s:s, s:b}", "op", "create-nic",
@@ -412,6 +597,107 @@ int vmtapd_nic_decode(const char *buf, size_t len, unsigned nfds, struct nic *ni
 		clean[i] = '\0';
 		vmtap_fail(warn, 0, "%s", clean);
 	}
+out:
+	json_decref(o);
+	return r;
+}
+
+/* A reply that must come without fds, and is no error reply: its object,
+ * or NULL with err set. */
+static json_t *load_plain_reply(const char *buf, size_t len, unsigned nfds, const char *what,
+				struct vmtap_err *err, int *r)
+{
+	json_t *o = load_reply(buf, len, err);
+
+	*r = -EPROTO;
+	if (!o)
+		return NULL;
+	if ((*r = error_reply(o, err)) < 0)
+		goto fail;
+	*r = -EPROTO;
+	if (nfds) {
+		vmtap_fail(err, *r, "vmtapd sent %u fds with its %s reply; expected none", nfds, what);
+		goto fail;
+	}
+	if (json_integer_value(json_object_get(o, "version")) != VMTAPD_PROTO_VERSION) {
+		vmtap_fail(err, *r, "vmtapd %s reply: \"version\" missing or not %d", what,
+			   VMTAPD_PROTO_VERSION);
+		goto fail;
+	}
+	*r = 0;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+int vmtapd_persistent_decode(const char *buf, size_t len, unsigned nfds,
+			     struct vmtapd_persistent *p, struct vmtap_err *err)
+{
+	json_t *o, *group, *mq;
+	const char *name, *mac;
+	json_int_t ifindex, mtu, owner;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	if (!(o = load_plain_reply(buf, len, nfds, "create-persistent", err, &r)))
+		return r;
+	r = -EPROTO;
+	name = json_string_value(json_object_get(o, "ifname"));
+	mac = json_string_value(json_object_get(o, "mac"));
+	ifindex = json_integer_value(json_object_get(o, "ifindex"));
+	mtu = json_integer_value(json_object_get(o, "mtu"));
+	owner = json_integer_value(json_object_get(o, "owner"));
+	mq = json_object_get(o, "multi_queue");
+	group = json_object_get(o, "group");
+	if (!name || ifname_check(name) < 0 || ifindex < 1 || ifindex > 0x7fffffff ||
+	    mtu < VMTAP_MTU_MIN || mtu > VMTAP_MTU_MAX || !mac || parse_mac(mac, p->mac) < 0 ||
+	    !json_is_boolean(mq) || !json_is_integer(json_object_get(o, "owner")) || owner < 0 ||
+	    owner > 0xffffffffLL ||
+	    !(json_is_null(group) || (json_is_integer(group) && json_integer_value(group) >= 0 &&
+				      json_integer_value(group) <= 0xffffffffLL))) {
+		vmtap_fail(err, r, "vmtapd create-persistent reply: a field is missing, mistyped or "
+			   "out of range");
+		goto out;
+	}
+	memcpy(p->ifname, name, strlen(name) + 1);
+	p->ifindex = (int)ifindex;
+	p->mtu = (unsigned)mtu;
+	p->multi_queue = json_is_true(mq);
+	p->owner = (uint32_t)owner;
+	p->has_group = json_is_integer(group);
+	p->group = p->has_group ? (uint32_t)json_integer_value(group) : 0;
+	r = 0;
+out:
+	json_decref(o);
+	return r;
+}
+
+int vmtapd_deleted_decode(const char *buf, size_t len, unsigned nfds, unsigned *n,
+			  struct vmtap_err *err)
+{
+	json_t *o, *a, *e;
+	size_t i;
+	int r;
+
+	*n = 0;
+	if (!(o = load_plain_reply(buf, len, nfds, "delete-persistent", err, &r)))
+		return r;
+	a = json_object_get(o, "deleted");
+	r = -EPROTO;
+	if (!json_is_array(a)) {
+		vmtap_fail(err, r, "vmtapd delete-persistent reply: \"deleted\" missing or not an array");
+		goto out;
+	}
+	json_array_foreach(a, i, e) {
+		if (!json_is_string(e)) {
+			vmtap_fail(err, r, "vmtapd delete-persistent reply: \"deleted\" holds %s; "
+				   "expected names", type_name(e));
+			goto out;
+		}
+	}
+	*n = (unsigned)json_array_size(a);
+	r = 0;
 out:
 	json_decref(o);
 	return r;

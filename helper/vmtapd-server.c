@@ -18,6 +18,15 @@
  * leaves the old one in force).  Every decision uses the credentials the
  * kernel recorded when the client connected.
  *
+ * Persistent taps (create-persistent, delete-persistent) take the same
+ * path as NICs — policy, provision() with persist set, the same limits —
+ * but no fd goes back: the device outlives the daemon's fd and is the
+ * client's by TUNSETOWNER, always to the client's own uid.  A client
+ * deletes, or makes again, only devices vmtap made that it owns (uid 0:
+ * any vmtap made); provision.c's *_for checks that next to the kernel call.
+ * A persistent tap made here counts toward its owner's `limit nics` for as
+ * long as it exists, in the same record as handed-out NICs.
+ *
  * Logging: syslog(3), which main opened (with LOG_PERROR under
  * --foreground).  Text that came from a client is cleaned of control bytes
  * first, so a client cannot forge log lines. */
@@ -309,7 +318,47 @@ static unsigned grants_live(struct vmtapd_server *s, uid_t uid, unsigned stop)
 	return live;
 }
 
+/* Whether the record already counts ifindex for uid. */
+static bool grant_has(const struct vmtapd_server *s, uid_t uid, int ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < s->ngrants; i++)
+		if (s->grants[i].uid == uid && s->grants[i].ifindex == ifindex)
+			return true;
+	return false;
+}
+
 /* ---- requests -------------------------------------------------------- */
+
+/* After a failed provision(): a netlink socket left out of step would fail
+ * every later request, so start again with a fresh one. */
+static void nl_renew(struct vmtapd_server *s, int r)
+{
+	struct nl_sock *fresh = NULL;
+
+	if ((r == -ENOBUFS || r == -EBADF || r == -EPROTO) && rtnl_open(&fresh, NULL) == 0) {
+		rtnl_close(s->nl);
+		s->nl = fresh;
+	}
+}
+
+/* The two checks every request that makes a device passes first: the
+ * bridge is the peer's, and so many queues. */
+static int policy_check(struct vmtapd_server *s, struct conn *c, const struct nic_spec *spec,
+			struct vmtap_err *err)
+{
+	unsigned limit;
+
+	if (!acl_allows_peer(s->acl, spec->bridge, &c->peer))
+		return vmtap_fail(err, -EPERM, "bridge %s is not allowed for uid %u by %s",
+				  spec->bridge, (unsigned)c->peer.uid, s->config_path);
+	limit = acl_limit(s->acl, ACL_LIMIT_QUEUES, &c->peer);
+	if (spec->queues > limit)
+		return vmtap_fail(err, -EPERM, "queues=%u: %s allows uid %u at most %u queues per NIC",
+				  spec->queues, s->config_path, (unsigned)c->peer.uid, limit);
+	return 0;
+}
 
 static void hello(struct vmtapd_server *s, struct conn *c)
 {
@@ -343,17 +392,8 @@ static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic
 		 (unsigned)c->peer.uid, (int)c->pid, spec->bridge,
 		 spec->ifname[0] ? spec->ifname : "-", spec->queues);
 
-	if (!acl_allows_peer(s->acl, spec->bridge, &c->peer)) {
-		r = vmtap_fail(&err, -EPERM, "bridge %s is not allowed for uid %u by %s",
-			       spec->bridge, (unsigned)c->peer.uid, s->config_path);
+	if ((r = policy_check(s, c, spec, &err)) < 0)
 		goto deny;
-	}
-	limit = acl_limit(s->acl, ACL_LIMIT_QUEUES, &c->peer);
-	if (spec->queues > limit) {
-		r = vmtap_fail(&err, -EPERM, "queues=%u: %s allows uid %u at most %u queues per NIC",
-			       spec->queues, s->config_path, (unsigned)c->peer.uid, limit);
-		goto deny;
-	}
 	limit = acl_limit(s->acl, ACL_LIMIT_NICS, &c->peer);
 	if (limit != ACL_NO_LIMIT && (live = grants_live(s, c->peer.uid, limit)) >= limit) {
 		r = vmtap_fail(&err, -EDQUOT, "uid %u has %u NICs alive; %s allows at most %u",
@@ -365,16 +405,7 @@ static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic
 		goto fail;
 	skipped = devs.vhost_skipped;
 	if ((r = provision(s->nl, spec, &devs, &c->nic, &err)) < 0) {
-		/* A netlink socket left out of step would fail every later
-		 * request: start again with a fresh one. */
-		if (r == -ENOBUFS || r == -EBADF || r == -EPROTO) {
-			struct nl_sock *fresh = NULL;
-
-			if (rtnl_open(&fresh, NULL) == 0) {
-				rtnl_close(s->nl);
-				s->nl = fresh;
-			}
-		}
+		nl_renew(s, r);
 		goto fail;
 	}
 	c->has_nic = true;
@@ -398,6 +429,153 @@ deny:
 	return;
 fail:
 	say(LOG_NOTICE, "fail %s: %s", who, vmtap_err_text(&err, r));
+	reply_error(s, c, r, vmtap_err_text(&err, r));
+}
+
+static bool peer_in_group(const struct acl_peer *p, uint32_t gid)
+{
+	size_t i;
+
+	if (p->gid == gid)
+		return true;
+	for (i = 0; i < p->ngroups; i++)
+		if (p->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* A persistent tap owned by the client's uid.  spec comes from the
+ * decoder (persist set, tap mode, no owner). */
+static void create_persistent(struct vmtapd_server *s, struct conn *c, struct nic_spec *spec)
+{
+	struct vmtap_err err = { "" };
+	struct vmtapd_persistent p;
+	char who[160], group[24] = "";
+	struct nic_devs devs;
+	struct nic nic;
+	unsigned limit, live;
+	bool counted;
+	int before, r;
+
+	snprintf(who, sizeof(who), "create-persistent uid=%u pid=%d bridge=%s ifname=%s queues=%u",
+		 (unsigned)c->peer.uid, (int)c->pid, spec->bridge, spec->ifname, spec->queues);
+
+	if ((r = policy_check(s, c, spec, &err)) < 0)
+		goto deny;
+	/* TUNSETGROUP lets members of the group open the device: only a
+	 * group the client is in itself, as chgrp(1) would allow. */
+	if (spec->has_group && !peer_in_group(&c->peer, spec->group)) {
+		r = vmtap_fail(&err, -EPERM, "group=%u: uid %u is not in group %u; through vmtapd a "
+			       "device gets only a group of its client's", spec->group,
+			       (unsigned)c->peer.uid, spec->group);
+		goto deny;
+	}
+	/* Only a new device can go over the limit.  Making one again that
+	 * exists makes nothing new: it is the client's own (else
+	 * provision_for refuses it, and that is the error to see), and counts
+	 * from now on if it did not yet. */
+	before = (int)if_nametoindex(spec->ifname);
+	counted = before > 0 && grant_has(s, c->peer.uid, before);
+	limit = acl_limit(s->acl, ACL_LIMIT_NICS, &c->peer);
+	if (before <= 0 && limit != ACL_NO_LIMIT &&
+	    (live = grants_live(s, c->peer.uid, limit)) >= limit) {
+		r = vmtap_fail(&err, -EDQUOT, "uid %u has %u NICs alive (persistent taps count); %s "
+			       "allows at most %u", (unsigned)c->peer.uid, live, s->config_path,
+			       limit);
+		goto deny;
+	}
+
+	spec->has_owner = true;
+	spec->owner = c->peer.uid;
+	if ((r = nic_devs_open(spec, &devs, &err)) < 0)
+		goto fail;
+	if ((r = provision_for(s->nl, spec, c->peer.uid, &devs, &nic, &err)) < 0) {
+		nl_renew(s, r);
+		if (r == -EPERM)
+			goto deny; /* not its device */
+		goto fail;
+	}
+	memset(&p, 0, sizeof(p));
+	memcpy(p.ifname, nic.ifname, sizeof(p.ifname));
+	p.ifindex = nic.ifindex;
+	p.mtu = nic.mtu;
+	memcpy(p.mac, nic.mac, 6);
+	p.multi_queue = spec->queues > 1;
+	p.owner = spec->owner;
+	p.has_group = spec->has_group;
+	p.group = spec->group;
+	/* The device is persistent: it stays without our fd. */
+	nic_close(&nic);
+	if ((!counted && (r = grant_add(s, c->peer.uid, p.ifindex)) < 0) ||
+	    (r = vmtapd_persistent_encode(&p, c->out, sizeof(c->out), &c->outlen)) < 0) {
+		/* Nothing left behind: undo a device made just now. */
+		if (before != p.ifindex)
+			persistent_delete_for(s->nl, p.ifname, c->peer.uid, NULL);
+		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));
+		goto fail;
+	}
+	if (p.has_group)
+		snprintf(group, sizeof(group), " group=%u", p.group);
+	say(LOG_INFO, "grant %s owner=%u%s", who, p.owner, group);
+	c->has_nic = false;
+	reply(s, c);
+	return;
+deny:
+	say(LOG_WARNING, "deny %s: %s", who, vmtap_err_text(&err, r));
+	reply_error(s, c, r, vmtap_err_text(&err, r));
+	return;
+fail:
+	say(LOG_NOTICE, "fail %s: %s", who, vmtap_err_text(&err, r));
+	reply_error(s, c, r, vmtap_err_text(&err, r));
+}
+
+/* Every name is checked before any is deleted, as `vmtap delete` does. */
+static void delete_persistent(struct vmtapd_server *s, struct conn *c,
+			      const struct vmtapd_request *req)
+{
+	struct vmtap_err err = { "" };
+	char who[96 + VMTAPD_DELETE_MAX * IFNAMSIZ];
+	size_t n;
+	unsigned i;
+	int r;
+
+	n = (size_t)snprintf(who, sizeof(who), "delete-persistent uid=%u pid=%d ifnames=",
+			     (unsigned)c->peer.uid, (int)c->pid);
+	for (i = 0; i < req->nnames && n < sizeof(who); i++)
+		n += (size_t)snprintf(who + n, sizeof(who) - n, "%s%s", i ? "," : "",
+				      req->names[i]);
+
+	for (i = 0; i < req->nnames; i++) {
+		if ((r = persistent_check_for(s->nl, req->names[i], c->peer.uid, &err)) < 0) {
+			nl_renew(s, r);
+			goto refuse;
+		}
+	}
+	for (i = 0; i < req->nnames; i++) {
+		if ((r = persistent_delete_for(s->nl, req->names[i], c->peer.uid, &err)) < 0) {
+			struct vmtap_err e = { "" };
+
+			nl_renew(s, r);
+			if (i > 0) {
+				vmtap_fail(&e, r, "%s; deleted before it: %u of the %u names",
+					   vmtap_err_text(&err, r), i, req->nnames);
+				err = e;
+			}
+			goto refuse;
+		}
+	}
+	if (vmtapd_deleted_encode(req, c->out, sizeof(c->out), &c->outlen) < 0) {
+		say(LOG_ERR, "grant %s, but cannot answer; dropped the client", who);
+		conn_drop(s, c);
+		return;
+	}
+	say(LOG_INFO, "grant %s", who);
+	c->has_nic = false;
+	reply(s, c);
+	return;
+refuse:
+	say(r == -EPERM ? LOG_WARNING : LOG_NOTICE, "%s %s: %s", r == -EPERM ? "deny" : "fail",
+	    who, vmtap_err_text(&err, r));
 	reply_error(s, c, r, vmtap_err_text(&err, r));
 }
 
@@ -437,10 +615,20 @@ static void request(struct vmtapd_server *s, struct conn *c)
 		reply_error(s, c, r, vmtap_err_text(&err, r));
 		return;
 	}
-	if (req.op == VMTAPD_OP_HELLO)
+	switch (req.op) {
+	case VMTAPD_OP_HELLO:
 		hello(s, c);
-	else
+		break;
+	case VMTAPD_OP_CREATE_NIC:
 		create_nic(s, c, &req.spec);
+		break;
+	case VMTAPD_OP_CREATE_PERSISTENT:
+		create_persistent(s, c, &req.spec);
+		break;
+	case VMTAPD_OP_DELETE_PERSISTENT:
+		delete_persistent(s, c, &req);
+		break;
+	}
 }
 
 static void conn_event(struct vmtapd_server *s, struct conn *c, uint32_t events)

@@ -10,7 +10,9 @@
  *
  * Promises: a request is answered, or its client dropped, and the loop goes
  * on; a NIC is either handed over or closed (then the kernel removes the tap
- * and its bridge port); every grant, denial and failure is logged to
+ * and its bridge port); a persistent tap is made owned by the client's uid
+ * (never another), and a client deletes or takes over only persistent taps
+ * vmtap made that it owns; every grant, denial and failure is logged to
  * syslog with uid, pid, bridge, ifname and queues.  Requests over
  * VMTAPD_REQUEST_MAX bytes, requests carrying fds, clients that stay idle
  * or do not read their replies, and fd exhaustion (EMFILE on accept, with

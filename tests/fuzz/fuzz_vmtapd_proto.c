@@ -1,11 +1,15 @@
 /* fuzz_vmtapd_proto.c — fuzz harness for vmtapd's wire protocol
  * (helper/vmtapd-proto.c): any bytes as a request (what the daemon does
- * with every packet a client sends), and the same bytes as a create-nic
- * reply and a hello reply (what a client does with what the daemon sent).
+ * with every packet a client sends), and the same bytes as a create-nic,
+ * hello, create-persistent and delete-persistent reply (what a client does
+ * with what the daemon sent).
  * Besides the sanitizers' findings it aborts when a promise is broken: a
  * refused request comes with a one-line message free of control bytes; an
- * accepted create-nic names a valid bridge and a queue count in range; a
- * decoded reply's counts match the fds it came with. */
+ * accepted create-nic names a valid bridge and a queue count in range; an
+ * accepted create-persistent is a persistent tap with valid names and no
+ * owner of the client's choosing; an accepted delete-persistent holds
+ * 1..VMTAPD_DELETE_MAX valid names; a decoded reply's counts match the fds
+ * it came with. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vmtap_err err = { { 0 } }, warn = { { 0 } };
 	struct vmtapd_request req;
 	struct vmtapd_hello h;
+	struct vmtapd_persistent p;
 	struct nic nic;
+	unsigned i, n;
 	int r;
 
 	r = vmtapd_request_decode((const char *)data, size, &req, &err);
@@ -42,6 +48,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    req.spec.queues > VMTAP_MAX_QUEUES ||
 		    (req.spec.ifname[0] && !ifname_valid(req.spec.ifname)))
 			abort();
+	} else if (req.op == VMTAPD_OP_CREATE_PERSISTENT) {
+		if (!req.spec.persist || req.spec.mode != NIC_MODE_TAP || req.spec.has_owner ||
+		    !ifname_valid(req.spec.bridge) || !ifname_valid(req.spec.ifname) ||
+		    req.spec.queues < 1 || req.spec.queues > VMTAP_MAX_QUEUES)
+			abort();
+	} else if (req.op == VMTAPD_OP_DELETE_PERSISTENT) {
+		if (req.nnames < 1 || req.nnames > VMTAPD_DELETE_MAX)
+			abort();
+		for (i = 0; i < req.nnames; i++)
+			if (!ifname_valid(req.names[i]))
+				abort();
 	} else if (req.op != VMTAPD_OP_HELLO) {
 		abort();
 	}
@@ -58,6 +75,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&err, 0, sizeof(err));
 	if (vmtapd_hello_decode((const char *)data, size, &h, &err) < 0)
+		clean_line(err.msg);
+
+	memset(&err, 0, sizeof(err));
+	r = vmtapd_persistent_decode((const char *)data, size, 0, &p, &err);
+	if (r < 0)
+		clean_line(err.msg);
+	else if (!ifname_valid(p.ifname))
+		abort();
+
+	memset(&err, 0, sizeof(err));
+	if (vmtapd_deleted_decode((const char *)data, size, 0, &n, &err) < 0)
 		clean_line(err.msg);
 	return 0;
 }

@@ -11,6 +11,11 @@
  *     not give it and gets one it does (by user and by supplementary
  *     group); per-uid limits on queues, live NICs and connections hold, and
  *     a NIC whose fds are closed no longer counts;
+ *   - persistent taps (create-persistent, delete-persistent): owned by the
+ *     peer's uid whatever the client holds, a group only one of the peer's
+ *     (SO_PEERGROUPS), counted toward `limit nics` until deleted (making
+ *     one again counts nothing new), taken over or deleted only by their
+ *     owner or root, never an "owner" key or tun mode on the wire;
  *   - bad input: truncated JSON, a 1 MiB message, an unknown op, wrong
  *     types, a client that sends fds (the daemon closes them), clients that
  *     vanish mid-request, an idle client, a client that does not read its
@@ -627,6 +632,145 @@ static void test_connection_limit(void **state)
 	vmtapd_client_close(c[2]);
 }
 
+/* ---- tests: persistent taps ----------------------------------------------- */
+
+static void persist_spec(struct nic_spec *s, const char *name, const char *bridge,
+			 unsigned queues)
+{
+	nic_spec_init(s);
+	s->persist = true;
+	s->vhost = VHOST_OFF;
+	s->vnet_hdr = false;
+	strcpy(s->ifname, name);
+	strcpy(s->bridge, bridge);
+	s->queues = queues;
+}
+
+static int persist_as(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
+		      const struct nic_spec *spec, struct vmtapd_persistent *p,
+		      struct vmtap_err *err)
+{
+	struct vmtapd_client *c = NULL;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if ((r = open_as(uid, gid, groups, ngroups, &c, err)) < 0)
+		return r;
+	r = vmtapd_client_create_persistent(c, spec, p, err);
+	vmtapd_client_close(c);
+	return r;
+}
+
+static int delete_as(uid_t uid, const char *name, struct vmtap_err *err)
+{
+	struct vmtapd_client *c = NULL;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if ((r = open_as(uid, uid, NULL, 0, &c, err)) < 0)
+		return r;
+	r = vmtapd_client_delete_persistent(c, &name, 1, err);
+	vmtapd_client_close(c);
+	return r;
+}
+
+/* /sys/class/net/NAME/ATTR as a number (what the kernel says). */
+static long sys_num(const char *name, const char *attr)
+{
+	char path[128], buf[64];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, attr);
+	read_file(path, buf, sizeof(buf));
+	return strtol(buf, NULL, 0);
+}
+
+static void test_persistent(void **state)
+{
+	static const char owner_key[] =
+		"{\"op\":\"create-persistent\",\"ifname\":\"p4\",\"bridge\":\"br1\",\"owner\":65534}";
+	static const char tun_mode[] = "{\"op\":\"create-persistent\",\"ifname\":\"p4\",\"mode\":\"tun\"}";
+	static const char forced[] = "{\"op\":\"delete-persistent\",\"ifnames\":[\"p4\"],\"force\":true}";
+	static const gid_t users[] = { USERS_GID };
+	struct vmtap_err err;
+	struct vmtapd_persistent p;
+	struct nic_spec spec;
+	struct nic nic;
+	char master[64];
+	ssize_t n;
+	int r, s;
+
+	(void)state;
+	/* Owned by the peer, whatever owner the client's spec holds (it is
+	 * never sent); IFF_MULTI_QUEUE for 2 queues; persistent; on br1. */
+	persist_spec(&spec, "p1", "br1", 2);
+	spec.has_owner = true;
+	spec.owner = 0;
+	assert_int_equal(persist_as(NOBODY, NOBODY, NULL, 0, &spec, &p, &err), 0);
+	assert_string_equal(p.ifname, "p1");
+	assert_int_equal(p.owner, NOBODY);
+	assert_true(p.multi_queue);
+	assert_int_equal(sys_num("p1", "owner"), NOBODY);
+	assert_true(sys_num("p1", "tun_flags") & IFF_MULTI_QUEUE);
+	assert_true(sys_num("p1", "tun_flags") & IFF_PERSIST);
+	n = readlink("/sys/class/net/p1/master", master, sizeof(master) - 1);
+	assert_true(n > 0);
+	master[n] = '\0';
+	assert_string_equal(strrchr(master, '/') + 1, "br1");
+	assert_true(log_has(&main_d, "grant create-persistent uid=65534 pid="));
+	assert_true(log_has(&main_d, "bridge=br1 ifname=p1 queues=2 owner=65534"));
+
+	/* A group only of the peer's own, as SO_PEERGROUPS says. */
+	persist_spec(&spec, "p2", "br1", 1);
+	spec.has_group = true;
+	spec.group = USERS_GID;
+	r = persist_as(NOBODY, NOBODY, NULL, 0, &spec, &p, &err);
+	expect_refusal(r, -EPERM, &err, "group=100: uid 65534 is not in group 100");
+	assert_int_equal(if_nametoindex("p2"), 0);
+	assert_int_equal(persist_as(NOBODY, NOBODY, users, 1, &spec, &p, &err), 0);
+	assert_int_equal(sys_num("p2", "group"), USERS_GID);
+
+	/* limit nics 2 user nobody: p1 and p2 count, for NICs too. */
+	persist_spec(&spec, "p3", "br1", 1);
+	r = persist_as(NOBODY, NOBODY, NULL, 0, &spec, &p, &err);
+	expect_refusal(r, -EDQUOT, &err, "uid 65534 has 2 NICs alive (persistent taps count)");
+	assert_int_equal(if_nametoindex("p3"), 0);
+	r = create_as(NOBODY, NOBODY, NULL, 0, "br1", 1, &nic, &err);
+	expect_refusal(r, -EDQUOT, &err, "uid 65534 has 2 NICs alive");
+	/* Making p1 again (its own) counts nothing new. */
+	persist_spec(&spec, "p1", "br1", 2);
+	assert_int_equal(persist_as(NOBODY, NOBODY, NULL, 0, &spec, &p, &err), 0);
+	/* Deleting p2 frees its place. */
+	assert_int_equal(delete_as(NOBODY, "p2", &err), 0);
+	assert_int_equal(if_nametoindex("p2"), 0);
+	assert_true(log_has(&main_d, "grant delete-persistent uid=65534 pid="));
+	persist_spec(&spec, "p3", "br1", 1);
+	assert_int_equal(persist_as(NOBODY, NOBODY, NULL, 0, &spec, &p, &err), 0);
+
+	/* Root's device through the daemon: owned by uid 0, which nobody may
+	 * neither delete nor take over; root may delete nobody's. */
+	persist_spec(&spec, "pr", "br1", 1);
+	assert_int_equal(persist_as(0, 0, NULL, 0, &spec, &p, &err), 0);
+	assert_int_equal(sys_num("pr", "owner"), 0);
+	r = delete_as(NOBODY, "pr", &err);
+	expect_refusal(r, -EPERM, &err, "tap pr has owner uid 0, not uid 65534");
+	assert_true(log_has(&main_d, "deny delete-persistent uid=65534"));
+	r = persist_as(NOBODY, NOBODY, NULL, 0, &spec, &p, &err);
+	expect_refusal(r, -EPERM, &err, "tap pr has owner uid 0, not uid 65534");
+	assert_int_equal(sys_num("pr", "owner"), 0);
+	assert_int_equal(delete_as(0, "p3", &err), 0);
+	assert_int_equal(delete_as(0, "pr", &err), 0);
+	assert_int_equal(delete_as(NOBODY, "p1", &err), 0);
+
+	/* On the wire: no owner key, no tun mode, no forcing. */
+	s = raw_connect();
+	expect_error_reply(s, owner_key, sizeof(owner_key) - 1, "EINVAL", "cannot be chosen");
+	expect_error_reply(s, tun_mode, sizeof(tun_mode) - 1, "EOPNOTSUPP",
+			   "mode=tun is not offered by vmtapd");
+	expect_error_reply(s, forced, sizeof(forced) - 1, "EINVAL", "unknown key \\\"force\\\"");
+	close(s);
+	assert_nothing_left();
+}
+
 /* ---- tests: bad input ---------------------------------------------------- */
 
 static void test_bad_requests(void **state)
@@ -1071,6 +1215,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_clients),
 		cmocka_unit_test(test_policy_nobody),
 		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test(test_persistent),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_client_sends_fds),
 		cmocka_unit_test(test_client_vanishes),

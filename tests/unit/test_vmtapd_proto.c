@@ -2,7 +2,9 @@
  * requests decoded strictly (every bad input refused with one printable
  * line naming the key and the value), replies round-tripped, error replies
  * turned back into their errno and message, and a client that does not
- * trust what the daemon sent. */
+ * trust what the daemon sent.  Every op: hello, create-nic, and the
+ * persistent-tap ops create-persistent (tap mode only, no owner key) and
+ * delete-persistent. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -318,7 +320,8 @@ static void test_hello_reply(void **state)
 	strcpy(in.server, "vmtapd 9.9");
 	assert_int_equal(vmtapd_hello_encode(&in, buf, sizeof(buf), &len), 0);
 	assert_non_null(strstr(buf, "\"versions\":[1]"));
-	assert_non_null(strstr(buf, "\"ops\":[\"hello\",\"create-nic\"]"));
+	assert_non_null(strstr(buf, "\"ops\":[\"hello\",\"create-nic\",\"create-persistent\","
+				    "\"delete-persistent\"]"));
 	assert_non_null(strstr(buf, "\"nics\":null"));
 	assert_int_equal(vmtapd_hello_decode(buf, len, &out, &e), 0);
 	assert_string_equal(out.server, "vmtapd 9.9");
@@ -343,6 +346,301 @@ static void test_errno_names(void **state)
 	assert_int_equal(vmtapd_errno_parse(""), -EIO);
 }
 
+/* ---- create-persistent ------------------------------------------------- */
+
+static void test_persistent_defaults(void **state)
+{
+	struct vmtapd_request req;
+	struct vmtap_err e;
+
+	(void)state;
+	assert_int_equal(decode("{\"op\":\"create-persistent\",\"ifname\":\"t1\","
+				"\"bridge\":\"br1\"}", &req, &e), 0);
+	assert_int_equal(req.op, VMTAPD_OP_CREATE_PERSISTENT);
+	assert_true(req.spec.persist);
+	assert_string_equal(req.spec.ifname, "t1");
+	assert_string_equal(req.spec.bridge, "br1");
+	assert_int_equal(req.spec.queues, 1);
+	assert_int_equal(req.spec.mode, NIC_MODE_TAP);
+	/* as vmtap create: no vnet header unless asked, no vhost fds */
+	assert_false(req.spec.vnet_hdr);
+	assert_int_equal(req.spec.vhost, VHOST_OFF);
+	assert_int_equal(req.spec.qdisc, QDISC_NOQUEUE);
+	/* the daemon, not the client, sets the owner */
+	assert_false(req.spec.has_owner);
+	assert_false(req.spec.has_group);
+	assert_false(req.spec.has_mac);
+	assert_int_equal(req.spec.mtu, 0);
+}
+
+static void test_persistent_all_keys(void **state)
+{
+	static const char json[] =
+		"{\"op\":\"create-persistent\",\"version\":1,\"ifname\":\"vm1-net0\","
+		"\"bridge\":\"br0\",\"queues\":4,\"mac\":\"fe:54:00:12:34:56\",\"mtu\":9000,"
+		"\"qdisc\":\"default\",\"vnet_hdr\":true,\"group\":100,\"mode\":\"tap\"}";
+	struct vmtapd_request req;
+	struct vmtap_err e;
+
+	(void)state;
+	assert_int_equal(decode(json, &req, &e), 0);
+	assert_int_equal(req.op, VMTAPD_OP_CREATE_PERSISTENT);
+	assert_string_equal(req.spec.ifname, "vm1-net0");
+	assert_string_equal(req.spec.bridge, "br0");
+	assert_int_equal(req.spec.queues, 4);
+	assert_true(req.spec.has_mac);
+	assert_memory_equal(req.spec.mac, "\xfe\x54\x00\x12\x34\x56", 6);
+	assert_int_equal(req.spec.mtu, 9000);
+	assert_int_equal(req.spec.qdisc, QDISC_KERNEL);
+	assert_true(req.spec.vnet_hdr);
+	assert_true(req.spec.has_group);
+	assert_int_equal(req.spec.group, 100);
+	assert_int_equal(req.spec.mode, NIC_MODE_TAP);
+	assert_false(req.spec.has_owner);
+}
+
+#define CP "{\"op\":\"create-persistent\","
+
+static void test_persistent_refused(void **state)
+{
+	(void)state;
+	/* missing fields */
+	refused(CP "\"bridge\":\"br1\"}", -EINVAL, "create-persistent: missing \"ifname\"");
+	refused(CP "\"ifname\":\"t1\"}", -EINVAL, "create-persistent: missing \"bridge\"");
+	refused("{\"op\":\"create-persistent\"}", -EINVAL, "missing \"ifname\"");
+	/* tun mode: not through the daemon, and said why */
+	refused(CP "\"ifname\":\"vpn0\",\"mode\":\"tun\"}", -EOPNOTSUPP,
+		"mode=tun is not offered by vmtapd: a tun device has no bridge");
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"mode\":\"tun\"}", -EOPNOTSUPP,
+		"mode=tun is not offered");
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"mode\":\"tab\"}", -EINVAL,
+		"mode=\"tab\": expected tap");
+	/* the owner is never the client's to choose */
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"owner\":0}", -EINVAL,
+		"\"owner\" cannot be chosen");
+	/* no vhost fds for a device opened later */
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"vhost\":\"on\"}", -EINVAL,
+		"create-persistent: unknown key \"vhost\"; expected ifname, bridge");
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"persist\":true}", -EINVAL,
+		"unknown key \"persist\"");
+	/* wrong types */
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"queues\":\"2\"}", -EINVAL,
+		"create-persistent: \"queues\" is a string; expected an integer");
+	refused(CP "\"ifname\":7,\"bridge\":\"br1\"}", -EINVAL,
+		"create-persistent: \"ifname\" is an integer; expected a string");
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"group\":\"users\"}", -EINVAL,
+		"\"group\" is a string; expected an integer");
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"mode\":1}", -EINVAL,
+		"\"mode\" is an integer");
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"vnet_hdr\":\"yes\"}", -EINVAL,
+		"\"vnet_hdr\" is a string; expected true or false");
+	/* bad values */
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"group\":-1}", -ERANGE,
+		"group=-1: expected 0..4294967294");
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"group\":4294967295}", -ERANGE,
+		"group=4294967295");
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"queues\":65}", -ERANGE,
+		"queues=65: expected 1..64");
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"mtu\":65522}", -ERANGE,
+		"mtu=65522");
+	/* bad names: never truncated, never shown raw */
+	refused(CP "\"ifname\":\"../x\",\"bridge\":\"br1\"}", -EINVAL, "ifname=../x: expected");
+	refused(CP "\"ifname\":\"abcdefghijklmnop\",\"bridge\":\"br1\"}", -EINVAL,
+		"ifname=abcdefghijklmnop: expected");
+	refused(CP "\"ifname\":\"\",\"bridge\":\"br1\"}", -EINVAL, "ifname=: expected");
+	refused(CP "\"ifname\":\"1234\",\"bridge\":\"br1\"}", -EINVAL, "ifname=1234");
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1:0\"}", -EINVAL, "bridge=br1:0: expected");
+	refused(CP "\"ifname\":\"t\\u001b1\",\"bridge\":\"br1\"}", -EINVAL, "ifname=\"t?1\"");
+	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"version\":2}", -EPROTONOSUPPORT,
+		"version 2");
+}
+
+/* ---- delete-persistent ------------------------------------------------- */
+
+#define DP "{\"op\":\"delete-persistent\","
+
+static void test_delete(void **state)
+{
+	struct vmtapd_request req;
+	struct vmtap_err e;
+
+	(void)state;
+	assert_int_equal(decode(DP "\"ifnames\":[\"t1\",\"vm1-net0\"],\"version\":1}", &req, &e),
+			 0);
+	assert_int_equal(req.op, VMTAPD_OP_DELETE_PERSISTENT);
+	assert_int_equal(req.nnames, 2);
+	assert_string_equal(req.names[0], "t1");
+	assert_string_equal(req.names[1], "vm1-net0");
+}
+
+static void test_delete_refused(void **state)
+{
+	char json[VMTAPD_REQUEST_MAX];
+	size_t n;
+	int i;
+
+	(void)state;
+	refused("{\"op\":\"delete-persistent\"}", -EINVAL,
+		"delete-persistent: missing \"ifnames\"; expected an array");
+	refused(DP "\"ifnames\":\"t1\"}", -EINVAL, "\"ifnames\" is a string; expected an array");
+	refused(DP "\"ifnames\":{}}", -EINVAL, "\"ifnames\" is an object");
+	refused(DP "\"ifnames\":[]}", -ERANGE, "\"ifnames\" has 0 names; expected 1..64");
+	refused(DP "\"ifnames\":[\"t1\",7]}", -EINVAL, "ifnames[1] is an integer; expected a string");
+	refused(DP "\"ifnames\":[null]}", -EINVAL, "ifnames[0] is null");
+	refused(DP "\"ifnames\":[\"t1\",\"a/b\"]}", -EINVAL, "ifnames[1]=\"a/b\": expected an interface name");
+	refused(DP "\"ifnames\":[\"abcdefghijklmnop\"]}", -EINVAL, "ifnames[0]=\"abcdefghijklmnop\"");
+	refused(DP "\"ifnames\":[\"..\"]}", -EINVAL, "ifnames[0]=\"..\"");
+	refused(DP "\"ifnames\":[\"\"]}", -EINVAL, "ifnames[0]=\"\"");
+	refused(DP "\"ifnames\":[\"t\\n1\"]}", -EINVAL, "ifnames[0]=\"t?1\"");
+	refused(DP "\"ifnames\":[\"t1\",\"t2\",\"t1\"]}", -EINVAL, "\"t1\" is named twice");
+	/* no forcing through the daemon */
+	refused(DP "\"ifnames\":[\"t1\"],\"force\":true}", -EINVAL,
+		"delete-persistent: unknown key \"force\"; expected ifnames");
+
+	/* 65 names: one more than a request takes */
+	n = (size_t)snprintf(json, sizeof(json), DP "\"ifnames\":[");
+	for (i = 0; i < VMTAPD_DELETE_MAX + 1; i++)
+		n += (size_t)snprintf(json + n, sizeof(json) - n, "%s\"t%d\"", i ? "," : "", i);
+	snprintf(json + n, sizeof(json) - n, "]}");
+	refused(json, -ERANGE, "has 65 names; expected 1..64");
+}
+
+/* ---- round trips of the new requests and replies ------------------------ */
+
+static void test_persistent_round_trip(void **state)
+{
+	struct vmtapd_request in = { .op = VMTAPD_OP_CREATE_PERSISTENT }, out;
+	struct vmtap_err e = { "" };
+	char buf[VMTAPD_REQUEST_MAX];
+	size_t len;
+
+	(void)state;
+	nic_spec_init(&in.spec);
+	in.spec.persist = true;
+	in.spec.vhost = VHOST_OFF;
+	strcpy(in.spec.bridge, "br1");
+	strcpy(in.spec.ifname, "t1");
+	in.spec.queues = 2;
+	in.spec.mtu = 1400;
+	in.spec.has_mac = true;
+	memcpy(in.spec.mac, "\xfe\x00\x00\x00\x00\x07", 6);
+	in.spec.has_group = true;
+	in.spec.group = 100;
+	in.spec.vnet_hdr = true;
+	assert_int_equal(vmtapd_request_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_null(strstr(buf, "owner"));
+	assert_int_equal(vmtapd_request_decode(buf, len, &out, &e), 0);
+	assert_int_equal(out.op, VMTAPD_OP_CREATE_PERSISTENT);
+	assert_memory_equal(&out.spec, &in.spec, sizeof(in.spec));
+
+	/* An owner in the spec is never sent: the daemon decides it. */
+	in.spec.has_owner = true;
+	in.spec.owner = 0;
+	assert_int_equal(vmtapd_request_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_null(strstr(buf, "owner"));
+
+	/* A tun spec goes as asked, for the daemon to refuse. */
+	in.spec.mode = NIC_MODE_TUN;
+	in.spec.bridge[0] = '\0';
+	assert_int_equal(vmtapd_request_encode(&in, buf, sizeof(buf), &len), 0);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(vmtapd_request_decode(buf, len, &out, &e), -EOPNOTSUPP);
+
+	memset(&in, 0, sizeof(in));
+	in.op = VMTAPD_OP_DELETE_PERSISTENT;
+	in.nnames = 2;
+	strcpy(in.names[0], "t1");
+	strcpy(in.names[1], "t2");
+	assert_int_equal(vmtapd_request_encode(&in, buf, sizeof(buf), &len), 0);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(vmtapd_request_decode(buf, len, &out, &e), 0);
+	assert_int_equal(out.op, VMTAPD_OP_DELETE_PERSISTENT);
+	assert_int_equal(out.nnames, 2);
+	assert_string_equal(out.names[1], "t2");
+}
+
+static void test_persistent_reply(void **state)
+{
+	struct vmtapd_persistent in = { .ifname = "t1", .ifindex = 9, .mtu = 1500,
+					.multi_queue = true, .owner = 65534 }, out;
+	struct vmtap_err e = { "" };
+	char buf[VMTAPD_REPLY_MAX];
+	size_t len;
+
+	(void)state;
+	memcpy(in.mac, "\xfe\x54\x00\x12\x34\x56", 6);
+	assert_int_equal(vmtapd_persistent_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_string_equal(buf, "{\"version\":1,\"ifname\":\"t1\",\"ifindex\":9,\"mtu\":1500,"
+				 "\"mac\":\"fe:54:00:12:34:56\",\"multi_queue\":true,\"owner\":65534,"
+				 "\"group\":null}");
+	assert_int_equal(vmtapd_persistent_decode(buf, len, 0, &out, &e), 0);
+	assert_string_equal(out.ifname, "t1");
+	assert_int_equal(out.ifindex, 9);
+	assert_int_equal(out.mtu, 1500);
+	assert_memory_equal(out.mac, in.mac, 6);
+	assert_true(out.multi_queue);
+	assert_int_equal(out.owner, 65534);
+	assert_false(out.has_group);
+
+	in.has_group = true;
+	in.group = 100;
+	assert_int_equal(vmtapd_persistent_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_int_equal(vmtapd_persistent_decode(buf, len, 0, &out, &e), 0);
+	assert_true(out.has_group);
+	assert_int_equal(out.group, 100);
+
+	/* fds with it, an error reply, a field out of range */
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(vmtapd_persistent_decode(buf, len, 1, &out, &e), -EPROTO);
+	assert_non_null(strstr(e.msg, "sent 1 fds with its create-persistent reply; expected none"));
+	assert_int_equal(vmtapd_error_encode(-EPERM, "tap t1 has owner uid 0, not uid 65534", buf,
+					     sizeof(buf), &len), 0);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(vmtapd_persistent_decode(buf, len, 0, &out, &e), -EPERM);
+	assert_string_equal(e.msg, "tap t1 has owner uid 0, not uid 65534");
+	static const char bad[] = "{\"version\":1,\"ifname\":\"t/1\",\"ifindex\":9,\"mtu\":1500,"
+				  "\"mac\":\"fe:54:00:12:34:56\",\"multi_queue\":true,\"owner\":1,"
+				  "\"group\":null}";
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(vmtapd_persistent_decode(bad, strlen(bad), 0, &out, &e), -EPROTO);
+	assert_clean_line(e.msg);
+	static const char noowner[] = "{\"version\":1,\"ifname\":\"t1\",\"ifindex\":9,\"mtu\":1500,"
+				      "\"mac\":\"fe:54:00:12:34:56\",\"multi_queue\":true,\"group\":null}";
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(vmtapd_persistent_decode(noowner, strlen(noowner), 0, &out, &e), -EPROTO);
+}
+
+static void test_deleted_reply(void **state)
+{
+	struct vmtapd_request req = { .op = VMTAPD_OP_DELETE_PERSISTENT, .nnames = 2 };
+	struct vmtap_err e = { "" };
+	char buf[VMTAPD_REPLY_MAX];
+	unsigned n;
+	size_t len;
+
+	(void)state;
+	strcpy(req.names[0], "t1");
+	strcpy(req.names[1], "t2");
+	assert_int_equal(vmtapd_deleted_encode(&req, buf, sizeof(buf), &len), 0);
+	assert_string_equal(buf, "{\"version\":1,\"deleted\":[\"t1\",\"t2\"]}");
+	assert_int_equal(vmtapd_deleted_decode(buf, len, 0, &n, &e), 0);
+	assert_int_equal(n, 2);
+
+	assert_int_equal(vmtapd_error_encode(-ENODEV, "link t3 does not exist", buf, sizeof(buf),
+					     &len), 0);
+	assert_int_equal(vmtapd_deleted_decode(buf, len, 0, &n, &e), -ENODEV);
+	assert_string_equal(e.msg, "link t3 does not exist");
+	memset(&e, 0, sizeof(e));
+	static const char odd[] = "{\"version\":1,\"deleted\":[1]}";
+	assert_int_equal(vmtapd_deleted_decode(odd, strlen(odd), 0, &n, &e), -EPROTO);
+	memset(&e, 0, sizeof(e));
+	static const char none[] = "{\"version\":1}";
+	assert_int_equal(vmtapd_deleted_decode(none, strlen(none), 0, &n, &e), -EPROTO);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(vmtapd_deleted_decode("{\"version\":1,\"deleted\":[]}", 27, 2, &n, &e),
+			 -EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +659,14 @@ int main(void)
 		cmocka_unit_test(test_error_reply),
 		cmocka_unit_test(test_hello_reply),
 		cmocka_unit_test(test_errno_names),
+		cmocka_unit_test(test_persistent_defaults),
+		cmocka_unit_test(test_persistent_all_keys),
+		cmocka_unit_test(test_persistent_refused),
+		cmocka_unit_test(test_delete),
+		cmocka_unit_test(test_delete_refused),
+		cmocka_unit_test(test_persistent_round_trip),
+		cmocka_unit_test(test_persistent_reply),
+		cmocka_unit_test(test_deleted_reply),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# test_persist_daemon.sh — `vmtap create` and `vmtap delete` without
+# CAP_NET_ADMIN, through vmtapd, against the real kernel in a sandbox of its
+# own (tests/lib/sandbox.sh), with a vmtapd this test starts and stops:
+#   - as nobody: create t1 --bridge br1 --queues 2 makes a persistent
+#     IFF_MULTI_QUEUE tap owned by 65534 on br1 (as the kernel reports it),
+#     which nobody's own QEMU then opens with 2 queues; the daemon logs the
+#     grant; create again is fine; delete t1 removes it
+#   - refused, each with one line, non-zero, nothing made or removed: a
+#     bridge the policy does not give nobody, too many queues, tun mode,
+#     --owner/--group that do not name the caller, deleting a vmtap tap
+#     owned by root (or by no one), taking one over, deleting a device
+#     vmtap did not make, --force, a bridge; a delete with one bad name
+#     deletes none
+#   - uid 0 without CAP_NET_ADMIN goes through the daemon too, and may
+#     delete nobody's tap
+#   - no daemon: the CAP_NET_ADMIN error, naming vmtapd
+# Exit: 0 pass, 77 skipped, anything else fail.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+NAME=persist_daemon
+B=$REPO/build
+VMTAP=$B/vmtap
+. "$REPO/tests/lib/sandbox.sh"
+. "$REPO/tests/lib/testlib.sh"
+
+if ! sandbox_inside; then
+	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, taps, a daemon)"
+	command -v jq >/dev/null || skip "jq is not installed (make deps)"
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	for p in vmtap vmtapd; do
+		[ -x "$B/$p" ] || { echo "FAIL: $NAME: no $B/$p (run make first)"; exit 1; }
+	done
+	sandbox_enter "$0" "$@"
+fi
+
+LOGDIR=${TEST_LOG_DIR:-$REPO/build/test-logs}/integration
+mkdir -p "$LOGDIR"
+DLOG=$LOGDIR/$NAME-vmtapd.log
+# Not the default path, to show --socket is what is used.
+SOCK=/run/vmtap/persist.sock
+CONF=/etc/vmtap/vmtapd.conf
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+# uid 0 without CAP_NET_ADMIN (gone from every set, so also after exec).
+ROOT_NOCAP=(setpriv --inh-caps=-net_admin --ambient-caps=-net_admin --bounding-set=-net_admin --)
+
+check() { # LABEL CMD... — pass when CMD succeeds
+	local label=$1; shift
+	if "$@"; then pass "$label"; else fail "$label"; fi
+}
+kfield() { ip -d -j link show dev "$1" | jq -r ".[0]$2"; }
+gone() { ! ip link show dev "$1" >/dev/null 2>&1; }
+
+expect_failure() { # LABEL NEEDLE CMD... — exit 1, one line with NEEDLE, links unchanged
+	local label=$1 needle=$2 out rc=0 before; shift 2
+	before=$(links)
+	out=$("$@" 2>&1 >/dev/null) || rc=$?
+	if [ "$rc" -eq 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
+		[[ "$out" == *"$needle"* ]] && [ "$(links)" = "$before" ]; then
+		pass "$label: \"$out\""
+	else
+		fail "$label: exit $rc (want 1), output \"$out\" (want one line with \"$needle\"), links $(links) (before: $before)"
+	fi
+}
+
+sandbox_private_run
+sandbox_bridge br1 192.0.2.1/25
+sandbox_bridge br2 192.0.2.129/25
+mkdir -p /etc/vmtap
+printf '%s\n' "allow br1 user nobody" "allow br1 user root" "limit queues 4 user nobody" >"$CONF"
+chown root:root /etc/vmtap "$CONF"
+chmod 0644 "$CONF"
+base_links=$(links)
+
+daemon_pid=
+stop_daemon() {
+	[ -n "$daemon_pid" ] || return 0
+	kill -TERM "$daemon_pid" 2>/dev/null || true
+	daemon_rc=0
+	wait "$daemon_pid" || daemon_rc=$?
+	daemon_pid=
+}
+trap stop_daemon EXIT
+
+"$B/vmtapd" --foreground --socket "$SOCK" --config "$CONF" 2>"$DLOG" &
+daemon_pid=$!
+# The socket file appears (renamed into place) only once it accepts.
+for _ in $(seq 100); do
+	[ -S "$SOCK" ] && break
+	kill -0 "$daemon_pid" 2>/dev/null || break
+	sleep 0.1
+done
+[ -S "$SOCK" ] || { echo "FAIL: $NAME: vmtapd did not start:"; cat "$DLOG"; exit 1; }
+
+# ---- nobody makes a 2-queue tap on br1 ---------------------------------------
+check "nobody: vmtap create t1 --bridge br1 --queues 2 --socket exits 0" \
+	"${NOBODY[@]}" "$VMTAP" create t1 --bridge br1 --queues 2 --socket "$SOCK"
+check "t1 is a tap" test "$(kfield t1 .linkinfo.info_data.type)" = tap
+check "t1 is persistent" test "$(kfield t1 .linkinfo.info_data.persist)" = true
+check "t1 is multi_queue (IFF_MULTI_QUEUE in tun_flags)" \
+	test $(( $(cat /sys/class/net/t1/tun_flags) & 0x100 )) -ne 0
+check "t1 is owned by uid 65534" test "$(cat /sys/class/net/t1/owner)" = 65534
+check "t1 has no group" test "$(cat /sys/class/net/t1/group)" = -1
+check "t1 is a port of br1" test "$(kfield t1 .master)" = br1
+check "t1 carries the alias vmtap" test "$(kfield t1 .ifalias)" = vmtap
+check "vmtapd logged the grant" \
+	grep -Eq "grant create-persistent uid=65534 pid=[0-9]+ bridge=br1 ifname=t1 queues=2 owner=65534$" "$DLOG"
+
+# The tap is nobody's for real: its own unprivileged QEMU opens it with 2
+# queues (QEMU reads its monitor after the netdev is up, so "quit" ends it).
+qemu_open() { # UID TAP QUEUES
+	echo quit | setpriv --reuid="$1" --regid="$1" --clear-groups -- \
+		qemu-system-x86_64 -M none -nodefaults -display none -monitor stdio \
+		-netdev "tap,id=n0,ifname=$2,script=no,downscript=no,queues=$3" >/dev/null 2>&1
+}
+qemu_refused() { ! qemu_open "$@"; }
+if command -v qemu-system-x86_64 >/dev/null; then
+	# /dev/net/tun may be 0600 on a host: a 0666 node of the sandbox's own,
+	# so what decides is the tap's owner.
+	mknod -m 0666 "$SANDBOX_DIR/tun" c 10 200
+	mount --bind "$SANDBOX_DIR/tun" /dev/net/tun
+	check "nobody's QEMU opens t1 with queues=2" qemu_open 65534 t1 2
+	check "uid 65533's QEMU cannot" qemu_refused 65533 t1 2
+	umount /dev/net/tun
+else
+	echo "SKIP: $NAME: qemu-system-x86_64 not installed: nobody's QEMU is not tried"
+fi
+
+check "nobody: create t1 again (its own, same flags) exits 0" \
+	"${NOBODY[@]}" "$VMTAP" create t1 --bridge br1 --queues 2 --socket "$SOCK"
+check "  t1 is still nobody's" test "$(cat /sys/class/net/t1/owner)" = 65534
+check "nobody: --owner nobody and --group nogroup name the caller: t2 exits 0" \
+	"${NOBODY[@]}" "$VMTAP" create t2 --bridge br1 --owner nobody --group 65534 --socket "$SOCK"
+check "  t2 has group 65534" test "$(cat /sys/class/net/t2/group)" = 65534
+
+# ---- refusals ----------------------------------------------------------------
+expect_failure "nobody: a bridge the policy does not give it" \
+	"bridge br2 is not allowed for uid 65534 by $CONF" \
+	"${NOBODY[@]}" "$VMTAP" create t3 --bridge br2 --socket "$SOCK"
+check "  vmtapd logged the denial" \
+	grep -q "deny create-persistent uid=65534 pid=[0-9]* bridge=br2 ifname=t3 queues=1: bridge br2 is not allowed" "$DLOG"
+expect_failure "nobody: more queues than its limit" \
+	"queues=8: $CONF allows uid 65534 at most 4 queues per NIC" \
+	"${NOBODY[@]}" "$VMTAP" create t3 --bridge br1 --queues 8 --socket "$SOCK"
+expect_failure "nobody: tun mode" "mode=tun is not offered by vmtapd" \
+	"${NOBODY[@]}" "$VMTAP" create vpn0 --mode tun --socket "$SOCK"
+expect_failure "nobody: --owner root" "--owner root: through vmtapd the tap is always owned by its caller (uid 65534)" \
+	"${NOBODY[@]}" "$VMTAP" create t3 --bridge br1 --owner root --socket "$SOCK"
+expect_failure "nobody: --group 100 (not its own)" "--group 100: through vmtapd the group must be one of the caller's" \
+	"${NOBODY[@]}" "$VMTAP" create t3 --bridge br1 --group 100 --socket "$SOCK"
+
+# vmtap taps of root's: one with no owner, one owned by uid 0.
+"$VMTAP" create r1 --bridge br1
+"$VMTAP" create r2 --bridge br1 --owner 0
+expect_failure "nobody: delete a vmtap tap with no owner" \
+	"tap r1 has no owner, not uid 65534: through vmtapd a client may take over or delete only its own devices" \
+	"${NOBODY[@]}" "$VMTAP" delete r1 --socket "$SOCK"
+expect_failure "nobody: delete a vmtap tap owned by root" "tap r2 has owner uid 0, not uid 65534" \
+	"${NOBODY[@]}" "$VMTAP" delete r2 --socket "$SOCK"
+check "  vmtapd logged the denial" \
+	grep -q "deny delete-persistent uid=65534 pid=[0-9]* ifnames=r2: tap r2 has owner uid 0" "$DLOG"
+expect_failure "nobody: take over root's r2 by creating it" "tap r2 has owner uid 0, not uid 65534" \
+	"${NOBODY[@]}" "$VMTAP" create r2 --bridge br1 --socket "$SOCK"
+check "  r2 is still root's" test "$(cat /sys/class/net/r2/owner)" = 0
+expect_failure "nobody: delete t1 and r2 at once: none deleted" "tap r2 has owner uid 0" \
+	"${NOBODY[@]}" "$VMTAP" delete t1 r2 --socket "$SOCK"
+check "  t1 is still there" ip link show dev t1 >/dev/null
+
+ip tuntap add dev foreign0 mode tap user 65534
+expect_failure "nobody: delete its own tap that vmtap did not make" \
+	"tap foreign0 was not made by vmtap (its alias is not \"vmtap\"); vmtapd deletes only devices vmtap made" \
+	"${NOBODY[@]}" "$VMTAP" delete foreign0 --socket "$SOCK"
+expect_failure "nobody: delete --force" "delete --force: vmtapd deletes only devices vmtap made" \
+	"${NOBODY[@]}" "$VMTAP" delete --force foreign0 --socket "$SOCK"
+expect_failure "nobody: delete a bridge" "br1 is a bridge, not a tun/tap device" \
+	"${NOBODY[@]}" "$VMTAP" delete br1 --socket "$SOCK"
+expect_failure "nobody: create over a tap vmtap did not make" "foreign0 already exists and vmtap did not make it" \
+	"${NOBODY[@]}" "$VMTAP" create foreign0 --bridge br1 --socket "$SOCK"
+expect_failure "nobody: a name that would be truncated" "bad interface name \"abcdefghijklmnopq\"" \
+	"${NOBODY[@]}" "$VMTAP" delete abcdefghijklmnopq --socket "$SOCK"
+
+# ---- uid 0 without CAP_NET_ADMIN -----------------------------------------------
+check "uid 0 without CAP_NET_ADMIN: create r3 through vmtapd exits 0" \
+	"${ROOT_NOCAP[@]}" "$VMTAP" create r3 --bridge br1 --socket "$SOCK"
+check "  r3 is owned by uid 0" test "$(cat /sys/class/net/r3/owner)" = 0
+check "  vmtapd made it (its log)" grep -q "grant create-persistent uid=0 pid=[0-9]* bridge=br1 ifname=r3" "$DLOG"
+check "uid 0 without CAP_NET_ADMIN: delete nobody's t2 through vmtapd" \
+	"${ROOT_NOCAP[@]}" "$VMTAP" delete t2 r3 --socket "$SOCK"
+check "  t2 and r3 are gone" bash -c "! ip link show dev t2 2>/dev/null && ! ip link show dev r3 2>/dev/null"
+
+# ---- nobody deletes its tap ----------------------------------------------------
+check "nobody: vmtap delete t1 --socket exits 0" "${NOBODY[@]}" "$VMTAP" delete t1 --socket "$SOCK"
+check "  t1 is gone" gone t1
+check "  vmtapd logged the deletion" \
+	grep -q "grant delete-persistent uid=65534 pid=[0-9]* ifnames=t1$" "$DLOG"
+
+# ---- no daemon -------------------------------------------------------------------
+stop_daemon
+check "SIGTERM: vmtapd exits 0" test "$daemon_rc" -eq 0
+expect_failure "no daemon: create" \
+	"vmtap create needs CAP_NET_ADMIN (run it as root) or a vmtapd to ask; no vmtapd at $SOCK" \
+	"${NOBODY[@]}" "$VMTAP" create t1 --bridge br1 --socket "$SOCK"
+expect_failure "no daemon: delete" \
+	"vmtap delete needs CAP_NET_ADMIN (run it as root) or a vmtapd to ask; no vmtapd at $SOCK" \
+	"${NOBODY[@]}" "$VMTAP" delete r1 --socket "$SOCK"
+
+"$VMTAP" delete r1 r2
+"$VMTAP" delete --force foreign0
+check "nothing left but the bridges" test "$(links)" = "$base_links"
+
+exit "$failed"
