@@ -46,6 +46,11 @@ LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS))
 VIRT_PKGS := libvirt libxml-2.0
 VIRT_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(VIRT_PKGS))
 VIRT_LIBS = $(shell $(PKG_CONFIG) --libs $(VIRT_PKGS))
+# helper/domxml.c (domain XML) is in libvmtap.a, but only build/vmtap and
+# the tests that call it link libxml2: the helper and vmtapd never pull
+# domxml.o out of the archive.
+XML_CFLAGS = $(shell $(PKG_CONFIG) --cflags libxml-2.0)
+XML_LIBS = $(shell $(PKG_CONFIG) --libs libxml-2.0)
 
 # The core: every .c under helper/, bridge/, vhost/, qmp/ except programs'
 # mains (*-main.c) and the vmtap subcommands (helper/cmd-*.c), which print.
@@ -92,6 +97,8 @@ $(B)/vmtap-bridge-helper: $(B)/obj/helper/bridge-helper-main.o $(B)/libvmtap.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/obj/helper/cmd-libvirt.o: ALL_CFLAGS += $(VIRT_CFLAGS)
+$(B)/obj/helper/domxml.o: ALL_CFLAGS += $(XML_CFLAGS)
+$(B)/tests/unit/test_domxml: LIBS += $(XML_LIBS)
 
 $(B)/vmtap: $(VMTAP_OBJ) $(B)/libvmtap.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(VIRT_LIBS)

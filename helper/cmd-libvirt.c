@@ -23,10 +23,8 @@
  * messages), and a failure is one line on stderr and a non-zero exit,
  * which libvirt logs and which aborts the domain's start.
  *
- * Domain XML is untrusted input: at most XML_MAX bytes, parsed by libxml2
- * without network access, without loading or applying any DTD, and a
- * document that has a DOCTYPE at all is refused (no entity can be
- * declared, so none can be expanded).
+ * Domain XML is untrusted input: helper/domxml.c reads it (size cap, no
+ * network, no DTD, no entity); this file keeps the commands' logic.
  *
  * libvirt's own error printing is turned off: its messages come back
  * through virGetLastErrorMessage() into our one line. */
@@ -41,306 +39,18 @@
 #include <cap-ng.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <linux/capability.h>
 
 #include "cmd.h"
+#include "domxml.h"
 #include "ifname.h"
 #include "nic-opt.h"
 #include "parse.h"
 #include "port.h"
 #include "provision.h"
 
-#define VMTAP_NS "urn:vmtap:libvirt:1"
-/* libvirt's domain XML is a few KiB; the cap only bounds a hostile one. */
-#define XML_MAX (4u << 20)
-#define MAX_PORTS 64
 /* How long detach waits for the guest to release the device. */
 #define DETACH_WAIT_MS 30000
-
-/* ---- the domain XML ---------------------------------------------------- */
-
-struct port_decl {
-	char dev[IFNAMSIZ];
-	char bridge[IFNAMSIZ];
-};
-
-/* What one <interface> says that matters to a vmtap port. */
-struct iface_decl {
-	char type[24];
-	char dev[IFNAMSIZ];
-	char managed[8];      /* "" when the attribute is absent */
-	unsigned queues;      /* 0 when <driver queues> is absent */
-	bool has_mac;
-	uint8_t mac[6];
-	unsigned mtu;         /* 0 when <mtu size> is absent */
-};
-
-static bool is(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && !xmlStrcmp(n->name, BAD_CAST name);
-}
-
-static bool in_ns(const xmlNode *n)
-{
-	return n->ns && n->ns->href && !xmlStrcmp(n->ns->href, BAD_CAST VMTAP_NS);
-}
-
-static const xmlNode *child(const xmlNode *n, const char *name)
-{
-	for (n = n->children; n; n = n->next)
-		if (is(n, name) && !n->ns)
-			return n;
-	return NULL;
-}
-
-/* An attribute's value copied into buf; false when absent or too long
- * (which the callers' own checks then report). */
-static bool attr(const xmlNode *n, const char *name, char *buf, size_t cap)
-{
-	xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
-	size_t len;
-
-	buf[0] = '\0';
-	if (!v)
-		return false;
-	len = strlen((const char *)v);
-	if (len >= cap) {
-		/* A prefix for the message, marked as cut; the checks refuse
-		 * it. */
-		snprintf(buf, cap, "%.*s...", (int)(cap > 4 ? cap - 4 : 0), (const char *)v);
-		xmlFree(v);
-		return false;
-	}
-	memcpy(buf, v, len + 1);
-	xmlFree(v);
-	return true;
-}
-
-/* The parser's first error: later ones are usually its consequences
- * ("premature end of data" after a tag left open). */
-static struct {
-	bool set;
-	int line;
-	char msg[160];
-} first_error;
-
-static void keep_first_error(void *data, xmlErrorPtr e)
-{
-	(void)data;
-	if (first_error.set || !e || e->level < XML_ERR_ERROR)
-		return;
-	first_error.set = true;
-	first_error.line = e->line;
-	snprintf(first_error.msg, sizeof(first_error.msg), "%s",
-		 e->message ? e->message : "not well-formed");
-	first_error.msg[strcspn(first_error.msg, "\n")] = '\0';
-}
-
-static void no_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
-{
-	xmlParserCtxtPtr c = ctx;
-
-	(void)name;
-	(void)ext;
-	(void)sys;
-	c->_private = (void *)1;
-	xmlStopParser(c);
-}
-
-/* buf holds len bytes of untrusted XML.  *out is the document (free with
- * xmlFreeDoc). */
-static int xml_parse(const char *what, const char *buf, size_t len, xmlDocPtr *out,
-		     struct vmtap_err *err)
-{
-	xmlParserCtxtPtr c;
-	xmlDocPtr doc;
-	int r = 0;
-
-	*out = NULL;
-	c = xmlNewParserCtxt();
-	if (!c)
-		return vmtap_fail(err, -ENOMEM, "cannot allocate an XML parser");
-	c->sax->internalSubset = no_dtd;
-	c->sax->serror = keep_first_error;
-	c->_private = NULL;
-	first_error.set = false;
-	/* No XML_PARSE_NOENT (it would substitute entities), no DTDLOAD, no
-	 * DTDATTR, no HUGE: libxml2's defaults keep its size limits. */
-	doc = xmlCtxtReadMemory(c, buf, (int)len, what, NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (c->_private) {
-		r = vmtap_fail(err, -EINVAL, "%s: has a DOCTYPE; expected plain domain XML "
-			       "(libvirt never sends a DTD)", what);
-	} else if (!doc || !c->wellFormed) {
-		if (!first_error.set)
-			snprintf(first_error.msg, sizeof(first_error.msg), "not well-formed");
-		r = vmtap_fail(err, -EINVAL, "%s line %d: %s; expected well-formed domain XML",
-			       what, first_error.line, first_error.msg);
-	} else if (!xmlDocGetRootElement(doc) || !is(xmlDocGetRootElement(doc), "domain")) {
-		r = vmtap_fail(err, -EINVAL, "%s: the root element is not <domain>", what);
-	}
-	if (r < 0) {
-		if (doc)
-			xmlFreeDoc(doc);
-	} else {
-		*out = doc;
-	}
-	xmlFreeParserCtxt(c);
-	return r;
-}
-
-/* Reads all of stdin, at most XML_MAX bytes; *buf is malloc'ed. */
-static int read_stdin(char **buf, size_t *len, struct vmtap_err *err)
-{
-	size_t cap = 65536, n = 0;
-	char *b = malloc(cap);
-
-	if (!b)
-		return vmtap_fail(err, -ENOMEM, "out of memory");
-	for (;;) {
-		ssize_t got;
-
-		if (n == cap) {
-			char *nb;
-
-			if (cap >= XML_MAX) {
-				free(b);
-				return vmtap_fail(err, -EFBIG, "the domain XML on stdin is larger than "
-						  "%u MiB; expected a domain definition", XML_MAX >> 20);
-			}
-			cap *= 2;
-			if (!(nb = realloc(b, cap))) {
-				free(b);
-				return vmtap_fail(err, -ENOMEM, "out of memory");
-			}
-			b = nb;
-		}
-		got = read(0, b + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int e = -errno;
-
-			free(b);
-			return vmtap_fail(err, e, "cannot read the domain XML on stdin: %s", strerror(-e));
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
-/* The <vmtap:port> elements of the domain's metadata. */
-static int read_ports(const xmlNode *domain, struct port_decl *ports, unsigned *nports,
-		      struct vmtap_err *err)
-{
-	const xmlNode *md = child(domain, "metadata"), *net, *p;
-	unsigned i;
-
-	*nports = 0;
-	if (!md)
-		return 0;
-	for (net = md->children; net; net = net->next) {
-		if (!in_ns(net))
-			continue;
-		if (!is(net, "net"))
-			return vmtap_fail(err, -EINVAL, "metadata: <%s> in namespace " VMTAP_NS
-					  "; expected <net>", (const char *)net->name);
-		for (p = net->children; p; p = p->next) {
-			struct port_decl *d = &ports[*nports];
-
-			if (p->type != XML_ELEMENT_NODE)
-				continue;
-			if (!in_ns(p) || !is(p, "port"))
-				return vmtap_fail(err, -EINVAL, "metadata: <%s> inside <vmtap:net>; "
-						  "expected <vmtap:port dev=\"X\" bridge=\"BR\"/>",
-						  (const char *)p->name);
-			if (*nports == MAX_PORTS)
-				return vmtap_fail(err, -E2BIG, "metadata: more than %d <vmtap:port>s",
-						  MAX_PORTS);
-			if (!attr(p, "dev", d->dev, sizeof(d->dev)) || ifname_check(d->dev) < 0)
-				return vmtap_fail(err, -EINVAL, "metadata: <vmtap:port dev=\"%s\">: "
-						  "expected dev= an interface name (1-15 bytes, no '/', "
-						  "':', '%%', whitespace, not all digits)", d->dev);
-			if (!attr(p, "bridge", d->bridge, sizeof(d->bridge)) ||
-			    ifname_check(d->bridge) < 0)
-				return vmtap_fail(err, -EINVAL, "metadata: port %s: bridge=\"%s\": "
-						  "expected a bridge name", d->dev, d->bridge);
-			for (i = 0; i < *nports; i++)
-				if (!strcmp(ports[i].dev, d->dev))
-					return vmtap_fail(err, -EINVAL, "metadata: port %s is listed "
-							  "twice", d->dev);
-			(*nports)++;
-		}
-	}
-	return 0;
-}
-
-static void read_iface(const xmlNode *n, struct iface_decl *d)
-{
-	const xmlNode *c;
-	char buf[32];
-	unsigned long v;
-
-	memset(d, 0, sizeof(*d));
-	attr(n, "type", d->type, sizeof(d->type));
-	if ((c = child(n, "target"))) {
-		attr(c, "dev", d->dev, sizeof(d->dev));
-		attr(c, "managed", d->managed, sizeof(d->managed));
-	}
-	/* Values that do not parse stay 0 / absent here; check_iface says. */
-	if ((c = child(n, "driver")) && attr(c, "queues", buf, sizeof(buf)))
-		d->queues = parse_uint(buf, 1, VMTAP_MAX_QUEUES, &v) == 0 ? (unsigned)v : ~0u;
-	if ((c = child(n, "mac")) && attr(c, "address", buf, sizeof(buf)))
-		d->has_mac = parse_mac(buf, d->mac) == 0;
-	if ((c = child(n, "mtu")) && attr(c, "size", buf, sizeof(buf)))
-		d->mtu = parse_uint(buf, 68, 65521, &v) == 0 ? (unsigned)v : ~0u;
-}
-
-/* The <interface> whose <target dev> is dev, or -ENOENT. */
-static int find_iface(const xmlNode *domain, const char *dev, struct iface_decl *out,
-		      const xmlNode **node)
-{
-	const xmlNode *devs = child(domain, "devices"), *n;
-
-	for (n = devs ? devs->children : NULL; n; n = n->next) {
-		if (!is(n, "interface") || n->ns)
-			continue;
-		read_iface(n, out);
-		if (!strcmp(out->dev, dev)) {
-			if (node)
-				*node = n;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-/* What a declared port needs of its interface: type='ethernet', our
- * device, managed='no' (else libvirt makes its own tap of that name). */
-static int check_iface(const struct port_decl *p, const struct iface_decl *d,
-		       struct vmtap_err *err)
-{
-	if (strcmp(d->type, "ethernet"))
-		return vmtap_fail(err, -EINVAL, "port %s: its <interface> is type='%s'; expected "
-				  "type='ethernet' (libvirt opens an existing tap only for those)",
-				  p->dev, d->type);
-	if (strcmp(d->managed, "no"))
-		return vmtap_fail(err, -EINVAL, "port %s: <target dev='%s' managed='%s'>; expected "
-				  "managed='no' (else libvirt makes a tap of that name itself)", p->dev,
-				  p->dev, d->managed[0] ? d->managed : "(absent)");
-	if (d->queues == ~0u)
-		return vmtap_fail(err, -ERANGE, "port %s: <driver queues>: expected 1..%d", p->dev,
-				  VMTAP_MAX_QUEUES);
-	if (d->mtu == ~0u)
-		return vmtap_fail(err, -ERANGE, "port %s: <mtu size>: expected 68..65521", p->dev);
-	return 0;
-}
 
 /* ---- privilege, owner ---------------------------------------------------- */
 
@@ -386,20 +96,20 @@ static int owner_opt(int argc, char **argv, int *i, struct owner *o)
 	return 1;
 }
 
-static void spec_for_port(struct nic_spec *spec, const struct port_decl *p,
-			  const struct iface_decl *d, const struct owner *o)
+static void spec_for_port(struct nic_spec *spec, const struct domxml_port *p,
+			  const struct owner *o)
 {
 	nic_spec_init(spec);
 	spec->persist = true;
 	snprintf(spec->ifname, sizeof(spec->ifname), "%s", p->dev);
 	snprintf(spec->bridge, sizeof(spec->bridge), "%s", p->bridge);
-	spec->queues = d->queues ? d->queues : 1;
-	spec->mtu = d->mtu;
-	if (d->has_mac) {
+	spec->queues = p->queues;
+	spec->mtu = p->mtu;
+	if (p->has_mac) {
 		/* As libvirt does for the taps it makes: never the guest's own
 		 * MAC on the host side. */
 		spec->mac[0] = 0xfe;
-		memcpy(spec->mac + 1, d->mac + 1, 5);
+		memcpy(spec->mac + 1, p->mac + 1, 5);
 		spec->has_mac = true;
 	}
 	spec->has_owner = o->has_owner;
@@ -436,7 +146,7 @@ static void hook_usage(void)
 	       "/etc/libvirt/hooks/qemu.d/vmtap (see examples/libvirt/).\n"
 	       "\n"
 	       "  prepare begin   make every port of the domain's metadata\n"
-	       "                    <vmtap:net xmlns:vmtap=\"" VMTAP_NS "\">\n"
+	       "                    <vmtap:net xmlns:vmtap=\"" DOMXML_NS "\">\n"
 	       "                      <vmtap:port dev=\"X\" bridge=\"BR\"/>\n"
 	       "                    </vmtap:net>\n"
 	       "                  as a persistent tap on BR for the <interface type='ethernet'>\n"
@@ -456,24 +166,16 @@ static void hook_usage(void)
 	       "domains that declare ports.\n");
 }
 
-static int hook_prepare(const char *domain, struct port_decl *ports, unsigned nports,
-			const xmlNode *root, const struct owner *o)
+/* The ports were checked, every one, before this makes any tap. */
+static int hook_prepare(const char *domain, const struct domxml_port *ports, unsigned nports,
+			const struct owner *o)
 {
 	struct vmtap_err err = { "" };
 	struct nl_sock *sk = NULL;
-	struct iface_decl d[MAX_PORTS];
-	bool made[MAX_PORTS] = { false };
+	bool made[DOMXML_MAX_PORTS] = { false };
 	unsigned i, j;
 	int r, status = 0;
 
-	/* Every port is checked before any tap is made. */
-	for (i = 0; i < nports; i++) {
-		if (find_iface(root, ports[i].dev, &d[i], NULL) < 0)
-			return cmd_fail(1, "domain %s: metadata port %s: no <interface> in <devices> "
-					"has <target dev='%s'/>", domain, ports[i].dev, ports[i].dev);
-		if ((r = check_iface(&ports[i], &d[i], &err)) < 0)
-			return cmd_fail(1, "domain %s: %s", domain, err.msg);
-	}
 	if (need_net_admin("vmtap libvirt-hook"))
 		return 1;
 	if ((r = rtnl_open(&sk, &err)) < 0)
@@ -481,7 +183,7 @@ static int hook_prepare(const char *domain, struct port_decl *ports, unsigned np
 	for (i = 0; i < nports; i++) {
 		struct nic_spec spec;
 
-		spec_for_port(&spec, &ports[i], &d[i], o);
+		spec_for_port(&spec, &ports[i], o);
 		if ((r = make_port(sk, &spec, &made[i], &err)) < 0) {
 			status = cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].dev,
 					  vmtap_err_text(&err, r));
@@ -496,7 +198,7 @@ static int hook_prepare(const char *domain, struct port_decl *ports, unsigned np
 	return status;
 }
 
-static int hook_release(const char *domain, const struct port_decl *ports, unsigned nports)
+static int hook_release(const char *domain, const struct domxml_port *ports, unsigned nports)
 {
 	struct vmtap_err err = { "" };
 	struct nl_sock *sk = NULL;
@@ -523,11 +225,10 @@ static int hook_release(const char *domain, const struct port_decl *ports, unsig
 int cmd_libvirt_hook(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
-	struct port_decl ports[MAX_PORTS];
+	struct domxml_port ports[DOMXML_MAX_PORTS];
 	struct owner o = { false, false, 0, 0 };
 	const char *pos[4];
 	unsigned nports;
-	xmlDocPtr doc;
 	size_t len = 0;
 	char *buf = NULL;
 	int i, npos = 0, r, status;
@@ -556,27 +257,26 @@ int cmd_libvirt_hook(int argc, char **argv)
 	prepare = !strcmp(pos[1], "prepare") && !strcmp(pos[2], "begin");
 	release = !strcmp(pos[1], "release") && !strcmp(pos[2], "end");
 
-	if ((r = read_stdin(&buf, &len, &err)) < 0)
+	/* libvirt writes the XML for every operation: read it all, so it
+	 * never sees a closed pipe. */
+	if ((r = domxml_read_fd(0, "the domain XML on stdin", &buf, &len, &err)) < 0)
 		return prepare || release ? cmd_fail(1, "domain %s: %s", pos[0], err.msg) : 0;
 	if (!prepare && !release) {
 		free(buf);
 		return 0;
 	}
-	LIBXML_TEST_VERSION
-	r = xml_parse("domain XML on stdin", buf, len, &doc, &err);
+	/* At release the interfaces are not checked: whatever the XML says
+	 * about them, the declared ports' taps go. */
+	r = domxml_ports("domain XML on stdin", buf, len, prepare, ports, &nports, &err);
 	free(buf);
-	if (r < 0)
-		return cmd_fail(1, "domain %s: %s", pos[0], err.msg);
-	r = read_ports(xmlDocGetRootElement(doc), ports, &nports, &err);
 	if (r < 0)
 		status = cmd_fail(1, "domain %s: %s", pos[0], err.msg);
 	else if (nports == 0)
 		status = 0;
 	else if (prepare)
-		status = hook_prepare(pos[0], ports, nports, xmlDocGetRootElement(doc), &o);
+		status = hook_prepare(pos[0], ports, nports, &o);
 	else
 		status = hook_release(pos[0], ports, nports);
-	xmlFreeDoc(doc);
 	return status;
 }
 
@@ -821,33 +521,14 @@ out:
 /* The live <interface> on tap dev, serialised, or -ENOENT. */
 static int live_interface(virDomainPtr dom, const char *dev, char **out, struct vmtap_err *err)
 {
-	struct iface_decl d;
-	const xmlNode *node;
-	xmlBufferPtr b;
-	xmlDocPtr doc;
 	char *xml;
 	int r;
 
 	*out = NULL;
 	if (!(xml = virDomainGetXMLDesc(dom, 0)))
 		return vmtap_fail(err, -EIO, "cannot read the domain's XML: %s", virt_error());
-	r = xml_parse("the domain's XML", xml, strlen(xml), &doc, err);
+	r = domxml_interface("the domain's XML", xml, strlen(xml), dev, out, err);
 	free(xml);
-	if (r < 0)
-		return r;
-	r = find_iface(xmlDocGetRootElement(doc), dev, &d, &node);
-	if (r == 0 && strcmp(d.type, "ethernet"))
-		r = vmtap_fail(err, -EINVAL, "the domain's interface on %s is type='%s'; vmtap "
-			       "detaches only type='ethernet'", dev, d.type);
-	if (r == 0) {
-		b = xmlBufferCreate();
-		if (!b || xmlNodeDump(b, doc, (xmlNodePtr)node, 0, 0) < 0 ||
-		    !(*out = strdup((const char *)xmlBufferContent(b))))
-			r = vmtap_fail(err, -ENOMEM, "out of memory");
-		if (b)
-			xmlBufferFree(b);
-	}
-	xmlFreeDoc(doc);
 	return r;
 }
 
@@ -905,7 +586,6 @@ int cmd_detach(int argc, char **argv)
 		rtnl_close(sk);
 		return 1;
 	}
-	LIBXML_TEST_VERSION
 	if (virt_open(uri, name, &conn, &dom)) {
 		rtnl_close(sk);
 		return 1;

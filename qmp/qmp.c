@@ -193,7 +193,8 @@ static int frame(struct qmp *q, size_t *end)
 	size_t i, skip = 0;
 
 	if (q->depth == 0 && q->scan == 0) {
-		while (skip < q->len && strchr(" \t\r\n", q->buf[skip]))
+		/* JSON's whitespace only: strchr would also match a NUL. */
+		while (skip < q->len && q->buf[skip] && strchr(" \t\r\n", q->buf[skip]))
 			skip++;
 		if (skip) {
 			memmove(q->buf, q->buf + skip, q->len - skip);

@@ -1,5 +1,6 @@
 # tests/fuzz/fuzz.mk — fuzz harnesses; included by the top Makefile, whose
-# variables it uses (CC, ALL_CFLAGS, ALL_LDFLAGS, LIBS, B, CORE_SRC).
+# variables it uses (CC, ALL_CFLAGS, ALL_LDFLAGS, LIBS, B, CORE_SRC,
+# XML_CFLAGS, XML_LIBS).
 #
 # Every tests/fuzz/fuzz_NAME.c is a libFuzzer harness (LLVMFuzzerTestOneInput)
 # with a seed corpus in tests/fuzz/corpus/NAME/.  Two ways to run it:
@@ -26,9 +27,14 @@ FUZZ_OBJ     = $(CORE_SRC:%.c=$(B)/fuzz/obj/%.o)
 
 .PHONY: fuzz _fuzz fuzz-replay clean-fuzz
 
-$(B)/tests/fuzz/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(B)/libvmtap.a
+$(B)/tests/fuzz/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(B)/libvmtap.a $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter-out %.h,$^) $(LIBS)
+
+# helper/domxml.c needs libxml2's headers, and its harness libxml2 itself
+# (XML_CFLAGS, XML_LIBS: the top Makefile's).
+$(B)/fuzz/obj/helper/domxml.o: ALL_CFLAGS += $(XML_CFLAGS)
+$(B)/fuzz/fuzz_domxml $(B)/tests/fuzz/fuzz_domxml-replay: LIBS += $(XML_LIBS)
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@set -e; for n in $(FUZZ_NAMES); do \
@@ -43,9 +49,9 @@ $(B)/fuzz/libvmtap.a: $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libvmtap.a
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libvmtap.a $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CLANG) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $(filter-out %.h,$^) $(LIBS)
 
 # Without clang there is nothing to fuzz with: say so and succeed, since the
 # corpus replay (no clang needed) is part of `make check` anyway.
