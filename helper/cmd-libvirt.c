@@ -351,17 +351,6 @@ static void virt_close(virConnectPtr conn, virDomainPtr dom)
 	loop_quit = 1;
 }
 
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (!strcmp(argv[*i], name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
 /* ---- vmtap attach --------------------------------------------------------- */
 
 static void attach_usage(void)
@@ -428,13 +417,13 @@ int cmd_attach(int argc, char **argv)
 		if (!strcmp(argv[i], "--help")) {
 			attach_usage();
 			return 0;
-		} else if ((v = opt_value(argc, argv, &i, "--connect"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--connect"))) {
 			uri = v;
-		} else if ((v = opt_value(argc, argv, &i, "--domain"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--domain"))) {
 			name = v;
-		} else if ((v = opt_value(argc, argv, &i, "--dev"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--dev"))) {
 			dev = v;
-		} else if ((v = opt_value(argc, argv, &i, "--nic"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--nic"))) {
 			spec_s = v;
 		} else if ((r = owner_opt(argc, argv, &i, &o)) != 0) {
 			if (r < 0)
@@ -560,11 +549,11 @@ int cmd_detach(int argc, char **argv)
 			       "\n"
 			       "Needs CAP_NET_ADMIN.\n", DETACH_WAIT_MS / 1000);
 			return 0;
-		} else if ((v = opt_value(argc, argv, &i, "--connect"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--connect"))) {
 			uri = v;
-		} else if ((v = opt_value(argc, argv, &i, "--domain"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--domain"))) {
 			name = v;
-		} else if ((v = opt_value(argc, argv, &i, "--dev"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--dev"))) {
 			dev = v;
 		} else {
 			return cmd_fail(2, "detach: unknown or incomplete option \"%s\"; see vmtap "

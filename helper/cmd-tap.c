@@ -36,17 +36,6 @@
 #include "provision.h"
 #include "vmtapd-client.h"
 
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (!strcmp(argv[*i], name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
 /* Decided before anything is made, rather than an EPERM from the kernel
  * half-way. */
 static bool have_net_admin(void)
@@ -201,45 +190,45 @@ int cmd_create(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--vnet-hdr")) {
 			spec.vnet_hdr = true;
-		} else if ((v = opt_value(argc, argv, &i, "--bridge"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--bridge"))) {
 			if (ifname_check(v) < 0)
 				return cmd_fail(2, "--bridge \"%s\": expected an interface name (1-15 bytes, "
 						"no '/', ':', '%%', whitespace)", v);
 			snprintf(spec.bridge, sizeof(spec.bridge), "%s", v);
-		} else if ((v = opt_value(argc, argv, &i, "--queues"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--queues"))) {
 			if (parse_uint(v, 1, VMTAP_MAX_QUEUES, &n) < 0)
 				return cmd_fail(2, "--queues %s: expected 1..%d", v, VMTAP_MAX_QUEUES);
 			spec.queues = (unsigned)n;
-		} else if ((v = opt_value(argc, argv, &i, "--mtu"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--mtu"))) {
 			if (parse_uint(v, 68, 65521, &n) < 0)
 				return cmd_fail(2, "--mtu %s: expected 68..65521", v);
 			spec.mtu = (unsigned)n;
-		} else if ((v = opt_value(argc, argv, &i, "--mac"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--mac"))) {
 			if (parse_mac(v, spec.mac) < 0)
 				return cmd_fail(2, "--mac %s: expected a unicast MAC like fe:54:00:12:34:56",
 						v);
 			spec.has_mac = true;
-		} else if ((v = opt_value(argc, argv, &i, "--owner"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--owner"))) {
 			if (cmd_resolve_id(0, v, &spec.owner, &err) < 0)
 				return cmd_fail(2, "--owner %s: %s", v, err.msg);
 			spec.has_owner = true;
 			owner_arg = v;
-		} else if ((v = opt_value(argc, argv, &i, "--group"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--group"))) {
 			if (cmd_resolve_id(1, v, &spec.group, &err) < 0)
 				return cmd_fail(2, "--group %s: %s", v, err.msg);
 			spec.has_group = true;
 			group_arg = v;
-		} else if ((v = opt_value(argc, argv, &i, "--mode"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--mode"))) {
 			if (!strcmp(v, "tap"))
 				spec.mode = NIC_MODE_TAP;
 			else if (!strcmp(v, "tun"))
 				spec.mode = NIC_MODE_TUN;
 			else
 				return cmd_fail(2, "--mode %s: expected tap or tun", v);
-		} else if ((v = opt_value(argc, argv, &i, "--qdisc"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--qdisc"))) {
 			if (qdisc_mode_parse(v, &spec.qdisc) < 0)
 				return cmd_fail(2, "--qdisc %s: expected noqueue or default", v);
-		} else if ((v = opt_value(argc, argv, &i, "--socket"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
 			sock = v;
 		} else if (argv[i][0] == '-') {
 			return cmd_fail(2, "create: unknown or incomplete option \"%s\"; see vmtap "
@@ -340,7 +329,7 @@ int cmd_delete(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--force")) {
 			force = true;
-		} else if ((v = opt_value(argc, argv, &i, "--socket"))) {
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
 			sock = v;
 		} else if (argv[i][0] == '-') {
 			status = cmd_fail(2, "delete: unknown or incomplete option \"%s\"; see vmtap "
