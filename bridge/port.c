@@ -144,21 +144,33 @@ static int on_valid(struct nl_msg *msg, void *arg)
 /* Sends msg (the caller frees it) and reads the answers up to its ACK.
  * 0, the kernel's -errno (a->extack may explain), or -errno for a local
  * failure with a message in err. */
+/* A fresh answer, and a callback set of libnl's defaults (never NLCB's)
+ * whose error callback records into it. */
+static struct nl_cb *answer_cb(struct answer *a, struct vmtap_err *err)
+{
+	struct nl_cb *cb;
+
+	a->error = 0;
+	a->done = 0;
+	a->extack[0] = '\0';
+	a->parse_error = 0;
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb) {
+		vmtap_fail(err, -ENOMEM, "cannot allocate a netlink callback set");
+		return NULL;
+	}
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, a);
+	return cb;
+}
+
 static int talk(struct nl_sock *sk, struct nl_msg *msg, struct answer *a,
 		struct vmtap_err *err)
 {
 	struct nl_cb *cb;
 	int r, reads = 0;
 
-	a->error = 0;
-	a->done = 0;
-	a->extack[0] = '\0';
-	a->parse_error = 0;
-
-	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!cb)
-		return vmtap_fail(err, -ENOMEM, "cannot allocate a netlink callback set");
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, a);
+	if (!(cb = answer_cb(a, err)))
+		return -ENOMEM;
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, a);
 	if (a->parse)
 		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, a);
@@ -767,14 +779,8 @@ static int dump(struct nl_sock *sk, struct nl_msg *msg, struct answer *a, struct
 	struct nl_cb *cb;
 	int r;
 
-	a->error = 0;
-	a->done = 0;
-	a->extack[0] = '\0';
-	a->parse_error = 0;
-	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!cb)
-		return vmtap_fail(err, -ENOMEM, "cannot allocate a netlink callback set");
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, a);
+	if (!(cb = answer_cb(a, err)))
+		return -ENOMEM;
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, a);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, a);
 

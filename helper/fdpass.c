@@ -45,7 +45,7 @@ int fd_send(int sock, const void *buf, size_t len, const int *fds, unsigned nfds
 	return (size_t)n == len ? 0 : -EMSGSIZE;
 }
 
-static void close_all_rights(struct msghdr *msg)
+void fd_close_rights(struct msghdr *msg)
 {
 	struct cmsghdr *c;
 
@@ -82,7 +82,7 @@ int fd_recv(int sock, void *buf, size_t cap, size_t *len, int *fds, unsigned max
 		return -errno;
 
 	if (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) {
-		close_all_rights(&msg);
+		fd_close_rights(&msg);
 		return msg.msg_flags & MSG_TRUNC ? -EMSGSIZE : -EPROTO;
 	}
 	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -100,6 +100,6 @@ int fd_recv(int sock, void *buf, size_t cap, size_t *len, int *fds, unsigned max
 	*len = (size_t)n;
 	return 0;
 reject:
-	close_all_rights(&msg);
+	fd_close_rights(&msg);
 	return -EPROTO;
 }

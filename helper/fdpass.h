@@ -20,4 +20,9 @@ int fd_send(int sock, const void *buf, size_t len, const int *fds, unsigned nfds
 int fd_recv(int sock, void *buf, size_t cap, size_t *len, int *fds, unsigned maxfds,
 	    unsigned *nfds);
 
+/* Closes every fd an SCM_RIGHTS message in msg carries: for a receiver
+ * that refuses a message (or, like the QMP client, never wants fds). */
+struct msghdr;
+void fd_close_rights(struct msghdr *msg);
+
 #endif

@@ -107,23 +107,6 @@ static int kill_conn(struct qmp *q, int r, struct vmtap_err *err, const char *fm
 	return vmtap_fail(err, r, "%s", q->why.msg);
 }
 
-static void close_rights(struct msghdr *msg)
-{
-	struct cmsghdr *c;
-
-	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			size_t k, cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			int fd;
-
-			for (k = 0; k < cnt; k++) {
-				memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
-				close(fd);
-			}
-		}
-	}
-}
-
 /* Read what is there, waiting until deadline.  0, -ETIMEDOUT,
  * -ECONNRESET (end of stream) or another -errno.  QEMU never sends fds on
  * a monitor; any that come are closed here, so none can leak. */
@@ -178,7 +161,7 @@ static int read_some(struct qmp *q, long long deadline)
 			continue;
 		if (n < 0)
 			return errno == ECONNRESET ? -ECONNRESET : -errno;
-		close_rights(&msg);
+		fd_close_rights(&msg);
 		if (n == 0)
 			return -ECONNRESET;
 		q->len += (size_t)n;
