@@ -11,13 +11,18 @@
 int reply_encode(const struct nic *nic, char *buf, size_t cap, size_t *len)
 {
 	char mac[18];
-	json_t *o;
-	size_t n;
 
-	o = json_pack("{s:i, s:s, s:i, s:i, s:s, s:i, s:i}",
+	return json_to_buf(json_pack("{s:i, s:s, s:i, s:i, s:s, s:i, s:i}",
 		      "version", REPLY_VERSION, "ifname", nic->ifname, "ifindex", nic->ifindex,
 		      "mtu", (int)nic->mtu, "mac", format_mac(nic->mac, mac),
-		      "queues", (int)nic->queues, "vhost", (int)nic->nvhost);
+		      "queues", (int)nic->queues, "vhost", (int)nic->nvhost),
+			   buf, cap, len);
+}
+
+int json_to_buf(json_t *o, char *buf, size_t cap, size_t *len)
+{
+	size_t n;
+
 	if (!o)
 		return -ENOMEM;
 	n = json_dumpb(o, buf, cap, JSON_COMPACT | JSON_PRESERVE_ORDER);

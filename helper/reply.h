@@ -18,6 +18,12 @@
 #define REPLY_VERSION 1
 #define REPLY_MAX 1024
 
+/* Dumps o (which it consumes; NULL is -ENOMEM) into buf as one compact
+ * line, NUL-terminated; *len excludes the NUL.  -EMSGSIZE if it does not
+ * fit.  The helper's reply and vmtapd's messages are both written so. */
+typedef struct json_t json_t;
+int json_to_buf(json_t *o, char *buf, size_t cap, size_t *len);
+
 /* Writes the header of nic into buf (NUL-terminated; *len excludes it). */
 int reply_encode(const struct nic *nic, char *buf, size_t cap, size_t *len);
 

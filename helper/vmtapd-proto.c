@@ -320,22 +320,6 @@ out:
 	return r;
 }
 
-/* Dumps o (which it consumes) into buf, NUL-terminated. */
-static int dump(json_t *o, char *buf, size_t cap, size_t *len)
-{
-	size_t n;
-
-	if (!o)
-		return -ENOMEM;
-	n = json_dumpb(o, buf, cap, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (n == 0 || n >= cap)
-		return -EMSGSIZE;
-	buf[n] = '\0';
-	*len = n;
-	return 0;
-}
-
 static json_t *limit_value(unsigned v)
 {
 	return v == VMTAPD_NO_LIMIT ? json_null() : json_integer(v);
@@ -343,7 +327,7 @@ static json_t *limit_value(unsigned v)
 
 int vmtapd_hello_encode(const struct vmtapd_hello *h, char *buf, size_t cap, size_t *len)
 {
-	return dump(json_pack("{s:i, s:[i], s:s, s:[s,s,s,s], s:I, s:I, s:{s:o, s:o, s:o}}",
+	return json_to_buf(json_pack("{s:i, s:[i], s:s, s:[s,s,s,s], s:I, s:I, s:{s:o, s:o, s:o}}",
 			      "version", VMTAPD_PROTO_VERSION, "versions", VMTAPD_PROTO_VERSION,
 			      "server", h->server, "ops", "hello", "create-nic",
 			      "create-persistent", "delete-persistent",
@@ -377,7 +361,7 @@ int vmtapd_nic_encode(const struct nic *nic, const char *warning, char *buf, siz
 		json_decref(o);
 		return -ENOMEM;
 	}
-	return dump(o, buf, cap, len);
+	return json_to_buf(o, buf, cap, len);
 }
 
 int vmtapd_persistent_encode(const struct vmtapd_persistent *p, char *buf, size_t cap,
@@ -385,7 +369,7 @@ int vmtapd_persistent_encode(const struct vmtapd_persistent *p, char *buf, size_
 {
 	char mac[18];
 
-	return dump(json_pack("{s:i, s:s, s:i, s:i, s:s, s:b, s:I, s:o}",
+	return json_to_buf(json_pack("{s:i, s:s, s:i, s:i, s:s, s:b, s:I, s:o}",
 			      "version", VMTAPD_PROTO_VERSION, "ifname", p->ifname,
 			      "ifindex", p->ifindex, "mtu", (int)p->mtu,
 			      "mac", format_mac(p->mac, mac), "multi_queue", (int)p->multi_queue,
@@ -410,7 +394,7 @@ static json_t *names_array(const struct vmtapd_request *req)
 
 int vmtapd_deleted_encode(const struct vmtapd_request *req, char *buf, size_t cap, size_t *len)
 {
-	return dump(json_pack("{s:i, s:o}", "version", VMTAPD_PROTO_VERSION,
+	return json_to_buf(json_pack("{s:i, s:o}", "version", VMTAPD_PROTO_VERSION,
 			      "deleted", names_array(req)),
 		    buf, cap, len);
 }
@@ -421,7 +405,7 @@ int vmtapd_error_encode(int neg_errno, const char *message, char *buf, size_t ca
 	char msg[300];
 
 	snprintf(msg, sizeof(msg), "%s", message ? message : "");
-	return dump(json_pack("{s:i, s:{s:s, s:s}}", "version", VMTAPD_PROTO_VERSION, "error",
+	return json_to_buf(json_pack("{s:i, s:{s:s, s:s}}", "version", VMTAPD_PROTO_VERSION, "error",
 			      "code", vmtapd_errno_name(neg_errno), "message", msg),
 		    buf, cap, len);
 }
@@ -433,10 +417,10 @@ int vmtapd_request_encode(const struct vmtapd_request *req, char *buf, size_t ca
 	json_t *o;
 
 	if (req->op == VMTAPD_OP_HELLO)
-		return dump(json_pack("{s:s, s:i}", "op", "hello", "version", VMTAPD_PROTO_VERSION),
+		return json_to_buf(json_pack("{s:s, s:i}", "op", "hello", "version", VMTAPD_PROTO_VERSION),
 			    buf, cap, len);
 	if (req->op == VMTAPD_OP_DELETE_PERSISTENT)
-		return dump(json_pack("{s:s, s:i, s:o}", "op", "delete-persistent",
+		return json_to_buf(json_pack("{s:s, s:i, s:o}", "op", "delete-persistent",
 				      "version", VMTAPD_PROTO_VERSION, "ifnames", names_array(req)),
 			    buf, cap, len);
 	if (req->op == VMTAPD_OP_CREATE_PERSISTENT) {
@@ -457,7 +441,7 @@ int vmtapd_request_encode(const struct vmtapd_request *req, char *buf, size_t ca
 			json_decref(o);
 			return -ENOMEM;
 		}
-		return dump(o, buf, cap, len);
+		return json_to_buf(o, buf, cap, len);
 	}
 	if (req->op != VMTAPD_OP_CREATE_NIC)
 		return -EINVAL;
@@ -473,7 +457,7 @@ int vmtapd_request_encode(const struct vmtapd_request *req, char *buf, size_t ca
 		json_decref(o);
 		return -ENOMEM;
 	}
-	return dump(o, buf, cap, len);
+	return json_to_buf(o, buf, cap, len);
 }
 
 /* An error reply: its -errno with its message in err; 0 if o is not one. */

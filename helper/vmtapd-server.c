@@ -253,6 +253,16 @@ static int reply_error(struct vmtapd_server *s, struct conn *c, int r, const cha
 	return reply(s, c);
 }
 
+/* Logs a refusal ("deny": the policy said no; "fail": it could not be
+ * done) and answers it with the same one line. */
+static void refuse_request(struct vmtapd_server *s, struct conn *c, const char *what,
+			   const char *who, const struct vmtap_err *err, int r)
+{
+	say(!strcmp(what, "deny") ? LOG_WARNING : LOG_NOTICE, "%s %s: %s", what, who,
+	    vmtap_err_text(err, r));
+	reply_error(s, c, r, vmtap_err_text(err, r));
+}
+
 /* ---- the record of handed-out NICs ----------------------------------- */
 
 static bool nic_alive(struct vmtapd_server *s, int ifindex)
@@ -424,12 +434,10 @@ static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic
 	reply(s, c);
 	return;
 deny:
-	say(LOG_WARNING, "deny %s: %s", who, vmtap_err_text(&err, r));
-	reply_error(s, c, r, vmtap_err_text(&err, r));
+	refuse_request(s, c, "deny", who, &err, r);
 	return;
 fail:
-	say(LOG_NOTICE, "fail %s: %s", who, vmtap_err_text(&err, r));
-	reply_error(s, c, r, vmtap_err_text(&err, r));
+	refuse_request(s, c, "fail", who, &err, r);
 }
 
 static bool peer_in_group(const struct acl_peer *p, uint32_t gid)
@@ -521,12 +529,10 @@ static void create_persistent(struct vmtapd_server *s, struct conn *c, struct ni
 	reply(s, c);
 	return;
 deny:
-	say(LOG_WARNING, "deny %s: %s", who, vmtap_err_text(&err, r));
-	reply_error(s, c, r, vmtap_err_text(&err, r));
+	refuse_request(s, c, "deny", who, &err, r);
 	return;
 fail:
-	say(LOG_NOTICE, "fail %s: %s", who, vmtap_err_text(&err, r));
-	reply_error(s, c, r, vmtap_err_text(&err, r));
+	refuse_request(s, c, "fail", who, &err, r);
 }
 
 /* Every name is checked before any is deleted, as `vmtap delete` does. */
