@@ -565,6 +565,22 @@ int port_setup(struct nl_sock *sk, const struct port_setup *p, struct vmtap_err 
 	return 0;
 }
 
+int link_set_mac(struct nl_sock *sk, int ifindex, const char *ifname, const uint8_t mac[6],
+		 struct vmtap_err *err)
+{
+	struct port_setup p = { .ifindex = ifindex, .ifname = ifname };
+	struct answer a = { .parse = NULL };
+	char text[18], buf[200];
+	int r;
+
+	memcpy(p.mac, mac, 6);
+	r = set_mac_no_v6(sk, &p, false, &a, err);
+	if (r < 0)
+		return vmtap_fail(err, r, "cannot set MAC %s on %s: %s", format_mac(mac, text),
+				  name_or(ifname, "the tap"), reason(&a, r, buf, sizeof(buf)));
+	return 0;
+}
+
 /* ---- link_create, bridge_create, link_delete, link_delete_group ------- */
 
 int link_create(struct nl_sock *sk, const char *name, const char *kind, unsigned mtu,

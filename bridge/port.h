@@ -64,6 +64,12 @@ struct port_setup {
  * closes the tap, which removes the port with it. */
 int port_setup(struct nl_sock *sk, const struct port_setup *p, struct vmtap_err *err);
 
+/* The MAC of a link, alone (one RTM_SETLINK): for a tap that is already a
+ * port (vmtapd's pool, pool.h).  The bridge moves the port's local FDB
+ * entry with it. */
+int link_set_mac(struct nl_sock *sk, int ifindex, const char *ifname, const uint8_t mac[6],
+		 struct vmtap_err *err);
+
 /* For tests, the demo and later front ends.
  * bridge_create: a bridge, up, with MTU unless 0.  Two requests when an MTU
  * is given, so that the bridge keeps it rather than following its smallest

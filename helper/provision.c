@@ -67,6 +67,27 @@ int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 	return 0;
 }
 
+/* The vhost-net fds of devs as spec->vhost says: none (off), one per queue
+ * or an error (on), one per queue or none with the reason in
+ * devs->vhost_skipped (auto). */
+static int vhost_part(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err)
+{
+	struct vmtap_err verr = { "" };
+	int r;
+
+	if (spec->vhost == VHOST_OFF)
+		return 0;
+	r = vhost_open(spec->queues, devs->vhost, &verr);
+	if (r == 0) {
+		devs->nvhost = spec->queues;
+		return 0;
+	}
+	if (spec->vhost == VHOST_ON)
+		return vmtap_fail(err, r, "vhost=on: %s", verr.msg);
+	devs->vhost_skipped = verr;
+	return 0;
+}
+
 int nic_devs_open(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err)
 {
 	unsigned i;
@@ -85,22 +106,11 @@ int nic_devs_open(const struct nic_spec *spec, struct nic_devs *devs, struct vmt
 		}
 		devs->ntun++;
 	}
-	if (spec->vhost == VHOST_OFF || spec->persist)
+	if (spec->persist)
 		return 0;
-
-	struct vmtap_err verr = { "" };
-
-	r = vhost_open(spec->queues, devs->vhost, &verr);
-	if (r == 0) {
-		devs->nvhost = spec->queues;
-		return 0;
-	}
-	if (spec->vhost == VHOST_ON) {
+	if ((r = vhost_part(spec, devs, err)) < 0)
 		nic_devs_close(devs);
-		return vmtap_fail(err, r, "vhost=on: %s", verr.msg);
-	}
-	devs->vhost_skipped = verr;
-	return 0;
+	return r;
 }
 
 static void random_mac(uint8_t mac[6])
@@ -340,6 +350,37 @@ fail:
 	rtnl_close(own);
 	nic_init(out);
 	return r;
+}
+
+int nic_vhost_open(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err)
+{
+	int r;
+
+	devs_reset(devs);
+	if ((r = vhost_part(spec, devs, err)) < 0)
+		nic_devs_close(devs);
+	return r;
+}
+
+int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
+		    struct nic *nic, struct vmtap_err *err)
+{
+	unsigned i;
+	int r;
+
+	if (spec->has_mac && memcmp(spec->mac, nic->mac, 6)) {
+		if ((r = link_set_mac(sk, nic->ifindex, nic->ifname, spec->mac, err)) < 0) {
+			nic_devs_close(devs);
+			nic_close(nic);
+			return r;
+		}
+		memcpy(nic->mac, spec->mac, 6);
+	}
+	nic->nvhost = devs->nvhost;
+	for (i = 0; i < devs->nvhost; i++)
+		nic->vhostfd[i] = devs->vhost[i];
+	devs_reset(devs);
+	return 0;
 }
 
 int provision(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,

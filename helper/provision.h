@@ -50,6 +50,17 @@ int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err);
 int provision(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
 	      struct nic *out, struct vmtap_err *err);
 
+/* For a NIC made before it was asked for (vmtapd's pool, pool.h), in two
+ * steps, so that a refusal (vhost=on without vhost-net) costs no NIC:
+ *   nic_vhost_open()   only the vhost-net fds of nic_devs_open()
+ *   provision_ready()  the spec's MAC if it asked for one, and devs'
+ *                      vhost fds moved into nic
+ * provision_ready consumes devs; on failure it closes nic too (the tap
+ * vanishes). */
+int nic_vhost_open(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err);
+int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
+		    struct nic *nic, struct vmtap_err *err);
+
 /* 0 when NAME is a tun/tap device that vmtap made (any tun/tap device when
  * force): what `vmtap delete` checks of every name before deleting any. */
 int persistent_check(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err);
