@@ -4,6 +4,7 @@
  *
  *   vmtapd [--socket PATH] [--config PATH] [--foreground]
  *          [--idle-timeout SECONDS] [--send-timeout SECONDS]
+ *          [--pool BRIDGE[,queues=N][,size=N]]...
  *
  * This file owns the process: its argv, the listening socket (made here,
  * or inherited from systemd through LISTEN_PID/LISTEN_FDS, without
@@ -52,12 +53,15 @@ struct args {
 	const char *config_path;
 	bool foreground;
 	unsigned idle_timeout_s, send_timeout_s;
+	struct pool_cfg pools[POOL_MAX];
+	unsigned npools;
 };
 
 static void usage(void)
 {
 	printf("Usage: %s [--socket PATH] [--config PATH] [--foreground]\n"
 	       "              [--idle-timeout SECONDS] [--send-timeout SECONDS]\n"
+	       "              [--pool BRIDGE[,queues=N][,size=N]]...\n"
 	       "\n"
 	       "Serves NICs (multiqueue taps on a bridge, with vhost-net fds) to\n"
 	       "unprivileged clients over a unix SOCK_SEQPACKET socket, as the policy\n"
@@ -72,10 +76,16 @@ static void usage(void)
 	       "  --idle-timeout SECONDS close connections idle this long (default %d)\n"
 	       "  --send-timeout SECONDS drop clients that leave a reply unread this long\n"
 	       "                         (default %d)\n"
+	       "  --pool BRIDGE[,queues=N][,size=N]\n"
+	       "                         keep N (default %d) NICs of that many queues\n"
+	       "                         (default 1) ready on BRIDGE, so that a request\n"
+	       "                         for one skips the kernel's port set-up, whose\n"
+	       "                         cost grows with the bridge's size; up to %d\n"
 	       "  --help, --version\n"
 	       "\n"
 	       "SIGTERM or SIGINT stops it; SIGHUP reloads the policy.\n",
-	       prog, VMTAPD_SOCKET, VMTAPD_CONF, VMTAPD_IDLE_TIMEOUT_S, VMTAPD_SEND_TIMEOUT_S);
+	       prog, VMTAPD_SOCKET, VMTAPD_CONF, VMTAPD_IDLE_TIMEOUT_S, VMTAPD_SEND_TIMEOUT_S,
+	       POOL_SIZE_DEFAULT, POOL_MAX);
 }
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -127,6 +137,16 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (parse_uint(v, 1, 86400, &n) < 0)
 				return die("--idle-timeout=%s: expected 1..86400 seconds", v) + 2;
 			a->idle_timeout_s = (unsigned)n;
+		} else if ((v = opt_value(argc, argv, &i, "--pool"))) {
+			struct vmtap_err err;
+
+			if (a->npools == POOL_MAX)
+				return die("--pool %s: expected at most %d --pool options", v,
+					   POOL_MAX) + 2;
+			if (pool_cfg_parse(v, &a->pools[a->npools], &err) < 0 ||
+			    pool_cfg_unique(a->pools, a->npools + 1, &err) < 0)
+				return die("%s", err.msg) + 2;
+			a->npools++;
 		} else if ((v = opt_value(argc, argv, &i, "--send-timeout"))) {
 			if (parse_uint(v, 1, 3600, &n) < 0)
 				return die("--send-timeout=%s: expected 1..3600 seconds", v) + 2;
@@ -394,6 +414,8 @@ int main(int argc, char **argv)
 	so.config_path = conf_path;
 	so.idle_timeout_s = a.idle_timeout_s;
 	so.send_timeout_s = a.send_timeout_s;
+	so.pools = a.pools;
+	so.npools = a.npools;
 	r = vmtapd_server_new(&so, &srv, &err);
 	so.listen_fd = so.signal_fd = -1;
 	so.acl = NULL;

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "fdpass.h"
+#include "pool.h"
 #include "port.h"
 #include "provision.h"
 #include "vmtapd-proto.h"
@@ -79,6 +80,7 @@ struct vmtapd_server {
 	int ioctl_fd;          /* for SIOCGIFNAME: is a handed-out NIC alive? */
 	bool listen_paused;
 	struct nl_sock *nl;
+	struct pool *pool;     /* NICs made ahead (--pool), or NULL */
 	struct acl *acl;
 	const char *config_path;
 	uint64_t idle_ms, send_ms;
@@ -396,6 +398,7 @@ static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic
 	char who[160], warning[sizeof(err.msg) + 40];
 	struct nic_devs devs;
 	unsigned limit, live;
+	const char *ready = "";
 	int r;
 
 	snprintf(who, sizeof(who), "uid=%u pid=%d bridge=%s ifname=%s queues=%u",
@@ -411,12 +414,29 @@ static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic
 		goto deny;
 	}
 
-	if ((r = nic_devs_open(spec, &devs, &err)) < 0)
-		goto fail;
-	skipped = devs.vhost_skipped;
-	if ((r = provision(s->nl, spec, &devs, &c->nic, &err)) < 0) {
-		nl_renew(s, r);
-		goto fail;
+	/* vhost first: a refusal then costs no pooled NIC. */
+	if (s->pool && pool_has(s->pool, spec)) {
+		if ((r = nic_vhost_open(spec, &devs, &err)) < 0)
+			goto fail;
+		if (pool_take(s->pool, spec, &c->nic) == 0) {
+			ready = " ready-made";
+			skipped = devs.vhost_skipped;
+			if ((r = provision_ready(s->nl, spec, &devs, &c->nic, &err)) < 0) {
+				nl_renew(s, r);
+				goto fail;
+			}
+		} else {
+			nic_devs_close(&devs);
+		}
+	}
+	if (!*ready) {
+		if ((r = nic_devs_open(spec, &devs, &err)) < 0)
+			goto fail;
+		skipped = devs.vhost_skipped;
+		if ((r = provision(s->nl, spec, &devs, &c->nic, &err)) < 0) {
+			nl_renew(s, r);
+			goto fail;
+		}
 	}
 	c->has_nic = true;
 	snprintf(warning, sizeof(warning), "%s%s", skipped.msg,
@@ -428,9 +448,9 @@ static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic
 		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));
 		goto fail;
 	}
-	snprintf(c->grant, sizeof(c->grant), "grant uid=%u pid=%d bridge=%s ifname=%s queues=%u vhost=%u",
+	snprintf(c->grant, sizeof(c->grant), "grant uid=%u pid=%d bridge=%s ifname=%s queues=%u vhost=%u%s",
 		 (unsigned)c->peer.uid, (int)c->pid, spec->bridge, c->nic.ifname, c->nic.queues,
-		 c->nic.nvhost);
+		 c->nic.nvhost, ready);
 	reply(s, c);
 	return;
 deny:
@@ -896,8 +916,12 @@ static int next_timeout(struct vmtapd_server *s)
 int vmtapd_server_run(struct vmtapd_server *s, struct vmtap_err *err)
 {
 	struct epoll_event ev[64];
-	int n, i, sig;
+	int n, i, sig, r;
 
+	/* Here, not in _new: main has dropped to CAP_NET_ADMIN by now, and
+	 * the pool's thread starts with what this thread has. */
+	if (s->pool && (r = pool_start(s->pool, err)) < 0)
+		return r;
 	for (;;) {
 		n = epoll_wait(s->epfd, ev, 64, next_timeout(s));
 		if (n < 0) {
@@ -911,6 +935,12 @@ int vmtapd_server_run(struct vmtapd_server *s, struct vmtap_err *err)
 			} else if (ev[i].data.ptr == &tag_signal) {
 				if ((sig = on_signal(s)) > 0)
 					return sig;
+			} else if (s->pool && pool_owns(s->pool, ev[i].data.ptr)) {
+				struct vmtap_err note = { "" };
+				int r = pool_event(s->pool, ev[i].data.ptr, &note);
+
+				if (r)
+					say(r == 1 ? LOG_WARNING : LOG_NOTICE, "%s", note.msg);
 			} else {
 				conn_event(s, ev[i].data.ptr, ev[i].events);
 			}
@@ -965,6 +995,8 @@ int vmtapd_server_new(const struct vmtapd_server_opts *o, struct vmtapd_server *
 	 * costs its messages and nothing else. */
 	if ((r = rtnl_open(&s->nl, err)) < 0)
 		goto fail;
+	if (o->npools && (r = pool_new(o->pools, o->npools, s->epfd, &s->pool, err)) < 0)
+		goto fail;
 	*out = s;
 	return 0;
 fail:
@@ -980,6 +1012,7 @@ void vmtapd_server_free(struct vmtapd_server *s)
 		conn_drop(s, s->idle.head);
 	while (s->sending.head)
 		conn_drop(s, s->sending.head);
+	pool_free(s->pool);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	if (s->signal_fd >= 0)

@@ -18,6 +18,11 @@
  * or do not read their replies, and fd exhaustion (EMFILE on accept, with
  * a reserve fd) are each answered or dropped without stopping the loop.
  *
+ * With --pool (pool.h) it also owns the pools: their fds are in its epoll
+ * set, and a create-nic a pool serves takes a ready-made NIC, which
+ * provision_ready() finishes (MAC, vhost fds) before it is handed over like
+ * any other.
+ *
  * Must never: block on one client; trust anything a client says about who
  * it is; keep an fd of a NIC after handing it over. */
 #ifndef VMTAP_VMTAPD_SERVER_H
@@ -25,6 +30,7 @@
 
 #include "acl.h"
 #include "err.h"
+#include "pool.h"
 
 #define VMTAPD_IDLE_TIMEOUT_S 60 /* a connection with no request in flight */
 #define VMTAPD_SEND_TIMEOUT_S 10 /* a reply its client does not read */
@@ -36,6 +42,8 @@ struct vmtapd_server_opts {
 	struct acl *acl;         /* the policy, loaded from it (taken) */
 	unsigned idle_timeout_s; /* 0 = VMTAPD_IDLE_TIMEOUT_S */
 	unsigned send_timeout_s; /* 0 = VMTAPD_SEND_TIMEOUT_S */
+	const struct pool_cfg *pools; /* --pool: NICs made ahead (pool.h) */
+	unsigned npools;
 };
 
 struct vmtapd_server;
