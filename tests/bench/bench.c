@@ -13,6 +13,14 @@
  *   qbh-1q          QEMU's qemu-bridge-helper, driven the same way
  *   iproute2-1q     `ip tuntap add` + `ip link set master up`, as scripts do
  *   vmtapd-4q       a request to a running vmtapd over one connection
+ *   vmtapd-4q/pool  the same to a vmtapd started with --pool for that bridge
+ *                   and 4 queues (NICs made before the request; pool.h):
+ *                   requests PACE_MS apart ("/pool"), and back to back
+ *                   ("/pool-burst", which outruns the pool's thread)
+ *
+ * The pool rows come from a second run of this program (--pool-vmtapd),
+ * after the first has torn all its NICs down, so that the pool's own ports
+ * are on the bridge for those rows only.
  *
  * Output: one line per method (p50/p99 create, mean teardown by closing the
  * fds), the kernel memory per 4-queue NIC (Slab and MemAvailable deltas over
@@ -51,7 +59,11 @@ struct held {
 
 static const char *helper = "build/vmtap-bridge-helper";
 static const char *qbh = "/usr/lib/qemu/qemu-bridge-helper";
-static const char *vmtapd_sock;
+static const char *vmtapd_sock, *pool_sock;
+/* Requests of the paced pool rows are this far apart (200 NICs a second,
+ * far more than VMs start on one host); the wait is not part of a sample. */
+#define PACE_MS 5
+static unsigned pace_ms;
 /* Where NICs go: "bbr0", a default bridge; --quiet-bridge names a second
  * one set up for many ports (tests/bench/run says how), for a second
  * scaling row. */
@@ -261,6 +273,8 @@ static int make_n(const struct method *m, unsigned n)
 			return r;
 		}
 		samples[i] = now_ms() - t0;
+		if (pace_ms)
+			usleep(pace_ms * 1000);
 	}
 	return 0;
 }
@@ -306,11 +320,11 @@ static void latency(const struct method *m, unsigned n, FILE *dat)
 	double td;
 
 	if (make_n(m, n) < 0) {
-		printf("latency %-12s failed (see above)\n", m->name);
+		printf("latency %-14s failed (see above)\n", m->name);
 		return;
 	}
 	td = teardown(n);
-	printf("latency %-12s n=%-4u p50 %7.3f ms  p99 %7.3f ms  teardown %7.3f ms/NIC   (%s)\n",
+	printf("latency %-14s n=%-4u p50 %7.3f ms  p99 %7.3f ms  teardown %7.3f ms/NIC   (%s)\n",
 	       m->name, n, pct(samples, n, 0.5), pct(samples, n, 0.99), td, m->what);
 	fprintf(dat, "latency %s %.4f %.4f %.4f\n", m->name, pct(samples, n, 0.5),
 		pct(samples, n, 0.99), td);
@@ -321,16 +335,55 @@ static void scaling(const struct method *m, unsigned n, FILE *dat)
 	double first, last, td;
 
 	if (make_n(m, n) < 0) {
-		printf("scaling %-18s failed (see above)\n", m->name);
+		printf("scaling %-26s failed (see above)\n", m->name);
 		return;
 	}
 	first = pct(samples, 100, 0.5);
 	last = pct(samples + n - 100, 100, 0.5);
 	td = teardown(n);
-	printf("scaling %-18s %u NICs alive on one bridge: p50 of NICs 1-100 %.3f ms, of NICs "
+	printf("scaling %-26s %u NICs alive on one bridge: p50 of NICs 1-100 %.3f ms, of NICs "
 	       "%u-%u %.3f ms, ratio %.2f; teardown %.3f ms/NIC\n",
 	       m->name, n, first, n - 99, n, last, last / first, td);
 	fprintf(dat, "scaling %s %.4f %.4f %.4f %.4f\n", m->name, first, last, last / first, td);
+}
+
+/* The rows of a vmtapd with --pool on both bridges (see the top). */
+static void pool_rows(unsigned n, FILE *dat)
+{
+#ifdef HAVE_VMTAPD_CLIENT
+	static const char *const names[2][3] = {
+		{ "vmtapd-4q/pool", "vmtapd-4q/pool-burst", NULL },
+		{ "vmtapd-4q/pool/tuned", "vmtapd-4q/pool-burst/tuned", NULL },
+	};
+	struct vmtap_err err = { "" };
+	struct method m = { NULL, vmtapd_4q, "vmtapd --pool, requests 5 ms apart" };
+	unsigned b;
+
+	if (vmtapd_client_open(pool_sock, &vc, &err) < 0) {
+		printf("latency vmtapd-4q/pool skipped: %s\n", err.msg);
+		return;
+	}
+	m.name = names[0][0];
+	pace_ms = PACE_MS;
+	latency(&m, n, dat);
+	for (b = 0; b < 2; b++) {
+		if (b == 1 && !quiet_bridge)
+			break;
+		if (b == 1)
+			bridge = quiet_bridge;
+		m.name = names[b][0];
+		pace_ms = PACE_MS;
+		scaling(&m, MAXN, dat);
+		m.name = names[b][1];
+		pace_ms = 0;
+		scaling(&m, MAXN, dat);
+	}
+	vmtapd_client_close(vc);
+#else
+	(void)n;
+	(void)dat;
+	printf("latency vmtapd-4q/pool skipped: built without the vmtapd client\n");
+#endif
 }
 
 int main(int argc, char **argv)
@@ -354,6 +407,8 @@ int main(int argc, char **argv)
 			helper = argv[i] + 9;
 		else if (!strncmp(argv[i], "--vmtapd=", 9))
 			vmtapd_sock = argv[i] + 9;
+		else if (!strncmp(argv[i], "--pool-vmtapd=", 14))
+			pool_sock = argv[i] + 14;
 		else if (!strncmp(argv[i], "--quiet-bridge=", 15))
 			quiet_bridge = argv[i] + 15;
 		else if (!strncmp(argv[i], "--out=", 6))
@@ -366,9 +421,14 @@ int main(int argc, char **argv)
 	ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ctl < 0)
 		die("socket");
-	dat = fopen(out, "we");
+	dat = fopen(out, pool_sock ? "ae" : "we");
 	if (!dat)
 		die(out);
+	if (pool_sock) {
+		pool_rows(n, dat);
+		fclose(dat);
+		return 0;
+	}
 
 	latency(&floor1, n, dat);
 	latency(&floor4, n, dat);
