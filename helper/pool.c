@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,6 +231,15 @@ static void *filler(void *arg)
 	long wait_ms;
 	int r;
 
+	/* Making NICs ahead is background work: on a busy CPU it goes last,
+	 * so the loop that answers requests is not queued behind it.  On a
+	 * kernel without preemption that only decides where the loop runs
+	 * (a CPU busy with SCHED_IDLE work counts as free); still worth it. */
+	{
+		struct sched_param sp = { .sched_priority = 0 };
+
+		pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+	}
 	pthread_mutex_lock(&p->mu);
 	while (!p->stop) {
 		if ((s = p->retired)) {
