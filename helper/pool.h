@@ -4,7 +4,7 @@
  * the bridge's port count.  Adding a port walks the bridge's other ports
  * (promiscuity, the adjacency lists, port-state selection and, with
  * multicast snooping on, a timer per port), so on one bridge the 1000th
- * NIC costs the kernel 2-3x what the first did (`make bench`, scaling).
+ * NIC costs the kernel 2-4x what the first did (`make bench`, scaling).
  * No order of requests avoids that; only doing it before the request does.
  *
  * A pool keeps SIZE NICs of QUEUES queues ready on BRIDGE.  Its own thread
