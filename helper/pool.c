@@ -472,31 +472,33 @@ bool pool_has(struct pool *p, const struct nic_spec *spec)
 	return o && o->pooled;
 }
 
+/* Takes s, the first pooled NIC of its pool, out of the pool's hands:
+ * out of the list and of epfd. */
+static void unpool(struct pool *p, struct slot *s)
+{
+	s->pool->pooled = s->next;
+	s->in_pool = false;
+	watch(p, s, EPOLL_CTL_DEL);
+}
+
 int pool_take(struct pool *p, const struct nic_spec *spec, struct nic *out)
 {
-	struct one_pool *o = serving(p, spec);
+	struct one_pool *o;
 	struct slot *s;
 
-	if (!o)
+	if (!pool_has(p, spec))
 		return -ENOENT;
-	if (!o->pooled)
-		take_in(p, NULL);
+	o = serving(p, spec);
 	while ((s = o->pooled)) {
-		o->pooled = s->next;
-		s->in_pool = false;
-		watch(p, s, EPOLL_CTL_DEL);
 		if (!still_good(p, s)) {
+			unpool(p, s);
 			retire(p, s);
 			continue;
 		}
-		if (spec->mtu && spec->mtu != s->nic.mtu) {
-			/* Good, but not for this request. */
-			watch(p, s, EPOLL_CTL_ADD);
-			s->in_pool = true;
-			s->next = o->pooled;
-			o->pooled = s;
+		/* Good, but not for this request: it stays for the next. */
+		if (spec->mtu && spec->mtu != s->nic.mtu)
 			return -ENOENT;
-		}
+		unpool(p, s);
 		if (set_blocking(&s->nic, true) < 0) {
 			retire(p, s);
 			continue;

@@ -138,7 +138,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 				return die("--idle-timeout=%s: expected 1..86400 seconds", v) + 2;
 			a->idle_timeout_s = (unsigned)n;
 		} else if ((v = opt_value(argc, argv, &i, "--pool"))) {
-			struct vmtap_err err;
+			struct vmtap_err err = { "" }; /* vmtap_fail keeps a first message */
 
 			if (a->npools == POOL_MAX)
 				return die("--pool %s: expected at most %d --pool options", v,

@@ -392,6 +392,32 @@ static void hello(struct vmtapd_server *s, struct conn *c)
 	reply(s, c);
 }
 
+/* 1 with a ready-made NIC for spec in *nic; 0 when no pool has one (the
+ * caller takes provision()'s path); -errno with a message.  The vhost fds
+ * are opened before a NIC leaves the pool, so a refusal (vhost=on without
+ * vhost-net) costs no pooled NIC. */
+static int from_pool(struct vmtapd_server *s, const struct nic_spec *spec, struct nic *nic,
+		     struct vmtap_err *skipped, struct vmtap_err *err)
+{
+	struct nic_devs devs;
+	int r;
+
+	if (!s->pool || !pool_has(s->pool, spec))
+		return 0;
+	if ((r = nic_vhost_open(spec, &devs, err)) < 0)
+		return r;
+	if (pool_take(s->pool, spec, nic) < 0) {
+		nic_devs_close(&devs);
+		return 0;
+	}
+	*skipped = devs.vhost_skipped;
+	if ((r = provision_ready(s->nl, spec, &devs, nic, err)) < 0) {
+		nl_renew(s, r);
+		return r;
+	}
+	return 1;
+}
+
 static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic_spec *spec)
 {
 	struct vmtap_err err = { "" }, skipped;
@@ -414,22 +440,11 @@ static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic
 		goto deny;
 	}
 
-	/* vhost first: a refusal then costs no pooled NIC. */
-	if (s->pool && pool_has(s->pool, spec)) {
-		if ((r = nic_vhost_open(spec, &devs, &err)) < 0)
-			goto fail;
-		if (pool_take(s->pool, spec, &c->nic) == 0) {
-			ready = " ready-made";
-			skipped = devs.vhost_skipped;
-			if ((r = provision_ready(s->nl, spec, &devs, &c->nic, &err)) < 0) {
-				nl_renew(s, r);
-				goto fail;
-			}
-		} else {
-			nic_devs_close(&devs);
-		}
-	}
-	if (!*ready) {
+	if ((r = from_pool(s, spec, &c->nic, &skipped, &err)) < 0)
+		goto fail;
+	if (r == 1) {
+		ready = " ready-made";
+	} else {
 		if ((r = nic_devs_open(spec, &devs, &err)) < 0)
 			goto fail;
 		skipped = devs.vhost_skipped;
@@ -937,9 +952,8 @@ int vmtapd_server_run(struct vmtapd_server *s, struct vmtap_err *err)
 					return sig;
 			} else if (s->pool && pool_owns(s->pool, ev[i].data.ptr)) {
 				struct vmtap_err note = { "" };
-				int r = pool_event(s->pool, ev[i].data.ptr, &note);
 
-				if (r)
+				if ((r = pool_event(s->pool, ev[i].data.ptr, &note)))
 					say(r == 1 ? LOG_WARNING : LOG_NOTICE, "%s", note.msg);
 			} else {
 				conn_event(s, ev[i].data.ptr, ev[i].events);

@@ -351,9 +351,10 @@ static void scaling(const struct method *m, unsigned n, FILE *dat)
 static void pool_rows(unsigned n, FILE *dat)
 {
 #ifdef HAVE_VMTAPD_CLIENT
-	static const char *const names[2][3] = {
-		{ "vmtapd-4q/pool", "vmtapd-4q/pool-burst", NULL },
-		{ "vmtapd-4q/pool/tuned", "vmtapd-4q/pool-burst/tuned", NULL },
+	/* [bridge][paced, burst] */
+	static const char *const names[2][2] = {
+		{ "vmtapd-4q/pool", "vmtapd-4q/pool-burst" },
+		{ "vmtapd-4q/pool/tuned", "vmtapd-4q/pool-burst/tuned" },
 	};
 	struct vmtap_err err = { "" };
 	struct method m = { NULL, vmtapd_4q, "vmtapd --pool, requests 5 ms apart" };
