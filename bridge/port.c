@@ -645,58 +645,54 @@ int bridge_create(struct nl_sock *sk, const char *name, unsigned mtu, struct vmt
 	return r;
 }
 
-int link_delete(struct nl_sock *sk, const char *name, struct vmtap_err *err)
+/* One RTM_DELLINK, selecting by name or by group: -ENODEV says none (no
+ * such link, or an empty group), any other failure names what. */
+static int dellink(struct nl_sock *sk, const char *name, const uint32_t *group, const char *what,
+		   const char *none, struct vmtap_err *err)
 {
 	struct answer a = { .parse = NULL };
-	struct nl_msg *msg;
+	struct nl_msg *msg = link_msg(RTM_DELLINK, 0, 0, 0, 0);
 	char buf[200];
 	int r;
 
-	if (ifname_check(name) < 0)
-		return vmtap_fail(err, -EINVAL, "\"%s\" is not a valid interface name",
-				  tame(name, buf));
-	msg = link_msg(RTM_DELLINK, 0, 0, 0, 0);
 	if (!msg)
 		return no_memory(err);
-	if (nla_put_string(msg, IFLA_IFNAME, name) < 0) {
-		r = too_big(err, "deletion", name);
+	if (name ? nla_put_string(msg, IFLA_IFNAME, name) < 0
+		 : nla_put_u32(msg, IFLA_GROUP, *group) < 0) {
+		r = too_big(err, "deletion", what);
 	} else {
 		r = talk(sk, msg, &a, err);
 		if (r == -ENODEV)
-			r = vmtap_fail(err, r, "link %s does not exist", name);
+			r = vmtap_fail(err, r, "%s", none);
 		else if (r < 0)
-			r = vmtap_fail(err, r, "cannot delete %s: %s", name,
+			r = vmtap_fail(err, r, "cannot delete %s: %s", what,
 				       reason(&a, r, buf, sizeof(buf)));
 	}
 	nlmsg_free(msg);
 	return r;
 }
 
+int link_delete(struct nl_sock *sk, const char *name, struct vmtap_err *err)
+{
+	char buf[200], none[64];
+
+	if (ifname_check(name) < 0)
+		return vmtap_fail(err, -EINVAL, "\"%s\" is not a valid interface name",
+				  tame(name, buf));
+	snprintf(none, sizeof(none), "link %s does not exist", name);
+	return dellink(sk, name, NULL, name, none, err);
+}
+
 int link_delete_group(struct nl_sock *sk, uint32_t group, struct vmtap_err *err)
 {
-	struct answer a = { .parse = NULL };
-	struct nl_msg *msg;
-	char buf[200];
-	int r;
+	char what[48], none[48];
 
 	/* Group 0 holds every link that was never given one. */
 	if (group == 0)
 		return vmtap_fail(err, -EINVAL, "will not delete interface group 0 (every link)");
-	msg = link_msg(RTM_DELLINK, 0, 0, 0, 0);
-	if (!msg)
-		return no_memory(err);
-	if (nla_put_u32(msg, IFLA_GROUP, group) < 0) {
-		r = too_big(err, "deletion", "a group");
-	} else {
-		r = talk(sk, msg, &a, err);
-		if (r == -ENODEV)
-			r = vmtap_fail(err, r, "no link in group %u", group);
-		else if (r < 0)
-			r = vmtap_fail(err, r, "cannot delete the links of group %u: %s", group,
-				       reason(&a, r, buf, sizeof(buf)));
-	}
-	nlmsg_free(msg);
-	return r;
+	snprintf(what, sizeof(what), "the links of group %u", group);
+	snprintf(none, sizeof(none), "no link in group %u", group);
+	return dellink(sk, NULL, &group, what, none, err);
 }
 
 /* ---- bridge_list ------------------------------------------------------ */
