@@ -1,6 +1,7 @@
 # vmtap — build, test and install.
 #
-#   make            build build/vmtap-bridge-helper (and later programs)
+#   make            build the three programs: build/vmtap-bridge-helper,
+#                   build/vmtapd, build/vmtap
 #   make check      install missing Debian packages, build, run every test
 #   make demo       install missing packages, build, boot a tiny guest on a
 #                   vmtap tap in a throwaway network namespace
@@ -33,7 +34,7 @@ B       := build
 HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 WARN     := -Wall -Wextra -Werror=format-security -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE -I. -Ihelper -Ibridge -Ivhost -Iqmp \
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE -I. \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
 	     -DVMTAP_VERSION='"$(VERSION)"' -DVMTAP_ACL_FILE='"$(ACL_FILE)"' \
 	     -DVMTAPD_CONF='"$(VMTAPD_CONF)"' \
@@ -41,25 +42,29 @@ ALL_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE -I. -Ihelper -
 ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now
 LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS))
 # libvirt and libxml2 are for build/vmtap alone (libvirt-hook, attach,
-# detach in helper/cmd-libvirt.c): the setuid helper and vmtapd never link
-# them, nor their constructors.
+# detach in helper/cli/): the setuid helper and vmtapd never link them, nor
+# their constructors.
 VIRT_PKGS := libvirt libxml-2.0
 VIRT_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(VIRT_PKGS))
 VIRT_LIBS = $(shell $(PKG_CONFIG) --libs $(VIRT_PKGS))
-# helper/domxml.c (domain XML) is in libvmtap.a, but only build/vmtap and
-# the tests that call it link libxml2: the helper and vmtapd never pull
-# domxml.o out of the archive.
 XML_CFLAGS = $(shell $(PKG_CONFIG) --cflags libxml-2.0)
 XML_LIBS = $(shell $(PKG_CONFIG) --libs libxml-2.0)
 
-# The core: every .c under helper/, bridge/, vhost/, qmp/ except programs'
-# mains (*-main.c) and the vmtap subcommands (helper/cmd-*.c), which print.
-CORE_SRC := $(filter-out %-main.c helper/cmd-%.c,$(wildcard helper/*.c bridge/*.c vhost/*.c qmp/*.c))
+# The tree is the architecture (README, Layout):
+#   helper/core/  + helper/wire/ + bridge/ + vhost/ + qmp/   the library
+#   helper/<program>/                                       one per program
+# Each program is its own folder's files plus the library; its main.c is the
+# only file that prints.  The tests link a program's files without its main
+# through $(B)/lib/lib<program>.a.
+CORE_SRC := $(wildcard helper/core/*.c helper/wire/*.c bridge/*.c vhost/*.c qmp/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
-VMTAP_OBJ := $(patsubst %.c,$(B)/obj/%.o,helper/vmtap-main.c $(wildcard helper/cmd-*.c))
-# vmtapd: its main plus the daemon's own files (helper/vmtapd-*.c).
-VMTAPD_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(wildcard helper/vmtapd-main.c))
-PROGS    := $(B)/vmtap-bridge-helper $(B)/vmtap $(if $(VMTAPD_OBJ),$(B)/vmtapd)
+HEADERS  := $(wildcard helper/*/*.h bridge/*.h vhost/*.h qmp/*.h)
+PROGRAMS := bridge-helper daemon cli
+prog_obj  = $(patsubst %.c,$(B)/obj/%.o,$(wildcard helper/$(1)/*.c))
+# A program's files but its main: what the tests and fuzzers link.
+PROG_LIB_SRC := $(filter-out %/main.c,$(foreach p,$(PROGRAMS),$(wildcard helper/$(p)/*.c)))
+PROG_LIBS := $(PROGRAMS:%=$(B)/lib/lib%.a)
+PROGS    := $(B)/vmtap-bridge-helper $(B)/vmtapd $(B)/vmtap
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
@@ -85,7 +90,7 @@ $(B)/config.stamp: FORCE
 	@echo '$(BUILD_CONFIG)' | cmp -s - $@ || echo '$(BUILD_CONFIG)' >$@
 FORCE:
 
-$(B)/obj/%.o: %.c $(wildcard helper/*.h bridge/*.h vhost/*.h qmp/*.h) Makefile $(B)/config.stamp
+$(B)/obj/%.o: %.c $(HEADERS) Makefile $(B)/config.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -93,38 +98,47 @@ $(B)/libvmtap.a: $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/vmtap-bridge-helper: $(B)/obj/helper/bridge-helper-main.o $(B)/libvmtap.a
+define prog_lib_rule
+$(B)/lib/lib$(1).a: $(filter-out %/main.o,$(call prog_obj,$(1)))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call prog_lib_rule,$(p))))
+
+$(B)/vmtap-bridge-helper: $(call prog_obj,bridge-helper) $(B)/libvmtap.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/obj/helper/cmd-libvirt.o: ALL_CFLAGS += $(VIRT_CFLAGS)
-$(B)/obj/helper/domxml.o: ALL_CFLAGS += $(XML_CFLAGS)
-$(B)/tests/unit/test_domxml: LIBS += $(XML_LIBS)
+$(B)/vmtapd: $(call prog_obj,daemon) $(B)/libvmtap.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/vmtap: $(VMTAP_OBJ) $(B)/libvmtap.a
+$(B)/obj/helper/cli/cmd-libvirt.o: ALL_CFLAGS += $(VIRT_CFLAGS)
+$(B)/obj/helper/cli/domxml.o: ALL_CFLAGS += $(XML_CFLAGS)
+$(B)/vmtap: $(call prog_obj,cli) $(B)/libvmtap.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(VIRT_LIBS)
 
-$(B)/vmtapd: $(VMTAPD_OBJ) $(B)/libvmtap.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
-
-$(B)/tests/vmtap-bridge-helper-testhook: helper/bridge-helper-main.c $(B)/libvmtap.a
+$(B)/tests/vmtap-bridge-helper-testhook: $(wildcard helper/bridge-helper/*.c) $(B)/libvmtap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DVMTAP_TEST_HOOKS $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/tests/unit/%: tests/unit/%.c $(B)/libvmtap.a
+# A test links the programs' own files too (without their mains); the
+# archives give it only the objects it calls.  test_domxml and the domain
+# XML harness need libxml2.
+$(B)/tests/unit/test_domxml: LIBS += $(XML_LIBS)
+$(B)/tests/unit/%: tests/unit/%.c $(PROG_LIBS) $(B)/libvmtap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
-$(B)/tests/integration/%: tests/integration/%.c $(B)/libvmtap.a
+$(B)/tests/integration/%: tests/integration/%.c $(PROG_LIBS) $(B)/libvmtap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
-$(B)/tests/helpers/%: tests/helpers/%.c $(B)/libvmtap.a
+$(B)/tests/helpers/%: tests/helpers/%.c $(PROG_LIBS) $(B)/libvmtap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/tests/bench/bench: tests/bench/bench.c $(B)/libvmtap.a
+$(B)/tests/bench/bench: tests/bench/bench.c $(PROG_LIBS) $(B)/libvmtap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(if $(wildcard helper/vmtapd-client.h),-DHAVE_VMTAPD_CLIENT) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 test-bins: $(PROGS) $(TEST_PROGS) $(UNIT_BIN) $(INTEG_BIN) $(TEST_HELPERS) $(FUZZ_REPLAY)
 
@@ -159,12 +173,12 @@ install: $(PROGS)
 	install -m 0755 $(B)/vmtap-bridge-helper $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(B)/vmtap $(DESTDIR)$(BINDIR)/vmtap
-	$(if $(VMTAPD_OBJ),install -d $(DESTDIR)$(PREFIX)/sbin)
-	$(if $(VMTAPD_OBJ),install -m 0755 $(B)/vmtapd $(DESTDIR)$(PREFIX)/sbin/vmtapd)
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(B)/vmtapd $(DESTDIR)$(PREFIX)/sbin/vmtapd
 ifeq ($(SETUID),1)
 	chown root:root $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
 	chmod 4755 $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
 endif
 
 clean: clean-fuzz
-	rm -rf $(B)/obj $(B)/tests $(B)/libvmtap.a $(PROGS)
+	rm -rf $(B)/obj $(B)/lib $(B)/tests $(B)/libvmtap.a $(PROGS)

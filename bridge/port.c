@@ -22,10 +22,10 @@
  * caller of a setuid helper can make it dump messages.
  *
  * Never prints, never knows about QEMU. */
-#include "port.h"
+#include "bridge/port.h"
 
-#include "ifname.h"
-#include "parse.h"
+#include "helper/core/ifname.h"
+#include "helper/core/parse.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "helper/core/err.h"
 
 struct nl_sock;
 

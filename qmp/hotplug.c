@@ -9,13 +9,13 @@
  * QEMU's copies closed and the caller's closed, the tap vanishes.
  *
  * A broken connection cannot be undone through; the message says so. */
-#include "hotplug.h"
+#include "qmp/hotplug.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "parse.h"
+#include "helper/core/parse.h"
 
 #define NAME_MAX_LEN 96
 

@@ -18,9 +18,9 @@
 
 #include <stdint.h>
 
-#include "err.h"
-#include "nic.h"
-#include "qmp.h"
+#include "helper/core/err.h"
+#include "helper/core/nic.h"
+#include "qmp/qmp.h"
 
 struct hotplug_req {
 	const char *id;     /* the netdev's and the device's id (qmp_id_valid) */

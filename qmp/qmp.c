@@ -18,7 +18,7 @@
  * peer that trickles bytes or events cannot stretch it.  Once the stream
  * is broken (closed, garbage, oversized) the connection is marked dead and
  * says why on every later call; a timeout leaves it usable. */
-#include "qmp.h"
+#include "qmp/qmp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fdpass.h"
+#include "helper/core/fdpass.h"
 
 struct qmp {
 	int fd;

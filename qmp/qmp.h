@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 
-#include "err.h"
+#include "helper/core/err.h"
 
 /* Events kept while nobody waits for them; beyond this the oldest go
  * (qmp_events_dropped counts them), so a storm cannot exhaust memory. */

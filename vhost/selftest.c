@@ -27,7 +27,7 @@
  * No offloads are negotiated: headers are all zero but for num_buffers.
  *
  * Never prints; every wait is bounded by VHOST_SELFTEST_WAIT_MS. */
-#include "selftest.h"
+#include "vhost/selftest.h"
 
 #include <endian.h>
 #include <errno.h>

@@ -26,8 +26,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "nic.h"
+#include "helper/core/err.h"
+#include "helper/core/nic.h"
 
 /* Generous: under TCG emulation a vhost worker can be slow to run. */
 #define VHOST_SELFTEST_WAIT_MS 15000

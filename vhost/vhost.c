@@ -1,5 +1,5 @@
 /* vhost.c — open /dev/vhost-net per queue (see vhost.h). */
-#include "vhost.h"
+#include "vhost/vhost.h"
 
 #include <errno.h>
 #include <fcntl.h>

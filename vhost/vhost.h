@@ -5,7 +5,7 @@
 #ifndef VMTAP_VHOST_H
 #define VMTAP_VHOST_H
 
-#include "err.h"
+#include "helper/core/err.h"
 
 #define VHOST_NET_DEVICE "/dev/vhost-net"
 

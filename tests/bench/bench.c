@@ -42,12 +42,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fdpass.h"
-#include "nic.h"
-#include "reply.h"
-#ifdef HAVE_VMTAPD_CLIENT
-#include "vmtapd-client.h"
-#endif
+#include "helper/core/fdpass.h"
+#include "helper/core/nic.h"
+#include "helper/core/reply.h"
+#include "helper/wire/client.h"
 
 #define MAXN 1000
 
@@ -203,7 +201,6 @@ static int iproute2_1q(struct held *h)
 
 /* ---- vmtapd ------------------------------------------------------------- */
 
-#ifdef HAVE_VMTAPD_CLIENT
 static struct vmtapd_client *vc;
 
 static int vmtapd_4q(struct held *h)
@@ -228,7 +225,6 @@ static int vmtapd_4q(struct held *h)
 		h->fd[h->nfd++] = nic.vhostfd[i];
 	return 0;
 }
-#endif
 
 /* ---- measuring ---------------------------------------------------------- */
 
@@ -350,7 +346,6 @@ static void scaling(const struct method *m, unsigned n, FILE *dat)
 /* The rows of a vmtapd with --pool on both bridges (see the top). */
 static void pool_rows(unsigned n, FILE *dat)
 {
-#ifdef HAVE_VMTAPD_CLIENT
 	/* [bridge][paced, burst] */
 	static const char *const names[2][2] = {
 		{ "vmtapd-4q/pool", "vmtapd-4q/pool-burst" },
@@ -380,11 +375,6 @@ static void pool_rows(unsigned n, FILE *dat)
 		scaling(&m, MAXN, dat);
 	}
 	vmtapd_client_close(vc);
-#else
-	(void)n;
-	(void)dat;
-	printf("latency vmtapd-4q/pool skipped: built without the vmtapd client\n");
-#endif
 }
 
 int main(int argc, char **argv)
@@ -444,7 +434,6 @@ int main(int argc, char **argv)
 	/* vmtap's own path for memory and scaling: vmtapd when it runs, else
 	 * the helper. */
 	const struct method *vm = &help4;
-#ifdef HAVE_VMTAPD_CLIENT
 	struct vmtap_err err = { "" };
 	static const struct method vd4 = { "vmtapd-4q", vmtapd_4q, "vmtapd request, one connection" };
 
@@ -454,9 +443,6 @@ int main(int argc, char **argv)
 	} else {
 		printf("latency vmtapd-4q    skipped: %s\n", vmtapd_sock ? err.msg : "no --vmtapd=SOCKET");
 	}
-#else
-	printf("latency vmtapd-4q    skipped: built without the vmtapd client\n");
-#endif
 	memory(vm, 100, dat);
 	memory(&floor4, 100, dat);
 	/* The kernel's own growth with the bridge's port count, as the anchor

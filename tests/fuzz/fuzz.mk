@@ -1,6 +1,6 @@
 # tests/fuzz/fuzz.mk — fuzz harnesses; included by the top Makefile, whose
 # variables it uses (CC, ALL_CFLAGS, ALL_LDFLAGS, LIBS, B, CORE_SRC,
-# XML_CFLAGS, XML_LIBS).
+# PROG_LIB_SRC, PROG_LIBS, HEADERS, XML_CFLAGS, XML_LIBS, VIRT_CFLAGS).
 #
 # Every tests/fuzz/fuzz_NAME.c is a libFuzzer harness (LLVMFuzzerTestOneInput)
 # with a seed corpus in tests/fuzz/corpus/NAME/.  Two ways to run it:
@@ -23,17 +23,18 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_NAMES   = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY  = $(FUZZ_NAMES:%=$(B)/tests/fuzz/fuzz_%-replay)
 FUZZ_BIN     = $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
-FUZZ_OBJ     = $(CORE_SRC:%.c=$(B)/fuzz/obj/%.o)
+FUZZ_OBJ     = $(CORE_SRC:%.c=$(B)/fuzz/obj/%.o) $(PROG_LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
 
 .PHONY: fuzz _fuzz fuzz-replay clean-fuzz
 
-$(B)/tests/fuzz/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(B)/libvmtap.a $(wildcard tests/fuzz/*.h)
+$(B)/tests/fuzz/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(PROG_LIBS) $(B)/libvmtap.a $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter-out %.h,$^) $(LIBS)
 
-# helper/domxml.c needs libxml2's headers, and its harness libxml2 itself
+# helper/cli/domxml.c needs libxml2's headers, and its harness libxml2 itself
 # (XML_CFLAGS, XML_LIBS: the top Makefile's).
-$(B)/fuzz/obj/helper/domxml.o: ALL_CFLAGS += $(XML_CFLAGS)
+$(B)/fuzz/obj/helper/cli/domxml.o: ALL_CFLAGS += $(XML_CFLAGS)
+$(B)/fuzz/obj/helper/cli/cmd-libvirt.o: ALL_CFLAGS += $(VIRT_CFLAGS)
 $(B)/fuzz/fuzz_domxml $(B)/tests/fuzz/fuzz_domxml-replay: LIBS += $(XML_LIBS)
 
 fuzz-replay: $(FUZZ_REPLAY)
@@ -41,7 +42,7 @@ fuzz-replay: $(FUZZ_REPLAY)
 		$(B)/tests/fuzz/fuzz_$$n-replay tests/fuzz/corpus/$$n; \
 	done
 
-$(B)/fuzz/obj/%.o: %.c $(wildcard helper/*.h bridge/*.h vhost/*.h qmp/*.h) Makefile tests/fuzz/fuzz.mk
+$(B)/fuzz/obj/%.o: %.c $(HEADERS) Makefile tests/fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	$(CLANG) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
 

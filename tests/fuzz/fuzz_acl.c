@@ -1,4 +1,4 @@
-/* fuzz_acl.c — fuzz harness for the policy parser (helper/acl.c).
+/* fuzz_acl.c — fuzz harness for the policy parser (helper/core/acl.c).
  *
  * Feeds any bytes to acl_parse_buffer, which is what acl_load runs after its
  * file checks, so the file system is touched only when the input has an
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acl.h"
+#include "helper/core/acl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /* fuzz_domxml.c — fuzz harness for the libvirt domain XML reader
- * (helper/domxml.c): any bytes as the XML libvirt's hook gets on stdin,
+ * (helper/cli/domxml.c): any bytes as the XML libvirt's hook gets on stdin,
  * read both as the hook reads it at prepare (ports and their interfaces)
  * and at release (ports only), and as detach reads the live XML (the
  * <interface> on vh0).
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domxml.h"
-#include "ifname.h"
+#include "helper/cli/domxml.h"
+#include "helper/core/ifname.h"
 #include "promise.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

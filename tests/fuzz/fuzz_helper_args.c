@@ -1,10 +1,10 @@
 /* fuzz_helper_args.c — fuzz harness for vmtap-bridge-helper's command line
- * (helper/helper-args.c), which a setuid helper parses from whatever its
+ * (helper/bridge-helper/args.c), which a setuid helper parses from whatever its
  * caller passes.  The input is split into arguments on NUL and newline
  * bytes (at most 64; argv[0] is the helper's name).
  *
  * Besides the sanitizers' findings it aborts when a promise in
- * helper-args.h is broken: a refusal comes with a one-line message; an
+ * args.h is broken: a refusal comes with a one-line message; an
  * accepted command line (other than --help or --version) names a valid
  * bridge and an fd above 2; its queues, MTU and ifname are in range; QEMU's
  * plain form (no extension option) asks for one queue and no vhost, with
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "helper-args.h"
-#include "ifname.h"
+#include "helper/bridge-helper/args.h"
+#include "helper/core/ifname.h"
 #include "promise.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,4 +1,4 @@
-/* fuzz_nic_opt.c — fuzz harness for the NIC SPEC parser (helper/nic-opt.c),
+/* fuzz_nic_opt.c — fuzz harness for the NIC SPEC parser (helper/cli/nic-opt.c),
  * what `vmtap exec --nic`, `vmtap hotplug` and `vmtap attach` take from
  * the command line.  The input, up to its first NUL byte, is the SPEC.
  *
@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ifname.h"
-#include "nic-opt.h"
-#include "parse.h"
+#include "helper/core/ifname.h"
+#include "helper/cli/nic-opt.h"
+#include "helper/core/parse.h"
 #include "promise.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

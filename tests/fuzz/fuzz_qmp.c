@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #include "promise.h"
-#include "qmp.h"
+#include "qmp/qmp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /* fuzz_vmtapd_conf.c — fuzz harness for vmtapd's policy grammar
- * (helper/acl.c, acl_parse_buffer_daemon): QEMU's grammar plus user/group
+ * (helper/core/acl.c, acl_parse_buffer_daemon): QEMU's grammar plus user/group
  * subjects and limit lines.  As fuzz_acl.c, inputs that include something
  * under dev, proc or sys are skipped (an open() alone can make a device
  * act).  Aborts when a promise in acl.h is broken: an error comes with a
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acl.h"
-#include "nic.h"
+#include "helper/core/acl.h"
+#include "helper/core/nic.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

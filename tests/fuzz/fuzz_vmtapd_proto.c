@@ -1,5 +1,5 @@
 /* fuzz_vmtapd_proto.c — fuzz harness for vmtapd's wire protocol
- * (helper/vmtapd-proto.c): any bytes as a request (what the daemon does
+ * (helper/wire/proto.c): any bytes as a request (what the daemon does
  * with every packet a client sends), and the same bytes as a create-nic,
  * hello, create-persistent and delete-persistent reply (what a client does
  * with what the daemon sent).
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ifname.h"
-#include "vmtapd-proto.h"
+#include "helper/core/ifname.h"
+#include "helper/wire/proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

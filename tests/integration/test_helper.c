@@ -30,10 +30,10 @@
 
 #include <cmocka.h>
 
-#include "fdpass.h"
-#include "nic.h"
-#include "port.h"
-#include "reply.h"
+#include "helper/core/fdpass.h"
+#include "helper/core/nic.h"
+#include "bridge/port.h"
+#include "helper/core/reply.h"
 
 #define HELPER "build/vmtap-bridge-helper"
 #define HOOK "build/tests/vmtap-bridge-helper-testhook"

@@ -31,8 +31,8 @@
 
 #include <netlink/socket.h>
 
-#include "err.h"
-#include "port.h"
+#include "helper/core/err.h"
+#include "bridge/port.h"
 
 #define BR      "br0"
 #define BR_MTU  9000

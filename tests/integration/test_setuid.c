@@ -32,9 +32,9 @@
 
 #include <cmocka.h>
 
-#include "fdpass.h"
-#include "port.h"
-#include "reply.h"
+#include "helper/core/fdpass.h"
+#include "bridge/port.h"
+#include "helper/core/reply.h"
 
 #define HOOK "build/tests/vmtap-bridge-helper-testhook"
 #define ACL "/etc/qemu/bridge.conf"

@@ -67,9 +67,9 @@
 
 #include <cmocka.h>
 
-#include "fdpass.h"
-#include "port.h"
-#include "vmtapd-client.h"
+#include "helper/core/fdpass.h"
+#include "bridge/port.h"
+#include "helper/wire/client.h"
 
 #define VMTAPD "build/vmtapd"
 #define NOBODY 65534

@@ -1,4 +1,4 @@
-/* test_acl.c — the policy parser (helper/acl.c): the grammar, deny wins,
+/* test_acl.c — the policy parser (helper/core/acl.c): the grammar, deny wins,
  * the file checks (type, owner, mode), includes and their limits, and that
  * every error names file:line and the bad value.
  *
@@ -28,7 +28,7 @@
 
 #include <cmocka.h>
 
-#include "acl.h"
+#include "helper/core/acl.h"
 
 static char tmpdir[] = "/tmp/vmtap-test-acl-XXXXXX";
 static int fds_at_start;

@@ -1,4 +1,4 @@
-/* test_domxml.c — the libvirt domain XML reader (helper/domxml.c): the
+/* test_domxml.c — the libvirt domain XML reader (helper/cli/domxml.c): the
  * ports a domain declares and what their interfaces say, and every way a
  * document is refused (each refusal names the bad value, in one line). */
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "domxml.h"
+#include "helper/cli/domxml.h"
 
 #define NS "xmlns:vmtap='urn:vmtap:libvirt:1'"
 

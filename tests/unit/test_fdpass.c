@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "fdpass.h"
+#include "helper/core/fdpass.h"
 
 static int count_open_fds(void)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "helper-args.h"
+#include "helper/bridge-helper/args.h"
 
 #define ARGV(...) ((char *[]){ "vmtap-bridge-helper", __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ "x", __VA_ARGS__ }) / sizeof(char *)))

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "ifname.h"
+#include "helper/core/ifname.h"
 
 static void accepts_ordinary_names(void **state)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "nic-opt.h"
+#include "helper/cli/nic-opt.h"
 
 static void bare_bridge(void **state)
 {

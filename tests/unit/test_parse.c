@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "parse.h"
+#include "helper/core/parse.h"
 
 static void numbers_in_range(void **state)
 {

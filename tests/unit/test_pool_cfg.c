@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "pool.h"
+#include "helper/daemon/pool.h"
 
 static void accepted(void **state)
 {

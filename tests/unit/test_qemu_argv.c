@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "qemu-argv.h"
+#include "helper/cli/qemu-argv.h"
 
 #define ARGV(...) ((char *const[]){ "qemu", __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ "x", __VA_ARGS__ }) / sizeof(char *)))

@@ -28,8 +28,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "hotplug.h"
-#include "qmp.h"
+#include "qmp/hotplug.h"
+#include "qmp/qmp.h"
 
 #define T_OK 5000    /* ms: never reached when things work */
 #define T_SHORT 300  /* ms: for the tests that must time out */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "reply.h"
+#include "helper/core/reply.h"
 
 static struct nic sample(void)
 {

@@ -1,4 +1,4 @@
-/* test_vmtapd_proto.c — vmtapd's wire protocol (helper/vmtapd-proto.c):
+/* test_vmtapd_proto.c — vmtapd's wire protocol (helper/wire/proto.c):
  * requests decoded strictly (every bad input refused with one printable
  * line naming the key and the value), replies round-tripped, error replies
  * turned back into their errno and message, and a client that does not
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmtapd-proto.h"
+#include "helper/wire/proto.h"
 
 /* A message must be one line a terminal and a log take as it is. */
 static void assert_clean_line(const char *msg)

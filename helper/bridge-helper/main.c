@@ -1,0 +1,254 @@
+/* vmtap-bridge-helper — a drop-in for qemu-bridge-helper.
+ *
+ * QEMU runs it as `vmtap-bridge-helper --use-vnet --fd=N --br=BRIDGE` and
+ * reads one byte with one tap fd (SCM_RIGHTS) from socket N.  With any
+ * extension option it sends the extended reply instead (reply.h): a JSON
+ * header with the tap's queue fds and vhost-net fds.
+ *
+ * The order below is the security argument: parse argv (pure); close every
+ * inherited fd; open the device files while privileged; become the caller
+ * with CAP_NET_ADMIN only and no_new_privs; read the ACL as the caller;
+ * make the tap; drop every capability; only then talk to the peer.
+ *
+ * Broker mode comes first: when vmtapd answers on its socket, the daemon
+ * does the privileged work under its own policy (bridge.conf is not read)
+ * and this helper only relays, so it works without setuid or capabilities
+ * at all.  The connect is made with the caller's effective ids, because
+ * that is what the kernel records for the daemon (SO_PEERCRED), and the
+ * helper drops every privilege for good before it sends the daemon a
+ * byte.  Only "no daemon" (no socket, or nobody listening) falls through
+ * to the privileged path; a daemon's refusal is final. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helper/core/acl.h"
+#include "helper/core/fdpass.h"
+#include "helper/bridge-helper/args.h"
+#include "helper/core/priv.h"
+#include "helper/core/provision.h"
+#include "helper/core/reply.h"
+#include "helper/wire/obtain.h"
+#include "helper/wire/client.h"
+
+static const char *prog = "vmtap-bridge-helper";
+
+static void usage(void)
+{
+	printf("Usage: %s --br=BRIDGE --fd=N [--use-vnet] [EXTENSIONS]\n"
+	       "\n"
+	       "Creates a tap device, makes it a port of BRIDGE and sends its file\n"
+	       "descriptor over the AF_UNIX socket N.  QEMU runs it for\n"
+	       "  -netdev bridge,br=BRIDGE,helper=%s\n"
+	       "  -netdev tap,helper=\"%s --br=BRIDGE\"\n"
+	       "and then it answers like qemu-bridge-helper: one byte, one tap fd.\n"
+	       "\n"
+	       "Access is decided by %s (QEMU's grammar:\n"
+	       "allow NAME|all, deny NAME|all, include PATH; deny wins; default deny).\n"
+	       "\n"
+	       "Broker mode: when vmtapd answers on %s, the tap comes from\n"
+	       "it, under its policy, and this helper needs no privilege at all.\n"
+	       "\n"
+	       "Extensions (any of them selects the extended reply: a JSON header plus\n"
+	       "the tap fds, one per queue, then the vhost-net fds):\n"
+	       "  --queues=N         tap queues, 1..%d (IFF_MULTI_QUEUE when N > 1)\n"
+	       "  --vhost=on|off|auto  open /dev/vhost-net per queue (default auto)\n"
+	       "  --mac=MAC          the tap's MAC (default random fe:xx:xx:xx:xx:xx)\n"
+	       "  --mtu=N            the tap's MTU (default the bridge's)\n"
+	       "  --ifname=NAME      the tap's name (default vmt + 8 hex digits)\n"
+	       "  --qdisc=noqueue|default  root qdisc (default noqueue)\n"
+	       "\n"
+	       "  --help             this text\n"
+	       "  --version          the version\n",
+	       prog, prog, prog, VMTAP_ACL_FILE, VMTAPD_SOCKET, VMTAP_MAX_QUEUES);
+}
+
+static int die(const struct vmtap_err *err, int r)
+{
+	fprintf(stderr, "%s: %s\n", prog, vmtap_err_text(err, r));
+	return 1;
+}
+
+#ifdef VMTAP_TEST_HOOKS
+#include <dirent.h>
+
+/* Every open fd and what it is ("testhook[W]: fd 3 -> /dev/net/tun"), so a
+ * test can see that nothing it leaked in survived priv_enter. */
+static void testhook_fds(const char *when)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[64], target[256];
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		ssize_t n;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || *end || fd == dirfd(d))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%ld", fd);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		fprintf(stderr, "testhook[%s]: fd %ld -> %s\n", when, fd, target);
+	}
+	closedir(d);
+}
+
+/* Test builds only (never installed): show the test what this process
+ * holds while it works. */
+static void testhook_status(const char *when)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Cap", 3) || !strncmp(line, "NoNewPrivs", 10) ||
+		    !strncmp(line, "Uid", 3))
+			fprintf(stderr, "testhook[%s]: %s", when, line);
+	fclose(f);
+	testhook_fds(when);
+}
+#else
+static void testhook_status(const char *when)
+{
+	(void)when;
+}
+#endif
+
+static int send_nic(int fd, bool extended, const struct nic *nic)
+{
+	int fds[2 * VMTAP_MAX_QUEUES];
+	char hdr[REPLY_MAX];
+	size_t len;
+	unsigned i, n = 0;
+	int r;
+
+	if (!extended)
+		return fd_send(fd, "", 1, &nic->tapfd[0], 1);
+	if ((r = reply_encode(nic, hdr, sizeof(hdr), &len)) < 0)
+		return r;
+	for (i = 0; i < nic->queues; i++)
+		fds[n++] = nic->tapfd[i];
+	for (i = 0; i < nic->nvhost; i++)
+		fds[n++] = nic->vhostfd[i];
+	return fd_send(fd, hdr, len, fds, n);
+}
+
+/* -ENOENT or -ECONNREFUSED, with no message, when no daemon answers. */
+static int from_daemon(const struct priv *p, const struct nic_spec *spec, struct nic *nic,
+		       struct vmtap_err *warn, struct vmtap_err *err)
+{
+	struct vmtap_err cerr = { "" };
+	struct vmtapd_client *c = NULL;
+	int r, back;
+
+	if ((r = priv_as_caller(p, err)) < 0)
+		return r;
+	r = vmtapd_client_open(VMTAPD_SOCKET, &c, &cerr);
+	if ((back = priv_as_self(p, err)) < 0) {
+		vmtapd_client_close(c);
+		return back;
+	}
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		return r;
+	if (r < 0)
+		return vmtap_fail(err, r, "%s", cerr.msg);
+	if ((r = priv_drop_to_caller(p, err)) == 0) {
+		testhook_status("broker");
+		r = vmtapd_client_create_nic(c, spec, nic, err);
+	}
+	if (r == 0 && vmtapd_client_warning(c)[0])
+		vmtap_fail(warn, 0, "%s", vmtapd_client_warning(c));
+	vmtapd_client_close(c);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmtap_err err = { "" }, vhost_skipped = { "" };
+	struct helper_args a;
+	struct priv p;
+	struct nic_devs devs;
+	struct nic nic;
+	struct acl *acl = NULL;
+	int r;
+
+	if ((r = helper_args_parse(argc, argv, &a, &err)) < 0)
+		return die(&err, r);
+	if (a.help) {
+		usage();
+		return 0;
+	}
+	if (a.version) {
+		printf("%s %s\n", prog, VMTAP_VERSION);
+		return 0;
+	}
+	if ((r = priv_enter_unchecked(&p, a.fd, &err)) < 0)
+		return die(&err, r);
+	/* Nothing here needs the environment, and what a caller of a setuid
+	 * program puts there is not to be trusted. */
+	clearenv();
+	if ((r = priv_check_unix_fd(a.fd, &err)) < 0 ||
+	    (r = nic_spec_check(&a.spec, &err)) < 0)
+		return die(&err, r);
+
+	r = from_daemon(&p, &a.spec, &nic, &vhost_skipped, &err);
+	if (r == 0) {
+		if (vhost_skipped.msg[0])
+			fprintf(stderr, "%s: %s\n", prog, vhost_skipped.msg);
+		goto send;
+	}
+	if (r != -ENOENT && r != -ECONNREFUSED)
+		return die(&err, r);
+	if ((r = priv_check_net_admin(&err)) < 0)
+		return die(&err, r);
+
+	if ((r = nic_devs_open(&a.spec, &devs, &err)) < 0)
+		return die(&err, r);
+	if ((r = priv_keep_net_admin(&p, &err)) < 0)
+		goto fail_devs;
+
+	if ((r = acl_load(VMTAP_ACL_FILE, &acl, &err)) < 0)
+		goto fail_devs;
+	if (!acl_allows(acl, a.spec.bridge)) {
+		acl_free(acl);
+		r = vmtap_fail(&err, -EPERM, "bridge %s is not allowed for uid %u by %s",
+			       a.spec.bridge, (unsigned)p.uid, VMTAP_ACL_FILE);
+		goto fail_devs;
+	}
+	acl_free(acl);
+
+	vhost_skipped = devs.vhost_skipped;
+	if ((r = provision(NULL, &a.spec, &devs, &nic, &err)) < 0)
+		return die(&err, r);
+	/* Said only once the NIC exists: on failure the one line is the error. */
+	if (vhost_skipped.msg[0])
+		fprintf(stderr, "%s: %s; going on without vhost-net\n", prog, vhost_skipped.msg);
+	testhook_status("working");
+
+	if ((r = priv_drop_all(&err)) < 0)
+		goto fail_nic;
+send:
+	if ((r = send_nic(a.fd, a.extended, &nic)) < 0) {
+		r = vmtap_fail(&err, r, "cannot send the tap on --fd=%d: %s", a.fd, strerror(-r));
+		goto fail_nic;
+	}
+	nic_close(&nic);
+	return 0;
+
+fail_nic:
+	nic_close(&nic);
+	return die(&err, r);
+fail_devs:
+	nic_devs_close(&devs);
+	return die(&err, r);
+}

@@ -1,0 +1,263 @@
+/* vmtap hotplug / vmtap unplug — add a NIC to a running QEMU through its
+ * QMP socket, and take it away again.
+ *
+ *   vmtap hotplug --qmp PATH --nic SPEC [--bus BUS] [--timeout S] [--json]
+ *   vmtap unplug  --qmp PATH --id ID [--timeout S] [--json]
+ *
+ * hotplug gets its NIC exactly as `vmtap exec` does (nic_obtain: vmtapd
+ * when it answers, else vmtap-bridge-helper), hands QEMU the fds with
+ * getfd and plugs it (qmp/hotplug.c), then closes its own copies: from then
+ * on QEMU's are the tap's only fds, so netdev_del (unplug) removes the tap.
+ * The monitor is connected before any tap is made, so a wrong --qmp costs
+ * nothing.  On any failure nothing is left: QEMU's side is undone by
+ * hotplug_nic, ours by closing the fds. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helper/cli/cmd.h"
+#include "qmp/hotplug.h"
+#include "helper/cli/nic-opt.h"
+#include "helper/wire/obtain.h"
+#include "helper/core/parse.h"
+#include "qmp/qmp.h"
+
+#define DEFAULT_TIMEOUT_S 30
+#define MAX_TIMEOUT_S 3600
+
+static void hotplug_usage(void)
+{
+	printf("Usage: vmtap hotplug --qmp PATH --nic SPEC [--bus BUS] [--timeout S] [--json]\n"
+	       "                     [--socket PATH] [--helper PATH]\n"
+	       "\n"
+	       "Makes a NIC (a multiqueue tap on a bridge, with vhost-net fds when available)\n"
+	       "and plugs it into the running QEMU whose QMP monitor listens on PATH:\n"
+	       "getfd for each fd, netdev_add (type tap), device_add. If a step fails the\n"
+	       "earlier ones are undone and nothing is left behind.\n"
+	       "\n"
+	       "SPEC is vmtap exec's (see vmtap exec --help); here id= is both the netdev's\n"
+	       "and the device's id (default: the tap's name), and queues=auto is the VM's\n"
+	       "vCPU count as QEMU reports it, at most %d.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --qmp PATH          QEMU's QMP socket (-qmp unix:PATH,server=on,wait=off)\n"
+	       "  --nic SPEC          the NIC to make and plug\n"
+	       "  --bus BUS           the bus to plug into (q35: a free pcie-root-port's id)\n"
+	       "  --timeout S         wait at most S seconds for each answer (default %d)\n"
+	       "  --json              print what was plugged as one JSON object:\n"
+	       "                      {\"id\",\"ifname\",\"mac\",\"queues\",\"vhost\"}\n"
+	       "  --socket PATH       vmtapd's socket (default %s); used when it answers\n"
+	       "  --helper PATH       vmtap-bridge-helper to run otherwise\n"
+	       "  --help              this text\n"
+	       "\n"
+	       "Example:\n"
+	       "  vmtap hotplug --qmp /run/vm1.qmp --nic br0,queues=2,id=hot0 --bus rp1\n",
+	       NIC_AUTO_QUEUES_MAX, DEFAULT_TIMEOUT_S, VMTAPD_SOCKET);
+}
+
+static void unplug_usage(void)
+{
+	printf("Usage: vmtap unplug --qmp PATH --id ID [--timeout S] [--json]\n"
+	       "\n"
+	       "Unplugs the NIC with id ID from the running QEMU whose QMP monitor listens on\n"
+	       "PATH: device_del, then waits for the guest to release the device\n"
+	       "(DEVICE_DELETED), then netdev_del; QEMU closes the tap's fds and the tap\n"
+	       "disappears.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --qmp PATH          QEMU's QMP socket\n"
+	       "  --id ID             the id given at hotplug\n"
+	       "  --timeout S         wait at most S seconds for each answer and for the guest\n"
+	       "                      (default %d)\n"
+	       "  --json              print {\"id\":ID,\"unplugged\":true} on success\n"
+	       "  --help              this text\n",
+	       DEFAULT_TIMEOUT_S);
+}
+
+static int parse_timeout(const char *v, int *ms)
+{
+	unsigned long s;
+
+	if (parse_uint(v, 1, MAX_TIMEOUT_S, &s) < 0)
+		return cmd_fail(2, "--timeout %s: expected 1..%d seconds", v, MAX_TIMEOUT_S);
+	*ms = (int)s * 1000;
+	return 0;
+}
+
+/* queues=auto: the VM's vCPUs, as QEMU counts them. */
+static int vm_vcpus(struct qmp *q, int timeout_ms, unsigned *out, struct vmtap_err *err)
+{
+	json_t *cpus = NULL;
+	int r = qmp_execute(q, "query-cpus-fast", NULL, QMP_NO_FD, timeout_ms, &cpus, NULL, err);
+
+	if (r < 0)
+		return r;
+	if (!json_is_array(cpus) || json_array_size(cpus) == 0) {
+		json_decref(cpus);
+		return vmtap_fail(err, -EPROTO, "query-cpus-fast: expected a list of vCPUs");
+	}
+	*out = (unsigned)json_array_size(cpus);
+	json_decref(cpus);
+	return 0;
+}
+
+int cmd_hotplug(int argc, char **argv)
+{
+	struct obtain_opts oo = { NULL, NULL };
+	struct vmtap_err err = { "" }, warn = { "" };
+	const char *qmp_path = NULL, *nic_arg = NULL, *bus = NULL;
+	struct hotplug_req req;
+	struct nic_opt opt;
+	struct qmp *q = NULL;
+	struct nic nic;
+	int timeout_ms = DEFAULT_TIMEOUT_S * 1000, i, r, status = 1;
+	bool json = false;
+	char mac[18];
+
+	for (i = 1; i < argc; i++) {
+		const char *v;
+
+		if (!strcmp(argv[i], "--help")) {
+			hotplug_usage();
+			return 0;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--qmp"))) {
+			qmp_path = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--nic"))) {
+			if (nic_arg)
+				return cmd_fail(2, "hotplug: one --nic per call");
+			nic_arg = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--bus"))) {
+			if (!qmp_id_valid(v))
+				return cmd_fail(2, "--bus %s: expected a QEMU bus id such as rp1 or pcie.0", v);
+			bus = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--timeout"))) {
+			if (parse_timeout(v, &timeout_ms))
+				return 2;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
+			oo.socket_path = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--helper"))) {
+			oo.helper_path = v;
+		} else {
+			return cmd_fail(2, "hotplug: unknown or incomplete option \"%s\"; see vmtap "
+					"hotplug --help", argv[i]);
+		}
+	}
+	if (!qmp_path)
+		return cmd_fail(2, "hotplug: expected --qmp PATH");
+	if (!nic_arg)
+		return cmd_fail(2, "hotplug: expected --nic SPEC");
+	if (nic_opt_parse(nic_arg, &opt, &err) < 0)
+		return cmd_fail(2, "--nic %s: %s", nic_arg, err.msg);
+
+	nic_init(&nic);
+	if ((r = qmp_connect(qmp_path, timeout_ms, &q, &err)) < 0)
+		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	if (opt.queues_auto) {
+		unsigned vcpus = 1;
+
+		if ((r = vm_vcpus(q, timeout_ms, &vcpus, &err)) < 0) {
+			cmd_fail(1, "queues=auto: %s", vmtap_err_text(&err, r));
+			goto out;
+		}
+		opt.spec.queues = vcpus < NIC_AUTO_QUEUES_MAX ? vcpus : NIC_AUTO_QUEUES_MAX;
+	}
+	if (nic_opt_fill_macs(&opt) < 0) {
+		cmd_fail(1, "cannot pick a random MAC");
+		goto out;
+	}
+	if ((r = nic_obtain(&oo, &opt.spec, &nic, &warn, &err)) < 0) {
+		cmd_fail(1, "%s", vmtap_err_text(&err, r));
+		goto out;
+	}
+
+	req.id = opt.id[0] ? opt.id : nic.ifname;
+	req.driver = opt.model;
+	req.bus = bus;
+	memcpy(req.mac, opt.guest_mac, 6);
+	if (!qmp_id_valid(req.id)) {
+		cmd_fail(1, "tap name %s is not a usable QEMU id; give id= in --nic", req.id);
+		goto out;
+	}
+	if ((r = hotplug_nic(q, &nic, &req, timeout_ms, &err)) < 0) {
+		cmd_fail(1, "%s", vmtap_err_text(&err, r));
+		goto out;
+	}
+	if (warn.msg[0])
+		fprintf(stderr, "vmtap: %s\n", warn.msg);
+	if (json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:b}", "id", req.id, "ifname", nic.ifname,
+				      "mac", format_mac(req.mac, mac), "queues",
+				      (json_int_t)nic.queues, "vhost", nic.nvhost > 0);
+		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+		json_decref(o);
+		if (!s) {
+			cmd_fail(1, "plugged %s, but out of memory printing it", req.id);
+			goto out;
+		}
+		printf("%s\n", s);
+		free(s);
+	} else {
+		printf("plugged %s: tap %s on %s, mac %s, %u queue%s, vhost %s\n", req.id,
+		       nic.ifname, opt.spec.bridge, format_mac(req.mac, mac), nic.queues,
+		       nic.queues == 1 ? "" : "s", nic.nvhost ? "on" : "off");
+	}
+	status = 0;
+out:
+	/* Our copies only: once plugged, QEMU's keep the tap alive. */
+	nic_close(&nic);
+	qmp_close(q);
+	return status;
+}
+
+int cmd_unplug(int argc, char **argv)
+{
+	const char *qmp_path = NULL, *id = NULL;
+	struct vmtap_err err = { "" };
+	int timeout_ms = DEFAULT_TIMEOUT_S * 1000, i, r;
+	struct qmp *q = NULL;
+	bool json = false;
+
+	for (i = 1; i < argc; i++) {
+		const char *v;
+
+		if (!strcmp(argv[i], "--help")) {
+			unplug_usage();
+			return 0;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--qmp"))) {
+			qmp_path = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--id"))) {
+			if (!qmp_id_valid(v))
+				return cmd_fail(2, "--id %s: expected a letter then letters, digits, '-', "
+						"'.' or '_' (at most 63 bytes)", v);
+			id = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--timeout"))) {
+			if (parse_timeout(v, &timeout_ms))
+				return 2;
+		} else {
+			return cmd_fail(2, "unplug: unknown or incomplete option \"%s\"; see vmtap "
+					"unplug --help", argv[i]);
+		}
+	}
+	if (!qmp_path)
+		return cmd_fail(2, "unplug: expected --qmp PATH");
+	if (!id)
+		return cmd_fail(2, "unplug: expected --id ID");
+
+	if ((r = qmp_connect(qmp_path, timeout_ms, &q, &err)) < 0)
+		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	r = unplug_nic(q, id, timeout_ms, &err);
+	qmp_close(q);
+	if (r < 0)
+		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	if (json)
+		printf("{\"id\":\"%s\",\"unplugged\":true}\n", id); /* id is [A-Za-z0-9._-] */
+	else
+		printf("unplugged %s\n", id);
+	return 0;
+}

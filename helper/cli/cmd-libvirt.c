@@ -1,0 +1,625 @@
+/* vmtap libvirt-hook / attach / detach — vmtap's taps under libvirt.
+ *
+ *   vmtap libvirt-hook [--owner USER] [--group GROUP] DOMAIN OP SUBOP EXTRA
+ *       libvirt's qemu hook (/etc/libvirt/hooks/qemu.d/vmtap), the domain
+ *       XML on stdin.  "prepare begin" makes every port the domain's
+ *       metadata declares,
+ *         <metadata><vmtap:net xmlns:vmtap="urn:vmtap:libvirt:1">
+ *           <vmtap:port dev="X" bridge="BR"/></vmtap:net></metadata>
+ *       as a persistent tap for its <interface type='ethernet'> with
+ *       <target dev='X' managed='no'/> (queues from <driver queues='N'/>,
+ *       MAC fe + the guest MAC's last five bytes, MTU from <mtu size='N'/>);
+ *       "release end" deletes them; every other operation does nothing.
+ *   vmtap attach --connect URI --domain NAME --nic SPEC [--dev X]
+ *       make a tap, then virDomainAttachDeviceFlags an ethernet interface on
+ *       it (managed='no', virtio, queues) into the running domain.
+ *   vmtap detach --connect URI --domain NAME --dev X
+ *       virDomainDetachDeviceFlags that interface, wait until the guest has
+ *       let it go, delete the tap.
+ *
+ * The hook must never call back into libvirt (libvirt holds the domain's
+ * lock while it runs the hook: a call back deadlocks), so it knows only
+ * what is on stdin.  It is fast (no fork, no tc: provision()'s netlink
+ * messages), and a failure is one line on stderr and a non-zero exit,
+ * which libvirt logs and which aborts the domain's start.
+ *
+ * Domain XML is untrusted input: helper/cli/domxml.c reads it (size cap, no
+ * network, no DTD, no entity); this file keeps the commands' logic.
+ *
+ * libvirt's own error printing is turned off: its messages come back
+ * through virGetLastErrorMessage() into our one line. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cap-ng.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <linux/capability.h>
+
+#include "helper/cli/cmd.h"
+#include "helper/cli/domxml.h"
+#include "helper/core/ifname.h"
+#include "helper/cli/nic-opt.h"
+#include "helper/core/parse.h"
+#include "bridge/port.h"
+#include "helper/core/provision.h"
+
+/* How long detach waits for the guest to release the device. */
+#define DETACH_WAIT_MS 30000
+
+/* ---- privilege, owner ---------------------------------------------------- */
+
+static int need_net_admin(const char *cmd)
+{
+	capng_get_caps_process();
+	if (capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN))
+		return 0;
+	return cmd_fail(1, "%s needs CAP_NET_ADMIN (run it as root)", cmd);
+}
+
+struct owner {
+	bool has_owner, has_group;
+	unsigned uid, gid;
+};
+
+/* "--owner USER" / "--group GROUP"; 1 when argv[*i] was one of them, 0
+ * when not, < 0 (an exit status, negated) after saying what is wrong. */
+static int owner_opt(int argc, char **argv, int *i, struct owner *o)
+{
+	struct vmtap_err err = { "" };
+	const char *v = NULL;
+	int group;
+
+	if (!strcmp(argv[*i], "--owner") || !strcmp(argv[*i], "--group")) {
+		if (*i + 1 >= argc)
+			return -cmd_fail(2, "%s: expected a value", argv[*i]);
+		v = argv[*i + 1];
+	} else if (!strncmp(argv[*i], "--owner=", 8) || !strncmp(argv[*i], "--group=", 8)) {
+		v = argv[*i] + 8;
+	} else {
+		return 0;
+	}
+	group = argv[*i][2] == 'g';
+	if (cmd_resolve_id(group, v, group ? &o->gid : &o->uid, &err) < 0)
+		return -cmd_fail(2, "--%s %s: %s", group ? "group" : "owner", v, err.msg);
+	if (group)
+		o->has_group = true;
+	else
+		o->has_owner = true;
+	if (argv[*i][7] != '=')
+		++*i;
+	return 1;
+}
+
+static void spec_for_port(struct nic_spec *spec, const struct domxml_port *p,
+			  const struct owner *o)
+{
+	nic_spec_init(spec);
+	spec->persist = true;
+	snprintf(spec->ifname, sizeof(spec->ifname), "%s", p->dev);
+	snprintf(spec->bridge, sizeof(spec->bridge), "%s", p->bridge);
+	spec->queues = p->queues;
+	spec->mtu = p->mtu;
+	if (p->has_mac) {
+		/* As libvirt does for the taps it makes: never the guest's own
+		 * MAC on the host side. */
+		spec->mac[0] = 0xfe;
+		memcpy(spec->mac + 1, p->mac + 1, 5);
+		spec->has_mac = true;
+	}
+	spec->has_owner = o->has_owner;
+	spec->owner = o->uid;
+	spec->has_group = o->has_group;
+	spec->group = o->gid;
+}
+
+/* Makes (or takes over) one persistent tap; *made tells whether it did not
+ * exist before, so a failure later can undo exactly what this run made. */
+static int make_port(struct nl_sock *sk, const struct nic_spec *spec, bool *made,
+		     struct vmtap_err *err)
+{
+	struct link_detail d;
+	struct nic_devs devs;
+	struct nic nic;
+	int r;
+
+	*made = link_get_detail(sk, spec->ifname, &d, NULL) == -ENODEV;
+	if ((r = nic_devs_open(spec, &devs, err)) < 0 ||
+	    (r = provision(sk, spec, &devs, &nic, err)) < 0)
+		return r;
+	nic_close(&nic);
+	return 0;
+}
+
+/* ---- vmtap libvirt-hook -------------------------------------------------- */
+
+static void hook_usage(void)
+{
+	printf("Usage: vmtap libvirt-hook [--owner USER] [--group GROUP] DOMAIN OP SUBOP EXTRA\n"
+	       "\n"
+	       "libvirt's qemu hook; the domain XML comes on stdin.  Install it as\n"
+	       "/etc/libvirt/hooks/qemu.d/vmtap (see examples/libvirt/).\n"
+	       "\n"
+	       "  prepare begin   make every port of the domain's metadata\n"
+	       "                    <vmtap:net xmlns:vmtap=\"" DOMXML_NS "\">\n"
+	       "                      <vmtap:port dev=\"X\" bridge=\"BR\"/>\n"
+	       "                    </vmtap:net>\n"
+	       "                  as a persistent tap on BR for the <interface type='ethernet'>\n"
+	       "                  with <target dev='X' managed='no'/>: queues from\n"
+	       "                  <driver queues='N'/>, MTU from <mtu size='N'/>, MAC fe + the\n"
+	       "                  guest MAC's last five bytes.  A matching tap vmtap made is\n"
+	       "                  reused.  If one port fails, those made by this run are\n"
+	       "                  deleted, and the domain does not start.\n"
+	       "  release end     delete those taps (missing ones are fine)\n"
+	       "  anything else   nothing\n"
+	       "\n"
+	       "  --owner USER    owner of the taps: the user libvirt runs QEMU as (default\n"
+	       "                  root, i.e. none set)\n"
+	       "  --group GROUP   group of the taps\n"
+	       "\n"
+	       "Never calls libvirt (that would deadlock).  Needs CAP_NET_ADMIN for\n"
+	       "domains that declare ports.\n");
+}
+
+/* The ports were checked, every one, before this makes any tap. */
+static int hook_prepare(const char *domain, const struct domxml_port *ports, unsigned nports,
+			const struct owner *o)
+{
+	struct vmtap_err err = { "" };
+	struct nl_sock *sk = NULL;
+	bool made[DOMXML_MAX_PORTS] = { false };
+	unsigned i, j;
+	int r, status = 0;
+
+	if (need_net_admin("vmtap libvirt-hook"))
+		return 1;
+	if ((r = rtnl_open(&sk, &err)) < 0)
+		return cmd_fail(1, "domain %s: %s", domain, vmtap_err_text(&err, r));
+	for (i = 0; i < nports; i++) {
+		struct nic_spec spec;
+
+		spec_for_port(&spec, &ports[i], o);
+		if ((r = make_port(sk, &spec, &made[i], &err)) < 0) {
+			status = cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].dev,
+					  vmtap_err_text(&err, r));
+			made[i] = false;
+			for (j = 0; j < i; j++)
+				if (made[j])
+					persistent_delete(sk, ports[j].dev, false, NULL);
+			break;
+		}
+	}
+	rtnl_close(sk);
+	return status;
+}
+
+static int hook_release(const char *domain, const struct domxml_port *ports, unsigned nports)
+{
+	struct vmtap_err err = { "" };
+	struct nl_sock *sk = NULL;
+	unsigned i;
+	int r, status = 0;
+
+	if (need_net_admin("vmtap libvirt-hook"))
+		return 1;
+	if ((r = rtnl_open(&sk, &err)) < 0)
+		return cmd_fail(1, "domain %s: %s", domain, vmtap_err_text(&err, r));
+	/* Every port is tried: one that fails does not keep the others. */
+	for (i = 0; i < nports; i++) {
+		struct vmtap_err e = { "" };
+
+		r = persistent_delete(sk, ports[i].dev, false, &e);
+		if (r < 0 && r != -ENODEV)
+			status = cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].dev,
+					  vmtap_err_text(&e, r));
+	}
+	rtnl_close(sk);
+	return status;
+}
+
+int cmd_libvirt_hook(int argc, char **argv)
+{
+	struct vmtap_err err = { "" };
+	struct domxml_port ports[DOMXML_MAX_PORTS];
+	struct owner o = { false, false, 0, 0 };
+	const char *pos[4];
+	unsigned nports;
+	size_t len = 0;
+	char *buf = NULL;
+	int i, npos = 0, r, status;
+	bool prepare, release;
+
+	for (i = 1; i < argc; i++) {
+		if (npos == 0 && !strcmp(argv[i], "--help")) {
+			hook_usage();
+			return 0;
+		}
+		if (npos == 0 && argv[i][0] == '-' && argv[i][1] == '-') {
+			if ((r = owner_opt(argc, argv, &i, &o)) < 0)
+				return -r;
+			if (r == 0)
+				return cmd_fail(2, "libvirt-hook: unknown option \"%s\"; see vmtap "
+						"libvirt-hook --help", argv[i]);
+			continue;
+		}
+		if (npos == 4)
+			return cmd_fail(2, "libvirt-hook: expected DOMAIN OP SUBOP EXTRA, got more");
+		pos[npos++] = argv[i];
+	}
+	if (npos != 4)
+		return cmd_fail(2, "libvirt-hook: expected DOMAIN OP SUBOP EXTRA (as libvirt "
+				"passes them); see vmtap libvirt-hook --help");
+	prepare = !strcmp(pos[1], "prepare") && !strcmp(pos[2], "begin");
+	release = !strcmp(pos[1], "release") && !strcmp(pos[2], "end");
+
+	/* libvirt writes the XML for every operation: read it all, so it
+	 * never sees a closed pipe. */
+	if ((r = domxml_read_fd(0, "the domain XML on stdin", &buf, &len, &err)) < 0)
+		return prepare || release ? cmd_fail(1, "domain %s: %s", pos[0], err.msg) : 0;
+	if (!prepare && !release) {
+		free(buf);
+		return 0;
+	}
+	/* At release the interfaces are not checked: whatever the XML says
+	 * about them, the declared ports' taps go. */
+	r = domxml_ports("domain XML on stdin", buf, len, prepare, ports, &nports, &err);
+	free(buf);
+	if (r < 0)
+		status = cmd_fail(1, "domain %s: %s", pos[0], err.msg);
+	else if (nports == 0)
+		status = 0;
+	else if (prepare)
+		status = hook_prepare(pos[0], ports, nports, &o);
+	else
+		status = hook_release(pos[0], ports, nports);
+	return status;
+}
+
+/* ---- libvirt connection -------------------------------------------------- */
+
+static void quiet(void *data, virErrorPtr e)
+{
+	(void)data;
+	(void)e;
+}
+
+static const char *virt_error(void)
+{
+	const char *m = virGetLastErrorMessage();
+
+	return m && *m ? m : "unknown libvirt error";
+}
+
+static volatile int loop_quit;
+
+static void *event_loop(void *arg)
+{
+	(void)arg;
+	while (!loop_quit)
+		if (virEventRunDefaultImpl() < 0)
+			break;
+	return NULL;
+}
+
+/* Connects and finds the running domain.  An event loop runs for the
+ * connection's lifetime: the embedded driver (qemu:///embed) talks to QEMU's
+ * monitor through it. */
+static int virt_open(const char *uri, const char *name, virConnectPtr *conn, virDomainPtr *dom)
+{
+	pthread_t t;
+
+	/* An embedded driver (qemu:///embed) logs its warnings and errors to
+	 * stderr; each error reaches the user in our one line anyway.  A
+	 * LIBVIRT_LOG_OUTPUTS the user set still wins. */
+	setenv("LIBVIRT_LOG_OUTPUTS", "1:file:/dev/null", 0);
+	virSetErrorFunc(NULL, quiet);
+	if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0)
+		return cmd_fail(1, "cannot initialise libvirt: %s", virt_error());
+	if (pthread_create(&t, NULL, event_loop, NULL) != 0)
+		return cmd_fail(1, "cannot start libvirt's event loop");
+	pthread_detach(t);
+	*conn = virConnectOpen(uri);
+	if (!*conn)
+		return cmd_fail(1, "cannot connect to %s: %s", uri, virt_error());
+	*dom = virDomainLookupByName(*conn, name);
+	if (!*dom) {
+		int s = cmd_fail(1, "domain %s: %s", name, virt_error());
+
+		virConnectClose(*conn);
+		return s;
+	}
+	if (virDomainIsActive(*dom) != 1) {
+		virDomainFree(*dom);
+		virConnectClose(*conn);
+		return cmd_fail(1, "domain %s is not running; attach and detach act on a running "
+				"domain", name);
+	}
+	return 0;
+}
+
+static void virt_close(virConnectPtr conn, virDomainPtr dom)
+{
+	if (dom)
+		virDomainFree(dom);
+	if (conn)
+		virConnectClose(conn);
+	loop_quit = 1;
+}
+
+/* ---- vmtap attach --------------------------------------------------------- */
+
+static void attach_usage(void)
+{
+	printf("Usage: vmtap attach --connect URI --domain NAME --nic SPEC [--dev X]\n"
+	       "                    [--owner USER] [--group GROUP]\n"
+	       "\n"
+	       "Makes a persistent tap X on the SPEC's bridge (as vmtap create does) and\n"
+	       "hot-plugs it into the running libvirt domain NAME as\n"
+	       "  <interface type='ethernet'><target dev='X' managed='no'/>\n"
+	       "    <model type='virtio'/><driver queues='N'/>...</interface>\n"
+	       "(live only: the domain's saved definition is not changed).  Prints X.\n"
+	       "If libvirt refuses, the tap is deleted again.\n"
+	       "\n"
+	       "SPEC = BRIDGE[,queues=N|auto][,mac=MAC][,mtu=N][,model=M][,vhost=on|off|auto]\n"
+	       "       [,qdisc=noqueue|default]   (as vmtap exec's; queues=auto = the domain's\n"
+	       "       vCPUs, at most %d; model virtio-net-pci is libvirt's 'virtio', any\n"
+	       "       other is passed as libvirt's model type; vhost=on|off sets\n"
+	       "       <driver name='vhost'|'qemu'>)\n"
+	       "\n"
+	       "  --dev X         the tap's name (default vmt + 8 hex digits)\n"
+	       "  --owner USER    owner of the tap (for libvirt running QEMU unprivileged)\n"
+	       "  --group GROUP   group of the tap\n"
+	       "\n"
+	       "Needs CAP_NET_ADMIN.  Remove it with vmtap detach.\n",
+	       NIC_AUTO_QUEUES_MAX);
+}
+
+static int interface_xml(const struct nic_opt *no, const char *dev, char *out, size_t cap)
+{
+	char mac[18], driver[80] = "";
+	const char *model = strcmp(no->model, "virtio-net-pci") ? no->model : "virtio";
+	int n;
+
+	if (no->spec.queues > 1 || no->spec.vhost != VHOST_AUTO)
+		snprintf(driver, sizeof(driver), "<driver%s%s%s queues='%u'/>",
+			 no->spec.vhost == VHOST_AUTO ? "" : " name='",
+			 no->spec.vhost == VHOST_AUTO ? "" : no->spec.vhost == VHOST_ON ? "vhost" : "qemu",
+			 no->spec.vhost == VHOST_AUTO ? "" : "'", no->spec.queues);
+	n = snprintf(out, cap,
+		     "<interface type='ethernet'><mac address='%s'/>"
+		     "<target dev='%s' managed='no'/><model type='%s'/>%s</interface>",
+		     format_mac(no->guest_mac, mac), dev, model, driver);
+	return n < 0 || (size_t)n >= cap ? -ENOSPC : 0;
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	struct vmtap_err err = { "" };
+	struct owner o = { false, false, 0, 0 };
+	const char *uri = NULL, *name = NULL, *spec_s = NULL, *dev = NULL, *v;
+	struct nic_opt no;
+	struct nl_sock *sk = NULL;
+	virConnectPtr conn = NULL;
+	virDomainPtr dom = NULL;
+	struct nic_devs devs;
+	struct nic nic;
+	char xml[1024];
+	char tap[IFNAMSIZ];
+	bool made = false;
+	int i, r, status = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			attach_usage();
+			return 0;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--connect"))) {
+			uri = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--domain"))) {
+			name = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--dev"))) {
+			dev = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--nic"))) {
+			spec_s = v;
+		} else if ((r = owner_opt(argc, argv, &i, &o)) != 0) {
+			if (r < 0)
+				return -r;
+		} else {
+			return cmd_fail(2, "attach: unknown or incomplete option \"%s\"; see vmtap "
+					"attach --help", argv[i]);
+		}
+	}
+	if (!uri || !name || !spec_s)
+		return cmd_fail(2, "attach: expected --connect URI --domain NAME --nic SPEC");
+	if (nic_opt_parse(spec_s, &no, &err) < 0)
+		return cmd_fail(2, "--nic %s: %s", spec_s, err.msg);
+	if (no.id[0])
+		return cmd_fail(2, "--nic %s: id= has no meaning here; libvirt names the device",
+				spec_s);
+	/* The name goes into the interface XML as an attribute value. */
+	if (dev && (ifname_check(dev) < 0 || strpbrk(dev, "'\"<>&")))
+		return cmd_fail(2, "--dev \"%s\": expected an interface name (1-15 bytes, no '/', "
+				"':', '%%', quotes, '<', '>', '&', whitespace, not all digits)", dev);
+	if (need_net_admin("vmtap attach"))
+		return 1;
+	/* libvirt first: a wrong URI or domain costs no tap. */
+	if (virt_open(uri, name, &conn, &dom))
+		return 1;
+	if (no.queues_auto) {
+		int n = virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_LIVE);
+
+		if (n < 1) {
+			cmd_fail(1, "domain %s: cannot read its vCPU count for queues=auto: %s", name,
+				 virt_error());
+			goto out;
+		}
+		no.spec.queues = n < NIC_AUTO_QUEUES_MAX ? (unsigned)n : NIC_AUTO_QUEUES_MAX;
+	}
+	if (nic_opt_fill_macs(&no) < 0) {
+		cmd_fail(1, "cannot pick a random MAC");
+		goto out;
+	}
+	no.spec.persist = true;
+	no.spec.has_owner = o.has_owner;
+	no.spec.owner = o.uid;
+	no.spec.has_group = o.has_group;
+	no.spec.group = o.gid;
+	if (dev)
+		snprintf(no.spec.ifname, sizeof(no.spec.ifname), "%s", dev);
+
+	if ((r = rtnl_open(&sk, &err)) < 0) {
+		cmd_fail(1, "%s", vmtap_err_text(&err, r));
+		goto out;
+	}
+	made = !dev || link_get_detail(sk, dev, &(struct link_detail){ 0 }, NULL) == -ENODEV;
+	if ((r = nic_devs_open(&no.spec, &devs, &err)) < 0 ||
+	    (r = provision(sk, &no.spec, &devs, &nic, &err)) < 0) {
+		made = false;
+		cmd_fail(1, "%s", vmtap_err_text(&err, r));
+		goto out;
+	}
+	memcpy(tap, nic.ifname, sizeof(tap));
+	/* Persistent: closing our fd leaves the tap for libvirt to open. */
+	nic_close(&nic);
+	if (interface_xml(&no, tap, xml, sizeof(xml)) < 0) {
+		cmd_fail(1, "internal: interface XML too long");
+		goto undo;
+	}
+	if (virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+		cmd_fail(1, "domain %s: cannot attach %s: %s", name, tap, virt_error());
+		goto undo;
+	}
+	printf("%s\n", tap);
+	status = 0;
+	goto out;
+undo:
+	if (made)
+		persistent_delete(sk, tap, false, NULL);
+out:
+	rtnl_close(sk);
+	virt_close(conn, dom);
+	return status;
+}
+
+/* ---- vmtap detach --------------------------------------------------------- */
+
+/* The live <interface> on tap dev, serialised, or -ENOENT. */
+static int live_interface(virDomainPtr dom, const char *dev, char **out, struct vmtap_err *err)
+{
+	char *xml;
+	int r;
+
+	*out = NULL;
+	if (!(xml = virDomainGetXMLDesc(dom, 0)))
+		return vmtap_fail(err, -EIO, "cannot read the domain's XML: %s", virt_error());
+	r = domxml_interface("the domain's XML", xml, strlen(xml), dev, out, err);
+	free(xml);
+	return r;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	struct vmtap_err err = { "" };
+	const char *uri = NULL, *name = NULL, *dev = NULL, *v;
+	virConnectPtr conn = NULL;
+	virDomainPtr dom = NULL;
+	struct nl_sock *sk = NULL;
+	char *xml = NULL, *still = NULL;
+	int i, r, waited, status = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			printf("Usage: vmtap detach --connect URI --domain NAME --dev X\n"
+			       "\n"
+			       "Hot-unplugs the running domain's <interface type='ethernet'> on tap X\n"
+			       "(virDomainDetachDeviceFlags, live), waits until the guest has let it go\n"
+			       "(at most %d s), then deletes X.  X must be a tap vmtap made.\n"
+			       "\n"
+			       "Needs CAP_NET_ADMIN.\n", DETACH_WAIT_MS / 1000);
+			return 0;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--connect"))) {
+			uri = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--domain"))) {
+			name = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--dev"))) {
+			dev = v;
+		} else {
+			return cmd_fail(2, "detach: unknown or incomplete option \"%s\"; see vmtap "
+					"detach --help", argv[i]);
+		}
+	}
+	if (!uri || !name || !dev)
+		return cmd_fail(2, "detach: expected --connect URI --domain NAME --dev X");
+	if (ifname_check(dev) < 0)
+		return cmd_fail(2, "--dev \"%s\": expected an interface name (1-15 bytes, no '/', "
+				"':', '%%', whitespace, not all digits)", dev);
+	if (need_net_admin("vmtap detach"))
+		return 1;
+	if ((r = rtnl_open(&sk, &err)) < 0)
+		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	/* Checked first: a tap we would refuse to delete stays plugged. */
+	if ((r = persistent_check(sk, dev, false, &err)) < 0) {
+		cmd_fail(1, "%s", vmtap_err_text(&err, r));
+		rtnl_close(sk);
+		return 1;
+	}
+	if (virt_open(uri, name, &conn, &dom)) {
+		rtnl_close(sk);
+		return 1;
+	}
+	r = live_interface(dom, dev, &xml, &err);
+	if (r == -ENOENT) {
+		cmd_fail(1, "domain %s has no interface on %s", name, dev);
+		goto out;
+	}
+	if (r < 0) {
+		cmd_fail(1, "domain %s: %s", name, err.msg);
+		goto out;
+	}
+	if (virDomainDetachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+		cmd_fail(1, "domain %s: cannot detach %s: %s", name, dev, virt_error());
+		goto out;
+	}
+	/* libvirt returns once the request is sent; the guest answers when it
+	 * will.  The tap goes only after QEMU has let go of it. */
+	for (waited = 0;; waited += 100) {
+		r = live_interface(dom, dev, &still, &err);
+		free(still);
+		still = NULL;
+		if (r == -ENOENT)
+			break;
+		if (r < 0) {
+			cmd_fail(1, "domain %s: %s", name, err.msg);
+			goto out;
+		}
+		if (waited >= DETACH_WAIT_MS) {
+			cmd_fail(1, "domain %s: the guest has not released %s after %d s; the tap is "
+				 "kept (vmtap delete %s once it is gone)", name, dev,
+				 DETACH_WAIT_MS / 1000, dev);
+			goto out;
+		}
+		sleep_ms(100);
+	}
+	if ((r = persistent_delete(sk, dev, false, &err)) < 0) {
+		cmd_fail(1, "%s", vmtap_err_text(&err, r));
+		goto out;
+	}
+	status = 0;
+out:
+	free(xml);
+	rtnl_close(sk);
+	virt_close(conn, dom);
+	return status;
+}

@@ -1,0 +1,480 @@
+/* vmtap create / delete / list — persistent tun/tap devices, the one-step
+ * successor of tunctl, `ip tuntap add` and `openvpn --mktun`:
+ *
+ *   vmtap create NAME --bridge BR [--queues N] [--owner USER] [--group GROUP]
+ *                [--mode tap|tun] [--mtu N] [--mac MAC] [--vnet-hdr] [--socket PATH]
+ *   vmtap delete NAME... [--force] [--socket PATH]
+ *   vmtap list [--json]
+ *
+ * A parser and a printer: create fills a nic_spec with persist set and
+ * calls provision(); delete and list go through provision.h as well.
+ * create and delete do that themselves with CAP_NET_ADMIN (effective);
+ * without it they ask vmtapd when its socket answers (create-persistent,
+ * delete-persistent: the daemon's policy decides by our uid, and the tap
+ * is always ours), and with neither they say so before touching anything.
+ * list needs nothing.
+ *
+ * delete checks every name before deleting any: a typo deletes nothing
+ * (vmtapd does the same for the names it is sent). */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cap-ng.h>
+#include <jansson.h>
+#include <linux/capability.h>
+
+#include "helper/cli/cmd.h"
+#include "helper/core/ifname.h"
+#include "helper/wire/obtain.h"
+#include "helper/core/parse.h"
+#include "bridge/port.h"
+#include "helper/core/provision.h"
+#include "helper/wire/client.h"
+
+/* Decided before anything is made, rather than an EPERM from the kernel
+ * half-way. */
+static bool have_net_admin(void)
+{
+	capng_get_caps_process();
+	return capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN);
+}
+
+/* Without CAP_NET_ADMIN: vmtapd, or the one line that says neither is
+ * there (1 then, printed). */
+static int daemon_open(const char *cmd, const char *sock, struct vmtapd_client **c)
+{
+	struct vmtap_err err = { "" };
+	int r = vmtapd_client_open(sock, c, &err);
+
+	if (r < 0)
+		return cmd_fail(1, "%s needs CAP_NET_ADMIN (run it as root) or a vmtapd to ask; %s",
+				cmd, vmtap_err_text(&err, r));
+	return 0;
+}
+
+/* The daemon knows us by the credentials the kernel records at connect():
+ * the effective ids.  vmtap is never setuid, so they are the caller's. */
+static bool is_my_group(uint32_t gid)
+{
+	gid_t *groups;
+	bool mine = false;
+	int n, i;
+
+	if (gid == getegid())
+		return true;
+	n = getgroups(0, NULL);
+	if (n <= 0 || !(groups = calloc((size_t)n, sizeof(*groups))))
+		return false;
+	n = getgroups(n, groups);
+	for (i = 0; i < n && !mine; i++)
+		mine = groups[i] == gid;
+	free(groups);
+	return mine;
+}
+
+/* create through vmtapd: the tap is the caller's, so --owner and --group
+ * may only name the caller. */
+static int create_by_daemon(const char *sock, struct nic_spec *spec, const char *owner_arg,
+			    const char *group_arg)
+{
+	struct vmtap_err err = { "" };
+	struct vmtapd_client *c;
+	int r;
+
+	if (spec->has_owner && spec->owner != geteuid())
+		return cmd_fail(1, "--owner %s: through vmtapd the tap is always owned by its caller "
+				"(uid %u); giving it to another user needs CAP_NET_ADMIN", owner_arg,
+				(unsigned)geteuid());
+	if (spec->has_group && !is_my_group(spec->group))
+		return cmd_fail(1, "--group %s: through vmtapd the group must be one of the caller's "
+				"(gid %u or a supplementary group); another group needs CAP_NET_ADMIN",
+				group_arg, (unsigned)getegid());
+	spec->has_owner = false; /* the daemon sets it: us */
+	if (daemon_open("vmtap create", sock, &c))
+		return 1;
+	r = vmtapd_client_create_persistent(c, spec, NULL, &err);
+	vmtapd_client_close(c);
+	if (r < 0)
+		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	return 0;
+}
+
+int cmd_resolve_id(int group, const char *s, unsigned *out, struct vmtap_err *err)
+{
+	const char *what = group ? "group" : "user";
+	unsigned long n;
+
+	/* A number is an id even when no account has it (containers). */
+	if (parse_uint(s, 0, 0xfffffffeUL, &n) == 0) {
+		*out = (unsigned)n;
+		return 0;
+	}
+	errno = 0;
+	if (group) {
+		struct group *gr = getgrnam(s);
+
+		if (gr) {
+			*out = gr->gr_gid;
+			return 0;
+		}
+	} else {
+		struct passwd *pw = getpwnam(s);
+
+		if (pw) {
+			*out = pw->pw_uid;
+			return 0;
+		}
+	}
+	return vmtap_fail(err, -ENOENT, "expected a %s name or number (%s%s)", what,
+			  errno ? "cannot look it up: " : "no such ", errno ? strerror(errno) : what);
+}
+
+/* ---- create ----------------------------------------------------------- */
+
+static void create_usage(void)
+{
+	printf("Usage: vmtap create NAME --bridge BR [--queues N] [--owner USER] [--group GROUP]\n"
+	       "                    [--mtu N] [--mac MAC] [--vnet-hdr] [--qdisc noqueue|default]\n"
+	       "                    [--socket PATH]\n"
+	       "       vmtap create NAME --mode tun [--owner USER] [--group GROUP] [--mtu N]\n"
+	       "\n"
+	       "Makes a persistent tun/tap device that outlives this command, for a\n"
+	       "program that opens it later by name (libvirt's <target dev=NAME\n"
+	       "managed='no'/>, a VPN).  A tap becomes a port of BR as vmtap's own taps\n"
+	       "are: MAC fe:..., the bridge's MTU, root qdisc noqueue, no IPv6, up.\n"
+	       "The device gets the alias \"" VMTAP_ALIAS "\": `vmtap delete` removes only\n"
+	       "devices that carry it.  Running it again on a device vmtap made, with\n"
+	       "the same mode and multi-queue flag, brings it back to what is asked.\n"
+	       "\n"
+	       "  --bridge BR        the bridge (tap mode; refused in tun mode)\n"
+	       "  --queues N         1..%d; N > 1 makes it IFF_MULTI_QUEUE, which whoever\n"
+	       "                     opens it must match (default 1)\n"
+	       "  --owner USER       this user may open it without CAP_NET_ADMIN\n"
+	       "  --group GROUP      members of this group may open it (with --owner too,\n"
+	       "                     the kernel asks for both)\n"
+	       "  --mode tap|tun     tap (Ethernet, default) or tun (L3, no bridge)\n"
+	       "  --mtu N            68..65521 (default the bridge's)\n"
+	       "  --mac MAC          the tap's own MAC (default fe: and 5 random bytes)\n"
+	       "  --vnet-hdr         create it with IFF_VNET_HDR\n"
+	       "  --qdisc Q          root qdisc noqueue (default) or default (the kernel's)\n"
+	       "  --socket PATH      vmtapd's socket (default %s)\n"
+	       "\n"
+	       "Needs CAP_NET_ADMIN.  Without it, vmtap asks vmtapd when its socket\n"
+	       "answers: the daemon's policy must give you BR (and the queues), the tap\n"
+	       "is owned by you (--owner may only name you, --group only a group of\n"
+	       "yours), and tun mode is refused.\n",
+	       VMTAP_MAX_QUEUES, VMTAPD_SOCKET);
+}
+
+int cmd_create(int argc, char **argv)
+{
+	struct vmtap_err err = { "" };
+	struct nic_spec spec;
+	struct nic_devs devs;
+	struct nic nic;
+	const char *name = NULL, *sock = VMTAPD_SOCKET, *owner_arg = "", *group_arg = "", *v;
+	unsigned long n;
+	int i, r;
+
+	nic_spec_init(&spec);
+	spec.persist = true;
+	spec.vnet_hdr = false;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			create_usage();
+			return 0;
+		} else if (!strcmp(argv[i], "--vnet-hdr")) {
+			spec.vnet_hdr = true;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--bridge"))) {
+			if (ifname_check(v) < 0)
+				return cmd_fail(2, "--bridge \"%s\": expected an interface name (1-15 bytes, "
+						"no '/', ':', '%%', whitespace)", v);
+			snprintf(spec.bridge, sizeof(spec.bridge), "%s", v);
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--queues"))) {
+			if (parse_uint(v, 1, VMTAP_MAX_QUEUES, &n) < 0)
+				return cmd_fail(2, "--queues %s: expected 1..%d", v, VMTAP_MAX_QUEUES);
+			spec.queues = (unsigned)n;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--mtu"))) {
+			if (parse_uint(v, 68, 65521, &n) < 0)
+				return cmd_fail(2, "--mtu %s: expected 68..65521", v);
+			spec.mtu = (unsigned)n;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--mac"))) {
+			if (parse_mac(v, spec.mac) < 0)
+				return cmd_fail(2, "--mac %s: expected a unicast MAC like fe:54:00:12:34:56",
+						v);
+			spec.has_mac = true;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--owner"))) {
+			if (cmd_resolve_id(0, v, &spec.owner, &err) < 0)
+				return cmd_fail(2, "--owner %s: %s", v, err.msg);
+			spec.has_owner = true;
+			owner_arg = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--group"))) {
+			if (cmd_resolve_id(1, v, &spec.group, &err) < 0)
+				return cmd_fail(2, "--group %s: %s", v, err.msg);
+			spec.has_group = true;
+			group_arg = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--mode"))) {
+			if (!strcmp(v, "tap"))
+				spec.mode = NIC_MODE_TAP;
+			else if (!strcmp(v, "tun"))
+				spec.mode = NIC_MODE_TUN;
+			else
+				return cmd_fail(2, "--mode %s: expected tap or tun", v);
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--qdisc"))) {
+			if (qdisc_mode_parse(v, &spec.qdisc) < 0)
+				return cmd_fail(2, "--qdisc %s: expected noqueue or default", v);
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
+			sock = v;
+		} else if (argv[i][0] == '-') {
+			return cmd_fail(2, "create: unknown or incomplete option \"%s\"; see vmtap "
+					"create --help", argv[i]);
+		} else if (name) {
+			return cmd_fail(2, "create: one NAME only (\"%s\" and \"%s\")", name, argv[i]);
+		} else {
+			name = argv[i];
+		}
+	}
+	if (!name)
+		return cmd_fail(2, "create: expected NAME; see vmtap create --help");
+	if (ifname_check(name) < 0)
+		return cmd_fail(2, "create: bad NAME \"%s\": expected an interface name (1-15 bytes, "
+				"no '/', ':', '%%', whitespace, not all digits)", name);
+	snprintf(spec.ifname, sizeof(spec.ifname), "%s", name);
+	if (spec.mode == NIC_MODE_TAP && !spec.bridge[0])
+		return cmd_fail(2, "create: a tap needs --bridge BR (or --mode tun for an L3 device)");
+	if (spec.mode == NIC_MODE_TUN && spec.bridge[0])
+		return cmd_fail(2, "create: --mode tun makes an L3 device with no bridge; drop "
+				"--bridge %s", spec.bridge);
+	if (spec.mode == NIC_MODE_TUN && (spec.has_mac || spec.queues > 1 || spec.vnet_hdr))
+		return cmd_fail(2, "create: --mac, --queues and --vnet-hdr are for taps, not --mode tun");
+	if ((r = nic_spec_check(&spec, &err)) < 0)
+		return cmd_fail(2, "create: %s", vmtap_err_text(&err, r));
+	if (!have_net_admin())
+		return create_by_daemon(sock, &spec, owner_arg, group_arg);
+
+	if ((r = nic_devs_open(&spec, &devs, &err)) < 0 ||
+	    (r = provision(NULL, &spec, &devs, &nic, &err)) < 0)
+		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	/* The device is persistent: closing our fd leaves it in place. */
+	nic_close(&nic);
+	return 0;
+}
+
+/* ---- delete ----------------------------------------------------------- */
+
+/* delete through vmtapd: all names in one request, which the daemon
+ * checks whole before deleting any. */
+static int delete_by_daemon(const char *sock, const char *const *names, unsigned n, bool force)
+{
+	struct vmtap_err err = { "" };
+	struct vmtapd_client *c;
+	unsigned i;
+	int r;
+
+	if (force)
+		return cmd_fail(1, "delete --force: vmtapd deletes only devices vmtap made; forcing "
+				"needs CAP_NET_ADMIN");
+	if (n > VMTAPD_DELETE_MAX)
+		return cmd_fail(1, "delete: %u names; through vmtapd at most %d at once", n,
+				VMTAPD_DELETE_MAX);
+	for (i = 0; i < n; i++)
+		if (ifname_check(names[i]) < 0)
+			return cmd_fail(1, "bad interface name \"%s\"; expected %s", names[i],
+					IFNAME_EXPECTED);
+	if (daemon_open("vmtap delete", sock, &c))
+		return 1;
+	r = vmtapd_client_delete_persistent(c, names, n, &err);
+	vmtapd_client_close(c);
+	if (r < 0)
+		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	return 0;
+}
+
+int cmd_delete(int argc, char **argv)
+{
+	struct vmtap_err err = { "" };
+	struct nl_sock *sk = NULL;
+	const char *sock = VMTAPD_SOCKET, *v;
+	const char **names;
+	bool force = false;
+	int i, n = 0, r, status = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			printf("Usage: vmtap delete NAME... [--force] [--socket PATH]\n"
+			       "\n"
+			       "Deletes persistent tun/tap devices that vmtap made (alias \"" VMTAP_ALIAS
+			       "\").  Every NAME is\n"
+			       "checked first; if one is missing or not vmtap's, none is deleted.\n"
+			       "A QEMU still holding the device keeps valid, detached fds.\n"
+			       "\n"
+			       "  --force         also delete tun/tap devices vmtap did not make\n"
+			       "  --socket PATH   vmtapd's socket (default %s)\n"
+			       "\n"
+			       "Needs CAP_NET_ADMIN.  Without it, vmtap asks vmtapd when its socket\n"
+			       "answers, which deletes only taps vmtap made that you own (uid 0: any\n"
+			       "vmtap made), and never forces.\n", VMTAPD_SOCKET);
+			return 0;
+		}
+	}
+	/* argc bounds the names; argv[0] is the command's own. */
+	names = calloc((size_t)argc, sizeof(*names));
+	if (!names)
+		return cmd_fail(1, "out of memory");
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--force")) {
+			force = true;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
+			sock = v;
+		} else if (argv[i][0] == '-') {
+			status = cmd_fail(2, "delete: unknown or incomplete option \"%s\"; see vmtap "
+					  "delete --help", argv[i]);
+			goto out;
+		} else {
+			names[n++] = argv[i];
+		}
+	}
+	if (!n) {
+		status = cmd_fail(2, "delete: expected NAME...; see vmtap delete --help");
+		goto out;
+	}
+	if (!have_net_admin()) {
+		status = delete_by_daemon(sock, names, (unsigned)n, force);
+		goto out;
+	}
+	if ((r = rtnl_open(&sk, &err)) < 0) {
+		status = cmd_fail(1, "%s", vmtap_err_text(&err, r));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = persistent_check(sk, names[i], force, &err)) < 0) {
+			status = cmd_fail(1, "%s", vmtap_err_text(&err, r));
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct vmtap_err e = { "" };
+
+		if ((r = persistent_delete(sk, names[i], force, &e)) < 0)
+			status = cmd_fail(1, "%s", vmtap_err_text(&e, r));
+	}
+out:
+	rtnl_close(sk);
+	free(names);
+	return status;
+}
+
+/* ---- list ------------------------------------------------------------- */
+
+static const char *user_name(bool has, uint32_t id, char buf[16])
+{
+	struct passwd *pw;
+
+	if (!has)
+		return "-";
+	if ((pw = getpwuid(id)))
+		return pw->pw_name;
+	snprintf(buf, 16, "%u", id);
+	return buf;
+}
+
+static const char *group_name(bool has, uint32_t id, char buf[16])
+{
+	struct group *gr;
+
+	if (!has)
+		return "-";
+	if ((gr = getgrgid(id)))
+		return gr->gr_name;
+	snprintf(buf, 16, "%u", id);
+	return buf;
+}
+
+static int list_json(const struct tun_info *v, size_t n)
+{
+	json_t *arr = json_array();
+	char mac[18];
+	size_t i;
+	int r;
+
+	if (!arr)
+		return cmd_fail(1, "out of memory");
+	for (i = 0; i < n; i++) {
+		const struct tun_info *t = &v[i];
+		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:o, s:s, s:i, s:o, s:i}",
+				      "name", t->name,
+				      "mode", t->mode == NIC_MODE_TUN ? "tun" : "tap",
+				      "multi_queue", t->multi_queue,
+				      "persist", t->persist,
+				      "vnet_hdr", t->vnet_hdr,
+				      "vmtap", t->by_vmtap,
+				      "owner", t->has_owner ? json_integer(t->owner) : json_null(),
+				      "group", t->has_group ? json_integer(t->group) : json_null(),
+				      "bridge", t->bridge[0] ? json_string(t->bridge) : json_null(),
+				      "state", t->state,
+				      "mtu", (int)t->mtu,
+				      "mac", t->mode == NIC_MODE_TAP ? json_string(format_mac(t->mac, mac))
+								     : json_null(),
+				      "queues", (int)t->queues);
+
+		if (!o || json_array_append_new(arr, o) < 0) {
+			json_decref(arr);
+			return cmd_fail(1, "out of memory");
+		}
+	}
+	r = json_dumpf(arr, stdout, JSON_INDENT(2)) < 0 ? 1 : 0;
+	putchar('\n');
+	json_decref(arr);
+	return r;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct vmtap_err err = { "" };
+	struct tun_info *v;
+	bool json = false;
+	size_t n, i;
+	int r;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			printf("Usage: vmtap list [--json]\n"
+			       "\n"
+			       "Every tun/tap device of this network namespace: name, mode, multi-queue\n"
+			       "flag, owner, group, bridge, state (up, no-carrier = up with nobody\n"
+			       "attached, down), and whether vmtap made it (VMTAP yes: it carries the\n"
+			       "alias \"" VMTAP_ALIAS "\").\n");
+			return 0;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else {
+			return cmd_fail(2, "list: unknown argument \"%s\"; see vmtap list --help",
+					argv[i]);
+		}
+	}
+	if ((r = tun_list(NULL, &v, &n, &err)) < 0)
+		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	if (json) {
+		r = list_json(v, n);
+		free(v);
+		return r;
+	}
+	printf("%-15s %-4s %-11s %-10s %-10s %-15s %-10s %s\n", "NAME", "MODE", "MULTI_QUEUE",
+	       "OWNER", "GROUP", "BRIDGE", "STATE", "VMTAP");
+	for (i = 0; i < n; i++) {
+		char ob[16], gb[16];
+
+		printf("%-15s %-4s %-11s %-10s %-10s %-15s %-10s %s\n", v[i].name,
+		       v[i].mode == NIC_MODE_TUN ? "tun" : "tap", v[i].multi_queue ? "yes" : "no",
+		       user_name(v[i].has_owner, v[i].owner, ob),
+		       group_name(v[i].has_group, v[i].group, gb),
+		       v[i].bridge[0] ? v[i].bridge : "-", v[i].state, v[i].by_vmtap ? "yes" : "no");
+	}
+	free(v);
+	return 0;
+}

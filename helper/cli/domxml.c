@@ -1,0 +1,433 @@
+/* domxml.c — libvirt domain XML (see domxml.h).
+ *
+ * Hardening, and why: libxml2 parses with XML_PARSE_NONET and without
+ * NOENT, DTDLOAD, DTDATTR or HUGE, so it fetches nothing, substitutes no
+ * entity and keeps its own size limits; on top of that the SAX
+ * internalSubset callback stops the parser at the first <!DOCTYPE>, before
+ * any declaration inside it is read, so neither an external entity nor a
+ * "billion laughs" tree of internal ones can exist.  libvirt never sends a
+ * DTD, so nothing legitimate is lost.
+ *
+ * Every parse has its own state (the first error, the DOCTYPE flag) in the
+ * parser context's _private, so two threads may parse at once.
+ *
+ * Never: prints (libxml2's own error printing is off: its first error
+ * comes back in our one line), loads anything from the network or the
+ * file system. */
+#include "helper/cli/domxml.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "helper/core/ifname.h"
+#include "helper/core/parse.h"
+
+/* What one <interface> says that matters to a vmtap port.  Each value is
+ * kept as text too, so a refusal can quote it. */
+struct iface {
+	char type[24];
+	char dev[IFNAMSIZ];
+	char managed[8];      /* "" when the attribute is absent */
+	bool has_queues, has_mtu, has_mac;
+	char queues[24];      /* <driver queues> */
+	char mtu[24];         /* <mtu size> */
+	char mac[24];         /* <mac address> */
+};
+
+static bool is(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && !xmlStrcmp(n->name, BAD_CAST name);
+}
+
+static const char *ns_of(const xmlNode *n)
+{
+	return n->ns && n->ns->href ? (const char *)n->ns->href : NULL;
+}
+
+static bool in_ns(const xmlNode *n)
+{
+	return ns_of(n) && !strcmp(ns_of(n), DOMXML_NS);
+}
+
+/* The first child element called name, in no namespace (libvirt's own
+ * elements have none). */
+static const xmlNode *child(const xmlNode *n, const char *name)
+{
+	for (n = n->children; n; n = n->next)
+		if (is(n, name) && !n->ns)
+			return n;
+	return NULL;
+}
+
+/* An attribute's value copied into buf; false when absent or too long.
+ * A value too long leaves a prefix marked "..." for the message that
+ * refuses it (so "present" is: true, or buf not empty). */
+static bool attr(const xmlNode *n, const char *name, char *buf, size_t cap)
+{
+	xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
+	size_t len;
+
+	buf[0] = '\0';
+	if (!v)
+		return false;
+	len = strlen((const char *)v);
+	if (len >= cap) {
+		snprintf(buf, cap, "%.*s...", (int)(cap > 4 ? cap - 4 : 0), (const char *)v);
+		xmlFree(v);
+		return false;
+	}
+	memcpy(buf, v, len + 1);
+	xmlFree(v);
+	return true;
+}
+
+/* One parse's own state, in the parser context's _private. */
+struct parse_state {
+	bool doctype;
+	bool have_error;
+	int line;
+	char msg[160];
+};
+
+/* The parser's first error: later ones are usually its consequences
+ * ("premature end of data" after a tag left open).  libxml2 passes the
+ * context's userData, which is the context itself. */
+static void keep_first_error(void *data, xmlErrorPtr e)
+{
+	xmlParserCtxtPtr c = data;
+	struct parse_state *s = c ? c->_private : NULL;
+
+	if (!s || s->have_error || !e || e->level < XML_ERR_ERROR)
+		return;
+	s->have_error = true;
+	s->line = e->line;
+	snprintf(s->msg, sizeof(s->msg), "%s", e->message ? e->message : "not well-formed");
+	s->msg[strcspn(s->msg, "\r\n")] = '\0';
+}
+
+/* Messages libxml2 would print itself, bypassing the parser context. */
+static void no_print(void *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+}
+
+static void no_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
+{
+	xmlParserCtxtPtr c = ctx;
+	struct parse_state *s = c->_private;
+
+	(void)name;
+	(void)ext;
+	(void)sys;
+	s->doctype = true;
+	xmlStopParser(c);
+}
+
+/* The document in buf, with a <domain> root; *out to xmlFreeDoc. */
+static int parse(const char *what, const char *buf, size_t len, xmlDocPtr *out,
+		 struct vmtap_err *err)
+{
+	struct parse_state st = { false, false, 0, "" };
+	xmlStructuredErrorFunc old_serror;
+	xmlGenericErrorFunc old_error;
+	void *old_sctx, *old_ctx;
+	xmlParserCtxtPtr c;
+	xmlDocPtr doc;
+	int r = 0;
+
+	*out = NULL;
+	if (len > DOMXML_MAX)
+		return vmtap_fail(err, -EFBIG, "%s is larger than %u MiB (%zu bytes); expected a "
+				  "domain definition", what, DOMXML_MAX >> 20, len);
+	LIBXML_TEST_VERSION
+	c = xmlNewParserCtxt();
+	if (!c)
+		return vmtap_fail(err, -ENOMEM, "cannot allocate an XML parser");
+	c->sax->internalSubset = no_dtd;
+	c->sax->serror = keep_first_error;
+	c->_private = &st;
+	/* Some errors (a byte the declared encoding cannot convert) are
+	 * raised without the parser context and would go to stderr: for the
+	 * parse, this thread's handlers take them too, then are put back. */
+	old_serror = xmlStructuredError;
+	old_sctx = xmlStructuredErrorContext;
+	old_error = xmlGenericError;
+	old_ctx = xmlGenericErrorContext;
+	xmlSetStructuredErrorFunc(c, keep_first_error);
+	xmlSetGenericErrorFunc(NULL, no_print);
+	/* No XML_PARSE_NOENT (it would substitute entities), no DTDLOAD, no
+	 * DTDATTR, no HUGE: libxml2's defaults keep its size limits. */
+	doc = xmlCtxtReadMemory(c, buf, (int)len, what, NULL,
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlSetStructuredErrorFunc(old_sctx, old_serror);
+	xmlSetGenericErrorFunc(old_ctx, old_error);
+	if (st.doctype) {
+		r = vmtap_fail(err, -EINVAL, "%s: has a DOCTYPE; expected plain domain XML "
+			       "(libvirt never sends a DTD)", what);
+	} else if (!doc || !c->wellFormed) {
+		char at[32] = "";
+
+		/* Errors outside the parser proper (encoding) have no line. */
+		if (st.line > 0)
+			snprintf(at, sizeof(at), " line %d", st.line);
+		r = vmtap_fail(err, -EINVAL, "%s%s: %s; expected well-formed domain XML", what, at,
+			       st.have_error ? st.msg : "not well-formed");
+	} else if (!xmlDocGetRootElement(doc) || !is(xmlDocGetRootElement(doc), "domain")) {
+		r = vmtap_fail(err, -EINVAL, "%s: the root element is not <domain> (it is <%s>)",
+			       what, xmlDocGetRootElement(doc) ?
+			       (const char *)xmlDocGetRootElement(doc)->name : "");
+	}
+	if (r < 0) {
+		if (doc)
+			xmlFreeDoc(doc);
+	} else {
+		*out = doc;
+	}
+	c->_private = NULL;
+	xmlFreeParserCtxt(c);
+	return r;
+}
+
+int domxml_read_fd(int fd, const char *what, char **buf, size_t *len, struct vmtap_err *err)
+{
+	size_t cap = 65536, n = 0;
+	char *b = malloc(cap + 1);
+
+	*buf = NULL;
+	*len = 0;
+	if (!b)
+		return vmtap_fail(err, -ENOMEM, "out of memory");
+	for (;;) {
+		ssize_t got;
+
+		if (n == cap) {
+			char *nb;
+
+			if (cap > DOMXML_MAX) {
+				free(b);
+				return vmtap_fail(err, -EFBIG, "%s is larger than %u MiB; expected a "
+						  "domain definition", what, DOMXML_MAX >> 20);
+			}
+			/* Up to one byte past the cap, which tells "too big". */
+			cap = cap * 2 > DOMXML_MAX ? DOMXML_MAX + 1 : cap * 2;
+			if (!(nb = realloc(b, cap + 1))) {
+				free(b);
+				return vmtap_fail(err, -ENOMEM, "out of memory");
+			}
+			b = nb;
+		}
+		got = read(fd, b + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int e = -errno;
+
+			free(b);
+			return vmtap_fail(err, e, "cannot read %s: %s", what, strerror(-e));
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* The <vmtap:port> elements of the domain's metadata. */
+static int read_ports(const xmlNode *domain, struct domxml_port *ports, unsigned *nports,
+		      struct vmtap_err *err)
+{
+	const xmlNode *md = child(domain, "metadata"), *net, *p;
+	unsigned i;
+
+	*nports = 0;
+	if (!md)
+		return 0;
+	for (net = md->children; net; net = net->next) {
+		if (net->type != XML_ELEMENT_NODE || !ns_of(net))
+			continue;
+		if (!in_ns(net)) {
+			if (!strncmp(ns_of(net), DOMXML_NS_FAMILY, strlen(DOMXML_NS_FAMILY)))
+				return vmtap_fail(err, -EINVAL, "metadata: <%s> in namespace \"%s\"; "
+						  "expected namespace " DOMXML_NS,
+						  (const char *)net->name, ns_of(net));
+			continue; /* someone else's metadata */
+		}
+		if (!is(net, "net"))
+			return vmtap_fail(err, -EINVAL, "metadata: <%s> in namespace " DOMXML_NS
+					  "; expected <net>", (const char *)net->name);
+		for (p = net->children; p; p = p->next) {
+			struct domxml_port *d = &ports[*nports];
+
+			if (p->type != XML_ELEMENT_NODE)
+				continue;
+			if (!in_ns(p) || !is(p, "port"))
+				return vmtap_fail(err, -EINVAL, "metadata: <%s> inside <vmtap:net>; "
+						  "expected <vmtap:port dev=\"X\" bridge=\"BR\"/>",
+						  (const char *)p->name);
+			if (*nports == DOMXML_MAX_PORTS)
+				return vmtap_fail(err, -E2BIG, "metadata: more than %d <vmtap:port>s",
+						  DOMXML_MAX_PORTS);
+			memset(d, 0, sizeof(*d));
+			d->queues = 1;
+			if (!attr(p, "dev", d->dev, sizeof(d->dev)) || ifname_check(d->dev) < 0)
+				return vmtap_fail(err, -EINVAL, "metadata: <vmtap:port dev=\"%s\">: "
+						  "expected dev=%s", d->dev, IFNAME_EXPECTED);
+			if (!attr(p, "bridge", d->bridge, sizeof(d->bridge)) ||
+			    ifname_check(d->bridge) < 0)
+				return vmtap_fail(err, -EINVAL, "metadata: port %s: bridge=\"%s\": "
+						  "expected a bridge name: %s", d->dev, d->bridge,
+						  IFNAME_EXPECTED);
+			for (i = 0; i < *nports; i++)
+				if (!strcmp(ports[i].dev, d->dev))
+					return vmtap_fail(err, -EINVAL, "metadata: port %s is listed "
+							  "twice", d->dev);
+			(*nports)++;
+		}
+	}
+	return 0;
+}
+
+static void read_iface(const xmlNode *n, struct iface *d)
+{
+	const xmlNode *c;
+
+	memset(d, 0, sizeof(*d));
+	attr(n, "type", d->type, sizeof(d->type));
+	if ((c = child(n, "target"))) {
+		attr(c, "dev", d->dev, sizeof(d->dev));
+		attr(c, "managed", d->managed, sizeof(d->managed));
+	}
+	/* Values that are too long keep a "..." prefix, which check_iface
+	 * refuses by name. */
+	if ((c = child(n, "driver")))
+		d->has_queues = attr(c, "queues", d->queues, sizeof(d->queues)) || d->queues[0];
+	if ((c = child(n, "mac")))
+		d->has_mac = attr(c, "address", d->mac, sizeof(d->mac)) || d->mac[0];
+	if ((c = child(n, "mtu")))
+		d->has_mtu = attr(c, "size", d->mtu, sizeof(d->mtu)) || d->mtu[0];
+}
+
+/* The <interface> in <devices> whose <target dev> is dev, or -ENOENT. */
+static int find_iface(const xmlNode *domain, const char *dev, struct iface *out,
+		      const xmlNode **node)
+{
+	const xmlNode *devs = child(domain, "devices"), *n;
+
+	for (n = devs ? devs->children : NULL; n; n = n->next) {
+		if (!is(n, "interface") || n->ns)
+			continue;
+		read_iface(n, out);
+		if (!strcmp(out->dev, dev)) {
+			if (node)
+				*node = n;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* What a declared port needs of its interface: type='ethernet', managed='no'
+ * (else libvirt makes its own tap of that name), values in range; fills
+ * the port's queues, mtu and mac. */
+static int check_iface(struct domxml_port *p, const struct iface *d, struct vmtap_err *err)
+{
+	unsigned long v;
+
+	if (strcmp(d->type, "ethernet"))
+		return vmtap_fail(err, -EINVAL, "port %s: its <interface> is type='%s'; expected "
+				  "type='ethernet' (libvirt opens an existing tap only for those)",
+				  p->dev, d->type);
+	if (strcmp(d->managed, "no"))
+		return vmtap_fail(err, -EINVAL, "port %s: <target dev='%s' managed='%s'>; expected "
+				  "managed='no' (else libvirt makes a tap of that name itself)", p->dev,
+				  p->dev, d->managed[0] ? d->managed : "(absent)");
+	if (d->has_queues) {
+		if (parse_uint(d->queues, 1, VMTAP_MAX_QUEUES, &v) < 0)
+			return vmtap_fail(err, -ERANGE, "port %s: <driver queues>: expected 1..%d, "
+					  "not '%s'", p->dev, VMTAP_MAX_QUEUES, d->queues);
+		p->queues = (unsigned)v;
+	}
+	if (d->has_mtu) {
+		if (parse_uint(d->mtu, VMTAP_MTU_MIN, VMTAP_MTU_MAX, &v) < 0)
+			return vmtap_fail(err, -ERANGE, "port %s: <mtu size>: expected %d..%d, not "
+					  "'%s'", p->dev, VMTAP_MTU_MIN, VMTAP_MTU_MAX, d->mtu);
+		p->mtu = (unsigned)v;
+	}
+	if (d->has_mac) {
+		if (parse_mac(d->mac, p->mac) < 0)
+			return vmtap_fail(err, -EINVAL, "port %s: <mac address='%s'>: expected a "
+					  "unicast MAC like 52:54:00:12:34:56", p->dev, d->mac);
+		p->has_mac = true;
+	}
+	return 0;
+}
+
+int domxml_ports(const char *what, const char *xml, size_t len, bool interfaces,
+		 struct domxml_port *ports, unsigned *nports, struct vmtap_err *err)
+{
+	const xmlNode *root;
+	struct iface d;
+	xmlDocPtr doc;
+	unsigned i;
+	int r;
+
+	*nports = 0;
+	if ((r = parse(what, xml, len, &doc, err)) < 0)
+		return r;
+	root = xmlDocGetRootElement(doc);
+	r = read_ports(root, ports, nports, err);
+	/* Every port is checked before the caller makes any tap. */
+	for (i = 0; r == 0 && interfaces && i < *nports; i++) {
+		if (find_iface(root, ports[i].dev, &d, NULL) < 0)
+			r = vmtap_fail(err, -ENOENT, "metadata port %s: no <interface> in <devices> "
+				       "has <target dev='%s'/>", ports[i].dev, ports[i].dev);
+		else
+			r = check_iface(&ports[i], &d, err);
+	}
+	if (r < 0)
+		*nports = 0;
+	xmlFreeDoc(doc);
+	return r;
+}
+
+int domxml_interface(const char *what, const char *xml, size_t len, const char *dev,
+		     char **text, struct vmtap_err *err)
+{
+	const xmlNode *node;
+	xmlBufferPtr b = NULL;
+	struct iface d;
+	xmlDocPtr doc;
+	int r;
+
+	*text = NULL;
+	if ((r = parse(what, xml, len, &doc, err)) < 0)
+		return r;
+	r = find_iface(xmlDocGetRootElement(doc), dev, &d, &node);
+	if (r < 0)
+		r = vmtap_fail(err, -ENOENT, "%s: no <interface> has <target dev='%s'/>", what, dev);
+	else if (strcmp(d.type, "ethernet"))
+		r = vmtap_fail(err, -EINVAL, "%s: the interface on %s is type='%s'; expected "
+			       "type='ethernet' (the only kind vmtap detaches)", what, dev, d.type);
+	if (r == 0) {
+		b = xmlBufferCreate();
+		if (!b || xmlNodeDump(b, doc, (xmlNodePtr)node, 0, 0) < 0 ||
+		    !(*text = strdup((const char *)xmlBufferContent(b))))
+			r = vmtap_fail(err, -ENOMEM, "out of memory");
+	}
+	if (b)
+		xmlBufferFree(b);
+	xmlFreeDoc(doc);
+	return r;
+}

@@ -1,0 +1,628 @@
+/* acl.c — the bridge policy: reads qemu-bridge-helper's ACL files into a
+ * list of rules and answers "may a tap go on this bridge?" (see acl.h).
+ *
+ * Theory of operation: a file is opened without blocking and without
+ * taking a controlling tty, checked with fstat on that fd (regular file,
+ * owned by root, not writable by group or others), read whole (at most
+ * ACL_MAX_FILE_SIZE) and closed before any of its lines is parsed, so at
+ * most one fd is open at a time however deep includes nest.  Parsing
+ * appends rules in file order; an include appends the included file's rules
+ * where it stands.  A decision reads every rule: a matching deny wins, else
+ * a matching allow, else the answer is no.
+ *
+ * Must never: print; truncate a name; accept a file or an include it could
+ * not open and check (an include the caller may not open at all is skipped,
+ * as QEMU does: that is how per-user includes work); leave an fd or memory
+ * behind on any path.  The first
+ * error ends the load: a policy is used whole or not at all.
+ *
+ * vmtapd's grammar (acl.h) is the same parser with `daemon` set: a rule
+ * may end in a subject, `limit` lines exist, and every include must open.
+ * User and group names are resolved once, at load, so a decision never
+ * calls into NSS.
+ */
+#include "helper/core/acl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helper/core/ifname.h"
+#include "helper/core/nic.h"
+#include "helper/core/parse.h"
+
+enum acl_action { ACL_ALLOW, ACL_DENY, ACL_LIMIT };
+
+/* Whom a rule is about.  QEMU's grammar only has rules for everyone;
+ * vmtapd's adds a user or a group (id beside).  The order is the
+ * precedence of limits: a more specific subject wins. */
+enum acl_subject { ACL_SUBJECT_ANYONE, ACL_SUBJECT_GROUP, ACL_SUBJECT_USER };
+
+struct acl_rule {
+	enum acl_action action;
+	bool any_bridge;       /* "all" */
+	char bridge[IFNAMSIZ]; /* when !any_bridge; it passed ifname_check */
+	enum acl_subject subject;
+	unsigned id;           /* uid or gid, for a user or group subject */
+	enum acl_limit limit;  /* ACL_LIMIT rules: which, and its value */
+	unsigned value;
+};
+
+struct acl {
+	struct acl_rule *rules; /* in file order, includes inlined */
+	size_t n, cap;
+};
+
+/* One load, through all its includes. */
+struct parser {
+	struct acl *acl;
+	struct vmtap_err *err;
+	unsigned files; /* files opened so far */
+	bool daemon;    /* vmtapd's grammar */
+};
+
+/* A token from a file, made safe to put in a one-line message: bytes that
+ * could garble a terminal or a log are shown as \xNN, and a long token is
+ * cut with "..." (only in the message: the token itself is never cut). */
+#define SHOW_MAX 48
+#define SHOW_SIZE (SHOW_MAX * 4 + sizeof("..."))
+
+static const char *show(char out[SHOW_SIZE], const char *tok)
+{
+	size_t i, o = 0;
+
+	for (i = 0; tok[i] && i < SHOW_MAX; i++) {
+		unsigned char c = (unsigned char)tok[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			o += (size_t)snprintf(out + o, SHOW_SIZE - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	if (tok[i])
+		o += (size_t)snprintf(out + o, SHOW_SIZE - o, "...");
+	out[o] = '\0';
+	return out;
+}
+
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFSOCK:
+		return "a socket";
+	default:
+		return "not a regular file";
+	}
+}
+
+/* Opens, checks and reads path whole into *buf (malloc'd, not
+ * NUL-terminated; the caller frees it).  from/from_line name the include
+ * line that asked for it (from is NULL for the top file).  Returns 1, with
+ * nothing read, for an include the caller may not open (see acl.h). */
+static int read_file(struct parser *p, const char *path, const char *from,
+		     unsigned long from_line, char **buf, size_t *len)
+{
+	struct stat st;
+	char *data = NULL;
+	size_t n = 0, cap;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		/* Only the open: EACCES from a file we could open is an error.
+		 * vmtapd reads as root and has subjects instead. */
+		if (from && r == -EACCES && !p->daemon)
+			return 1;
+		if (from)
+			return vmtap_fail(p->err, r, "%s:%lu: cannot open include %s: %s",
+					  from, from_line, path, strerror(-r));
+		return vmtap_fail(p->err, r, "%s: cannot open: %s", path, strerror(-r));
+	}
+	p->files++;
+
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		vmtap_fail(p->err, r, "%s: cannot stat: %s", path, strerror(-r));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = vmtap_fail(p->err, -EINVAL, "%s: is %s; expected a regular file",
+			       path, file_kind(st.st_mode));
+		goto out;
+	}
+	if (st.st_uid != 0) {
+		r = vmtap_fail(p->err, -EPERM, "%s: is owned by uid %lu; expected root-owned, not group/world-writable",
+			       path, (unsigned long)st.st_uid);
+		goto out;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		r = vmtap_fail(p->err, -EPERM, "%s: is writable by group or others (mode %04o); expected root-owned, not group/world-writable",
+			       path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (st.st_size > ACL_MAX_FILE_SIZE) {
+		r = vmtap_fail(p->err, -EFBIG, "%s: is %lld bytes; expected at most %d",
+			       path, (long long)st.st_size, ACL_MAX_FILE_SIZE);
+		goto out;
+	}
+
+	/* st_size is only a hint: files in /proc say 0, and a file may grow
+	 * while we read it. */
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	data = malloc(cap);
+	if (!data) {
+		r = vmtap_fail(p->err, -ENOMEM, "%s: out of memory reading it", path);
+		goto out;
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (n == cap) {
+			/* n <= ACL_MAX_FILE_SIZE here, so this grows. */
+			size_t more = cap * 2 > ACL_MAX_FILE_SIZE + 1 ? ACL_MAX_FILE_SIZE + 1 : cap * 2;
+			char *bigger = realloc(data, more);
+
+			if (!bigger) {
+				r = vmtap_fail(p->err, -ENOMEM, "%s: out of memory reading it", path);
+				goto out;
+			}
+			data = bigger;
+			cap = more;
+		}
+		got = read(fd, data + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r = -errno;
+			vmtap_fail(p->err, r, "%s: cannot read: %s", path, strerror(-r));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n > ACL_MAX_FILE_SIZE) {
+			r = vmtap_fail(p->err, -EFBIG, "%s: is larger than %d bytes",
+				       path, ACL_MAX_FILE_SIZE);
+			goto out;
+		}
+	}
+	*buf = data;
+	*len = n;
+	data = NULL;
+	r = 0;
+out:
+	free(data);
+	close(fd);
+	return r;
+}
+
+/* rule->bridge is filled from bridge ("all" or a checked name) unless it
+ * is NULL (a limit). */
+static int add_rule(struct parser *p, const char *file, unsigned long line,
+		    const struct acl_rule *proto, const char *bridge)
+{
+	struct acl *acl = p->acl;
+	struct acl_rule *rule;
+
+	if (acl->n == acl->cap) {
+		size_t cap = acl->cap ? acl->cap * 2 : 16;
+		struct acl_rule *bigger;
+
+		if (cap > SIZE_MAX / sizeof(*bigger))
+			return vmtap_fail(p->err, -ENOMEM, "%s:%lu: too many rules", file, line);
+		bigger = realloc(acl->rules, cap * sizeof(*bigger));
+		if (!bigger)
+			return vmtap_fail(p->err, -ENOMEM, "%s:%lu: out of memory", file, line);
+		acl->rules = bigger;
+		acl->cap = cap;
+	}
+	rule = &acl->rules[acl->n++];
+	*rule = *proto;
+	if (!bridge)
+		return 0;
+	if (!strcmp(bridge, "all"))
+		rule->any_bridge = true;
+	else
+		memcpy(rule->bridge, bridge, strlen(bridge) + 1); /* fits: ifname_check */
+	return 0;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Cuts line in place into at most max blank-separated tokens; returns how
+ * many it stored. */
+static size_t split(char *line, char **tok, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max) {
+		while (is_blank(*line))
+			line++;
+		if (!*line)
+			break;
+		tok[n++] = line;
+		while (*line && !is_blank(*line))
+			line++;
+		if (*line)
+			*line++ = '\0';
+	}
+	return n;
+}
+
+static int parse_lines(struct parser *p, const char *file, const char *buf,
+		       size_t len, unsigned depth);
+
+static int include(struct parser *p, const char *file, unsigned long line,
+		   const char *path, unsigned depth)
+{
+	char shown[SHOW_SIZE];
+	char *buf = NULL;
+	size_t len = 0, i;
+	int r;
+
+	if (path[0] != '/')
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: include path \"%s\" is not absolute",
+				  file, line, show(shown, path));
+	/* The path goes into every message about the file, unescaped. */
+	for (i = 0; path[i]; i++)
+		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f)
+			return vmtap_fail(p->err, -EINVAL, "%s:%lu: include path \"%s\" contains a control character",
+					  file, line, show(shown, path));
+	if (depth >= ACL_MAX_DEPTH)
+		return vmtap_fail(p->err, -ELOOP, "%s:%lu: include %s nests deeper than %d levels (an include loop?)",
+				  file, line, path, ACL_MAX_DEPTH);
+	if (p->files >= ACL_MAX_FILES)
+		return vmtap_fail(p->err, -E2BIG, "%s:%lu: include %s: more than %d files in one policy",
+				  file, line, path, ACL_MAX_FILES);
+
+	r = read_file(p, path, file, line, &buf, &len);
+	if (r == 1)
+		return 0; /* someone else's per-user include */
+	if (r == 0)
+		r = parse_lines(p, path, buf, len, depth + 1);
+	free(buf);
+	return r;
+}
+
+/* A user or group NAME from a vmtapd rule, as an id: looked up now (NSS),
+ * else taken as a decimal id; neither is an error naming the line. */
+static int lookup_id(struct parser *p, const char *file, unsigned long line, bool group,
+		     const char *name, unsigned *id)
+{
+	char shown[SHOW_SIZE], buf[16384];
+	unsigned long n;
+	int r;
+
+	if (group) {
+		struct group gr, *res = NULL;
+
+		r = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+		if (r == 0 && res) {
+			*id = (unsigned)res->gr_gid;
+			return 0;
+		}
+	} else {
+		struct passwd pw, *res = NULL;
+
+		r = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+		if (r == 0 && res) {
+			*id = (unsigned)res->pw_uid;
+			return 0;
+		}
+	}
+	/* (uid_t)-1 means "no change" to the kernel: never a subject. */
+	if (parse_uint(name, 0, 0xfffffffeUL, &n) == 0) {
+		*id = (unsigned)n;
+		return 0;
+	}
+	return vmtap_fail(p->err, -EINVAL, "%s:%lu: no %s \"%s\"; expected a %s name or a numeric %s",
+			  file, line, group ? "group" : "user", show(shown, name),
+			  group ? "group" : "user", group ? "gid" : "uid");
+}
+
+/* The optional "user NAME" / "group NAME" that ends a vmtapd rule: the n
+ * tokens in tok come after the token `after`. */
+static int parse_subject(struct parser *p, const char *file, unsigned long line,
+			 char **tok, size_t n, const char *after, struct acl_rule *rule)
+{
+	char shown[SHOW_SIZE], shown2[SHOW_SIZE];
+	bool group;
+
+	if (n == 0)
+		return 0;
+	group = !strcmp(tok[0], "group");
+	if (!group && strcmp(tok[0], "user"))
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unexpected \"%s\" after \"%s\"; expected user NAME or group NAME%s",
+				  file, line, show(shown, tok[0]), show(shown2, after),
+				  tok[0][0] == '#' ? " (comments must be on their own line)" : "");
+	if (n < 2)
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: %s needs a %s name",
+				  file, line, tok[0], tok[0]);
+	if (n > 2)
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unexpected \"%s\" after \"%s\"; expected the end of the line%s",
+				  file, line, show(shown, tok[2]), show(shown2, tok[1]),
+				  tok[2][0] == '#' ? " (comments must be on their own line)" : "");
+	rule->subject = group ? ACL_SUBJECT_GROUP : ACL_SUBJECT_USER;
+	return lookup_id(p, file, line, group, tok[1], &rule->id);
+}
+
+static const char *const limit_names[ACL_LIMIT_COUNT] = {
+	[ACL_LIMIT_QUEUES] = "queues",
+	[ACL_LIMIT_NICS] = "nics",
+	[ACL_LIMIT_CONNECTIONS] = "connections",
+};
+
+const char *acl_limit_name(enum acl_limit which)
+{
+	return which < ACL_LIMIT_COUNT ? limit_names[which] : "?";
+}
+
+/* limit KIND N [user NAME | group NAME] */
+static int parse_limit(struct parser *p, const char *file, unsigned long line,
+		       char **tok, size_t n)
+{
+	struct acl_rule rule = { .action = ACL_LIMIT, .subject = ACL_SUBJECT_ANYONE };
+	char shown[SHOW_SIZE], shown2[SHOW_SIZE];
+	unsigned long min, max, v;
+	int r;
+
+	if (n < 3)
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: limit needs a kind (queues, nics or connections) and a number",
+				  file, line);
+	for (rule.limit = 0; rule.limit < ACL_LIMIT_COUNT; rule.limit++)
+		if (!strcmp(tok[1], limit_names[rule.limit]))
+			break;
+	if (rule.limit == ACL_LIMIT_COUNT)
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unknown limit \"%s\"; expected queues, nics or connections",
+				  file, line, show(shown, tok[1]));
+	min = rule.limit == ACL_LIMIT_NICS ? 0 : 1;
+	max = rule.limit == ACL_LIMIT_QUEUES ? VMTAP_MAX_QUEUES : ACL_LIMIT_MAX;
+	if (parse_uint(tok[2], min, max, &v) < 0)
+		return vmtap_fail(p->err, -ERANGE, "%s:%lu: limit %s %s: expected %lu..%lu",
+				  file, line, tok[1], show(shown2, tok[2]), min, max);
+	rule.value = (unsigned)v;
+	if ((r = parse_subject(p, file, line, tok + 3, n - 3, tok[2], &rule)) < 0)
+		return r;
+	return add_rule(p, file, line, &rule, NULL);
+}
+
+static int parse_line(struct parser *p, const char *file, unsigned long line,
+		      char *text, unsigned depth)
+{
+	char shown[SHOW_SIZE], shown2[SHOW_SIZE];
+	struct acl_rule rule = { .subject = ACL_SUBJECT_ANYONE };
+	bool is_include;
+	char *tok[7];
+	size_t n;
+	int r;
+
+	/* QEMU's lines have two tokens: a third is only ever an error. */
+	n = split(text, tok, p->daemon ? 7 : 3);
+	if (n == 0 || tok[0][0] == '#')
+		return 0;
+	if (p->daemon && !strcmp(tok[0], "limit"))
+		return parse_limit(p, file, line, tok, n);
+
+	is_include = !strcmp(tok[0], "include");
+	if (!is_include && strcmp(tok[0], "allow") && strcmp(tok[0], "deny"))
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unknown keyword \"%s\"; expected allow, deny%s or include",
+				  file, line, show(shown, tok[0]), p->daemon ? ", limit" : "");
+	if (n < 2)
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: %s needs %s",
+				  file, line, tok[0],
+				  is_include ? "an absolute path" : "a bridge name or \"all\"");
+	if (n > 2 && (!p->daemon || is_include))
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unexpected \"%s\" after \"%s\"; expected one argument per line%s",
+				  file, line, show(shown, tok[2]), show(shown2, tok[1]),
+				  tok[2][0] == '#' ? " (comments must be on their own line)" : "");
+
+	if (is_include)
+		return include(p, file, line, tok[1], depth);
+	if (strcmp(tok[1], "all") && !ifname_valid(tok[1]))
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: bad bridge name \"%s\"; expected an interface name (1-%d printable ASCII bytes, not all digits, not . or .., no / : %%)",
+				  file, line, show(shown, tok[1]), IFNAMSIZ - 1);
+	rule.action = strcmp(tok[0], "deny") ? ACL_ALLOW : ACL_DENY;
+	if ((r = parse_subject(p, file, line, tok + 2, n - 2, tok[1], &rule)) < 0)
+		return r;
+	return add_rule(p, file, line, &rule, tok[1]);
+}
+
+static int parse_lines(struct parser *p, const char *file, const char *buf,
+		       size_t len, unsigned depth)
+{
+	const char *pos, *end;
+	char text[ACL_MAX_LINE + 1];
+	unsigned long line = 0;
+	int r;
+
+	if (!len)
+		return 0;
+	pos = buf;
+	end = buf + len;
+	while (pos < end) {
+		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
+		size_t n = (size_t)((nl ? nl : end) - pos);
+
+		line++;
+		if (n > ACL_MAX_LINE)
+			return vmtap_fail(p->err, -EINVAL, "%s: line %lu is longer than %d bytes",
+					  file, line, ACL_MAX_LINE);
+		if (memchr(pos, '\0', n))
+			return vmtap_fail(p->err, -EINVAL, "%s:%lu: line contains a NUL byte; expected text",
+					  file, line);
+		memcpy(text, pos, n);
+		text[n] = '\0';
+		r = parse_line(p, file, line, text, depth);
+		if (r < 0)
+			return r;
+		pos = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+/* Reads path (when buf is NULL) or parses buf as file, and hands over the
+ * result only if all of it parsed. */
+static int load(const char *file, const char *path, const char *buf, size_t len,
+		bool daemon, struct acl **out, struct vmtap_err *err)
+{
+	struct parser p = { .err = err, .daemon = daemon };
+	char *data = NULL;
+	int r;
+
+	if (!file || !*file || !out || (!path && !buf && len))
+		return vmtap_fail(err, -EINVAL, "acl: no policy file or buffer given");
+	p.acl = calloc(1, sizeof(*p.acl));
+	if (!p.acl)
+		return vmtap_fail(err, -ENOMEM, "%s: out of memory", file);
+	if (path) {
+		r = read_file(&p, path, NULL, 0, &data, &len);
+		if (r < 0)
+			goto out;
+		buf = data;
+	}
+	r = parse_lines(&p, file, buf, len, 0);
+out:
+	free(data);
+	if (r < 0) {
+		acl_free(p.acl);
+		return r;
+	}
+	*out = p.acl;
+	return 0;
+}
+
+int acl_load(const char *path, struct acl **out, struct vmtap_err *err)
+{
+	if (!path || !*path)
+		return vmtap_fail(err, -EINVAL, "acl: no policy file given");
+	return load(path, path, NULL, 0, false, out, err);
+}
+
+int acl_parse_buffer(const char *name, const char *buf, size_t len,
+		     struct acl **out, struct vmtap_err *err)
+{
+	return load(name, NULL, buf, len, false, out, err);
+}
+
+int acl_load_daemon(const char *path, struct acl **out, struct vmtap_err *err)
+{
+	if (!path || !*path)
+		return vmtap_fail(err, -EINVAL, "acl: no policy file given");
+	return load(path, path, NULL, 0, true, out, err);
+}
+
+int acl_parse_buffer_daemon(const char *name, const char *buf, size_t len,
+			    struct acl **out, struct vmtap_err *err)
+{
+	return load(name, NULL, buf, len, true, out, err);
+}
+
+static bool subject_matches(const struct acl_rule *rule, const struct acl_peer *peer)
+{
+	size_t i;
+
+	switch (rule->subject) {
+	case ACL_SUBJECT_ANYONE:
+		return true;
+	case ACL_SUBJECT_USER:
+		return peer && (unsigned)peer->uid == rule->id;
+	case ACL_SUBJECT_GROUP:
+		if (!peer)
+			return false;
+		if ((unsigned)peer->gid == rule->id)
+			return true;
+		for (i = 0; i < peer->ngroups; i++)
+			if ((unsigned)peer->groups[i] == rule->id)
+				return true;
+		return false;
+	}
+	return false;
+}
+
+static bool rule_matches(const struct acl_rule *rule, const char *bridge,
+			 const struct acl_peer *peer)
+{
+	if (rule->action == ACL_LIMIT || !subject_matches(rule, peer))
+		return false;
+	return rule->any_bridge || !strcmp(rule->bridge, bridge);
+}
+
+bool acl_allows(const struct acl *acl, const char *bridge)
+{
+	return acl_allows_peer(acl, bridge, NULL);
+}
+
+bool acl_allows_peer(const struct acl *acl, const char *bridge, const struct acl_peer *peer)
+{
+	bool allowed = false;
+	size_t i;
+
+	if (!acl || !ifname_valid(bridge))
+		return false;
+	for (i = 0; i < acl->n; i++) {
+		if (!rule_matches(&acl->rules[i], bridge, peer))
+			continue;
+		if (acl->rules[i].action == ACL_DENY)
+			return false;
+		allowed = true;
+	}
+	return allowed;
+}
+
+unsigned acl_limit(const struct acl *acl, enum acl_limit which, const struct acl_peer *peer)
+{
+	unsigned value;
+	int level = -1;
+	size_t i;
+
+	switch (which) {
+	case ACL_LIMIT_QUEUES:
+		value = VMTAP_MAX_QUEUES;
+		break;
+	case ACL_LIMIT_CONNECTIONS:
+		value = ACL_DEFAULT_CONNECTIONS;
+		break;
+	default:
+		value = ACL_NO_LIMIT;
+		break;
+	}
+	for (i = 0; acl && i < acl->n; i++) {
+		const struct acl_rule *rule = &acl->rules[i];
+
+		/* >=: at the same level, the later line wins. */
+		if (rule->action == ACL_LIMIT && rule->limit == which &&
+		    (int)rule->subject >= level && subject_matches(rule, peer)) {
+			level = (int)rule->subject;
+			value = rule->value;
+		}
+	}
+	return value;
+}
+
+void acl_free(struct acl *acl)
+{
+	if (!acl)
+		return;
+	free(acl->rules);
+	free(acl);
+}

@@ -1,0 +1,122 @@
+/* acl.h — who may put a tap on which bridge.
+ *
+ * The file grammar is qemu-bridge-helper's (/etc/qemu/bridge.conf):
+ *   allow NAME | allow all | deny NAME | deny all | include PATH | # comment
+ * Default deny; deny wins over allow.  Stricter than QEMU: every file must
+ * be a regular file owned by root and not group/world-writable (checked
+ * with fstat on the opened fd); an include that fails is an error (QEMU
+ * skips every failing include), except the one QEMU case that is a feature,
+ * below; includes nest at most ACL_MAX_DEPTH deep; every error names
+ * file:line.
+ *
+ * Also stricter: a line is whitespace-separated tokens, and a keyword takes
+ * exactly one argument (a bridge name that passes ifname_check, "all", or
+ * an absolute path), so anything after it is an error, not part of the name.
+ * Comments are whole lines whose first non-blank byte is '#'.  Keywords and
+ * names are case-sensitive and compared exactly.
+ *
+ * Files are opened with the caller's credentials: the helper reads them
+ * after it has become the real user, so a per-user include readable only
+ * by that user works as it does in QEMU: an include whose open() fails with
+ * EACCES is skipped (it applies to the users who can read it, and only to
+ * them: a deny in it binds no one else).  The top file must open. */
+#ifndef VMTAP_ACL_H
+#define VMTAP_ACL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "helper/core/err.h"
+
+/* How many include levels below the top file (a loop ends here). */
+#define ACL_MAX_DEPTH 8
+/* Longest line, not counting its '\n' (QEMU reads lines with a 4096-byte
+ * fgets buffer and silently splits longer ones; we refuse them). */
+#define ACL_MAX_LINE 4095
+/* Largest policy file we read. */
+#define ACL_MAX_FILE_SIZE (1024 * 1024)
+/* Most files (the top one and every include) one load may read, so a file
+ * that includes another many times cannot make the work grow without end. */
+#define ACL_MAX_FILES 128
+
+struct acl;
+
+/* Opens path (O_RDONLY|O_CLOEXEC|O_NOCTTY|O_NONBLOCK), checks with fstat
+ * that it is a regular file owned by uid 0 and not writable by group or
+ * others, reads it whole and hands it to acl_parse_buffer.  Includes are
+ * opened and checked the same way (one that is EACCES to open is skipped).
+ * Returns 0 and sets *out, or a negative errno with a one-line message in
+ * err (*out is left alone).  No fd stays open on return. */
+int acl_load(const char *path, struct acl **out, struct vmtap_err *err);
+
+/* What acl_load does after the file checks: parses len bytes of buf as the
+ * contents of a file called name (used only in messages).  Include lines
+ * are still followed, through the same checked open as acl_load.  buf need
+ * not be NUL-terminated; a NUL byte inside it is an error. */
+int acl_parse_buffer(const char *name, const char *buf, size_t len,
+		     struct acl **out, struct vmtap_err *err);
+
+/* True only if some rule allows bridge and none denies it.  A name that
+ * fails ifname_check is never allowed, even by "allow all".  acl may be
+ * NULL (then nothing is allowed). */
+bool acl_allows(const struct acl *acl, const char *bridge);
+
+void acl_free(struct acl *acl);
+
+/* ---- vmtapd's grammar ---------------------------------------------------
+ *
+ * The daemon decides by its peer's credentials (SO_PEERCRED and
+ * SO_PEERGROUPS), so its policy file takes QEMU's grammar plus subjects
+ * and limits:
+ *
+ *   allow BRIDGE|all [user NAME | group NAME]
+ *   deny  BRIDGE|all [user NAME | group NAME]
+ *   limit queues|nics|connections N [user NAME | group NAME]
+ *   include PATH
+ *
+ * A rule without a subject is for everyone.  NAME is looked up when the
+ * file is read (a name that is not known, and is not a decimal id, is an
+ * error).  Deny wins over allow, as above.  Of the limits that apply to a
+ * peer, one for its user beats one for any of its groups, which beats one
+ * for everyone; at the same level the last line wins.  The same file checks
+ * apply, except that an include the daemon cannot open is an error (the
+ * daemon reads as root, and per-user includes are what subjects replace).
+ *
+ * The plain functions above keep QEMU's grammar exactly: "user", "group"
+ * and "limit" are errors there. */
+
+enum acl_limit {
+	ACL_LIMIT_QUEUES,      /* queues per NIC; default VMTAP_MAX_QUEUES */
+	ACL_LIMIT_NICS,        /* NICs alive at once per uid; default none */
+	ACL_LIMIT_CONNECTIONS, /* open connections per uid; default 64 */
+	ACL_LIMIT_COUNT
+};
+#define ACL_NO_LIMIT ((unsigned)-1)
+#define ACL_DEFAULT_CONNECTIONS 64
+/* Largest N a limit line takes (nics and connections). */
+#define ACL_LIMIT_MAX 65535
+
+/* Who asks: the credentials the kernel recorded at connect(). */
+struct acl_peer {
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups; /* supplementary groups */
+	size_t ngroups;
+};
+
+int acl_load_daemon(const char *path, struct acl **out, struct vmtap_err *err);
+int acl_parse_buffer_daemon(const char *name, const char *buf, size_t len,
+			    struct acl **out, struct vmtap_err *err);
+
+/* As acl_allows, with rules for peer's user and groups counted too (peer
+ * NULL: only rules for everyone). */
+bool acl_allows_peer(const struct acl *acl, const char *bridge, const struct acl_peer *peer);
+
+/* The limit that applies to peer (ACL_NO_LIMIT for none). */
+unsigned acl_limit(const struct acl *acl, enum acl_limit which, const struct acl_peer *peer);
+
+/* "queues", "nics", "connections" */
+const char *acl_limit_name(enum acl_limit which);
+
+#endif

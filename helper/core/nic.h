@@ -1,0 +1,96 @@
+/* nic.h — the two values every front end passes through the core:
+ *
+ *   nic_spec  what was asked for (parsed by a front end from its own input)
+ *   nic       what was made: the tap queue fds, the vhost fds, and the facts
+ *             QEMU and the user need (name, index, MTU, MAC, counts)
+ *
+ * A front end fills a nic_spec, asks the policy, calls provision() and
+ * delivers the nic.  It never talks to the kernel itself. */
+#ifndef VMTAP_NIC_H
+#define VMTAP_NIC_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VMTAP_MAX_QUEUES 64
+/* The MTUs a tap takes (the kernel's tun limits). */
+#define VMTAP_MTU_MIN 68
+#define VMTAP_MTU_MAX 65521
+/* The name prefix of every tap vmtap names itself. */
+#define VMTAP_IFNAME_PREFIX "vmt"
+
+enum vhost_mode {
+	VHOST_OFF,
+	VHOST_ON,   /* no vhost-net fd is an error */
+	VHOST_AUTO, /* use it when it opens, else go on without */
+};
+
+enum qdisc_mode {
+	QDISC_NOQUEUE, /* default: tun never stops its queues (README, "Why noqueue") */
+	QDISC_KERNEL,  /* keep what the kernel attaches (qdisc=default) */
+};
+
+/* What kind of device a spec asks for.  A tun device is L3 (no Ethernet
+ * header, no bridge): the VPN use of a persistent device. */
+enum nic_mode {
+	NIC_MODE_TAP,
+	NIC_MODE_TUN,
+};
+
+/* The interface alias (IFLA_IFALIAS) vmtap gives every persistent device
+ * it makes: `vmtap delete` and the libvirt hook touch only devices that
+ * carry it, unless forced. */
+#define VMTAP_ALIAS "vmtap"
+
+struct nic_spec {
+	char bridge[IFNAMSIZ];
+	char ifname[IFNAMSIZ]; /* "" = vmtap picks vmtXXXXXXXX */
+	unsigned queues;       /* 1 .. VMTAP_MAX_QUEUES */
+	enum vhost_mode vhost;
+	bool has_mac;
+	uint8_t mac[6];
+	unsigned mtu;          /* 0 = the bridge's */
+	enum qdisc_mode qdisc;
+	bool vnet_hdr;         /* IFF_VNET_HDR (QEMU's --use-vnet) */
+	/* Persistent devices (vmtap create, the libvirt hook).  The device
+	 * outlives its fds (TUNSETPERSIST); queues only decides
+	 * IFF_MULTI_QUEUE (exactly when > 1), since whoever opens the device
+	 * later attaches its own queues.  A marked device of that name that
+	 * the kernel would attach to is taken over, not an error. */
+	bool persist;
+	enum nic_mode mode;    /* tun: persist only, and no bridge */
+	bool has_owner;        /* TUNSETOWNER: this uid may open it */
+	uint32_t owner;
+	bool has_group;        /* TUNSETGROUP: members of this gid may open it */
+	uint32_t group;
+};
+
+struct nic {
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	unsigned mtu;
+	uint8_t mac[6];
+	unsigned queues;
+	int tapfd[VMTAP_MAX_QUEUES];
+	unsigned nvhost; /* 0 or queues */
+	int vhostfd[VMTAP_MAX_QUEUES];
+};
+
+/* A spec with the defaults: one queue, vhost off, vnet header, noqueue,
+ * no bridge. */
+void nic_spec_init(struct nic_spec *spec);
+
+/* Sets every fd to -1 and every count to 0. */
+void nic_init(struct nic *nic);
+
+/* Closes every fd the nic holds; the tap vanishes with its last queue. */
+void nic_close(struct nic *nic);
+
+const char *vhost_mode_name(enum vhost_mode m);
+int vhost_mode_parse(const char *s, enum vhost_mode *out);
+const char *qdisc_mode_name(enum qdisc_mode m);
+/* "noqueue" or "default" */
+int qdisc_mode_parse(const char *s, enum qdisc_mode *out);
+
+#endif

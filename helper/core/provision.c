@@ -1,0 +1,527 @@
+/* provision.c — nic_spec -> nic, all or nothing (see provision.h).
+ *
+ * Order matters for cost (README, "Why noqueue"): the tap is made down, gets its MAC,
+ * IPv6 addr_gen_mode none and the noqueue root qdisc while down, and only
+ * then master + MTU + up in one message.  A multiqueue tap brought up with
+ * the default qdisc would first get 256 pfifo_fast children. */
+#include "helper/core/provision.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "helper/core/ifname.h"
+#include "bridge/port.h"
+#include "helper/core/tap.h"
+#include "vhost/vhost.h"
+
+static void devs_reset(struct nic_devs *d)
+{
+	unsigned i;
+
+	memset(d, 0, sizeof(*d));
+	for (i = 0; i < VMTAP_MAX_QUEUES; i++)
+		d->tun[i] = d->vhost[i] = -1;
+}
+
+void nic_devs_close(struct nic_devs *d)
+{
+	unsigned i;
+
+	for (i = 0; i < VMTAP_MAX_QUEUES; i++) {
+		if (d->tun[i] >= 0)
+			close(d->tun[i]);
+		if (d->vhost[i] >= 0)
+			close(d->vhost[i]);
+	}
+	devs_reset(d);
+}
+
+int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
+{
+	if (spec->mode == NIC_MODE_TUN) {
+		if (!spec->persist)
+			return vmtap_fail(err, -EINVAL, "mode=tun: only persistent devices may be "
+					  "tun (L3) devices");
+		if (spec->bridge[0])
+			return vmtap_fail(err, -EINVAL, "mode=tun makes an L3 device, which cannot be "
+					  "a port of bridge %s; use mode=tap, or no bridge",
+					  spec->bridge);
+	} else if (ifname_check(spec->bridge) < 0)
+		return vmtap_fail(err, -EINVAL, "bad bridge name \"%s\"; expected %s", spec->bridge,
+				  IFNAME_EXPECTED);
+	if (spec->ifname[0] && ifname_check(spec->ifname) < 0)
+		return vmtap_fail(err, -EINVAL, "bad interface name \"%s\"; expected %s",
+				  spec->ifname, IFNAME_EXPECTED);
+	if (spec->queues < 1 || spec->queues > VMTAP_MAX_QUEUES)
+		return vmtap_fail(err, -ERANGE, "queues=%u: expected 1..%d", spec->queues,
+				  VMTAP_MAX_QUEUES);
+	if (spec->mtu && (spec->mtu < VMTAP_MTU_MIN || spec->mtu > VMTAP_MTU_MAX))
+		return vmtap_fail(err, -ERANGE, "mtu=%u: expected %d..%d", spec->mtu, VMTAP_MTU_MIN,
+				  VMTAP_MTU_MAX);
+	return 0;
+}
+
+/* The vhost-net fds of devs as spec->vhost says: none (off), one per queue
+ * or an error (on), one per queue or none with the reason in
+ * devs->vhost_skipped (auto). */
+static int vhost_part(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err)
+{
+	struct vmtap_err verr = { "" };
+	int r;
+
+	if (spec->vhost == VHOST_OFF)
+		return 0;
+	r = vhost_open(spec->queues, devs->vhost, &verr);
+	if (r == 0) {
+		devs->nvhost = spec->queues;
+		return 0;
+	}
+	if (spec->vhost == VHOST_ON)
+		return vmtap_fail(err, r, "vhost=on: %s", verr.msg);
+	devs->vhost_skipped = verr;
+	return 0;
+}
+
+int nic_devs_open(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err)
+{
+	unsigned i;
+	int r;
+
+	devs_reset(devs);
+	/* A persistent device needs one fd to be made: its users attach
+	 * their own queues later. */
+	for (i = 0; i < (spec->persist ? 1 : spec->queues); i++) {
+		devs->tun[i] = open(TUN_DEVICE, O_RDWR | O_CLOEXEC | O_NOCTTY);
+		if (devs->tun[i] < 0) {
+			r = -errno;
+			nic_devs_close(devs);
+			return vmtap_fail(err, r, "%s: %s%s", TUN_DEVICE, strerror(-r),
+					  r == -ENOENT ? "; load the tun module (modprobe tun)" : "");
+		}
+		devs->ntun++;
+	}
+	if (spec->persist)
+		return 0;
+	if ((r = vhost_part(spec, devs, err)) < 0)
+		nic_devs_close(devs);
+	return r;
+}
+
+static void random_mac(uint8_t mac[6])
+{
+	if (getrandom(mac, 6, 0) != 6)
+		memset(mac, 0x5a, 6);
+	/* 0xfe: locally administered, unicast, and high, so the bridge (which
+	 * takes the lowest port MAC unless given one) does not take ours. */
+	mac[0] = 0xfe;
+}
+
+/* ---- persistent devices ------------------------------------------------ */
+
+/* The kernel refused to attach to an existing device (EINVAL): name the
+ * flags that differ, from what the kernel says the device is. */
+static int mismatch(const char *name, const struct link_detail *have, const struct tun_flags *f,
+		    unsigned queues, struct vmtap_err *err)
+{
+	char diff[160] = "";
+	size_t n = 0;
+
+	if (have->tun.tun != f->tun)
+		n += (size_t)snprintf(diff + n, sizeof(diff) - n, "IFF_%s there, IFF_%s asked",
+				      have->tun.tun ? "TUN" : "TAP", f->tun ? "TUN" : "TAP");
+	if (have->tun.multi_queue != f->multi_queue && n < sizeof(diff))
+		snprintf(diff + n, sizeof(diff) - n, "%sIFF_MULTI_QUEUE %s there, queues=%u needs it %s",
+			 n ? "; " : "", have->tun.multi_queue ? "on" : "off", queues,
+			 f->multi_queue ? "on" : "off");
+	if (!diff[0])
+		snprintf(diff, sizeof(diff), "none that vmtap can see");
+	return vmtap_fail(err, -EINVAL, "%s exists with other flags (%s): the kernel refuses to "
+			  "attach to it (EINVAL); delete it first (vmtap delete %s)", name, diff, name);
+}
+
+/* A broker's client (client != NULL: its uid) may touch only a device it
+ * owns; uid 0 any.  d is a device vmtap made. */
+static int client_may(const struct link_detail *d, const char *name, const uint32_t *client,
+		      struct vmtap_err *err)
+{
+	char owner[32] = "no owner";
+
+	if (!client || *client == 0 || (d->tun.has_owner && d->tun.owner == *client))
+		return 0;
+	if (d->tun.has_owner)
+		snprintf(owner, sizeof(owner), "owner uid %u", d->tun.owner);
+	return vmtap_fail(err, -EPERM, "%s %s has %s, not uid %u: through vmtapd a client may "
+			  "take over or delete only its own devices", d->st.kind, name, owner,
+			  *client);
+}
+
+/* NAME exists: take it over when it is a tun/tap device vmtap made (and,
+ * for a broker's client, its own) and the kernel accepts fd as one more of
+ * its queues. */
+static int adopt(struct nl_sock *sk, int fd, const char *name, const struct tun_flags *f,
+		 unsigned queues, const uint32_t *client, struct link_detail *have,
+		 struct vmtap_err *err)
+{
+	int r;
+
+	if ((r = link_get_detail(sk, name, have, err)) < 0)
+		return r;
+	if (!have->is_tun)
+		return vmtap_fail(err, -EEXIST, "interface %s already exists and is a %s, not a %s "
+				  "device", name, have->st.kind[0] ? have->st.kind : "plain",
+				  f->tun ? "tun" : "tap");
+	if (strcmp(have->alias, VMTAP_ALIAS))
+		return vmtap_fail(err, -EEXIST, "%s %s already exists and vmtap did not make it (its "
+				  "alias is not \"" VMTAP_ALIAS "\"); pick another name or delete it",
+				  have->st.kind, name);
+	if ((r = client_may(have, name, client, err)) < 0)
+		return r;
+	r = tun_attach_existing(fd, name, f, err);
+	if (r == -EINVAL)
+		return mismatch(name, have, f, queues, err);
+	return r;
+}
+
+/* Order: make (or take over) the device, owner and group, the port set-up
+ * (or alias + MTU + up for tun), and TUNSETPERSIST last, so that a device
+ * made here and failing half-way still vanishes with its fd.  A device
+ * taken over is left as it is on failure: it was there before. */
+static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
+				const uint32_t *client, struct nic_devs *devs, struct nic *out,
+				struct vmtap_err *err)
+{
+	struct tun_flags f = {
+		.tun = spec->mode == NIC_MODE_TUN,
+		.multi_queue = spec->queues > 1,
+		.vnet_hdr = spec->vnet_hdr,
+	};
+	struct nl_sock *own = NULL;
+	struct link_detail have;
+	struct bridge_info br = { 0, 0 };
+	struct link_state now;
+	bool made = false;
+	int fd, r;
+
+	if (devs->ntun != 1) {
+		r = vmtap_fail(err, -EINVAL, "internal: %u tun fds for a persistent device", devs->ntun);
+		goto fail;
+	}
+	fd = devs->tun[0];
+	if (!sk) {
+		if ((r = rtnl_open(&own, err)) < 0)
+			goto fail;
+		sk = own;
+	}
+	if ((r = tun_check_features(fd, &f, err)) < 0)
+		goto fail;
+	if (!f.tun && (r = bridge_lookup(sk, spec->bridge, &br, err)) < 0)
+		goto fail;
+
+	memcpy(out->ifname, spec->ifname, sizeof(out->ifname));
+	r = tun_make(fd, out->ifname, &f, err);
+	if (r == 0)
+		made = true;
+	else if (r == -EEXIST)
+		r = adopt(sk, fd, out->ifname, &f, spec->queues, client, &have, err);
+	if (r < 0)
+		goto fail;
+	if (spec->has_owner && (r = tun_set_owner(fd, out->ifname, spec->owner, err)) < 0)
+		goto fail;
+	if (spec->has_group && (r = tun_set_group(fd, out->ifname, spec->group, err)) < 0)
+		goto fail;
+	out->ifindex = (int)if_nametoindex(out->ifname);
+	if (out->ifindex <= 0) {
+		r = vmtap_fail(err, -ENODEV, "%s vanished after creation", out->ifname);
+		goto fail;
+	}
+
+	if (f.tun) {
+		r = link_setup_plain(sk, out->ifindex, out->ifname, VMTAP_ALIAS, spec->mtu, err);
+	} else {
+		struct port_setup ps = {
+			.ifindex = out->ifindex, .ifname = out->ifname,
+			.bridge_ifindex = br.ifindex, .bridge = spec->bridge,
+			.mtu = spec->mtu ? spec->mtu : br.mtu,
+			.noqueue = spec->qdisc == QDISC_NOQUEUE,
+			.alias = VMTAP_ALIAS,
+		};
+
+		/* A device taken over keeps its MAC unless one was asked for:
+		 * the guest's peers may have learnt it. */
+		if (spec->has_mac)
+			memcpy(ps.mac, spec->mac, 6);
+		else if (!made)
+			memcpy(ps.mac, have.st.mac, 6);
+		else
+			random_mac(ps.mac);
+		r = port_setup(sk, &ps, err);
+	}
+	if (r < 0)
+		goto fail;
+	if ((r = link_get(sk, out->ifname, &now, err)) < 0 ||
+	    (r = tun_set_persist(fd, out->ifname, true, err)) < 0)
+		goto fail;
+	out->mtu = now.mtu;
+	memcpy(out->mac, now.mac, 6);
+	out->queues = 1;
+	out->tapfd[0] = fd;
+	devs_reset(devs);
+	rtnl_close(own);
+	return 0;
+fail:
+	nic_devs_close(devs);
+	rtnl_close(own);
+	nic_init(out);
+	return r;
+}
+
+/* client: NULL, or the uid a broker acts for (provision_for). */
+static int provision_as(struct nl_sock *sk, const struct nic_spec *spec, const uint32_t *client,
+			struct nic_devs *devs, struct nic *out, struct vmtap_err *err)
+{
+	struct nl_sock *own = NULL;
+	struct bridge_info br;
+	struct port_setup ps;
+	unsigned i;
+	int r;
+
+	nic_init(out);
+	if ((r = nic_spec_check(spec, err)) < 0)
+		goto fail;
+	if (spec->persist)
+		return provision_persistent(sk, spec, client, devs, out, err);
+	if (devs->ntun != spec->queues) {
+		r = vmtap_fail(err, -EINVAL, "internal: %u tun fds for %u queues", devs->ntun,
+			       spec->queues);
+		goto fail;
+	}
+	if (!sk) {
+		if ((r = rtnl_open(&own, err)) < 0)
+			goto fail;
+		sk = own;
+	}
+	if ((r = tap_check_features(devs->tun[0], spec->queues, spec->vnet_hdr, err)) < 0)
+		goto fail;
+	/* Look the bridge up before making anything: the common mistake
+	 * costs no tap at all. */
+	if ((r = bridge_lookup(sk, spec->bridge, &br, err)) < 0)
+		goto fail;
+
+	memcpy(out->ifname, spec->ifname, sizeof(out->ifname));
+	if ((r = tap_create(devs->tun, spec->queues, spec->vnet_hdr, out->ifname, err)) < 0)
+		goto fail;
+	out->ifindex = (int)if_nametoindex(out->ifname);
+	if (out->ifindex <= 0) {
+		r = vmtap_fail(err, -ENODEV, "tap %s vanished after creation", out->ifname);
+		goto fail;
+	}
+	out->mtu = spec->mtu ? spec->mtu : br.mtu;
+	if (spec->has_mac)
+		memcpy(out->mac, spec->mac, 6);
+	else
+		random_mac(out->mac);
+
+	ps = (struct port_setup){
+		.ifindex = out->ifindex, .ifname = out->ifname,
+		.bridge_ifindex = br.ifindex, .bridge = spec->bridge,
+		.mtu = out->mtu, .noqueue = spec->qdisc == QDISC_NOQUEUE,
+	};
+	memcpy(ps.mac, out->mac, 6);
+	if ((r = port_setup(sk, &ps, err)) < 0)
+		goto fail;
+
+	out->queues = spec->queues;
+	out->nvhost = devs->nvhost;
+	for (i = 0; i < VMTAP_MAX_QUEUES; i++) {
+		out->tapfd[i] = devs->tun[i];
+		out->vhostfd[i] = devs->vhost[i];
+	}
+	devs_reset(devs);
+	rtnl_close(own);
+	return 0;
+fail:
+	nic_devs_close(devs);
+	rtnl_close(own);
+	nic_init(out);
+	return r;
+}
+
+int nic_vhost_open(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err)
+{
+	int r;
+
+	devs_reset(devs);
+	if ((r = vhost_part(spec, devs, err)) < 0)
+		nic_devs_close(devs);
+	return r;
+}
+
+int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
+		    struct nic *nic, struct vmtap_err *err)
+{
+	unsigned i;
+	int r;
+
+	if (spec->has_mac && memcmp(spec->mac, nic->mac, 6)) {
+		if ((r = link_set_mac(sk, nic->ifindex, nic->ifname, spec->mac, err)) < 0) {
+			nic_devs_close(devs);
+			nic_close(nic);
+			return r;
+		}
+		memcpy(nic->mac, spec->mac, 6);
+	}
+	nic->nvhost = devs->nvhost;
+	for (i = 0; i < devs->nvhost; i++)
+		nic->vhostfd[i] = devs->vhost[i];
+	devs_reset(devs);
+	return 0;
+}
+
+int provision(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
+	      struct nic *out, struct vmtap_err *err)
+{
+	return provision_as(sk, spec, NULL, devs, out, err);
+}
+
+int provision_for(struct nl_sock *sk, const struct nic_spec *spec, uint32_t uid,
+		  struct nic_devs *devs, struct nic *out, struct vmtap_err *err)
+{
+	return provision_as(sk, spec, &uid, devs, out, err);
+}
+
+/* ---- deleting and listing persistent devices ---------------------------- */
+
+static int check_as(struct nl_sock *sk, const char *name, bool force, const uint32_t *client,
+		    struct vmtap_err *err)
+{
+	struct link_detail d;
+	int r;
+
+	if (ifname_check(name) < 0)
+		return vmtap_fail(err, -EINVAL, "bad interface name \"%s\"; expected 1-15 bytes, "
+				  "no '/', ':', '%%', whitespace or non-ASCII, not all digits", name);
+	if ((r = link_get_detail(sk, name, &d, err)) < 0)
+		return r;
+	if (!d.is_tun)
+		return vmtap_fail(err, -EINVAL, "%s is a %s, not a tun/tap device; vmtap deletes only "
+				  "tun/tap devices", name, d.st.kind[0] ? d.st.kind : "plain device");
+	if (!force && strcmp(d.alias, VMTAP_ALIAS))
+		return vmtap_fail(err, -EPERM, "%s %s was not made by vmtap (its alias is not \""
+				  VMTAP_ALIAS "\"); %s", d.st.kind, name,
+				  client ? "vmtapd deletes only devices vmtap made"
+					 : "use --force to delete it anyway");
+	return client_may(&d, name, client, err);
+}
+
+int persistent_check(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err)
+{
+	return check_as(sk, name, force, NULL, err);
+}
+
+int persistent_check_for(struct nl_sock *sk, const char *name, uint32_t uid,
+			 struct vmtap_err *err)
+{
+	return check_as(sk, name, false, &uid, err);
+}
+
+static int delete_as(struct nl_sock *sk, const char *name, bool force, const uint32_t *client,
+		     struct vmtap_err *err)
+{
+	struct nl_sock *own = NULL;
+	int r;
+
+	if (!sk) {
+		if ((r = rtnl_open(&own, err)) < 0)
+			return r;
+		sk = own;
+	}
+	/* RTM_DELLINK removes a persistent device at once; fds a QEMU still
+	 * holds stay valid but detached. */
+	if ((r = check_as(sk, name, force, client, err)) == 0)
+		r = link_delete(sk, name, err);
+	rtnl_close(own);
+	return r;
+}
+
+int persistent_delete(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err)
+{
+	return delete_as(sk, name, force, NULL, err);
+}
+
+int persistent_delete_for(struct nl_sock *sk, const char *name, uint32_t uid,
+			  struct vmtap_err *err)
+{
+	return delete_as(sk, name, false, &uid, err);
+}
+
+/* <linux/if.h> has it, but clashes with <net/if.h>. */
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000
+#endif
+
+static const char *link_state_name(const struct link_detail *d)
+{
+	if (!(d->st.flags & IFF_UP))
+		return "down";
+	return d->st.flags & IFF_LOWER_UP ? "up" : "no-carrier";
+}
+
+int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_err *err)
+{
+	struct link_detail *links = NULL;
+	struct nl_sock *own = NULL;
+	struct tun_info *v;
+	size_t nlinks = 0, i, j;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (!sk) {
+		if ((r = rtnl_open(&own, err)) < 0)
+			return r;
+		sk = own;
+	}
+	r = link_dump_detail(sk, &links, &nlinks, err);
+	rtnl_close(own);
+	if (r < 0)
+		return r;
+	v = calloc(nlinks ? nlinks : 1, sizeof(*v));
+	if (!v) {
+		free(links);
+		return vmtap_fail(err, -ENOMEM, "out of memory listing %zu links", nlinks);
+	}
+	for (i = 0; i < nlinks; i++) {
+		const struct link_detail *d = &links[i];
+		struct tun_info *t = &v[*n];
+
+		if (!d->is_tun)
+			continue;
+		memcpy(t->name, d->name, sizeof(t->name));
+		t->mode = d->tun.tun ? NIC_MODE_TUN : NIC_MODE_TAP;
+		t->multi_queue = d->tun.multi_queue;
+		t->persist = d->tun.persist;
+		t->vnet_hdr = d->tun.vnet_hdr;
+		t->by_vmtap = !strcmp(d->alias, VMTAP_ALIAS);
+		t->has_owner = d->tun.has_owner;
+		t->owner = d->tun.owner;
+		t->has_group = d->tun.has_group;
+		t->group = d->tun.group;
+		t->queues = d->tun.queues;
+		t->mtu = d->st.mtu;
+		memcpy(t->mac, d->st.mac, 6);
+		t->state = link_state_name(d);
+		for (j = 0; d->st.master && j < nlinks; j++)
+			if (links[j].st.ifindex == d->st.master)
+				memcpy(t->bridge, links[j].name, sizeof(t->bridge));
+		(*n)++;
+	}
+	free(links);
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,107 @@
+/* provision.h — the one path from a nic_spec to a nic.
+ *
+ * Two steps, because a setuid helper must open device files while
+ * privileged and do the rest after dropping to CAP_NET_ADMIN:
+ *
+ *   nic_devs_open()  open /dev/net/tun once per queue, and /dev/vhost-net
+ *                    once per queue as the spec's vhost mode says
+ *   provision()      make the tap, make it a bridge port, hand back a nic
+ *
+ * provision() is all-or-nothing: on any failure every fd is closed, and
+ * since the tap is not persistent the kernel removes it and its bridge
+ * port with its last fd.  Nothing is left behind.
+ *
+ * A spec with persist set (vmtap create, the libvirt hook) takes the same
+ * path to a device that outlives its fds: one /dev/net/tun fd, owner and
+ * group, the same port set-up (or, for a tun device, alias + MTU + up),
+ * the alias VMTAP_ALIAS, and TUNSETPERSIST last, so a device made and
+ * failing half-way still vanishes.  persistent_delete and tun_list are its
+ * other half. */
+#ifndef VMTAP_PROVISION_H
+#define VMTAP_PROVISION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "helper/core/err.h"
+#include "helper/core/nic.h"
+
+struct nl_sock;
+
+struct nic_devs {
+	unsigned ntun;
+	int tun[VMTAP_MAX_QUEUES];
+	unsigned nvhost;
+	int vhost[VMTAP_MAX_QUEUES];
+	/* vhost=auto went on without vhost: why (for one line on stderr). */
+	struct vmtap_err vhost_skipped;
+};
+
+int nic_devs_open(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err);
+void nic_devs_close(struct nic_devs *devs);
+
+/* Range and name checks of a spec, with the message a user sees. */
+int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err);
+
+/* Consumes devs (its fds move into out, or are closed on failure).  sk may
+ * be NULL (a socket is opened for this call) or a daemon's long-lived
+ * NETLINK_ROUTE socket. */
+int provision(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
+	      struct nic *out, struct vmtap_err *err);
+
+/* For a NIC made before it was asked for (vmtapd's pool, pool.h), in two
+ * steps, so that a refusal (vhost=on without vhost-net) costs no NIC:
+ *   nic_vhost_open()   only the vhost-net fds of nic_devs_open()
+ *   provision_ready()  the spec's MAC if it asked for one, and devs'
+ *                      vhost fds moved into nic
+ * provision_ready consumes devs; on failure it closes nic too (the tap
+ * vanishes). */
+int nic_vhost_open(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err);
+int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
+		    struct nic *nic, struct vmtap_err *err);
+
+/* 0 when NAME is a tun/tap device that vmtap made (any tun/tap device when
+ * force): what `vmtap delete` checks of every name before deleting any. */
+int persistent_check(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err);
+
+/* persistent_check, then RTM_DELLINK. */
+int persistent_delete(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err);
+
+/* For a broker that acts for a client (vmtapd), who may touch only its
+ * own devices: uid may take over an existing device (provision_for, when
+ * the name is taken) or delete one (persistent_check_for,
+ * persistent_delete_for) only when vmtap made it and its owner
+ * (TUNSETOWNER) is uid; uid 0 may touch any device vmtap made.  Never
+ * forced.  The check sits inside the path, right before the kernel is
+ * asked, so no second look is needed by the caller.  provision_for with a
+ * spec that is not persist is provision(). */
+int provision_for(struct nl_sock *sk, const struct nic_spec *spec, uint32_t uid,
+		  struct nic_devs *devs, struct nic *out, struct vmtap_err *err);
+int persistent_check_for(struct nl_sock *sk, const char *name, uint32_t uid,
+			 struct vmtap_err *err);
+int persistent_delete_for(struct nl_sock *sk, const char *name, uint32_t uid,
+			  struct vmtap_err *err);
+
+/* One tun/tap device as `vmtap list` shows it. */
+struct tun_info {
+	char name[IFNAMSIZ];
+	enum nic_mode mode;
+	bool multi_queue, persist, vnet_hdr;
+	bool by_vmtap;          /* carries the alias VMTAP_ALIAS */
+	bool has_owner;
+	uint32_t owner;
+	bool has_group;
+	uint32_t group;
+	char bridge[IFNAMSIZ];  /* its master's name, "" when none */
+	const char *state;      /* "up", "no-carrier" (up, nobody attached), "down" */
+	unsigned mtu;
+	uint8_t mac[6];         /* zero for a tun device */
+	unsigned queues;        /* queues attached now (multi_queue devices) */
+};
+
+/* Every tun/tap device of the caller's namespace, from one RTM_GETLINK
+ * dump, into a malloc'ed array the caller frees. */
+int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_err *err);
+
+#endif

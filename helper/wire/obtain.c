@@ -1,0 +1,224 @@
+/* obtain.c — get a NIC without privileges (see obtain.h).
+ *
+ * The helper's stderr goes through a pipe so that its one-line error
+ * becomes our one-line error, instead of two lines on the user's terminal. */
+#include "helper/wire/obtain.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helper/core/fdpass.h"
+#include "helper/core/parse.h"
+#include "helper/core/reply.h"
+#include "helper/wire/client.h"
+
+#ifndef VMTAP_LIBEXECDIR
+#define VMTAP_LIBEXECDIR "/usr/local/libexec"
+#endif
+#define HELPER_NAME "vmtap-bridge-helper"
+
+const char *helper_default_path(void)
+{
+	static char path[PATH_MAX + sizeof("/" HELPER_NAME)];
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		char *slash;
+
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%s/%s", self, HELPER_NAME);
+			if (access(path, X_OK) == 0)
+				return path;
+		}
+	}
+	return VMTAP_LIBEXECDIR "/" HELPER_NAME;
+}
+
+/* The last line of what the helper printed (its error, or its warning),
+ * without its program prefix. */
+static void last_line(char *text, struct vmtap_err *into, int r)
+{
+	size_t n = strlen(text);
+	char *line;
+
+	while (n > 0 && text[n - 1] == '\n')
+		text[--n] = '\0';
+	line = strrchr(text, '\n');
+	line = line ? line + 1 : text;
+	if (!strncmp(line, HELPER_NAME ": ", sizeof(HELPER_NAME ": ") - 1))
+		line += sizeof(HELPER_NAME ": ") - 1;
+	if (*line)
+		vmtap_fail(into, r, "%s", line);
+}
+
+static void read_all(int fd, char *buf, size_t cap)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off + 1 < cap && (n = read(fd, buf + off, cap - 1 - off)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+}
+
+static void child(const char *helper, const struct nic_spec *spec, int sock, int errfd)
+{
+	char a_br[32], a_fd[32], a_q[32], a_vh[32], a_mac[32], a_mtu[32], a_if[32], a_qd[32];
+	char mac[18];
+	char *argv[12];
+	int n = 0;
+
+	if (dup2(errfd, STDERR_FILENO) < 0 || fcntl(sock, F_SETFD, 0) < 0)
+		_exit(126);
+	snprintf(a_br, sizeof(a_br), "--br=%s", spec->bridge);
+	snprintf(a_fd, sizeof(a_fd), "--fd=%d", sock);
+	snprintf(a_q, sizeof(a_q), "--queues=%u", spec->queues);
+	snprintf(a_vh, sizeof(a_vh), "--vhost=%s", vhost_mode_name(spec->vhost));
+	snprintf(a_qd, sizeof(a_qd), "--qdisc=%s", qdisc_mode_name(spec->qdisc));
+	argv[n++] = (char *)helper;
+	argv[n++] = "--use-vnet";
+	argv[n++] = a_br;
+	argv[n++] = a_fd;
+	argv[n++] = a_q;
+	argv[n++] = a_vh;
+	argv[n++] = a_qd;
+	if (spec->has_mac) {
+		snprintf(a_mac, sizeof(a_mac), "--mac=%s", format_mac(spec->mac, mac));
+		argv[n++] = a_mac;
+	}
+	if (spec->mtu) {
+		snprintf(a_mtu, sizeof(a_mtu), "--mtu=%u", spec->mtu);
+		argv[n++] = a_mtu;
+	}
+	if (spec->ifname[0]) {
+		snprintf(a_if, sizeof(a_if), "--ifname=%s", spec->ifname);
+		argv[n++] = a_if;
+	}
+	argv[n] = NULL;
+	execv(helper, argv);
+	dprintf(STDERR_FILENO, "%s: %s\n", helper, strerror(errno));
+	_exit(127);
+}
+
+int nic_from_helper(const char *helper, const struct nic_spec *spec, struct nic *out,
+		    struct vmtap_err *warn, struct vmtap_err *err)
+{
+	int sv[2] = { -1, -1 }, ep[2] = { -1, -1 }, fds[2 * VMTAP_MAX_QUEUES];
+	char hdr[REPLY_MAX], text[1024];
+	unsigned nfds = 0, i;
+	size_t len = 0;
+	int status, r;
+	pid_t pid;
+
+	nic_init(out);
+	if (access(helper, X_OK) < 0)
+		return vmtap_fail(err, -errno, "helper %s: %s; give --helper=PATH or install vmtap",
+				  helper, strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
+	    pipe2(ep, O_CLOEXEC) < 0) {
+		r = vmtap_fail(err, -errno, "cannot make a socket for the helper: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = vmtap_fail(err, -errno, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		child(helper, spec, sv[1], ep[1]);
+	close(sv[1]);
+	close(ep[1]);
+	sv[1] = ep[1] = -1;
+
+	r = fd_recv(sv[0], hdr, sizeof(hdr) - 1, &len, fds, 2 * VMTAP_MAX_QUEUES, &nfds);
+	/* The helper exits right after sending; its stderr is short. */
+	read_all(ep[0], text, sizeof(text));
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || r < 0 || len == 0) {
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+		last_line(text, err, -EIO);
+		if (r < 0)
+			r = vmtap_fail(err, r, "no reply from helper %s: %s", helper, strerror(-r));
+		else
+			r = vmtap_fail(err, -EIO, "helper %s failed (%s %d)", helper,
+				       WIFEXITED(status) ? "exit status" : "signal",
+				       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		goto out;
+	}
+	last_line(text, warn, 0);
+	hdr[len] = '\0';
+	if ((r = reply_decode(hdr, len, nfds, out, err)) < 0) {
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+		nic_init(out);
+		goto out;
+	}
+	for (i = 0; i < out->queues; i++)
+		out->tapfd[i] = fds[i];
+	for (i = 0; i < out->nvhost; i++)
+		out->vhostfd[i] = fds[out->queues + i];
+	r = 0;
+out:
+	for (i = 0; i < 2; i++) {
+		if (sv[i] >= 0)
+			close(sv[i]);
+		if (ep[i] >= 0)
+			close(ep[i]);
+	}
+	return r;
+}
+
+/* -ENOENT or -ECONNREFUSED, with nothing recorded in err, when no daemon
+ * answers at path: the one case in which the helper is tried instead.
+ * Anything the daemon says (a denial too) is final. */
+static int nic_from_daemon(const char *path, const struct nic_spec *spec, struct nic *out,
+			   struct vmtap_err *warn, struct vmtap_err *err)
+{
+	struct vmtap_err cerr = { "" };
+	struct vmtapd_client *c;
+	int r;
+
+	nic_init(out);
+	r = vmtapd_client_open(path, &c, &cerr);
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		return r;
+	if (r < 0)
+		return vmtap_fail(err, r, "%s", cerr.msg);
+	r = vmtapd_client_create_nic(c, spec, out, err);
+	if (r == 0 && vmtapd_client_warning(c)[0])
+		vmtap_fail(warn, 0, "%s", vmtapd_client_warning(c));
+	vmtapd_client_close(c);
+	return r;
+}
+
+int nic_obtain(const struct obtain_opts *o, const struct nic_spec *spec, struct nic *out,
+	       struct vmtap_err *warn, struct vmtap_err *err)
+{
+	int r = nic_from_daemon(o->socket_path ? o->socket_path : VMTAPD_SOCKET, spec, out, warn,
+				err);
+
+	if (r != -ENOENT && r != -ECONNREFUSED)
+		return r;
+	return nic_from_helper(o->helper_path ? o->helper_path : helper_default_path(), spec, out,
+			       warn, err);
+}

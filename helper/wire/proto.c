@@ -1,0 +1,709 @@
+/* proto.c — vmtapd's JSON messages, with jansson (see
+ * proto.h).
+ *
+ * Decoding trusts nothing: every key is checked for its type before its
+ * value is looked at, values go through the same setter as the command
+ * line's (nic_spec_set), and any text from the peer that ends up in a
+ * message is first checked (or shown) free of control and non-ASCII
+ * bytes, so a message is always one printable line, fit for a log.
+ * Encoding never fails on content we made ourselves, only for room. */
+#include "helper/wire/proto.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "helper/core/ifname.h"
+#include "helper/core/parse.h"
+#include "helper/core/reply.h"
+#include "helper/core/spec-set.h"
+
+#define SHOW_MAX 40
+
+/* Peer text made safe for a one-line message: non-printable bytes as '?',
+ * cut at SHOW_MAX with "...". */
+static const char *show(char out[SHOW_MAX + 4], const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < SHOW_MAX; i++)
+		out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	if (s[i])
+		memcpy(out + i, "...", 4);
+	else
+		out[i] = '\0';
+	return out;
+}
+
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s >= 0x7f)
+			return false;
+	return true;
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
+	}
+}
+
+static int check_version(json_t *o, struct vmtap_err *err)
+{
+	json_t *v = json_object_get(o, "version");
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v))
+		return vmtap_fail(err, -EINVAL, "\"version\" is %s; expected the integer %d",
+				  type_name(v), VMTAPD_PROTO_VERSION);
+	if (json_integer_value(v) != VMTAPD_PROTO_VERSION)
+		return vmtap_fail(err, -EPROTONOSUPPORT, "protocol version %lld is not spoken here; "
+				  "expected %d", (long long)json_integer_value(v),
+				  VMTAPD_PROTO_VERSION);
+	return 0;
+}
+
+static const char OPS[] = "hello, create-nic, create-persistent or delete-persistent";
+static const char CREATE_KEYS[] = "bridge, queues, vhost, mac, mtu, ifname, qdisc or vnet_hdr";
+static const char PERSIST_KEYS[] =
+	"ifname, bridge, queues, mac, mtu, qdisc, vnet_hdr, group or mode";
+
+/* The keys only create-persistent has. */
+static int persist_key(struct nic_spec *spec, const char *key, json_t *v, struct vmtap_err *err)
+{
+	char shown[SHOW_MAX + 4];
+	const char *s;
+	json_int_t n;
+
+	if (!strcmp(key, "owner"))
+		return vmtap_fail(err, -EINVAL, "create-persistent: \"owner\" cannot be chosen: the "
+				  "device is owned by the uid vmtapd takes the client for");
+	if (!strcmp(key, "group")) {
+		if (!json_is_integer(v))
+			return vmtap_fail(err, -EINVAL, "create-persistent: \"group\" is %s; expected "
+					  "an integer (a gid)", type_name(v));
+		n = json_integer_value(v);
+		/* (gid_t)-1 means "no group" to the kernel. */
+		if (n < 0 || n > 0xfffffffeLL)
+			return vmtap_fail(err, -ERANGE, "create-persistent: group=%lld: expected "
+					  "0..4294967294", (long long)n);
+		spec->has_group = true;
+		spec->group = (uint32_t)n;
+		return 0;
+	}
+	/* mode */
+	if (!json_is_string(v))
+		return vmtap_fail(err, -EINVAL, "create-persistent: \"mode\" is %s; expected the "
+				  "string \"tap\"", type_name(v));
+	s = json_string_value(v);
+	if (!strcmp(s, "tun"))
+		return vmtap_fail(err, -EOPNOTSUPP, "create-persistent: mode=tun is not offered by "
+				  "vmtapd: a tun device has no bridge, and the policy grants bridges; "
+				  "make it with CAP_NET_ADMIN (vmtap create --mode tun as root)");
+	if (strcmp(s, "tap"))
+		return vmtap_fail(err, -EINVAL, "create-persistent: mode=\"%s\": expected tap",
+				  show(shown, s));
+	return 0;
+}
+
+/* One key of a create-nic or create-persistent (spec->persist) request
+ * into spec. */
+static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct vmtap_err *err)
+{
+	const char *op = spec->persist ? "create-persistent" : "create-nic";
+	char shown[SHOW_MAX + 4], num[32];
+
+	if (!strcmp(key, "op") || !strcmp(key, "version"))
+		return 0;
+	if (spec->persist && (!strcmp(key, "owner") || !strcmp(key, "group") ||
+			      !strcmp(key, "mode")))
+		return persist_key(spec, key, v, err);
+	/* A persistent device is opened later by its owner, who brings its
+	 * own vhost-net fds: no vhost key. */
+	if (!strcmp(key, "bridge") || !strcmp(key, "ifname") ||
+	    (!spec->persist && !strcmp(key, "vhost")) || !strcmp(key, "mac") ||
+	    !strcmp(key, "qdisc")) {
+		const char *s = json_string_value(v);
+
+		if (!json_is_string(v))
+			return vmtap_fail(err, -EINVAL, "%s: \"%s\" is %s; expected a string", op,
+					  key, type_name(v));
+		/* nic_spec_set echoes the value: it must be one clean line. */
+		if (strlen(s) > SHOW_MAX || !printable(s))
+			return vmtap_fail(err, -EINVAL, "%s: %s=\"%s\": expected %s", op, key,
+					  show(shown, s),
+					  !strcmp(key, "mac") ? "a unicast MAC like fe:54:00:12:34:56" :
+					  !strcmp(key, "vhost") ? "on, off or auto" :
+					  !strcmp(key, "qdisc") ? "noqueue or default" :
+					  "an interface name of 1-15 printable ASCII bytes");
+		return nic_spec_set(spec, key, key, s, err);
+	}
+	if (!strcmp(key, "queues") || !strcmp(key, "mtu")) {
+		if (!json_is_integer(v))
+			return vmtap_fail(err, -EINVAL, "%s: \"%s\" is %s; expected an integer", op,
+					  key, type_name(v));
+		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		return nic_spec_set(spec, key, key, num, err);
+	}
+	if (!strcmp(key, "vnet_hdr")) {
+		if (!json_is_boolean(v))
+			return vmtap_fail(err, -EINVAL, "%s: \"vnet_hdr\" is %s; expected true or false",
+					  op, type_name(v));
+		spec->vnet_hdr = json_is_true(v);
+		return 0;
+	}
+	return vmtap_fail(err, -EINVAL, "%s: unknown key \"%s\"; expected %s", op,
+			  show(shown, key), spec->persist ? PERSIST_KEYS : CREATE_KEYS);
+}
+
+/* The "ifnames" of a delete-persistent request: 1..VMTAPD_DELETE_MAX
+ * distinct valid names, each checked before anything is done with it. */
+static int names_key(struct vmtapd_request *req, json_t *v, struct vmtap_err *err)
+{
+	char shown[SHOW_MAX + 4];
+	size_t i, j;
+	json_t *e;
+
+	if (!json_is_array(v))
+		return vmtap_fail(err, -EINVAL, "delete-persistent: \"ifnames\" is %s; expected an "
+				  "array of interface names", type_name(v));
+	if (json_array_size(v) < 1 || json_array_size(v) > VMTAPD_DELETE_MAX)
+		return vmtap_fail(err, -ERANGE, "delete-persistent: \"ifnames\" has %zu names; "
+				  "expected 1..%d", json_array_size(v), VMTAPD_DELETE_MAX);
+	json_array_foreach(v, i, e) {
+		const char *s = json_string_value(e);
+
+		if (!json_is_string(e))
+			return vmtap_fail(err, -EINVAL, "delete-persistent: ifnames[%zu] is %s; "
+					  "expected a string", i, type_name(e));
+		if (strlen(s) > SHOW_MAX || !printable(s) || ifname_check(s) < 0)
+			return vmtap_fail(err, -EINVAL, "delete-persistent: ifnames[%zu]=\"%s\": "
+					  "expected %s", i, show(shown, s), IFNAME_EXPECTED);
+		for (j = 0; j < i; j++)
+			if (!strcmp(req->names[j], s))
+				return vmtap_fail(err, -EINVAL, "delete-persistent: \"%s\" is named "
+						  "twice in \"ifnames\"; expected each name once", s);
+		memcpy(req->names[i], s, strlen(s) + 1);
+	}
+	req->nnames = (unsigned)json_array_size(v);
+	return 0;
+}
+
+int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *req,
+			  struct vmtap_err *err)
+{
+	char shown[SHOW_MAX + 4];
+	json_error_t jerr;
+	const char *op, *key;
+	json_t *o, *v;
+	int r;
+
+	memset(req, 0, sizeof(*req));
+	nic_spec_init(&req->spec);
+	req->spec.vhost = VHOST_AUTO;
+
+	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o)
+		return vmtap_fail(err, -EPROTO, "request is not valid JSON: %s at byte %d; "
+				  "expected one JSON object per message", show(shown, jerr.text),
+				  jerr.position);
+	if (!json_is_object(o)) {
+		r = vmtap_fail(err, -EPROTO, "request is %s; expected a JSON object", type_name(o));
+		goto out;
+	}
+	v = json_object_get(o, "op");
+	if (!v) {
+		r = vmtap_fail(err, -EPROTO, "request has no \"op\"; expected %s", OPS);
+		goto out;
+	}
+	if (!json_is_string(v)) {
+		r = vmtap_fail(err, -EINVAL, "\"op\" is %s; expected a string (%s)", type_name(v),
+			       OPS);
+		goto out;
+	}
+	op = json_string_value(v);
+	if ((r = check_version(o, err)) < 0)
+		goto out;
+
+	if (!strcmp(op, "hello")) {
+		req->op = VMTAPD_OP_HELLO;
+		json_object_foreach(o, key, v) {
+			if (strcmp(key, "op") && strcmp(key, "version")) {
+				r = vmtap_fail(err, -EINVAL, "hello: unknown key \"%s\"; expected op or version",
+					       show(shown, key));
+				goto out;
+			}
+		}
+	} else if (!strcmp(op, "create-nic")) {
+		req->op = VMTAPD_OP_CREATE_NIC;
+		json_object_foreach(o, key, v) {
+			if ((r = create_key(&req->spec, key, v, err)) < 0) {
+				/* nic_spec_set: -ENOENT only for keys it does not know. */
+				if (r == -ENOENT)
+					r = vmtap_fail(err, -EINVAL, "create-nic: unknown key \"%s\"",
+						       show(shown, key));
+				goto out;
+			}
+		}
+		if (!json_object_get(o, "bridge")) {
+			r = vmtap_fail(err, -EINVAL, "create-nic: missing \"bridge\"; expected the name of a bridge");
+			goto out;
+		}
+	} else if (!strcmp(op, "create-persistent")) {
+		req->op = VMTAPD_OP_CREATE_PERSISTENT;
+		/* What vmtap create makes: no vnet header unless asked. */
+		req->spec.persist = true;
+		req->spec.vhost = VHOST_OFF;
+		req->spec.vnet_hdr = false;
+		json_object_foreach(o, key, v) {
+			if ((r = create_key(&req->spec, key, v, err)) < 0) {
+				if (r == -ENOENT)
+					r = vmtap_fail(err, -EINVAL, "create-persistent: unknown key \"%s\"",
+						       show(shown, key));
+				goto out;
+			}
+		}
+		if (!json_object_get(o, "ifname")) {
+			r = vmtap_fail(err, -EINVAL, "create-persistent: missing \"ifname\"; expected "
+				       "the name of the device to make");
+			goto out;
+		}
+		if (!json_object_get(o, "bridge")) {
+			r = vmtap_fail(err, -EINVAL, "create-persistent: missing \"bridge\"; expected "
+				       "the name of a bridge");
+			goto out;
+		}
+	} else if (!strcmp(op, "delete-persistent")) {
+		req->op = VMTAPD_OP_DELETE_PERSISTENT;
+		json_object_foreach(o, key, v) {
+			if (!strcmp(key, "ifnames"))
+				r = names_key(req, v, err);
+			else if (strcmp(key, "op") && strcmp(key, "version"))
+				r = vmtap_fail(err, -EINVAL, "delete-persistent: unknown key \"%s\"; "
+					       "expected ifnames", show(shown, key));
+			else
+				r = 0;
+			if (r < 0)
+				goto out;
+		}
+		if (!req->nnames) {
+			r = vmtap_fail(err, -EINVAL, "delete-persistent: missing \"ifnames\"; expected "
+				       "an array of interface names");
+			goto out;
+		}
+	} else {
+		r = vmtap_fail(err, -EOPNOTSUPP, "unknown op \"%s\"; expected %s", show(shown, op),
+			       OPS);
+		goto out;
+	}
+	r = 0;
+out:
+	json_decref(o);
+	return r;
+}
+
+static json_t *limit_value(unsigned v)
+{
+	return v == VMTAPD_NO_LIMIT ? json_null() : json_integer(v);
+}
+
+int vmtapd_hello_encode(const struct vmtapd_hello *h, char *buf, size_t cap, size_t *len)
+{
+	return json_to_buf(json_pack("{s:i, s:[i], s:s, s:[s,s,s,s], s:I, s:I, s:{s:o, s:o, s:o}}",
+			      "version", VMTAPD_PROTO_VERSION, "versions", VMTAPD_PROTO_VERSION,
+			      "server", h->server, "ops", "hello", "create-nic",
+			      "create-persistent", "delete-persistent",
+			      "uid", (json_int_t)h->uid, "gid", (json_int_t)h->gid,
+			      "limits", "queues", limit_value(h->max_queues),
+			      "nics", limit_value(h->max_nics),
+			      "connections", limit_value(h->max_connections)),
+		    buf, cap, len);
+}
+
+int vmtapd_nic_encode(const struct nic *nic, const char *warning, char *buf, size_t cap,
+		      size_t *len)
+{
+	char hdr[REPLY_MAX];
+	size_t n;
+	json_t *o;
+	int r;
+
+	/* The helper's own header, so one decoder (reply_decode) checks both. */
+	if ((r = reply_encode(nic, hdr, sizeof(hdr), &n)) < 0)
+		return r;
+	if (!warning || !*warning) {
+		if (n >= cap)
+			return -EMSGSIZE;
+		memcpy(buf, hdr, n + 1);
+		*len = n;
+		return 0;
+	}
+	o = json_loadb(hdr, n, 0, NULL);
+	if (!o || json_object_set_new(o, "warning", json_string(warning)) < 0) {
+		json_decref(o);
+		return -ENOMEM;
+	}
+	return json_to_buf(o, buf, cap, len);
+}
+
+int vmtapd_persistent_encode(const struct vmtapd_persistent *p, char *buf, size_t cap,
+			     size_t *len)
+{
+	char mac[18];
+
+	return json_to_buf(json_pack("{s:i, s:s, s:i, s:i, s:s, s:b, s:I, s:o}",
+			      "version", VMTAPD_PROTO_VERSION, "ifname", p->ifname,
+			      "ifindex", p->ifindex, "mtu", (int)p->mtu,
+			      "mac", format_mac(p->mac, mac), "multi_queue", (int)p->multi_queue,
+			      "owner", (json_int_t)p->owner,
+			      "group", p->has_group ? json_integer(p->group) : json_null()),
+		    buf, cap, len);
+}
+
+/* A JSON array of req's names. */
+static json_t *names_array(const struct vmtapd_request *req)
+{
+	json_t *a = json_array();
+	unsigned i;
+
+	for (i = 0; a && i < req->nnames; i++)
+		if (json_array_append_new(a, json_string(req->names[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+int vmtapd_deleted_encode(const struct vmtapd_request *req, char *buf, size_t cap, size_t *len)
+{
+	return json_to_buf(json_pack("{s:i, s:o}", "version", VMTAPD_PROTO_VERSION,
+			      "deleted", names_array(req)),
+		    buf, cap, len);
+}
+
+int vmtapd_error_encode(int neg_errno, const char *message, char *buf, size_t cap, size_t *len)
+{
+	/* Short enough that even all-escaped it fits VMTAPD_REPLY_MAX. */
+	char msg[300];
+
+	snprintf(msg, sizeof(msg), "%s", message ? message : "");
+	return json_to_buf(json_pack("{s:i, s:{s:s, s:s}}", "version", VMTAPD_PROTO_VERSION, "error",
+			      "code", vmtapd_errno_name(neg_errno), "message", msg),
+		    buf, cap, len);
+}
+
+int vmtapd_request_encode(const struct vmtapd_request *req, char *buf, size_t cap, size_t *len)
+{
+	const struct nic_spec *s = &req->spec;
+	char mac[18];
+	json_t *o;
+
+	if (req->op == VMTAPD_OP_HELLO)
+		return json_to_buf(json_pack("{s:s, s:i}", "op", "hello", "version", VMTAPD_PROTO_VERSION),
+			    buf, cap, len);
+	if (req->op == VMTAPD_OP_DELETE_PERSISTENT)
+		return json_to_buf(json_pack("{s:s, s:i, s:o}", "op", "delete-persistent",
+				      "version", VMTAPD_PROTO_VERSION, "ifnames", names_array(req)),
+			    buf, cap, len);
+	if (req->op == VMTAPD_OP_CREATE_PERSISTENT) {
+		/* No owner: the daemon decides it.  The mode goes as asked, so
+		 * the daemon's refusal of tun is the one the user reads. */
+		o = json_pack("{s:s, s:i, s:s, s:s, s:i, s:s, s:b}", "op", "create-persistent",
+			      "version", VMTAPD_PROTO_VERSION, "ifname", s->ifname,
+			      "mode", s->mode == NIC_MODE_TUN ? "tun" : "tap",
+			      "queues", (int)s->queues, "qdisc", qdisc_mode_name(s->qdisc),
+			      "vnet_hdr", (int)s->vnet_hdr);
+		if (!o)
+			return -ENOMEM;
+		if ((s->bridge[0] && json_object_set_new(o, "bridge", json_string(s->bridge)) < 0) ||
+		    (s->has_group && json_object_set_new(o, "group", json_integer(s->group)) < 0) ||
+		    (s->has_mac && json_object_set_new(o, "mac",
+						       json_string(format_mac(s->mac, mac))) < 0) ||
+		    (s->mtu && json_object_set_new(o, "mtu", json_integer(s->mtu)) < 0)) {
+			json_decref(o);
+			return -ENOMEM;
+		}
+		return json_to_buf(o, buf, cap, len);
+	}
+	if (req->op != VMTAPD_OP_CREATE_NIC)
+		return -EINVAL;
+	o = json_pack("{s:s, s:i, s:s, s:i, s:s, s:s, s:b}", "op", "create-nic",
+		      "version", VMTAPD_PROTO_VERSION, "bridge", s->bridge, "queues", (int)s->queues,
+		      "vhost", vhost_mode_name(s->vhost), "qdisc", qdisc_mode_name(s->qdisc),
+		      "vnet_hdr", (int)s->vnet_hdr);
+	if (!o)
+		return -ENOMEM;
+	if ((s->has_mac && json_object_set_new(o, "mac", json_string(format_mac(s->mac, mac))) < 0) ||
+	    (s->mtu && json_object_set_new(o, "mtu", json_integer(s->mtu)) < 0) ||
+	    (s->ifname[0] && json_object_set_new(o, "ifname", json_string(s->ifname)) < 0)) {
+		json_decref(o);
+		return -ENOMEM;
+	}
+	return json_to_buf(o, buf, cap, len);
+}
+
+/* An error reply: its -errno with its message in err; 0 if o is not one. */
+static int error_reply(json_t *o, struct vmtap_err *err)
+{
+	json_t *e = json_object_get(o, "error");
+	const char *code, *msg;
+	char clean[sizeof(err->msg)];
+	size_t i;
+
+	if (!e)
+		return 0;
+	code = json_string_value(json_object_get(e, "code"));
+	msg = json_string_value(json_object_get(e, "message"));
+	if (!json_is_object(e) || !code || !msg)
+		return vmtap_fail(err, -EPROTO, "vmtapd: malformed error reply");
+	for (i = 0; msg[i] && i + 1 < sizeof(clean); i++)
+		clean[i] = (msg[i] >= 0x20 && msg[i] < 0x7f) ? msg[i] : '?';
+	clean[i] = '\0';
+	if (!clean[0]) {
+		char shown[SHOW_MAX + 4];
+
+		return vmtap_fail(err, vmtapd_errno_parse(code), "vmtapd refused the request (%s)",
+				  show(shown, code));
+	}
+	return vmtap_fail(err, vmtapd_errno_parse(code), "%s", clean);
+}
+
+static json_t *load_reply(const char *buf, size_t len, struct vmtap_err *err)
+{
+	char shown[SHOW_MAX + 4];
+	json_error_t jerr;
+	json_t *o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (!json_is_object(o)) {
+		vmtap_fail(err, -EPROTO, "vmtapd reply is not a JSON object: %s",
+			   o ? type_name(o) : show(shown, jerr.text));
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int get_limit(json_t *limits, const char *key, unsigned *out, struct vmtap_err *err)
+{
+	json_t *v = json_object_get(limits, key);
+
+	if (json_is_null(v)) {
+		*out = VMTAPD_NO_LIMIT;
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 0xfffffffeLL)
+		return vmtap_fail(err, -EPROTO, "vmtapd hello: limit \"%s\" missing or not a count",
+				  key);
+	*out = (unsigned)json_integer_value(v);
+	return 0;
+}
+
+int vmtapd_hello_decode(const char *buf, size_t len, struct vmtapd_hello *h,
+			struct vmtap_err *err)
+{
+	json_t *o = load_reply(buf, len, err), *limits;
+	const char *server;
+	json_int_t uid, gid;
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	if (!o)
+		return -EPROTO;
+	if ((r = error_reply(o, err)) < 0)
+		goto out;
+	r = -EPROTO;
+	if (json_integer_value(json_object_get(o, "version")) != VMTAPD_PROTO_VERSION) {
+		vmtap_fail(err, r, "vmtapd hello: \"version\" missing or not %d", VMTAPD_PROTO_VERSION);
+		goto out;
+	}
+	server = json_string_value(json_object_get(o, "server"));
+	uid = json_integer_value(json_object_get(o, "uid"));
+	gid = json_integer_value(json_object_get(o, "gid"));
+	limits = json_object_get(o, "limits");
+	if (!server || !json_is_integer(json_object_get(o, "uid")) ||
+	    !json_is_integer(json_object_get(o, "gid")) || uid < 0 || gid < 0 ||
+	    uid > 0xffffffffLL || gid > 0xffffffffLL || !json_is_object(limits)) {
+		vmtap_fail(err, r, "vmtapd hello: \"server\", \"uid\", \"gid\" or \"limits\" missing or mistyped");
+		goto out;
+	}
+	if ((r = get_limit(limits, "queues", &h->max_queues, err)) < 0 ||
+	    (r = get_limit(limits, "nics", &h->max_nics, err)) < 0 ||
+	    (r = get_limit(limits, "connections", &h->max_connections, err)) < 0)
+		goto out;
+	show(h->server, server);
+	h->version = VMTAPD_PROTO_VERSION;
+	h->uid = (unsigned)uid;
+	h->gid = (unsigned)gid;
+	r = 0;
+out:
+	json_decref(o);
+	return r;
+}
+
+int vmtapd_nic_decode(const char *buf, size_t len, unsigned nfds, struct nic *nic,
+		      struct vmtap_err *warn, struct vmtap_err *err)
+{
+	json_t *o = load_reply(buf, len, err);
+	const char *w;
+	size_t i;
+	int r;
+
+	if (!o)
+		return -EPROTO;
+	if ((r = error_reply(o, err)) < 0)
+		goto out;
+	if ((r = reply_decode(buf, len, nfds, nic, err)) < 0)
+		goto out;
+	w = json_string_value(json_object_get(o, "warning"));
+	if (w && warn) {
+		char clean[sizeof(warn->msg)];
+
+		for (i = 0; w[i] && i + 1 < sizeof(clean); i++)
+			clean[i] = (w[i] >= 0x20 && w[i] < 0x7f) ? w[i] : '?';
+		clean[i] = '\0';
+		vmtap_fail(warn, 0, "%s", clean);
+	}
+out:
+	json_decref(o);
+	return r;
+}
+
+/* A reply that must come without fds, and is no error reply: its object,
+ * or NULL with err set. */
+static json_t *load_plain_reply(const char *buf, size_t len, unsigned nfds, const char *what,
+				struct vmtap_err *err, int *r)
+{
+	json_t *o = load_reply(buf, len, err);
+
+	*r = -EPROTO;
+	if (!o)
+		return NULL;
+	if ((*r = error_reply(o, err)) < 0)
+		goto fail;
+	*r = -EPROTO;
+	if (nfds) {
+		vmtap_fail(err, *r, "vmtapd sent %u fds with its %s reply; expected none", nfds, what);
+		goto fail;
+	}
+	if (json_integer_value(json_object_get(o, "version")) != VMTAPD_PROTO_VERSION) {
+		vmtap_fail(err, *r, "vmtapd %s reply: \"version\" missing or not %d", what,
+			   VMTAPD_PROTO_VERSION);
+		goto fail;
+	}
+	*r = 0;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+int vmtapd_persistent_decode(const char *buf, size_t len, unsigned nfds,
+			     struct vmtapd_persistent *p, struct vmtap_err *err)
+{
+	json_t *o, *group, *mq;
+	const char *name, *mac;
+	json_int_t ifindex, mtu, owner;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	if (!(o = load_plain_reply(buf, len, nfds, "create-persistent", err, &r)))
+		return r;
+	r = -EPROTO;
+	name = json_string_value(json_object_get(o, "ifname"));
+	mac = json_string_value(json_object_get(o, "mac"));
+	ifindex = json_integer_value(json_object_get(o, "ifindex"));
+	mtu = json_integer_value(json_object_get(o, "mtu"));
+	owner = json_integer_value(json_object_get(o, "owner"));
+	mq = json_object_get(o, "multi_queue");
+	group = json_object_get(o, "group");
+	if (!name || ifname_check(name) < 0 || ifindex < 1 || ifindex > 0x7fffffff ||
+	    mtu < VMTAP_MTU_MIN || mtu > VMTAP_MTU_MAX || !mac || parse_mac(mac, p->mac) < 0 ||
+	    !json_is_boolean(mq) || !json_is_integer(json_object_get(o, "owner")) || owner < 0 ||
+	    owner > 0xffffffffLL ||
+	    !(json_is_null(group) || (json_is_integer(group) && json_integer_value(group) >= 0 &&
+				      json_integer_value(group) <= 0xffffffffLL))) {
+		vmtap_fail(err, r, "vmtapd create-persistent reply: a field is missing, mistyped or "
+			   "out of range");
+		goto out;
+	}
+	memcpy(p->ifname, name, strlen(name) + 1);
+	p->ifindex = (int)ifindex;
+	p->mtu = (unsigned)mtu;
+	p->multi_queue = json_is_true(mq);
+	p->owner = (uint32_t)owner;
+	p->has_group = json_is_integer(group);
+	p->group = p->has_group ? (uint32_t)json_integer_value(group) : 0;
+	r = 0;
+out:
+	json_decref(o);
+	return r;
+}
+
+int vmtapd_deleted_decode(const char *buf, size_t len, unsigned nfds, unsigned *n,
+			  struct vmtap_err *err)
+{
+	json_t *o, *a, *e;
+	size_t i;
+	int r;
+
+	*n = 0;
+	if (!(o = load_plain_reply(buf, len, nfds, "delete-persistent", err, &r)))
+		return r;
+	a = json_object_get(o, "deleted");
+	r = -EPROTO;
+	if (!json_is_array(a)) {
+		vmtap_fail(err, r, "vmtapd delete-persistent reply: \"deleted\" missing or not an array");
+		goto out;
+	}
+	json_array_foreach(a, i, e) {
+		if (!json_is_string(e)) {
+			vmtap_fail(err, r, "vmtapd delete-persistent reply: \"deleted\" holds %s; "
+				   "expected names", type_name(e));
+			goto out;
+		}
+	}
+	*n = (unsigned)json_array_size(a);
+	r = 0;
+out:
+	json_decref(o);
+	return r;
+}
+
+const char *vmtapd_errno_name(int e)
+{
+	const char *name = strerrorname_np(e < 0 ? -e : e);
+
+	return name ? name : "EIO";
+}
+
+int vmtapd_errno_parse(const char *name)
+{
+	int e;
+
+	/* Linux errnos stop below 140. */
+	for (e = 1; e < 256; e++) {
+		const char *n = strerrorname_np(e);
+
+		if (n && !strcmp(n, name))
+			return -e;
+	}
+	return -EIO;
+}

@@ -1,0 +1,136 @@
+/* proto.h — vmtapd's wire protocol, version 1: one JSON object per
+ * SOCK_SEQPACKET message in each direction, one reply per request, in
+ * order.  Pure encoding and decoding: no socket, no policy, no printing.
+ *
+ * Requests (unknown keys are refused, so a typo is an error, not a default):
+ *
+ *   {"op":"hello"[,"version":1]}
+ *   {"op":"create-nic","bridge":"br0"[,"queues":4][,"vhost":"auto"]
+ *    [,"mac":"fe:54:00:12:34:56"][,"mtu":1500][,"ifname":"vmt-a"]
+ *    [,"qdisc":"noqueue"][,"vnet_hdr":true][,"version":1]}
+ *   {"op":"create-persistent","ifname":"t1","bridge":"br0"[,"queues":2]
+ *    [,"mac":"fe:54:00:12:34:56"][,"mtu":1500][,"qdisc":"noqueue"]
+ *    [,"vnet_hdr":false][,"group":100][,"mode":"tap"][,"version":1]}
+ *   {"op":"delete-persistent","ifnames":["t1","t2"][,"version":1]}
+ *
+ * A persistent device is always the caller's (its owner is the uid the
+ * daemon takes the client for), so there is no "owner" key; "mode" may only
+ * be "tap": a tun device has no bridge, and the policy speaks of bridges.
+ *
+ * Replies:
+ *
+ *   hello       {"version":1,"versions":[1],"server":"vmtapd 0.1.0",
+ *                "ops":["hello","create-nic","create-persistent",
+ *                       "delete-persistent"],"uid":1000,"gid":1000,
+ *                "limits":{"queues":8,"nics":32,"connections":64}}
+ *               (a limit that does not apply is null)
+ *   create-nic  the helper's extended reply header (reply.h), plus
+ *               "warning" when vhost=auto went on without vhost-net; its
+ *               SCM_RIGHTS carry the "queues" tap fds then the "vhost"
+ *               vhost-net fds
+ *   create-persistent
+ *               {"version":1,"ifname":"t1","ifindex":7,"mtu":1500,
+ *                "mac":"fe:54:00:12:34:56","multi_queue":true,
+ *                "owner":1000,"group":null}   (no fds)
+ *   delete-persistent
+ *               {"version":1,"deleted":["t1","t2"]}
+ *   any error   {"version":1,"error":{"code":"EPERM","message":"..."}}
+ *               code is the errno's symbolic name; message is the one line
+ *               the CLI would print; no fds
+ */
+#ifndef VMTAP_VMTAPD_PROTO_H
+#define VMTAP_VMTAPD_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "helper/core/err.h"
+#include "helper/core/nic.h"
+
+#define VMTAPD_PROTO_VERSION 1
+/* The largest request the daemon reads; a longer one is refused whole. */
+#define VMTAPD_REQUEST_MAX 4096
+/* The largest reply a client must be ready for. */
+#define VMTAPD_REPLY_MAX 2048
+
+enum vmtapd_op {
+	VMTAPD_OP_HELLO = 1,
+	VMTAPD_OP_CREATE_NIC,
+	VMTAPD_OP_CREATE_PERSISTENT,
+	VMTAPD_OP_DELETE_PERSISTENT,
+};
+
+/* Names one delete-persistent request takes (they fit VMTAPD_REQUEST_MAX
+ * with room to spare). */
+#define VMTAPD_DELETE_MAX 64
+
+struct vmtapd_request {
+	enum vmtapd_op op;
+	/* create-nic; create-persistent (persist set, vhost off, owner not
+	 * set: the daemon sets it) */
+	struct nic_spec spec;
+	/* delete-persistent: distinct, valid names */
+	unsigned nnames;
+	char names[VMTAPD_DELETE_MAX][IFNAMSIZ];
+};
+
+/* What a create-persistent reply says the daemon made. */
+struct vmtapd_persistent {
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	unsigned mtu;
+	uint8_t mac[6];
+	bool multi_queue;
+	uint32_t owner;
+	bool has_group;
+	uint32_t group;
+};
+
+/* What a hello reply says.  limits: VMTAPD_NO_LIMIT when null. */
+#define VMTAPD_NO_LIMIT ((unsigned)-1)
+struct vmtapd_hello {
+	unsigned version;
+	char server[64];
+	unsigned uid, gid; /* who the daemon takes the client for */
+	unsigned max_queues, max_nics, max_connections;
+};
+
+/* Server side.  The defaults of an absent key are nic_spec_init's, with
+ * vhost "auto".  Errors: -EPROTO (not JSON, no op, bad version),
+ * -EOPNOTSUPP (unknown op), -EINVAL/-ERANGE (a key's type or value); the
+ * message names the key and the value and says what was expected, in the
+ * same words as the command line (spec-set.h). */
+int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *req,
+			  struct vmtap_err *err);
+int vmtapd_hello_encode(const struct vmtapd_hello *h, char *buf, size_t cap, size_t *len);
+/* nic's header; warning may be NULL or "". */
+int vmtapd_nic_encode(const struct nic *nic, const char *warning, char *buf, size_t cap,
+		      size_t *len);
+int vmtapd_persistent_encode(const struct vmtapd_persistent *p, char *buf, size_t cap,
+			     size_t *len);
+int vmtapd_deleted_encode(const struct vmtapd_request *req, char *buf, size_t cap, size_t *len);
+/* neg_errno's name as the code; message cut to fit. */
+int vmtapd_error_encode(int neg_errno, const char *message, char *buf, size_t cap, size_t *len);
+
+/* Client side.  An error reply comes back as its -errno with its message
+ * in err (control bytes shown as '?').  vmtapd_nic_decode fills nic's
+ * facts, not its fds; nfds is how many fds came with the reply. */
+int vmtapd_request_encode(const struct vmtapd_request *req, char *buf, size_t cap, size_t *len);
+int vmtapd_hello_decode(const char *buf, size_t len, struct vmtapd_hello *h,
+			struct vmtap_err *err);
+int vmtapd_nic_decode(const char *buf, size_t len, unsigned nfds, struct nic *nic,
+		      struct vmtap_err *warn, struct vmtap_err *err);
+/* A create-persistent reply (which comes with no fds: nfds must be 0). */
+int vmtapd_persistent_decode(const char *buf, size_t len, unsigned nfds,
+			     struct vmtapd_persistent *p, struct vmtap_err *err);
+/* A delete-persistent reply; *n: how many names it says were deleted. */
+int vmtapd_deleted_decode(const char *buf, size_t len, unsigned nfds, unsigned *n,
+			  struct vmtap_err *err);
+
+/* "EPERM" for -EPERM (or EPERM); "EIO" when the number has no name.  And
+ * back: -errno, or -EIO for a name it does not know. */
+const char *vmtapd_errno_name(int e);
+int vmtapd_errno_parse(const char *name);
+
+#endif
