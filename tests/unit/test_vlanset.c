@@ -260,11 +260,10 @@ static void all_vids(void **state)
 	s = parsed(buf, ",");
 	assert_int_equal(vlan_set_count(&s), 4094);
 
-	/* Every VID as ranges of two and lone VIDs, alternately. */
+	/* Every VID: the pairs 1-2, 4-5, ..., 4093-4094, then the VIDs between. */
 	p = buf;
 	for (v = 1; v <= VLAN_VID_MAX; v += 3)
-		p += v + 1 <= VLAN_VID_MAX ? sprintf(p, "%u-%u:%s", v, v + 1, "")
-					   : sprintf(p, "%u:", v);
+		p += sprintf(p, "%u-%u:", v, v + 1);
 	for (v = 3; v <= VLAN_VID_MAX; v += 3)
 		p += sprintf(p, "%u:", v);
 	p[-1] = '\0';
