@@ -262,7 +262,8 @@ static int exchange(struct nl_sock *sk, struct nl_msg *msg, struct answer *a,
 			       nl_geterror(r));
 		goto out;
 	}
-	for (r = 0; !a->done;) {
+	r = 0;
+	while (!a->done) {
 		int got = nl_recvmsgs(sk, cb);
 
 		if (a->done)
