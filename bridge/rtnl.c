@@ -293,7 +293,7 @@ int rtnl_do(struct nl_sock *sk, struct rtnl_req *req, int own_errno, struct vmta
 	    const char *fmt, ...)
 {
 	struct answer a = { .parse = req->parse, .arg = req->arg };
-	char what[sizeof(err->msg)];
+	char doing[sizeof(err->msg)];
 	va_list ap;
 	int r = req->error;
 
@@ -313,9 +313,9 @@ int rtnl_do(struct nl_sock *sk, struct rtnl_req *req, int own_errno, struct vmta
 	if (r == 0 || r == own_errno)
 		return r;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	vsnprintf(doing, sizeof(doing), fmt, ap);
 	va_end(ap);
 	if (a.extack[0])
-		return vmtap_fail(err, r, "%s: %s (kernel: %s)", what, strerror(-r), a.extack);
-	return vmtap_fail(err, r, "%s: %s", what, strerror(-r));
+		return vmtap_fail(err, r, "%s: %s (kernel: %s)", doing, strerror(-r), a.extack);
+	return vmtap_fail(err, r, "%s: %s", doing, strerror(-r));
 }
