@@ -1,4 +1,5 @@
-/* test_port.c — bridge/port.c against the real kernel.
+/* test_port.c — bridge/ (rtnl.c, link.c, port.c, bridge.c) against the
+ * real kernel.
  *
  * MUST RUN AS ROOT IN ITS OWN, FRESH NETWORK NAMESPACE:
  *     unshare --net --mount ./test_port
@@ -32,7 +33,10 @@
 #include <netlink/socket.h>
 
 #include "helper/core/err.h"
+#include "bridge/bridge.h"
+#include "bridge/link.h"
 #include "bridge/port.h"
+#include "bridge/rtnl.h"
 
 #define BR      "br0"
 #define BR_MTU  9000
@@ -613,6 +617,104 @@ static void test_delete_group_errors(void **state)
 	assert_string_equal(e.msg, "no link in group 4243");
 }
 
+/* ---- link_get_detail, link_dump_detail, bridge_list, link_set_mac ---- */
+
+/* The one parser read through a lookup and through the dump: both say the
+ * same of a multiqueue tap that is a port, and bridge_list counts it. */
+static void test_detail_lookup_and_dump_agree(void **state)
+{
+	struct taps *t = *state;
+	struct bridge_summary brs[8];
+	struct link_detail d, *all = NULL;
+	struct vmtap_err e = { "" };
+	const struct link_detail *row = NULL;
+	struct link_state st;
+	uint8_t mac[6];
+	unsigned nbr = 0;
+	size_t n = 0, j;
+
+	attach_and_check(t, "vmtdet", 2, true, 4);
+	assert_int_equal(link_get_detail(sk, "vmtdet", &d, &e), 0);
+	assert_string_equal(d.name, "vmtdet");
+	assert_string_equal(d.st.kind, "tap");
+	assert_int_equal(d.st.master, br_ifindex);
+	assert_int_equal(d.st.mtu, BR_MTU);
+	assert_true(d.is_tun);
+	assert_false(d.tun.tun);
+	assert_true(d.tun.vnet_hdr && d.tun.multi_queue && !d.tun.pi && !d.tun.persist);
+	assert_int_equal(d.tun.queues, 2);
+
+	assert_int_equal(link_dump_detail(sk, &all, &n, &e), 0);
+	for (j = 0; j < n; j++)
+		if (!strcmp(all[j].name, "vmtdet"))
+			row = &all[j];
+	assert_non_null(row);
+	assert_int_equal(row->st.ifindex, d.st.ifindex);
+	assert_int_equal(row->st.master, d.st.master);
+	assert_int_equal(row->st.mtu, d.st.mtu);
+	assert_memory_equal(row->st.mac, d.st.mac, 6);
+	assert_string_equal(row->st.kind, d.st.kind);
+	assert_true(row->is_tun && row->tun.multi_queue && row->tun.queues == 2);
+	free(all);
+
+	assert_int_equal(bridge_list(sk, brs, 8, &nbr, &e), 0);
+	assert_int_equal(nbr, 1);
+	assert_string_equal(brs[0].name, BR);
+	assert_int_equal(brs[0].ifindex, br_ifindex);
+	assert_int_equal(brs[0].mtu, BR_MTU);
+	assert_int_equal(brs[0].ports, 1);
+
+	/* A port's MAC changed alone (vmtapd's pool). */
+	make_mac(mac, 5);
+	assert_int_equal(link_set_mac(sk, d.st.ifindex, "vmtdet", mac, &e), 0);
+	assert_int_equal(link_get(sk, "vmtdet", &st, &e), 0);
+	assert_memory_equal(st.mac, mac, 6);
+	assert_int_equal(st.master, br_ifindex);
+	taps_close(t);
+}
+
+/* A tun device (no port): alias, MTU and up in one request, read back. */
+static void test_setup_plain(void **state)
+{
+	struct taps *t = *state;
+	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+	struct vmtap_err e = { "" };
+	struct link_detail d;
+	int fd, ifindex;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	t->fd[t->n++] = fd;
+	strcpy(ifr.ifr_name, "vmttun");
+	assert_int_equal(ioctl(fd, TUNSETIFF, &ifr), 0);
+	ifindex = (int)if_nametoindex("vmttun");
+	assert_true(ifindex > 0);
+
+	assert_int_equal(link_setup_plain(sk, 0, "vmttun", NULL, 0, &e), -EINVAL);
+	assert_string_equal(e.msg, "cannot set up vmttun: no interface index");
+	e.msg[0] = '\0';
+	assert_int_equal(link_setup_plain(sk, ifindex, "vmttun", "vmtap-test", 1400, &e), 0);
+	assert_int_equal(link_get_detail(sk, "vmttun", &d, &e), 0);
+	assert_string_equal(d.st.kind, "tun");
+	assert_true(d.is_tun && d.tun.tun);
+	assert_true(d.st.flags & IFF_UP);
+	assert_int_equal(d.st.mtu, 1400);
+	assert_string_equal(d.alias, "vmtap-test");
+	taps_close(t);
+}
+
+/* The kernel's errno and its extended-ack text both reach the message,
+ * behind the operation's own words. */
+static void test_kernel_reason(void **state)
+{
+	struct vmtap_err e = { "" };
+
+	(void)state;
+	assert_int_equal(link_create(sk, "vmtx0", "nosuchkind", 0, &e), -EOPNOTSUPP);
+	assert_string_equal(e.msg, "cannot create nosuchkind vmtx0: Operation not supported "
+				   "(kernel: Unknown device type)");
+}
+
 /* ---- bridge_create, link_delete --------------------------------------- */
 
 static void test_create_and_delete(void **state)
@@ -651,6 +753,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_port_keeps_mtu, taps_setup, taps_teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_full, taps_setup, taps_teardown),
 		cmocka_unit_test(test_delete_group_errors),
+		cmocka_unit_test_setup_teardown(test_detail_lookup_and_dump_agree, taps_setup,
+						taps_teardown),
+		cmocka_unit_test_setup_teardown(test_setup_plain, taps_setup, taps_teardown),
+		cmocka_unit_test(test_kernel_reason),
 		cmocka_unit_test(test_create_and_delete),
 	};
 
