@@ -867,6 +867,7 @@ static void parse_tun(struct nlattr *data, struct tun_state *t)
 		[IFLA_TUN_PERSIST] = { .type = NLA_U8 },
 		[IFLA_TUN_MULTI_QUEUE] = { .type = NLA_U8 },
 		[IFLA_TUN_NUM_QUEUES] = { .type = NLA_U32 },
+		[IFLA_TUN_NUM_DISABLED_QUEUES] = { .type = NLA_U32 },
 	};
 	struct nlattr *tb[IFLA_TUN_MAX + 1];
 
@@ -884,6 +885,8 @@ static void parse_tun(struct nlattr *data, struct tun_state *t)
 		t->group = nla_get_u32(tb[IFLA_TUN_GROUP]);
 	if (tb[IFLA_TUN_NUM_QUEUES])
 		t->queues = nla_get_u32(tb[IFLA_TUN_NUM_QUEUES]);
+	if (tb[IFLA_TUN_NUM_DISABLED_QUEUES])
+		t->disabled_queues = nla_get_u32(tb[IFLA_TUN_NUM_DISABLED_QUEUES]);
 }
 
 /* parse_link, plus name, alias, operstate, group and tun's own view. */
