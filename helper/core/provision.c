@@ -237,7 +237,7 @@ static int takeover_safe(const struct link_detail *d, const char *name,
 	if (d->tun.has_owner != spec->has_owner || d->tun.has_group != spec->has_group ||
 	    (spec->has_owner && d->tun.owner != spec->owner) ||
 	    (spec->has_group && d->tun.group != spec->group))
-		return vmtap_fail(err, -EPERM, "%s %s exists with %s, but %s was asked: vmtap does "
+		return vmtap_fail(err, -EPERM, "%s %s exists with %s, but %s was asked; vmtap does "
 				  "not hand a device to a new owner; delete it as root first "
 				  "(vmtap delete %s)", d->st.kind, name, have, want, name);
 	return 0;
