@@ -3,7 +3,8 @@
  *
  * Theory of operation: a file is opened without blocking and without
  * taking a controlling tty, checked with fstat on that fd (regular file,
- * owned by root, not writable by group or others), read whole (at most
+ * owned by root, not writable by group or others) and fstatfs (no pseudo
+ * filesystem), read whole (at most
  * ACL_MAX_FILE_SIZE) and closed before any of its lines is parsed, so at
  * most one fd is open at a time however deep includes nest.  Parsing
  * appends rules in file order; an include appends the included file's rules
