@@ -58,6 +58,7 @@ static void parse_tun(struct nlattr *data, struct link_detail *out)
 		[IFLA_TUN_PERSIST] = { .type = NLA_U8 },
 		[IFLA_TUN_MULTI_QUEUE] = { .type = NLA_U8 },
 		[IFLA_TUN_NUM_QUEUES] = { .type = NLA_U32 },
+		[IFLA_TUN_NUM_DISABLED_QUEUES] = { .type = NLA_U32 },
 	};
 	struct nlattr *tb[IFLA_TUN_MAX + 1];
 	struct tun_state *t = &out->tun;
@@ -77,6 +78,8 @@ static void parse_tun(struct nlattr *data, struct link_detail *out)
 		t->group = nla_get_u32(tb[IFLA_TUN_GROUP]);
 	if (tb[IFLA_TUN_NUM_QUEUES])
 		t->queues = nla_get_u32(tb[IFLA_TUN_NUM_QUEUES]);
+	if (tb[IFLA_TUN_NUM_DISABLED_QUEUES])
+		t->disabled_queues = nla_get_u32(tb[IFLA_TUN_NUM_DISABLED_QUEUES]);
 }
 
 /* The one reader of an RTM_NEWLINK: every field of struct link_detail. */

@@ -70,6 +70,8 @@ struct tun_state {
 	bool has_group;
 	uint32_t group;
 	unsigned queues;      /* attached queues (multi_queue devices only) */
+	unsigned disabled_queues; /* queues detached with IFF_DETACH_QUEUE: their
+				   * fds may attach again without any check */
 };
 
 struct link_detail {

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bridge/port.h"
 #include "helper/core/acl.h"
 #include "helper/core/fdpass.h"
 #include "helper/bridge-helper/args.h"
@@ -180,8 +181,11 @@ int main(int argc, char **argv)
 	struct nic_devs devs;
 	struct nic nic;
 	struct acl *acl = NULL;
+	struct nl_sock *sk = NULL;
 	int r;
 
+	if (priv_std_fds() < 0)
+		return 1;
 	if ((r = helper_args_parse(argc, argv, &a, &err)) < 0)
 		return die(&err, r);
 	if (a.help) {
@@ -228,7 +232,12 @@ int main(int argc, char **argv)
 	acl_free(acl);
 
 	vhost_skipped = devs.vhost_skipped;
-	if ((r = provision(NULL, &a.spec, &devs, &nic, &err)) < 0)
+	if ((r = rtnl_open(&sk, &err)) < 0)
+		goto fail_devs;
+	/* As the real user: a user may not lower the bridge's MTU. */
+	r = provision(sk, &a.spec, p.uid, &devs, &nic, &err);
+	rtnl_close(sk);
+	if (r < 0)
 		return die(&err, r);
 	/* Said only once the NIC exists: on failure the one line is the error. */
 	if (vhost_skipped.msg[0])

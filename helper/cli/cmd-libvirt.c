@@ -130,7 +130,7 @@ static int make_port(struct nl_sock *sk, const struct nic_spec *spec, bool *made
 
 	*made = link_get_detail(sk, spec->ifname, &d, NULL) == -ENODEV;
 	if ((r = nic_devs_open(spec, &devs, err)) < 0 ||
-	    (r = provision(sk, spec, &devs, &nic, err)) < 0)
+	    (r = provision(sk, spec, PROVISION_ROOT, &devs, &nic, err)) < 0)
 		return r;
 	nic_close(&nic);
 	return 0;
@@ -190,7 +190,7 @@ static int hook_prepare(const char *domain, const struct domxml_port *ports, uns
 			made[i] = false;
 			for (j = 0; j < i; j++)
 				if (made[j])
-					persistent_delete(sk, ports[j].dev, false, NULL);
+					persistent_delete(sk, ports[j].dev, PROVISION_ROOT, false, NULL);
 			break;
 		}
 	}
@@ -213,7 +213,7 @@ static int hook_release(const char *domain, const struct domxml_port *ports, uns
 	for (i = 0; i < nports; i++) {
 		struct vmtap_err e = { "" };
 
-		r = persistent_delete(sk, ports[i].dev, false, &e);
+		r = persistent_delete(sk, ports[i].dev, PROVISION_ROOT, false, &e);
 		if (r < 0 && r != -ENODEV)
 			status = cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].dev,
 					  vmtap_err_text(&e, r));
@@ -477,7 +477,7 @@ int cmd_attach(int argc, char **argv)
 	}
 	made = !dev || link_get_detail(sk, dev, &(struct link_detail){ 0 }, NULL) == -ENODEV;
 	if ((r = nic_devs_open(&no.spec, &devs, &err)) < 0 ||
-	    (r = provision(sk, &no.spec, &devs, &nic, &err)) < 0) {
+	    (r = provision(sk, &no.spec, PROVISION_ROOT, &devs, &nic, &err)) < 0) {
 		made = false;
 		cmd_fail(1, "%s", vmtap_err_text(&err, r));
 		goto out;
@@ -498,7 +498,7 @@ int cmd_attach(int argc, char **argv)
 	goto out;
 undo:
 	if (made)
-		persistent_delete(sk, tap, false, NULL);
+		persistent_delete(sk, tap, PROVISION_ROOT, false, NULL);
 out:
 	rtnl_close(sk);
 	virt_close(conn, dom);
@@ -570,7 +570,7 @@ int cmd_detach(int argc, char **argv)
 	if ((r = rtnl_open(&sk, &err)) < 0)
 		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
 	/* Checked first: a tap we would refuse to delete stays plugged. */
-	if ((r = persistent_check(sk, dev, false, &err)) < 0) {
+	if ((r = persistent_check(sk, dev, PROVISION_ROOT, false, &err)) < 0) {
 		cmd_fail(1, "%s", vmtap_err_text(&err, r));
 		rtnl_close(sk);
 		return 1;
@@ -612,7 +612,7 @@ int cmd_detach(int argc, char **argv)
 		}
 		sleep_ms(100);
 	}
-	if ((r = persistent_delete(sk, dev, false, &err)) < 0) {
+	if ((r = persistent_delete(sk, dev, PROVISION_ROOT, false, &err)) < 0) {
 		cmd_fail(1, "%s", vmtap_err_text(&err, r));
 		goto out;
 	}

@@ -176,6 +176,7 @@ int cmd_create(int argc, char **argv)
 	struct vmtap_err err = { "" };
 	struct nic_spec spec;
 	struct nic_devs devs;
+	struct nl_sock *sk = NULL;
 	struct nic nic;
 	const char *name = NULL, *sock = VMTAPD_SOCKET, *owner_arg = "", *group_arg = "", *v;
 	unsigned long n;
@@ -257,9 +258,13 @@ int cmd_create(int argc, char **argv)
 	if (!have_net_admin())
 		return create_by_daemon(sock, &spec, owner_arg, group_arg);
 
-	if ((r = nic_devs_open(&spec, &devs, &err)) < 0 ||
-	    (r = provision(NULL, &spec, &devs, &nic, &err)) < 0)
+	if ((r = rtnl_open(&sk, &err)) < 0 ||
+	    (r = nic_devs_open(&spec, &devs, &err)) < 0 ||
+	    (r = provision(sk, &spec, PROVISION_ROOT, &devs, &nic, &err)) < 0) {
+		rtnl_close(sk);
 		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	}
+	rtnl_close(sk);
 	/* The device is persistent: closing our fd leaves it in place. */
 	nic_close(&nic);
 	return 0;
@@ -352,7 +357,7 @@ int cmd_delete(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((r = persistent_check(sk, names[i], force, &err)) < 0) {
+		if ((r = persistent_check(sk, names[i], PROVISION_ROOT, force, &err)) < 0) {
 			status = cmd_fail(1, "%s", vmtap_err_text(&err, r));
 			goto out;
 		}
@@ -360,7 +365,7 @@ int cmd_delete(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		struct vmtap_err e = { "" };
 
-		if ((r = persistent_delete(sk, names[i], force, &e)) < 0)
+		if ((r = persistent_delete(sk, names[i], PROVISION_ROOT, force, &e)) < 0)
 			status = cmd_fail(1, "%s", vmtap_err_text(&e, r));
 	}
 out:
@@ -436,6 +441,7 @@ static int list_json(const struct tun_info *v, size_t n)
 int cmd_list(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
+	struct nl_sock *sk = NULL;
 	struct tun_info *v;
 	bool json = false;
 	size_t n, i;
@@ -457,7 +463,10 @@ int cmd_list(int argc, char **argv)
 					argv[i]);
 		}
 	}
-	if ((r = tun_list(NULL, &v, &n, &err)) < 0)
+	if ((r = rtnl_open(&sk, &err)) == 0)
+		r = tun_list(sk, &v, &n, &err);
+	rtnl_close(sk);
+	if (r < 0)
 		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
 	if (json) {
 		r = list_json(v, n);

@@ -690,7 +690,7 @@ static int selftest_inside(struct vhost_selftest_result *res, struct vmtap_err *
 	if ((r = rtnl_open(&sk, &why)) < 0 ||
 	    (r = bridge_create(sk, DOCTOR_SELFTEST_BRIDGE, 0, &why)) < 0 ||
 	    (r = nic_devs_open(&spec, &devs, &why)) < 0 ||
-	    (r = provision(sk, &spec, &devs, &nic, &why)) < 0) {
+	    (r = provision(sk, &spec, PROVISION_ROOT, &devs, &nic, &why)) < 0) {
 		r = vmtap_fail(err, r, "vhost self-test: cannot make its NIC: %s",
 			       vmtap_err_text(&why, r));
 		goto out;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "helper/cli/cmd.h"
+#include "helper/core/priv.h"
 
 static const struct {
 	const char *name;
@@ -68,6 +69,8 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	if (priv_std_fds() < 0)
+		return 1;
 	if (argc < 2) {
 		usage();
 		return 2;

@@ -3,7 +3,8 @@
  *
  * Theory of operation: a file is opened without blocking and without
  * taking a controlling tty, checked with fstat on that fd (regular file,
- * owned by root, not writable by group or others), read whole (at most
+ * owned by root, not writable by group or others) and fstatfs (no pseudo
+ * filesystem), read whole (at most
  * ACL_MAX_FILE_SIZE) and closed before any of its lines is parsed, so at
  * most one fd is open at a time however deep includes nest.  Parsing
  * appends rules in file order; an include appends the included file's rules
@@ -32,7 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "helper/core/ifname.h"
@@ -111,6 +114,38 @@ static const char *file_kind(mode_t mode)
 	}
 }
 
+/* A pseudo filesystem's files say root-owned and read-only whatever they
+ * hold: a non-dumpable process's /proc/self files are root's, and their
+ * text (comm, cmdline, environ) is the caller's to choose; a FUSE mount
+ * says what its user-space server says.  Only a real filesystem's owner
+ * and mode mean that root wrote the file. */
+static int real_fs(int fd, const char *path, struct vmtap_err *err)
+{
+	static const struct {
+		unsigned long magic;
+		const char *name;
+	} pseudo[] = {
+		{ PROC_SUPER_MAGIC, "procfs" }, { SYSFS_MAGIC, "sysfs" },
+		{ DEBUGFS_MAGIC, "debugfs" }, { TRACEFS_MAGIC, "tracefs" },
+		{ SECURITYFS_MAGIC, "securityfs" }, { CGROUP_SUPER_MAGIC, "cgroupfs" },
+		{ CGROUP2_SUPER_MAGIC, "cgroup2fs" }, { BPF_FS_MAGIC, "bpffs" },
+		{ EFIVARFS_MAGIC, "efivarfs" }, { PSTOREFS_MAGIC, "pstorefs" },
+		{ DEVPTS_SUPER_MAGIC, "devpts" }, { BINFMTFS_MAGIC, "binfmt_misc" },
+		{ FUSE_SUPER_MAGIC, "a FUSE filesystem" },
+	};
+	struct statfs sf;
+	size_t i;
+
+	if (fstatfs(fd, &sf) < 0)
+		return vmtap_fail(err, -errno, "%s: cannot statfs: %s", path, strerror(errno));
+	for (i = 0; i < sizeof(pseudo) / sizeof(pseudo[0]); i++)
+		if ((unsigned long)sf.f_type == pseudo[i].magic)
+			return vmtap_fail(err, -EPERM, "%s: is on %s, whose owner and mode say nothing "
+					  "of who wrote it; expected a file on a real filesystem",
+					  path, pseudo[i].name);
+	return 0;
+}
+
 /* Opens, checks and reads path whole into *buf (malloc'd, not
  * NUL-terminated; the caller frees it).  from/from_line name the include
  * line that asked for it (from is NULL for the top file).  Returns 1, with
@@ -142,6 +177,8 @@ static int read_file(struct parser *p, const char *path, const char *from,
 		vmtap_fail(p->err, r, "%s: cannot stat: %s", path, strerror(-r));
 		goto out;
 	}
+	if ((r = real_fs(fd, path, p->err)) < 0)
+		goto out;
 	if (!S_ISREG(st.st_mode)) {
 		r = vmtap_fail(p->err, -EINVAL, "%s: is %s; expected a regular file",
 			       path, file_kind(st.st_mode));

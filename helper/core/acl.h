@@ -4,7 +4,8 @@
  *   allow NAME | allow all | deny NAME | deny all | include PATH | # comment
  * Default deny; deny wins over allow.  Stricter than QEMU: every file must
  * be a regular file owned by root and not group/world-writable (checked
- * with fstat on the opened fd); an include that fails is an error (QEMU
+ * with fstat on the opened fd) on a real filesystem (fstatfs: not procfs,
+ * sysfs, FUSE or another whose owner and mode mean nothing); an include that fails is an error (QEMU
  * skips every failing include), except the one QEMU case that is a feature,
  * below; includes nest at most ACL_MAX_DEPTH deep; every error names
  * file:line.
@@ -44,7 +45,7 @@ struct acl;
 
 /* Opens path (O_RDONLY|O_CLOEXEC|O_NOCTTY|O_NONBLOCK), checks with fstat
  * that it is a regular file owned by uid 0 and not writable by group or
- * others, reads it whole and hands it to acl_parse_buffer.  Includes are
+ * others, and with fstatfs that it is on no pseudo filesystem, reads it whole and hands it to acl_parse_buffer.  Includes are
  * opened and checked the same way (one that is EACCES to open is skipped).
  * Returns 0 and sets *out, or a negative errno with a one-line message in
  * err (*out is left alone).  No fd stays open on return. */

@@ -28,6 +28,28 @@ static int no_net_admin(struct vmtap_err *err)
 			  "(make install SETUID=1) or with file capability cap_net_admin");
 }
 
+int priv_std_fds(void)
+{
+	int fd, n;
+
+	/* Lowest free fd first: each open fills the lowest hole, so a closed
+	 * 0, 1 or 2 is what it gets.  Not CLOEXEC: these are stdio, which
+	 * children inherit as they would have inherited the real ones. */
+	for (fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		n = open("/dev/null", O_RDWR | O_NOCTTY);
+
+		if (n < 0)
+			return -errno;
+		if (n != fd) {
+			close(n);
+			return -EBADF;
+		}
+	}
+	return 0;
+}
+
 int priv_enter(struct priv *p, int keep_fd, struct vmtap_err *err)
 {
 	int r = priv_enter_unchecked(p, keep_fd, err);
@@ -48,7 +70,7 @@ int priv_check_net_admin(struct vmtap_err *err)
 
 int priv_enter_unchecked(struct priv *p, int keep_fd, struct vmtap_err *err)
 {
-	int fd, r;
+	int r;
 
 	p->uid = getuid();
 	p->gid = getgid();
@@ -63,18 +85,8 @@ int priv_enter_unchecked(struct priv *p, int keep_fd, struct vmtap_err *err)
 		return vmtap_fail(err, -errno, "cannot make the process non-dumpable: %s",
 				  strerror(errno));
 
-	for (fd = 0; fd < 3; fd++) {
-		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-			int n = open("/dev/null", O_RDWR | O_NOCTTY);
-
-			if (n < 0)
-				return vmtap_fail(err, -errno, "/dev/null: %s", strerror(errno));
-			if (n != fd) {
-				close(n);
-				return vmtap_fail(err, -EBADF, "cannot reopen fd %d on /dev/null", fd);
-			}
-		}
-	}
+	if ((r = priv_std_fds()) < 0)
+		return vmtap_fail(err, r, "cannot open fds 0-2 on /dev/null: %s", strerror(-r));
 	if (keep_fd < 0)
 		r = close_from(3, ~0U);
 	else if ((r = close_from(3, (unsigned)keep_fd - 1)) == 0)

@@ -1,6 +1,7 @@
 /* priv.h — the privilege life cycle of a helper that may be setuid root or
  * carry file capabilities:
  *
+ *   priv_std_fds    first thing in main: 0-2 open (on /dev/null if not)
  *   priv_enter      record who called us; close inherited fds; 0-2 open
  *   (open /dev/net/tun and /dev/vhost-net while still privileged)
  *   priv_keep_net_admin   become the real user with CAP_NET_ADMIN only,
@@ -15,6 +16,13 @@
 #include <sys/types.h>
 
 #include "helper/core/err.h"
+
+/* Opens each of fds 0-2 that is closed on /dev/null, so that no socket,
+ * signalfd or policy file opened later becomes "stdin" or "stderr" (and a
+ * later dup2 of /dev/null over 0-2, or a message to stderr, lands on it).
+ * Every main calls it first, before anything opens an fd.  0 or -errno;
+ * with stdio closed there is nobody to tell, so a main just exits. */
+int priv_std_fds(void);
 
 struct priv {
 	uid_t uid;     /* the caller: real ids, recorded once at entry */

@@ -122,6 +122,46 @@ static void random_mac(uint8_t mac[6])
 	mac[0] = 0xfe;
 }
 
+static bool unrestricted(uint32_t as)
+{
+	return as == PROVISION_ROOT || as == 0;
+}
+
+/* The bridge spec names, looked up before anything is made.  The kernel
+ * sizes a bridge to its smallest port's MTU, so a port below the bridge's
+ * MTU shrinks it for everyone on it (and drops the host's IPv6 addresses
+ * on it): only a caller acting for root may do that.  At or above is
+ * harmless. */
+static int bridge_for(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
+		      struct bridge_info *br, struct vmtap_err *err)
+{
+	int r;
+
+	if ((r = bridge_lookup(sk, spec->bridge, br, err)) < 0)
+		return r;
+	if (spec->mtu && spec->mtu < br->mtu && !unrestricted(as))
+		return vmtap_fail(err, -EPERM, "mtu=%u: below %s's MTU %u; a port's MTU would "
+				  "lower the whole bridge, which only root may do; ask for %u or "
+				  "more, or leave mtu out", spec->mtu, spec->bridge, br->mtu,
+				  br->mtu);
+	return 0;
+}
+
+/* if_nametoindex needs a socket of its own: under fd exhaustion it fails
+ * with EMFILE, which is not the device vanishing. */
+static int ifindex_of(const char *name, int *ifindex, struct vmtap_err *err)
+{
+	unsigned i = if_nametoindex(name);
+	int r = -errno;
+
+	*ifindex = (int)i;
+	if (i)
+		return 0;
+	if (r == -ENODEV || r == 0)
+		return vmtap_fail(err, -ENODEV, "%s vanished after creation", name);
+	return vmtap_fail(err, r, "cannot look up %s's ifindex: %s", name, strerror(-r));
+}
+
 /* ---- persistent devices ------------------------------------------------ */
 
 /* The kernel refused to attach to an existing device (EINVAL): name the
@@ -145,27 +185,69 @@ static int mismatch(const char *name, const struct link_detail *have, const stru
 			  "attach to it (EINVAL); delete it first (vmtap delete %s)", name, diff, name);
 }
 
-/* A broker's client (client != NULL: its uid) may touch only a device it
- * owns; uid 0 any.  d is a device vmtap made. */
-static int client_may(const struct link_detail *d, const char *name, const uint32_t *client,
+/* The uid a caller acts for may touch only a device it owns; root any.  d
+ * is a device vmtap made. */
+static int client_may(const struct link_detail *d, const char *name, uint32_t as,
 		      struct vmtap_err *err)
 {
 	char owner[32] = "no owner";
 
-	if (!client || *client == 0 || (d->tun.has_owner && d->tun.owner == *client))
+	if (unrestricted(as) || (d->tun.has_owner && d->tun.owner == as))
 		return 0;
 	if (d->tun.has_owner)
 		snprintf(owner, sizeof(owner), "owner uid %u", d->tun.owner);
 	return vmtap_fail(err, -EPERM, "%s %s has %s, not uid %u: through vmtapd a client may "
 			  "take over or delete only its own devices", d->st.kind, name, owner,
-			  *client);
+			  as);
+}
+
+static void describe_ids(char *buf, size_t len, bool has_owner, uint32_t owner, bool has_group,
+			 uint32_t group)
+{
+	char o[24] = "no owner", g[24] = "no group";
+
+	if (has_owner)
+		snprintf(o, sizeof(o), "owner uid %u", owner);
+	if (has_group)
+		snprintf(g, sizeof(g), "group gid %u", group);
+	snprintf(buf, len, "%s, %s", o, g);
+}
+
+/* Taking over hands the device to the spec's owner and group.  Whoever
+ * holds a queue of it keeps reading and writing its frames, and whoever
+ * owns it now may attach later, so neither may differ from the new
+ * owner: no queue attached (a queue detached with IFF_DETACH_QUEUE
+ * attaches again with no check, so it counts) and the very same owner
+ * and group. */
+static int takeover_safe(const struct link_detail *d, const char *name,
+			 const struct nic_spec *spec, struct vmtap_err *err)
+{
+	unsigned q = d->tun.queues + d->tun.disabled_queues;
+	char have[64], want[64];
+
+	if (q)
+		return vmtap_fail(err, -EBUSY, "%s %s exists with %u queue%s attached: some process "
+				  "holds it, and vmtap does not hand a device in use to a new owner; "
+				  "if it is stale, delete it as root first (vmtap delete %s)",
+				  d->st.kind, name, q, q == 1 ? "" : "s", name);
+	describe_ids(have, sizeof(have), d->tun.has_owner, d->tun.owner, d->tun.has_group,
+		     d->tun.group);
+	describe_ids(want, sizeof(want), spec->has_owner, spec->owner, spec->has_group,
+		     spec->group);
+	if (d->tun.has_owner != spec->has_owner || d->tun.has_group != spec->has_group ||
+	    (spec->has_owner && d->tun.owner != spec->owner) ||
+	    (spec->has_group && d->tun.group != spec->group))
+		return vmtap_fail(err, -EPERM, "%s %s exists with %s, but %s was asked; vmtap does "
+				  "not hand a device to a new owner; delete it as root first "
+				  "(vmtap delete %s)", d->st.kind, name, have, want, name);
+	return 0;
 }
 
 /* NAME exists: take it over when it is a tun/tap device vmtap made (and,
- * for a broker's client, its own) and the kernel accepts fd as one more of
- * its queues. */
+ * for a caller acting for a user, that user's own), takeover_safe() says
+ * so, and the kernel accepts fd as one more of its queues. */
 static int adopt(struct nl_sock *sk, int fd, const char *name, const struct tun_flags *f,
-		 unsigned queues, const uint32_t *client, struct link_detail *have,
+		 const struct nic_spec *spec, uint32_t as, struct link_detail *have,
 		 struct vmtap_err *err)
 {
 	int r;
@@ -180,11 +262,12 @@ static int adopt(struct nl_sock *sk, int fd, const char *name, const struct tun_
 		return vmtap_fail(err, -EEXIST, "%s %s already exists and vmtap did not make it (its "
 				  "alias is not \"" VMTAP_ALIAS "\"); pick another name or delete it",
 				  have->st.kind, name);
-	if ((r = client_may(have, name, client, err)) < 0)
+	if ((r = client_may(have, name, as, err)) < 0 ||
+	    (r = takeover_safe(have, name, spec, err)) < 0)
 		return r;
 	r = tun_attach_existing(fd, name, f, err);
 	if (r == -EINVAL)
-		return mismatch(name, have, f, queues, err);
+		return mismatch(name, have, f, spec->queues, err);
 	return r;
 }
 
@@ -192,16 +275,14 @@ static int adopt(struct nl_sock *sk, int fd, const char *name, const struct tun_
  * (or alias + MTU + up for tun), and TUNSETPERSIST last, so that a device
  * made here and failing half-way still vanishes with its fd.  A device
  * taken over is left as it is on failure: it was there before. */
-static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
-				const uint32_t *client, struct nic_devs *devs, struct nic *out,
-				struct vmtap_err *err)
+static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
+				struct nic_devs *devs, struct nic *out, struct vmtap_err *err)
 {
 	struct tun_flags f = {
 		.tun = spec->mode == NIC_MODE_TUN,
 		.multi_queue = spec->queues > 1,
 		.vnet_hdr = spec->vnet_hdr,
 	};
-	struct nl_sock *own = NULL;
 	struct link_detail have;
 	struct bridge_info br = { 0, 0 };
 	struct link_state now;
@@ -213,14 +294,9 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 		goto fail;
 	}
 	fd = devs->tun[0];
-	if (!sk) {
-		if ((r = rtnl_open(&own, err)) < 0)
-			goto fail;
-		sk = own;
-	}
 	if ((r = tun_check_features(fd, &f, err)) < 0)
 		goto fail;
-	if (!f.tun && (r = bridge_lookup(sk, spec->bridge, &br, err)) < 0)
+	if (!f.tun && (r = bridge_for(sk, spec, as, &br, err)) < 0)
 		goto fail;
 
 	memcpy(out->ifname, spec->ifname, sizeof(out->ifname));
@@ -228,18 +304,15 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 	if (r == 0)
 		made = true;
 	else if (r == -EEXIST)
-		r = adopt(sk, fd, out->ifname, &f, spec->queues, client, &have, err);
+		r = adopt(sk, fd, out->ifname, &f, spec, as, &have, err);
 	if (r < 0)
 		goto fail;
 	if (spec->has_owner && (r = tun_set_owner(fd, out->ifname, spec->owner, err)) < 0)
 		goto fail;
 	if (spec->has_group && (r = tun_set_group(fd, out->ifname, spec->group, err)) < 0)
 		goto fail;
-	out->ifindex = (int)if_nametoindex(out->ifname);
-	if (out->ifindex <= 0) {
-		r = vmtap_fail(err, -ENODEV, "%s vanished after creation", out->ifname);
+	if ((r = ifindex_of(out->ifname, &out->ifindex, err)) < 0)
 		goto fail;
-	}
 
 	if (f.tun) {
 		r = link_setup_plain(sk, out->ifindex, out->ifname, VMTAP_ALIAS, spec->mtu, err);
@@ -272,55 +345,47 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 	out->queues = 1;
 	out->tapfd[0] = fd;
 	devs_reset(devs);
-	rtnl_close(own);
 	return 0;
 fail:
 	nic_devs_close(devs);
-	rtnl_close(own);
 	nic_init(out);
 	return r;
 }
 
-/* client: NULL, or the uid a broker acts for (provision_for). */
-static int provision_as(struct nl_sock *sk, const struct nic_spec *spec, const uint32_t *client,
-			struct nic_devs *devs, struct nic *out, struct vmtap_err *err)
+int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
+	      struct nic_devs *devs, struct nic *out, struct vmtap_err *err)
 {
-	struct nl_sock *own = NULL;
 	struct bridge_info br;
 	struct port_setup ps;
 	unsigned i;
 	int r;
 
 	nic_init(out);
+	if (!sk) {
+		r = vmtap_fail(err, -EINVAL, "internal: provision() without a netlink socket");
+		goto fail;
+	}
 	if ((r = nic_spec_check(spec, err)) < 0)
 		goto fail;
 	if (spec->persist)
-		return provision_persistent(sk, spec, client, devs, out, err);
+		return provision_persistent(sk, spec, as, devs, out, err);
 	if (devs->ntun != spec->queues) {
 		r = vmtap_fail(err, -EINVAL, "internal: %u tun fds for %u queues", devs->ntun,
 			       spec->queues);
 		goto fail;
 	}
-	if (!sk) {
-		if ((r = rtnl_open(&own, err)) < 0)
-			goto fail;
-		sk = own;
-	}
 	if ((r = tap_check_features(devs->tun[0], spec->queues, spec->vnet_hdr, err)) < 0)
 		goto fail;
 	/* Look the bridge up before making anything: the common mistake
 	 * costs no tap at all. */
-	if ((r = bridge_lookup(sk, spec->bridge, &br, err)) < 0)
+	if ((r = bridge_for(sk, spec, as, &br, err)) < 0)
 		goto fail;
 
 	memcpy(out->ifname, spec->ifname, sizeof(out->ifname));
 	if ((r = tap_create(devs->tun, spec->queues, spec->vnet_hdr, out->ifname, err)) < 0)
 		goto fail;
-	out->ifindex = (int)if_nametoindex(out->ifname);
-	if (out->ifindex <= 0) {
-		r = vmtap_fail(err, -ENODEV, "tap %s vanished after creation", out->ifname);
+	if ((r = ifindex_of(out->ifname, &out->ifindex, err)) < 0)
 		goto fail;
-	}
 	out->mtu = spec->mtu ? spec->mtu : br.mtu;
 	if (spec->has_mac)
 		memcpy(out->mac, spec->mac, 6);
@@ -343,11 +408,9 @@ static int provision_as(struct nl_sock *sk, const struct nic_spec *spec, const u
 		out->vhostfd[i] = devs->vhost[i];
 	}
 	devs_reset(devs);
-	rtnl_close(own);
 	return 0;
 fail:
 	nic_devs_close(devs);
-	rtnl_close(own);
 	nic_init(out);
 	return r;
 }
@@ -383,29 +446,18 @@ int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic_
 	return 0;
 }
 
-int provision(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
-	      struct nic *out, struct vmtap_err *err)
-{
-	return provision_as(sk, spec, NULL, devs, out, err);
-}
-
-int provision_for(struct nl_sock *sk, const struct nic_spec *spec, uint32_t uid,
-		  struct nic_devs *devs, struct nic *out, struct vmtap_err *err)
-{
-	return provision_as(sk, spec, &uid, devs, out, err);
-}
-
 /* ---- deleting and listing persistent devices ---------------------------- */
 
-static int check_as(struct nl_sock *sk, const char *name, bool force, const uint32_t *client,
-		    struct vmtap_err *err)
+int persistent_check(struct nl_sock *sk, const char *name, uint32_t as, bool force,
+		     struct vmtap_err *err)
 {
 	struct link_detail d;
 	int r;
 
+	force = force && as == PROVISION_ROOT;
 	if (ifname_check(name) < 0)
-		return vmtap_fail(err, -EINVAL, "bad interface name \"%s\"; expected 1-15 bytes, "
-				  "no '/', ':', '%%', whitespace or non-ASCII, not all digits", name);
+		return vmtap_fail(err, -EINVAL, "bad interface name \"%s\"; expected %s", name,
+				  IFNAME_EXPECTED);
 	if ((r = link_get_detail(sk, name, &d, err)) < 0)
 		return r;
 	if (!d.is_tun)
@@ -414,50 +466,21 @@ static int check_as(struct nl_sock *sk, const char *name, bool force, const uint
 	if (!force && strcmp(d.alias, VMTAP_ALIAS))
 		return vmtap_fail(err, -EPERM, "%s %s was not made by vmtap (its alias is not \""
 				  VMTAP_ALIAS "\"); %s", d.st.kind, name,
-				  client ? "vmtapd deletes only devices vmtap made"
-					 : "use --force to delete it anyway");
-	return client_may(&d, name, client, err);
+				  as != PROVISION_ROOT ? "vmtapd deletes only devices vmtap made"
+						       : "use --force to delete it anyway");
+	return client_may(&d, name, as, err);
 }
 
-int persistent_check(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err)
+int persistent_delete(struct nl_sock *sk, const char *name, uint32_t as, bool force,
+		      struct vmtap_err *err)
 {
-	return check_as(sk, name, force, NULL, err);
-}
-
-int persistent_check_for(struct nl_sock *sk, const char *name, uint32_t uid,
-			 struct vmtap_err *err)
-{
-	return check_as(sk, name, false, &uid, err);
-}
-
-static int delete_as(struct nl_sock *sk, const char *name, bool force, const uint32_t *client,
-		     struct vmtap_err *err)
-{
-	struct nl_sock *own = NULL;
 	int r;
 
-	if (!sk) {
-		if ((r = rtnl_open(&own, err)) < 0)
-			return r;
-		sk = own;
-	}
 	/* RTM_DELLINK removes a persistent device at once; fds a QEMU still
 	 * holds stay valid but detached. */
-	if ((r = check_as(sk, name, force, client, err)) == 0)
+	if ((r = persistent_check(sk, name, as, force, err)) == 0)
 		r = link_delete(sk, name, err);
-	rtnl_close(own);
 	return r;
-}
-
-int persistent_delete(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err)
-{
-	return delete_as(sk, name, force, NULL, err);
-}
-
-int persistent_delete_for(struct nl_sock *sk, const char *name, uint32_t uid,
-			  struct vmtap_err *err)
-{
-	return delete_as(sk, name, false, &uid, err);
 }
 
 /* <linux/if.h> has it, but clashes with <net/if.h>. */
@@ -475,21 +498,13 @@ static const char *link_state_name(const struct link_detail *d)
 int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_err *err)
 {
 	struct link_detail *links = NULL;
-	struct nl_sock *own = NULL;
 	struct tun_info *v;
 	size_t nlinks = 0, i, j;
 	int r;
 
 	*out = NULL;
 	*n = 0;
-	if (!sk) {
-		if ((r = rtnl_open(&own, err)) < 0)
-			return r;
-		sk = own;
-	}
-	r = link_dump_detail(sk, &links, &nlinks, err);
-	rtnl_close(own);
-	if (r < 0)
+	if ((r = link_dump_detail(sk, &links, &nlinks, err)) < 0)
 		return r;
 	v = calloc(nlinks ? nlinks : 1, sizeof(*v));
 	if (!v) {

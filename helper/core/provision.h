@@ -44,11 +44,30 @@ void nic_devs_close(struct nic_devs *devs);
 /* Range and name checks of a spec, with the message a user sees. */
 int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err);
 
-/* Consumes devs (its fds move into out, or are closed on failure).  sk may
- * be NULL (a socket is opened for this call) or a daemon's long-lived
- * NETLINK_ROUTE socket. */
-int provision(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
-	      struct nic *out, struct vmtap_err *err);
+/* Who a call acts for.  A uid is a caller acting for that user: the setuid
+ * helper's real uid, a vmtapd client's SO_PEERCRED uid.  PROVISION_ROOT is
+ * a local caller that holds CAP_NET_ADMIN itself (vmtap create, the
+ * libvirt hook, doctor, vmtapd's pool): no restriction.  uid 0 is as
+ * unrestricted, except that force (persistent_check) is PROVISION_ROOT's
+ * alone.  (uid_t)-1 is no user: the kernel refuses it as an id. */
+#define PROVISION_ROOT UINT32_MAX
+
+/* Consumes devs (its fds move into out, or are closed on failure).  sk is
+ * the caller's NETLINK_ROUTE socket (rtnl_open), never NULL.
+ *
+ * For as other than 0 and PROVISION_ROOT, checked inside, next to where
+ * the kernel is asked:
+ *   - an MTU below the bridge's current MTU is refused (the kernel sizes
+ *     a bridge to its smallest port: one user would shrink it for all);
+ *   - an existing device is taken over only when vmtap made it and its
+ *     owner (TUNSETOWNER) is as.
+ * For every caller, an existing vmtap-made persistent device is taken
+ * over only when no queue is attached to it (enabled or detached with
+ * IFF_DETACH_QUEUE) and its owner and group are exactly the spec's
+ * (both unset when the spec sets none): otherwise whoever holds a queue,
+ * or owns it, would read and write the new owner's traffic. */
+int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
+	      struct nic_devs *devs, struct nic *out, struct vmtap_err *err);
 
 /* For a NIC made before it was asked for (vmtapd's pool, pool.h), in two
  * steps, so that a refusal (vhost=on without vhost-net) costs no NIC:
@@ -62,26 +81,15 @@ int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic_
 		    struct nic *nic, struct vmtap_err *err);
 
 /* 0 when NAME is a tun/tap device that vmtap made (any tun/tap device when
- * force): what `vmtap delete` checks of every name before deleting any. */
-int persistent_check(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err);
+ * force) and, for as other than 0 and PROVISION_ROOT, owned by as: what
+ * `vmtap delete` checks of every name before deleting any.  force is
+ * honoured only for PROVISION_ROOT (a broker never forces). */
+int persistent_check(struct nl_sock *sk, const char *name, uint32_t as, bool force,
+		     struct vmtap_err *err);
 
 /* persistent_check, then RTM_DELLINK. */
-int persistent_delete(struct nl_sock *sk, const char *name, bool force, struct vmtap_err *err);
-
-/* For a broker that acts for a client (vmtapd), who may touch only its
- * own devices: uid may take over an existing device (provision_for, when
- * the name is taken) or delete one (persistent_check_for,
- * persistent_delete_for) only when vmtap made it and its owner
- * (TUNSETOWNER) is uid; uid 0 may touch any device vmtap made.  Never
- * forced.  The check sits inside the path, right before the kernel is
- * asked, so no second look is needed by the caller.  provision_for with a
- * spec that is not persist is provision(). */
-int provision_for(struct nl_sock *sk, const struct nic_spec *spec, uint32_t uid,
-		  struct nic_devs *devs, struct nic *out, struct vmtap_err *err);
-int persistent_check_for(struct nl_sock *sk, const char *name, uint32_t uid,
-			 struct vmtap_err *err);
-int persistent_delete_for(struct nl_sock *sk, const char *name, uint32_t uid,
-			  struct vmtap_err *err);
+int persistent_delete(struct nl_sock *sk, const char *name, uint32_t as, bool force,
+		      struct vmtap_err *err);
 
 /* One tun/tap device as `vmtap list` shows it. */
 struct tun_info {
@@ -100,8 +108,7 @@ struct tun_info {
 	unsigned queues;        /* queues attached now (multi_queue devices) */
 };
 
-/* Every tun/tap device of the caller's namespace, from one RTM_GETLINK
- * dump, into a malloc'ed array the caller frees. */
+/* Every tun/tap device of sk's namespace, from one RTM_GETLINK dump, into a malloc'ed array the caller frees. */
 int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_err *err);
 
 #endif

@@ -359,6 +359,8 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int r, listen_fd = -1, ready_fd = -1;
 
+	if (priv_std_fds() < 0)
+		return 1;
 	if ((r = parse_args(argc, argv, &a)) != 0)
 		return r - 1;
 	if (absolute(a.socket_path, sock_path, sizeof(sock_path)) < 0)

@@ -172,7 +172,7 @@ static int make(struct nl_sock **sk, struct one_pool *o, struct slot *s, struct 
 		return r;
 	if ((r = nic_devs_open(&spec, &devs, err)) < 0)
 		return r;
-	if ((r = provision(*sk, &spec, &devs, &s->nic, err)) < 0) {
+	if ((r = provision(*sk, &spec, PROVISION_ROOT, &devs, &s->nic, err)) < 0) {
 		/* A socket out of step would fail every later try. */
 		rtnl_close(*sk);
 		*sk = NULL;

@@ -448,7 +448,7 @@ static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic
 		if ((r = nic_devs_open(spec, &devs, &err)) < 0)
 			goto fail;
 		skipped = devs.vhost_skipped;
-		if ((r = provision(s->nl, spec, &devs, &c->nic, &err)) < 0) {
+		if ((r = provision(s->nl, spec, c->peer.uid, &devs, &c->nic, &err)) < 0) {
 			nl_renew(s, r);
 			goto fail;
 		}
@@ -532,7 +532,7 @@ static void create_persistent(struct vmtapd_server *s, struct conn *c, struct ni
 	spec->owner = c->peer.uid;
 	if ((r = nic_devs_open(spec, &devs, &err)) < 0)
 		goto fail;
-	if ((r = provision_for(s->nl, spec, c->peer.uid, &devs, &nic, &err)) < 0) {
+	if ((r = provision(s->nl, spec, c->peer.uid, &devs, &nic, &err)) < 0) {
 		nl_renew(s, r);
 		if (r == -EPERM)
 			goto deny; /* not its device */
@@ -553,7 +553,7 @@ static void create_persistent(struct vmtapd_server *s, struct conn *c, struct ni
 	    (r = vmtapd_persistent_encode(&p, c->out, sizeof(c->out), &c->outlen)) < 0) {
 		/* Nothing left behind: undo a device made just now. */
 		if (before != p.ifindex)
-			persistent_delete_for(s->nl, p.ifname, c->peer.uid, NULL);
+			persistent_delete(s->nl, p.ifname, c->peer.uid, false, NULL);
 		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));
 		goto fail;
 	}
@@ -587,13 +587,13 @@ static void delete_persistent(struct vmtapd_server *s, struct conn *c,
 				      req->names[i]);
 
 	for (i = 0; i < req->nnames; i++) {
-		if ((r = persistent_check_for(s->nl, req->names[i], c->peer.uid, &err)) < 0) {
+		if ((r = persistent_check(s->nl, req->names[i], c->peer.uid, false, &err)) < 0) {
 			nl_renew(s, r);
 			goto refuse;
 		}
 	}
 	for (i = 0; i < req->nnames; i++) {
-		if ((r = persistent_delete_for(s->nl, req->names[i], c->peer.uid, &err)) < 0) {
+		if ((r = persistent_delete(s->nl, req->names[i], c->peer.uid, false, &err)) < 0) {
 			struct vmtap_err e = { "" };
 
 			nl_renew(s, r);

@@ -65,6 +65,7 @@ struct how {
 	int keep;                 /* > 0: an fd of ours the child inherits */
 	int leak[4][2];           /* {from, to}: dup2'd into the child, no CLOEXEC */
 	unsigned nleak;
+	unsigned closed;          /* bit n: fd n (0-2) closed in the child */
 };
 
 static void read_all(int fd, char *buf, size_t cap)
@@ -143,6 +144,9 @@ static void run_how(struct run *r, const struct how *how, const char *const *arg
 			fcntl(how->keep, F_SETFD, 0);
 		for (i = 0; i < how->nleak; i++)
 			dup2(how->leak[i][0], how->leak[i][1]);
+		for (i = 0; i < 3; i++)
+			if (how->closed & (1u << i))
+				close((int)i);
 		/* A helper that hangs dies, and the test sees EOF. */
 		alarm(30);
 		if (how->sh)
@@ -778,6 +782,34 @@ static void test_leaked_fds_closed(void **state)
 	assert_no_new_links();
 }
 
+/* Started with stdin and stdout closed (`helper 0<&- 1>&-`), the helper
+ * still hands over its tap, and while it works fds 0 and 1 are /dev/null:
+ * nothing it opened (the netlink socket, /dev/net/tun) took their place.
+ * With all three closed it still hands over the tap. */
+static void test_stdio_closed(void **state)
+{
+	struct how how = { .prog = HOOK, .sock_at = 10, .closed = 3 };
+	const char *const args[] = { "--use-vnet", "--fd=@FD", "--br=br0", NULL };
+	struct run r;
+
+	(void)state;
+	run_how(&r, &how, args);
+	expect_ok(&r);
+	assert_int_equal(r.nfds, 1);
+	if (!strstr(r.err, "testhook[working]: fd 0 -> /dev/null\n") ||
+	    !strstr(r.err, "testhook[working]: fd 1 -> /dev/null\n"))
+		fail_msg("fds 0 and 1 are not /dev/null in the helper; stderr:\n%s", r.err);
+	close_fds(&r);
+
+	how.prog = HELPER;
+	how.closed = 7;
+	run_how(&r, &how, args);
+	expect_plain_ok(&r);
+	assert_int_equal(r.nfds, 1);
+	close_fds(&r);
+	assert_no_new_links();
+}
+
 /* ---- failures ------------------------------------------------------------ */
 
 static void test_bridge_missing(void **state)
@@ -1170,6 +1202,7 @@ int main(void)
 		T(test_vhost_auto),
 		T(test_vhost_on),
 		T(test_leaked_fds_closed),
+		T(test_stdio_closed),
 		T(test_bridge_missing),
 		T(test_not_a_bridge),
 		T(test_acl_deny),

@@ -12,6 +12,10 @@
 #     a bad name, a second port failing: one line, non-zero, nothing left
 #   - a tap of a declared name that vmtap did not make: prepare refuses it,
 #     release leaves it
+#   - squatting (issue 11): vmtap's tap of a declared name, owned by nobody
+#     (as vmtapd makes one for its client), with a queue nobody holds:
+#     prepare --owner 2000 refuses it and changes nothing, and still does
+#     once nobody lets go; prepare --owner nobody reuses it
 #   - examples/libvirt/install-hook.sh installs a hook that does the same
 #     with examples/libvirt/domain.xml
 # Exit: 0 pass, 77 skipped, anything else fail.
@@ -28,6 +32,7 @@ if ! sandbox_inside; then
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, taps)"
 	[ -x "$VMTAP" ] || { echo "FAIL: $NAME: no $VMTAP (run make first)"; exit 1; }
 	command -v jq >/dev/null || skip "jq is not installed (make deps)"
+	[ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is not installed (make deps)"
 	sandbox_enter "$0" "$@"
 fi
 
@@ -123,6 +128,44 @@ expect_failure "prepare over a tap vmtap did not make" "vmtap did not make it" \
 expect_failure "release leaves a tap vmtap did not make" "was not made by vmtap" \
 	hook "$XML/two-ports.xml" release end
 ip link del dev vh0
+
+# ---- a declared name squatted by another user ------------------------------------
+# /dev/net/tun mode 0666, as Debian's udev makes it (a node of the
+# sandbox's own on a tmpfs): nobody may attach to a tap it owns.
+sandbox_tmpfs "$SANDBOX_DIR/dev"
+mknod -m 0666 "$SANDBOX_DIR/dev/tun" c 10 200
+mount --bind "$SANDBOX_DIR/dev/tun" /dev/net/tun
+holder=
+hold_start() { # NAME — nobody holds a queue of NAME until hold_stop
+	local line=
+	coproc HOLD { exec setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+		/usr/bin/python3 "$REPO/tests/integration/tun-hold.py" "$@" 2>&1; }
+	holder=$HOLD_PID
+	read -r line <&"${HOLD[0]}" || true
+	[ "$line" = held ] || { echo "tun-hold: $line"; return 1; }
+}
+hold_stop() {
+	[ -n "$holder" ] || return 0
+	kill -TERM "$holder" 2>/dev/null || true
+	wait "$holder" 2>/dev/null || true
+	holder=
+}
+# What vmtapd's create-persistent makes for its client nobody.
+"$VMTAP" create vh0 --bridge br0 --queues 2 --owner nobody
+check "nobody attaches a queue of vh0" hold_start vh0
+expect_failure "prepare --owner 2000 while nobody holds a queue of vh0" \
+	"tap vh0 exists with 1 queue attached" hook "$XML/two-ports.xml" prepare begin --owner 2000
+check "  vh0 is still nobody's" test "$(cat /sys/class/net/vh0/owner)" = 65534
+hold_stop
+expect_failure "prepare --owner 2000 once nobody has let go (the owner differs)" \
+	"tap vh0 exists with owner uid 65534, no group, but owner uid 2000, no group was asked; vmtap does not hand a device to a new owner; delete it as root first (vmtap delete vh0)" \
+	hook "$XML/two-ports.xml" prepare begin --owner 2000
+check "  vh0 is still nobody's" test "$(cat /sys/class/net/vh0/owner)" = 65534
+check "prepare --owner nobody reuses nobody's idle vh0" \
+	hook "$XML/two-ports.xml" prepare begin --owner nobody
+check "release end" hook "$XML/two-ports.xml" release end
+check "  vh0 and vh1 are gone" test "$(links)" = "$base"
+umount /dev/net/tun
 
 # ---- the installed example hook -----------------------------------------------
 out=$(VMTAP=$VMTAP OWNER=nobody "$REPO/examples/libvirt/install-hook.sh" 2>&1) && rc=0 || rc=$?

@@ -10,7 +10,7 @@
 #   - tun mode: an L3 device, no bridge; refused with --bridge
 #   - list and list --json show name, mode, multi_queue, owner, bridge, state
 #   - create again: same flags is fine (MAC kept), other flags is the
-#     kernel's EINVAL, named
+#     kernel's EINVAL, named; another owner or group is refused
 #   - a device vmtap did not make: create and delete refuse it, delete
 #     --force deletes it; delete checks every name before deleting any
 #   - bad input and no CAP_NET_ADMIN: one line, non-zero, nothing made
@@ -127,7 +127,19 @@ expect_failure "create vm1 with --queues 2: the kernel's EINVAL, named" 1 \
 	"IFF_MULTI_QUEUE off there, queues=2 needs it on" "$VMTAP" create vm1 --bridge br0 --queues 2
 expect_failure "create vm2 with 1 queue: the kernel's EINVAL, named" 1 \
 	"vm2 exists with other flags (IFF_MULTI_QUEUE on there, queues=1 needs it off)" \
-	"$VMTAP" create vm2 --bridge br0
+	"$VMTAP" create vm2 --bridge br0 --owner 65534 --group 100
+# Taking over hands the device to the new owner: only when it has the very
+# same owner and group already (README, "Persistent taps").
+expect_failure "create vm2 for another owner: refused, naming both" 1 \
+	"tap vm2 exists with owner uid 65534, group gid 100, but owner uid 2000, group gid 100 was asked; vmtap does not hand a device to a new owner; delete it as root first (vmtap delete vm2)" \
+	"$VMTAP" create vm2 --bridge br0 --queues 2 --owner 2000 --group 100
+expect_failure "create vm2 with no --group: refused" 1 \
+	"but owner uid 65534, no group was asked" \
+	"$VMTAP" create vm2 --bridge br0 --queues 2 --owner 65534
+check "  vm2 is still 65534's, group 100" \
+	test "$(cat /sys/class/net/vm2/owner) $(cat /sys/class/net/vm2/group)" = "65534 100"
+check "create vm2 again, same owner and group: exit 0 (reused)" \
+	"$VMTAP" create vm2 --bridge br0 --queues 2 --owner 65534 --group 100
 expect_failure "create vm1 as tun: the kernel's EINVAL, named" 1 \
 	"IFF_TAP there, IFF_TUN asked" "$VMTAP" create vm1 --mode tun
 

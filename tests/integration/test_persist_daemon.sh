@@ -14,7 +14,14 @@
 #     deletes none
 #   - uid 0 without CAP_NET_ADMIN goes through the daemon too, and may
 #     delete nobody's tap
+#   - squatting (issue 11): nobody makes vm1-net0, the name a domain of uid
+#     2000 will use, and holds a queue of it (attached, or detached with
+#     IFF_DETACH_QUEUE); root's create for uid 2000 is refused and changes
+#     nothing, and still is once nobody lets go (the owner differs)
+#   - nobody's create with an MTU below br1's is refused, br1 unchanged
 #   - no daemon: the CAP_NET_ADMIN error, naming vmtapd
+#   - a detached vmtapd started with 2>&- (and 1>&- 2>&-) serves and stops
+#     on SIGTERM
 # Exit: 0 pass, 77 skipped, anything else fail.
 set -euo pipefail
 
@@ -29,6 +36,7 @@ if ! sandbox_inside; then
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, taps, a daemon)"
 	command -v jq >/dev/null || skip "jq is not installed (make deps)"
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	[ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is not installed (make deps)"
 	for p in vmtap vmtapd; do
 		[ -x "$B/$p" ] || { echo "FAIL: $NAME: no $B/$p (run make first)"; exit 1; }
 	done
@@ -134,6 +142,65 @@ check "nobody: --owner nobody and --group nogroup name the caller: t2 exits 0" \
 	"${NOBODY[@]}" "$VMTAP" create t2 --bridge br1 --owner nobody --group 65534 --socket "$SOCK"
 check "  t2 has group 65534" test "$(cat /sys/class/net/t2/group)" = 65534
 
+# ---- squatting a name another user's VM will use ------------------------------
+# /dev/net/tun mode 0666, as Debian's udev makes it: a node of the sandbox's
+# own on a tmpfs, so an unprivileged process may attach to a tap it owns.
+sandbox_tmpfs "$SANDBOX_DIR/dev"
+mknod -m 0666 "$SANDBOX_DIR/dev/tun" c 10 200
+mount --bind "$SANDBOX_DIR/dev/tun" /dev/net/tun
+holder=
+hold_start() { # NAME [detach] — nobody holds a queue of NAME until hold_stop
+	local line=
+	coproc HOLD { exec "${NOBODY[@]}" /usr/bin/python3 "$REPO/tests/integration/tun-hold.py" "$@" 2>&1; }
+	holder=$HOLD_PID
+	read -r line <&"${HOLD[0]}" || true
+	[ "$line" = held ] || { echo "tun-hold: $line"; return 1; }
+}
+hold_stop() {
+	[ -n "$holder" ] || return 0
+	kill -TERM "$holder" 2>/dev/null || true
+	wait "$holder" 2>/dev/null || true
+	holder=
+}
+root_takeover() { "$VMTAP" create vm1-net0 --bridge br1 --queues 2 --owner 2000; }
+check "nobody: create vm1-net0 --bridge br1 --queues 2 through vmtapd" \
+	"${NOBODY[@]}" "$VMTAP" create vm1-net0 --bridge br1 --queues 2 --socket "$SOCK"
+check "nobody attaches a queue of vm1-net0" hold_start vm1-net0
+check "  the kernel counts 1 queue" test "$(kfield vm1-net0 .linkinfo.info_data.numqueues)" = 1
+expect_failure "root: create vm1-net0 --owner 2000 while nobody holds a queue" \
+	"tap vm1-net0 exists with 1 queue attached" root_takeover
+check "  vm1-net0 is still nobody's" test "$(cat /sys/class/net/vm1-net0/owner)" = 65534
+hold_stop
+check "nobody attaches a queue of vm1-net0 and detaches it (IFF_DETACH_QUEUE)" \
+	hold_start vm1-net0 detach
+expect_failure "root: create vm1-net0 --owner 2000 while nobody holds a detached queue" \
+	"tap vm1-net0 exists with 1 queue attached" root_takeover
+hold_stop
+expect_failure "root: create vm1-net0 --owner 2000 when nobody has let go (owner differs)" \
+	"tap vm1-net0 exists with owner uid 65534, no group, but owner uid 2000, no group was asked; vmtap does not hand a device to a new owner; delete it as root first (vmtap delete vm1-net0)" \
+	root_takeover
+expect_failure "root: create vm1-net0 with no --owner" \
+	"tap vm1-net0 exists with owner uid 65534, no group, but no owner, no group was asked" \
+	"$VMTAP" create vm1-net0 --bridge br1 --queues 2
+check "  vm1-net0 is still nobody's" test "$(cat /sys/class/net/vm1-net0/owner)" = 65534
+check "nobody: create vm1-net0 again (its own, idle) exits 0" \
+	"${NOBODY[@]}" "$VMTAP" create vm1-net0 --bridge br1 --queues 2 --socket "$SOCK"
+check "root: vmtap delete vm1-net0, then create it --owner 2000" \
+	bash -c "'$VMTAP' delete vm1-net0 && '$VMTAP' create vm1-net0 --bridge br1 --queues 2 --owner 2000"
+check "  vm1-net0 is uid 2000's" test "$(cat /sys/class/net/vm1-net0/owner)" = 2000
+"$VMTAP" delete vm1-net0
+umount /dev/net/tun
+
+# ---- a user may not shrink the bridge ------------------------------------------
+expect_failure "nobody: create t3 --mtu 68 (below br1's 1500)" \
+	"mtu=68: below br1's MTU 1500" \
+	"${NOBODY[@]}" "$VMTAP" create t3 --bridge br1 --mtu 68 --socket "$SOCK"
+check "  br1 keeps MTU 1500" test "$(cat /sys/class/net/br1/mtu)" = 1500
+check "nobody: create t3 --mtu 1500 (br1's own) exits 0" \
+	"${NOBODY[@]}" "$VMTAP" create t3 --bridge br1 --mtu 1500 --socket "$SOCK"
+check "  br1 keeps MTU 1500" test "$(cat /sys/class/net/br1/mtu)" = 1500
+"$VMTAP" delete t3
+
 # ---- refusals ----------------------------------------------------------------
 expect_failure "nobody: a bridge the policy does not give it" \
 	"bridge br2 is not allowed for uid 65534 by $CONF" \
@@ -207,6 +274,40 @@ expect_failure "no daemon: delete" \
 
 "$VMTAP" delete r1 r2
 "$VMTAP" delete --force foreign0
+
+# ---- started with stdio closed --------------------------------------------------
+# A detached vmtapd started with 2>&- (or 1>&- 2>&-): its listening socket
+# or signalfd took fd 1 or 2, and letting the terminal go dup2'd /dev/null
+# over it; it then served nobody, or could not be stopped.
+SOCK2=/run/vmtap/closed.sock
+stopped() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+closed_stdio() { # LABEL 2|12 — which of fds 1, 2 vmtapd starts without
+	local label=$1 pid= rc=0
+	if [ "$2" = 2 ]; then
+		"$B/vmtapd" --socket "$SOCK2" --config "$CONF" 2>&- || rc=$?
+	else
+		"$B/vmtapd" --socket "$SOCK2" --config "$CONF" 1>&- 2>&- || rc=$?
+	fi
+	check "$label: vmtapd detaches, exit 0" test "$rc" -eq 0
+	pid=$(pgrep -xf "$B/vmtapd --socket $SOCK2 --config $CONF") || true
+	check "$label: the daemon runs" test -n "$pid"
+	check "$label: nobody's create through it works" \
+		"${NOBODY[@]}" "$VMTAP" create q1 --bridge br1 --socket "$SOCK2"
+	check "$label: and its delete" "${NOBODY[@]}" "$VMTAP" delete q1 --socket "$SOCK2"
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid"
+	# Bounded so a daemon deaf to SIGTERM fails the test instead of hanging it.
+	for _ in $(seq 100); do stopped "$pid" && break; sleep 0.1; done
+	if stopped "$pid"; then
+		pass "$label: SIGTERM stops it"
+	else
+		fail "$label: SIGTERM does not stop it"
+		kill -KILL "$pid"
+	fi
+}
+closed_stdio "vmtapd 2>&-" 2
+closed_stdio "vmtapd 1>&- 2>&-" 12
+ip link del q1 2>/dev/null || true
 check "nothing left but the bridges" test "$(links)" = "$base_links"
 
 exit "$failed"

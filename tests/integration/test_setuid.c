@@ -438,6 +438,62 @@ static void test_acl_unreadable(void **state)
 	expect_fail(&r, ACL);
 }
 
+static unsigned long sys_mtu(const char *ifname)
+{
+	char path[96], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	return strtoul(buf, NULL, 10);
+}
+
+/* The kernel sizes a bridge to its smallest port: a user's --mtu=68 would
+ * drop all of br0 to 68 while the fd is held (and delete the host's IPv6
+ * addresses on it).  Refused; at the bridge's MTU is fine. */
+static void test_user_cannot_lower_bridge_mtu(void **state)
+{
+	struct run r;
+
+	(void)state;
+	acl("allow br0\n");
+	assert_int_equal(sys_mtu("br0"), 1500);
+	AS_NOBODY(&r, suid_copy, "--br=br0", "--mtu=68");
+	expect_fail(&r, "mtu=68: below br0's MTU 1500");
+	assert_int_equal(sys_mtu("br0"), 1500);
+	AS_NOBODY(&r, suid_copy, "--br=br0", "--mtu=1499");
+	expect_fail(&r, "mtu=1499: below br0's MTU 1500");
+
+	AS_NOBODY(&r, suid_copy, "--br=br0", "--mtu=1500");
+	expect_ok(&r, 1);
+	check_tap_on(&r, "br0");
+	assert_int_equal(sys_mtu("br0"), 1500);
+	close_fds(&r);
+}
+
+/* A non-dumpable process's /proc/self files are root-owned and not
+ * writable, so they passed the policy file check; their text is the
+ * caller's: a setuid helper reached through a symlink named "allow br0"
+ * has that comm, and `include /proc/self/comm` turned it into a rule.
+ * Files on procfs (and sysfs and the like) are refused, by file system. */
+static void test_include_on_procfs(void **state)
+{
+	char link[sizeof(dir) + 32];
+	struct run r;
+
+	(void)state;
+	snprintf(link, sizeof(link), "%s/allow br0", dir);
+	assert_int_equal(symlink(suid_copy, link), 0);
+	acl("include /proc/self/comm\n");
+	AS_NOBODY(&r, link, "--br=br0");
+	unlink(link);
+	close_fds(&r);
+	expect_fail(&r, "/proc/self/comm", "procfs");
+}
+
 static void test_not_setuid_fails(void **state)
 {
 	struct run r;
@@ -539,6 +595,8 @@ int main(void)
 		cmocka_unit_test(test_acl_writable_by_others),
 		cmocka_unit_test(test_include_read_as_caller),
 		cmocka_unit_test(test_acl_unreadable),
+		cmocka_unit_test(test_user_cannot_lower_bridge_mtu),
+		cmocka_unit_test(test_include_on_procfs),
 		cmocka_unit_test(test_not_setuid_fails),
 	};
 

@@ -534,14 +534,26 @@ static void test_too_large(void **state)
 	expect_path_error(path, -EFBIG, path, "bytes; expected at most");
 }
 
-static void test_size_not_known_from_stat(void **state)
+/* A pseudo filesystem's files look root-owned and read-only whatever they
+ * hold: a non-dumpable process's /proc/self files are root's and carry
+ * the caller's text (a setuid helper started through a symlink named
+ * "allow all" had that comm, and `include /proc/self/comm` allowed every
+ * bridge).  Refused by filesystem type, top file or include, naming the
+ * file. */
+static void test_pseudo_filesystems(void **state)
 {
+	char top[256];
+
 	(void)state;
 	require_root();
-	/* stat says 0 bytes for files in /proc: read to the end anyway (here
-	 * tens of KiB, so the buffer grows), then parse; the first line is no
-	 * policy line. */
-	expect_path_error("/proc/self/smaps", -EINVAL, "/proc/self/smaps:1: unknown keyword");
+	expect_path_error("/proc/self/comm", -EPERM, "/proc/self/comm: is on procfs",
+			  "expected a file on a real filesystem");
+	expect_path_error("/proc/self/smaps", -EPERM, "/proc/self/smaps: is on procfs");
+	if (access("/sys/kernel/uevent_seqnum", R_OK) == 0)
+		expect_path_error("/sys/kernel/uevent_seqnum", -EPERM,
+				  "/sys/kernel/uevent_seqnum: is on sysfs");
+	snprintf(top, sizeof(top), "allow br0\ninclude /proc/self/comm\n");
+	expect_text_error("inc-proc.conf", top, -EPERM, "/proc/self/comm: is on procfs");
 }
 
 /* ---- includes --------------------------------------------------------- */
@@ -1059,7 +1071,7 @@ int main(void)
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_too_large),
-		cmocka_unit_test(test_size_not_known_from_stat),
+		cmocka_unit_test(test_pseudo_filesystems),
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_include_missing),
 		cmocka_unit_test(test_include_relative),
