@@ -29,6 +29,7 @@
 #include <linux/capability.h>
 
 #include "helper/cli/cmd.h"
+#include "helper/core/field.h"
 #include "helper/core/ifname.h"
 #include "helper/wire/obtain.h"
 #include "helper/core/parse.h"
@@ -171,6 +172,30 @@ static void create_usage(void)
 	       VMTAP_MAX_QUEUES, VMTAPD_SOCKET);
 }
 
+/* argv[*i] as one of the table's fields that vmtap create takes
+ * (--KEY VALUE, --KEY=VALUE; a bool is a bare --KEY), its value in *v
+ * (NULL for a bool), or NULL. */
+static const struct nic_field *create_option(int argc, char **argv, int *i, const char **v)
+{
+	const char *arg = argv[*i], *eq = strchr(arg, '=');
+	char name[NIC_FIELD_NAME_MAX];
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	const struct nic_field *f;
+
+	if (strncmp(arg, "--", 2) || len >= sizeof(name))
+		return NULL;
+	memcpy(name, arg, len);
+	name[len] = '\0';
+	if (!(f = nic_field_by_name(FRONT_CREATE, name)))
+		return NULL;
+	if (f->type == NFT_BOOL) {
+		*v = NULL;
+		return eq ? NULL : f;
+	}
+	*v = cmd_opt_value(argc, argv, i, name);
+	return *v ? f : NULL;
+}
+
 int cmd_create(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
@@ -178,7 +203,7 @@ int cmd_create(int argc, char **argv)
 	struct nic_devs devs;
 	struct nic nic;
 	const char *name = NULL, *sock = VMTAPD_SOCKET, *owner_arg = "", *group_arg = "", *v;
-	unsigned long n;
+	const struct nic_field *f;
 	int i, r;
 
 	nic_spec_init(&spec);
@@ -188,48 +213,25 @@ int cmd_create(int argc, char **argv)
 		if (!strcmp(argv[i], "--help")) {
 			create_usage();
 			return 0;
-		} else if (!strcmp(argv[i], "--vnet-hdr")) {
-			spec.vnet_hdr = true;
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--bridge"))) {
-			if (ifname_check(v) < 0)
-				return cmd_fail(2, "--bridge \"%s\": expected an interface name (1-15 bytes, "
-						"no '/', ':', '%%', whitespace)", v);
-			snprintf(spec.bridge, sizeof(spec.bridge), "%s", v);
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--queues"))) {
-			if (parse_uint(v, 1, VMTAP_MAX_QUEUES, &n) < 0)
-				return cmd_fail(2, "--queues %s: expected 1..%d", v, VMTAP_MAX_QUEUES);
-			spec.queues = (unsigned)n;
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--mtu"))) {
-			if (parse_uint(v, 68, 65521, &n) < 0)
-				return cmd_fail(2, "--mtu %s: expected 68..65521", v);
-			spec.mtu = (unsigned)n;
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--mac"))) {
-			if (parse_mac(v, spec.mac) < 0)
-				return cmd_fail(2, "--mac %s: expected a unicast MAC like fe:54:00:12:34:56",
-						v);
-			spec.has_mac = true;
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--owner"))) {
-			if (cmd_resolve_id(0, v, &spec.owner, &err) < 0)
-				return cmd_fail(2, "--owner %s: %s", v, err.msg);
-			spec.has_owner = true;
-			owner_arg = v;
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--group"))) {
-			if (cmd_resolve_id(1, v, &spec.group, &err) < 0)
-				return cmd_fail(2, "--group %s: %s", v, err.msg);
-			spec.has_group = true;
-			group_arg = v;
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--mode"))) {
-			if (!strcmp(v, "tap"))
-				spec.mode = NIC_MODE_TAP;
-			else if (!strcmp(v, "tun"))
-				spec.mode = NIC_MODE_TUN;
-			else
-				return cmd_fail(2, "--mode %s: expected tap or tun", v);
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--qdisc"))) {
-			if (qdisc_mode_parse(v, &spec.qdisc) < 0)
-				return cmd_fail(2, "--qdisc %s: expected noqueue or default", v);
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
 			sock = v;
+		} else if ((f = create_option(argc, argv, &i, &v))) {
+			char as[NIC_FIELD_NAME_MAX], num[16];
+			const char *value = v;
+
+			nic_field_name(f, FRONT_CREATE, as);
+			/* A user or a group may be named. */
+			if (f->type == NFT_ID) {
+				unsigned id;
+
+				if (cmd_resolve_id(f->gid, v, &id, &err) < 0)
+					return cmd_fail(2, "%s %s: %s", as, v, err.msg);
+				snprintf(num, sizeof(num), "%u", id);
+				value = num;
+				*(f->gid ? &group_arg : &owner_arg) = v;
+			}
+			if ((r = nic_field_set(&spec, f, as, ' ', value, &err)) < 0)
+				return cmd_fail(2, "%s", vmtap_err_text(&err, r));
 		} else if (argv[i][0] == '-') {
 			return cmd_fail(2, "create: unknown or incomplete option \"%s\"; see vmtap "
 					"create --help", argv[i]);

@@ -100,7 +100,8 @@ struct vmtapd_hello {
  * vhost "auto".  Errors: -EPROTO (not JSON, no op, bad version),
  * -EOPNOTSUPP (unknown op), -EINVAL/-ERANGE (a key's type or value); the
  * message names the key and the value and says what was expected, in the
- * same words as the command line (spec-set.h). */
+ * same words as the command line (field.h).  Which keys each op takes, and
+ * the C client's encoding of a nic_spec, are the table's (field.h). */
 int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *req,
 			  struct vmtap_err *err);
 int vmtapd_hello_encode(const struct vmtapd_hello *h, char *buf, size_t cap, size_t *len);
