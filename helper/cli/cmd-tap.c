@@ -29,7 +29,7 @@
 #include <linux/capability.h>
 
 #include "helper/cli/cmd.h"
-#include "helper/core/field.h"
+#include "helper/cli/create-opt.h"
 #include "helper/core/ifname.h"
 #include "helper/wire/obtain.h"
 #include "helper/core/parse.h"
@@ -105,36 +105,6 @@ static int create_by_daemon(const char *sock, struct nic_spec *spec, const char 
 	return 0;
 }
 
-int cmd_resolve_id(int group, const char *s, unsigned *out, struct vmtap_err *err)
-{
-	const char *what = group ? "group" : "user";
-	unsigned long n;
-
-	/* A number is an id even when no account has it (containers). */
-	if (parse_uint(s, 0, 0xfffffffeUL, &n) == 0) {
-		*out = (unsigned)n;
-		return 0;
-	}
-	errno = 0;
-	if (group) {
-		struct group *gr = getgrnam(s);
-
-		if (gr) {
-			*out = gr->gr_gid;
-			return 0;
-		}
-	} else {
-		struct passwd *pw = getpwnam(s);
-
-		if (pw) {
-			*out = pw->pw_uid;
-			return 0;
-		}
-	}
-	return vmtap_fail(err, -ENOENT, "expected a %s name or number (%s%s)", what,
-			  errno ? "cannot look it up: " : "no such ", errno ? strerror(errno) : what);
-}
-
 /* ---- create ----------------------------------------------------------- */
 
 static void create_usage(void)
@@ -172,75 +142,27 @@ static void create_usage(void)
 	       VMTAP_MAX_QUEUES, VMTAPD_SOCKET);
 }
 
-/* argv[*i] as one of the table's fields that vmtap create takes
- * (--KEY VALUE, --KEY=VALUE; a bool is a bare --KEY), its value in *v
- * (NULL for a bool), or NULL. */
-static const struct nic_field *create_option(int argc, char **argv, int *i, const char **v)
-{
-	const char *arg = argv[*i], *eq = strchr(arg, '=');
-	char name[NIC_FIELD_NAME_MAX];
-	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-	const struct nic_field *f;
-
-	if (strncmp(arg, "--", 2) || len >= sizeof(name))
-		return NULL;
-	memcpy(name, arg, len);
-	name[len] = '\0';
-	if (!(f = nic_field_by_name(FRONT_CREATE, name)))
-		return NULL;
-	if (f->type == NFT_BOOL) {
-		*v = NULL;
-		return eq ? NULL : f;
-	}
-	*v = cmd_opt_value(argc, argv, i, name);
-	return *v ? f : NULL;
-}
-
 int cmd_create(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
+	struct create_args a;
 	struct nic_spec spec;
 	struct nic_devs devs;
 	struct nic nic;
-	const char *name = NULL, *sock = VMTAPD_SOCKET, *owner_arg = "", *group_arg = "", *v;
-	const struct nic_field *f;
-	int i, r;
+	const char *name, *sock, *owner_arg, *group_arg;
+	int r;
 
-	nic_spec_init(&spec);
-	spec.persist = true;
-	spec.vnet_hdr = false;
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help")) {
-			create_usage();
-			return 0;
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
-			sock = v;
-		} else if ((f = create_option(argc, argv, &i, &v))) {
-			char as[NIC_FIELD_NAME_MAX], num[16];
-			const char *value = v;
-
-			nic_field_name(f, FRONT_CREATE, as);
-			/* A user or a group may be named. */
-			if (f->type == NFT_ID) {
-				unsigned id;
-
-				if (cmd_resolve_id(f->gid, v, &id, &err) < 0)
-					return cmd_fail(2, "%s %s: %s", as, v, err.msg);
-				snprintf(num, sizeof(num), "%u", id);
-				value = num;
-				*(f->gid ? &group_arg : &owner_arg) = v;
-			}
-			if ((r = nic_field_set(&spec, f, as, ' ', value, &err)) < 0)
-				return cmd_fail(2, "%s", vmtap_err_text(&err, r));
-		} else if (argv[i][0] == '-') {
-			return cmd_fail(2, "create: unknown or incomplete option \"%s\"; see vmtap "
-					"create --help", argv[i]);
-		} else if (name) {
-			return cmd_fail(2, "create: one NAME only (\"%s\" and \"%s\")", name, argv[i]);
-		} else {
-			name = argv[i];
-		}
+	if ((r = create_args_parse(argc, argv, &a, &err)) < 0)
+		return cmd_fail(2, "%s", vmtap_err_text(&err, r));
+	if (a.help) {
+		create_usage();
+		return 0;
 	}
+	spec = a.spec;
+	name = a.name;
+	sock = a.sock;
+	owner_arg = a.owner_arg;
+	group_arg = a.group_arg;
 	if (!name)
 		return cmd_fail(2, "create: expected NAME; see vmtap create --help");
 	if (ifname_check(name) < 0)
