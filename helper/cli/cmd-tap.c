@@ -30,6 +30,7 @@
 
 #include "helper/cli/cmd.h"
 #include "helper/cli/create-opt.h"
+#include "helper/core/field.h"
 #include "helper/core/ifname.h"
 #include "helper/wire/obtain.h"
 #include "helper/core/parse.h"
@@ -109,9 +110,9 @@ static int create_by_daemon(const char *sock, struct nic_spec *spec, const char 
 
 static void create_usage(void)
 {
-	printf("Usage: vmtap create NAME --bridge BR [--queues N] [--owner USER] [--group GROUP]\n"
-	       "                    [--mtu N] [--mac MAC] [--vnet-hdr] [--qdisc noqueue|default]\n"
-	       "                    [--socket PATH]\n"
+	char opts[2048];
+
+	printf("Usage: vmtap create NAME --bridge BR [OPTION]... [--socket PATH]\n"
 	       "       vmtap create NAME --mode tun [--owner USER] [--group GROUP] [--mtu N]\n"
 	       "\n"
 	       "Makes a persistent tun/tap device that outlives this command, for a\n"
@@ -121,25 +122,16 @@ static void create_usage(void)
 	       "The device gets the alias \"" VMTAP_ALIAS "\": `vmtap delete` removes only\n"
 	       "devices that carry it.  Running it again on a device vmtap made, with\n"
 	       "the same mode and multi-queue flag, brings it back to what is asked.\n"
+	       "--queues N > 1 makes it IFF_MULTI_QUEUE, which whoever opens it must match.\n"
 	       "\n"
-	       "  --bridge BR        the bridge (tap mode; refused in tun mode)\n"
-	       "  --queues N         1..%d; N > 1 makes it IFF_MULTI_QUEUE, which whoever\n"
-	       "                     opens it must match (default 1)\n"
-	       "  --owner USER       this user may open it without CAP_NET_ADMIN\n"
-	       "  --group GROUP      members of this group may open it (with --owner too,\n"
-	       "                     the kernel asks for both)\n"
-	       "  --mode tap|tun     tap (Ethernet, default) or tun (L3, no bridge)\n"
-	       "  --mtu N            68..65521 (default the bridge's)\n"
-	       "  --mac MAC          the tap's own MAC (default fe: and 5 random bytes)\n"
-	       "  --vnet-hdr         create it with IFF_VNET_HDR\n"
-	       "  --qdisc Q          root qdisc noqueue (default) or default (the kernel's)\n"
+	       "%s"
 	       "  --socket PATH      vmtapd's socket (default %s)\n"
 	       "\n"
 	       "Needs CAP_NET_ADMIN.  Without it, vmtap asks vmtapd when its socket\n"
 	       "answers: the daemon's policy must give you BR (and the queues), the tap\n"
 	       "is owned by you (--owner may only name you, --group only a group of\n"
 	       "yours), and tun mode is refused.\n",
-	       VMTAP_MAX_QUEUES, VMTAPD_SOCKET);
+	       nic_field_help(FRONT_CREATE, NULL, opts, sizeof(opts)), VMTAPD_SOCKET);
 }
 
 int cmd_create(int argc, char **argv)

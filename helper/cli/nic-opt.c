@@ -157,6 +157,46 @@ int nic_opt_parse(const char *s, struct nic_opt *o, struct vmtap_err *err)
 	return 0;
 }
 
+const char *nic_opt_help(char *buf, size_t cap)
+{
+	char line[256], what[160];
+	size_t off = 0;
+	unsigned i;
+
+	/* The bridge is the SPEC's head (nic-opt.h), not a line of its own. */
+	for (i = 0; i <= nic_nfields; i++) {
+		const struct nic_field *f = i < nic_nfields ? &nic_fields[i] : NULL;
+
+		if (i == 0)
+			nic_field_help_line(NULL, FRONT_SPEC, "id=ID",
+					    "netdev id (default net0, net1, ...)", line, sizeof(line));
+		else if (!f)
+			nic_field_help_line(NULL, FRONT_SPEC, "model=DEV",
+					    "QEMU NIC device (default virtio-net-pci)", line,
+					    sizeof(line));
+		else if (!(f->fronts & FRONT_SPEC))
+			continue;
+		else if (!strcmp(f->key, "queues")) {
+			snprintf(what, sizeof(what), "tap queues, %lu..%lu; auto = vCPUs from -smp, "
+				 "at most %d\n                     (default 1)", f->min, f->max,
+				 NIC_AUTO_QUEUES_MAX);
+			nic_field_help_line(f, FRONT_SPEC, "queues=N|auto", what, line, sizeof(line));
+		} else if (!strcmp(f->key, "mac"))
+			nic_field_help_line(f, FRONT_SPEC, NULL, "the guest's MAC (default 52:54:00 + "
+					    "random); the tap\n                     gets fe + its "
+					    "last five bytes", line, sizeof(line));
+		else
+			nic_field_help_line(f, FRONT_SPEC, NULL, NULL, line, sizeof(line));
+		if (i > 0 && f && !strcmp(f->key, "bridge"))
+			continue;
+		if (off + strlen(line) + 1 > cap)
+			break;
+		memcpy(buf + off, line, strlen(line) + 1);
+		off += strlen(line);
+	}
+	return buf;
+}
+
 int nic_opt_fill_macs(struct nic_opt *o)
 {
 	if (!o->has_guest_mac) {

@@ -32,37 +32,50 @@ const struct nic_field nic_fields[] = {
 	/* The pool is chosen by bridge and queues; provision_ready gives a
 	 * pooled NIC its MAC and vhost fds; pool_take checks its MTU. */
 	{ .key = "bridge", .type = NFT_NAME, .fronts = FRONT_ALL, .poolable = true,
-	  .helper_opt = "--br", .off = AT(bridge) },
+	  .helper_opt = "--br", .off = AT(bridge),
+	  .meta = "BRIDGE", .help = "the bridge the tap joins" },
 	/* vmtap create's and the hook's name is positional / the port's dev. */
 	{ .key = "ifname", .type = NFT_NAME,
 	  .fronts = FRONT_HELPER | FRONT_NIC | FRONT_PERSIST | FRONT_LIBVIRT,
-	  .xml_attr = "dev", .off = AT(ifname) },
+	  .xml_attr = "dev", .off = AT(ifname),
+	  .meta = "NAME", .help = "the tap's name (default vmt + 8 hex digits)" },
 	{ .key = "queues", .type = NFT_UINT,
 	  .fronts = FRONT_HELPER | FRONT_SPEC | FRONT_CREATE | FRONT_NIC | FRONT_PERSIST,
-	  .poolable = true, .off = AT(queues), .min = 1, .max = VMTAP_MAX_QUEUES },
+	  .poolable = true, .off = AT(queues), .min = 1, .max = VMTAP_MAX_QUEUES,
+	  .meta = "N", .help = "tap queues, 1..64 (default 1); more than one makes it\n"
+	  "                     IFF_MULTI_QUEUE" },
 	/* A persistent device's opener brings its own vhost-net fds. */
 	{ .key = "vhost", .type = NFT_WORD, .fronts = FRONT_HELPER | FRONT_SPEC | FRONT_NIC,
-	  .poolable = true, .off = AT(vhost), .words = vhost_words },
+	  .poolable = true, .off = AT(vhost), .words = vhost_words,
+	  .help = "vhost-net fds (default auto: when /dev/vhost-net opens)" },
 	{ .key = "mac", .type = NFT_MAC,
 	  .fronts = FRONT_HELPER | FRONT_SPEC | FRONT_CREATE | FRONT_NIC | FRONT_PERSIST,
-	  .poolable = true, .off = AT(mac), .has_off = AT(has_mac) },
+	  .poolable = true, .off = AT(mac), .has_off = AT(has_mac),
+	  .meta = "MAC", .help = "the tap's own MAC (default fe: and 5 random bytes)" },
 	{ .key = "mtu", .type = NFT_UINT,
 	  .fronts = FRONT_HELPER | FRONT_SPEC | FRONT_CREATE | FRONT_NIC | FRONT_PERSIST,
-	  .poolable = true, .off = AT(mtu), .min = VMTAP_MTU_MIN, .max = VMTAP_MTU_MAX },
+	  .poolable = true, .off = AT(mtu), .min = VMTAP_MTU_MIN, .max = VMTAP_MTU_MAX,
+	  .meta = "N", .help = "the tap's MTU, 68..65521 (default the bridge's)" },
 	{ .key = "qdisc", .type = NFT_WORD,
 	  .fronts = FRONT_HELPER | FRONT_SPEC | FRONT_CREATE | FRONT_NIC | FRONT_PERSIST,
-	  .off = AT(qdisc), .words = qdisc_words },
+	  .off = AT(qdisc), .words = qdisc_words,
+	  .help = "root qdisc: noqueue (default) or default (the kernel's)" },
 	/* The helper's is QEMU's --use-vnet, which is no extension. */
 	{ .key = "vnet_hdr", .type = NFT_BOOL, .fronts = FRONT_CREATE | FRONT_NIC | FRONT_PERSIST,
-	  .off = AT(vnet_hdr) },
+	  .off = AT(vnet_hdr),
+	  .help = "create it with IFF_VNET_HDR" },
 	/* vmtapd refuses tun (proto.c): its policy speaks of bridges. */
 	{ .key = "mode", .type = NFT_WORD, .fronts = FRONT_CREATE | FRONT_PERSIST,
-	  .off = AT(mode), .words = mode_words },
+	  .off = AT(mode), .words = mode_words,
+	  .help = "tap (Ethernet, default) or tun (L3, no bridge)" },
 	/* Through vmtapd the owner is always the caller. */
 	{ .key = "owner", .type = NFT_ID, .fronts = FRONT_CREATE, .off = AT(owner),
-	  .has_off = AT(has_owner) },
+	  .has_off = AT(has_owner),
+	  .meta = "USER", .help = "this user may open it without CAP_NET_ADMIN" },
 	{ .key = "group", .type = NFT_ID, .fronts = FRONT_CREATE | FRONT_PERSIST,
-	  .off = AT(group), .has_off = AT(has_group), .gid = true },
+	  .off = AT(group), .has_off = AT(has_group), .gid = true,
+	  .meta = "GROUP", .help = "members of this group may open it (with an owner too,\n"
+	  "                     the kernel asks for both)" },
 	/* Set by the request (vmtap create, create-persistent, the hook), not
 	 * by a key. */
 	{ .key = "persist", .type = NFT_BOOL, .fronts = 0, .off = AT(persist) },
@@ -326,6 +339,55 @@ const char *nic_field_keys(unsigned front, const char *const *extra, char *buf, 
 	for (i = 0; extra && extra[i] && i < 8; i++)
 		list[n++] = extra[i];
 	return join(list, n, buf, cap);
+}
+
+const char *nic_field_help_line(const struct nic_field *f, unsigned front, const char *left,
+				const char *help, char *buf, size_t cap)
+{
+	char name[NIC_FIELD_NAME_MAX], l[NIC_FIELD_NAME_MAX + 80];
+	const struct nic_word *w;
+	size_t n;
+
+	if (!left) {
+		n = (size_t)snprintf(l, sizeof(l), "%s", nic_field_name(f, front, name));
+		if (f->meta)
+			snprintf(l + n, sizeof(l) - n, "%c%s", front == FRONT_CREATE ? ' ' : '=',
+				 f->meta);
+		else if (f->type == NFT_WORD)
+			for (w = f->words; w->word && n + 1 < sizeof(l); w++)
+				n += (size_t)snprintf(l + n, sizeof(l) - n, "%c%s",
+						      w == f->words ? (front == FRONT_CREATE ? ' ' :
+								       '=') : '|', w->word);
+		left = l;
+	}
+	/* Help in column 21; a long left part has it on the next line. */
+	snprintf(buf, cap, strlen(left) > 18 ? "  %s\n                     %s\n" : "  %-18s %s\n",
+		 left, help ? help : f->help ? f->help : "");
+	return buf;
+}
+
+const char *nic_field_help(unsigned front, const char *const *skip, char *buf, size_t cap)
+{
+	size_t off = 0, j;
+	unsigned i;
+	char line[256];
+
+	buf[0] = '\0';
+	for (i = 0; i < nic_nfields; i++) {
+		const struct nic_field *f = &nic_fields[i];
+		bool skipped = false;
+
+		for (j = 0; skip && skip[j]; j++)
+			skipped |= !strcmp(skip[j], f->key);
+		if (!(f->fronts & front) || skipped)
+			continue;
+		nic_field_help_line(f, front, NULL, NULL, line, sizeof(line));
+		if (off + strlen(line) + 1 > cap)
+			break;
+		memcpy(buf + off, line, strlen(line) + 1);
+		off += strlen(line);
+	}
+	return buf;
 }
 
 int nic_spec_set(struct nic_spec *s, const char *key, const char *as, const char *value,

@@ -19,7 +19,7 @@
  * Adding a per-NIC field:
  *   1. the member of struct nic_spec (nic.h), its default in nic_spec_init
  *      (nic.c) — "absent" must be all-zero or that default;
- *   2. one row below, in field.c: key, type (a new type only if none of
+ *   2. one row in field.c: key, type, its --help line (a new type only if none of
  *      NFT_* fits; then its parse, format and JSON kind in field.c), the
  *      FRONT_* bits of the front ends that take it, and .poolable = true
  *      only once pool.c's NICs can be given it (provision_ready applies it,
@@ -77,6 +77,9 @@ struct nic_field {
 	unsigned long min, max;  /* NFT_UINT */
 	const struct nic_word *words; /* NFT_WORD, ends with { NULL } */
 	bool gid;                /* NFT_ID: a group's (a command line may name it) */
+	const char *meta;        /* the value in --help: "N"; NULL: words or none */
+	const char *help;        /* for --help, whatever the front end: under 58
+	                          * columns, or "\n" and 21 spaces to go on */
 };
 
 /* Room a front end may keep per row (a "seen" array). */
@@ -127,6 +130,17 @@ bool nic_spec_poolable(const struct nic_spec *s);
 /* The keys FRONT takes in its own spelling, then the front end's own
  * extra (NULL-terminated, may be NULL), as "a, b or c", into buf. */
 const char *nic_field_keys(unsigned front, const char *const *extra, char *buf, size_t cap);
+
+/* The --help lines of every row FRONT takes but those named in skip
+ * (NULL-terminated, may be NULL): "  --queues=N         tap queues, ...\n",
+ * in the front end's spelling, into buf. */
+const char *nic_field_help(unsigned front, const char *const *skip, char *buf, size_t cap);
+
+/* One row's --help line: LEFT ("queues=N|auto") or, when NULL, f's name
+ * and value in front's spelling; HELP or, when NULL, f's.  f may be NULL
+ * when both are given (a front end's own key). */
+const char *nic_field_help_line(const struct nic_field *f, unsigned front, const char *left,
+				const char *help, char *buf, size_t cap);
 
 /* Shorthand for KEY's row in any front end: -ENOENT, with no message, for
  * a key no row has.  (vmtapd's --pool BRIDGE,queues=N.) */
