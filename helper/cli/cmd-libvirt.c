@@ -99,10 +99,9 @@ static int owner_opt(int argc, char **argv, int *i, struct owner *o)
 static void spec_for_port(struct nic_spec *spec, const struct domxml_port *p,
 			  const struct owner *o)
 {
-	nic_spec_init(spec);
+	/* The metadata's fields (field.h), then the <interface>'s. */
+	*spec = p->spec;
 	spec->persist = true;
-	snprintf(spec->ifname, sizeof(spec->ifname), "%s", p->dev);
-	snprintf(spec->bridge, sizeof(spec->bridge), "%s", p->bridge);
 	spec->queues = p->queues;
 	spec->mtu = p->mtu;
 	if (p->has_mac) {
@@ -185,12 +184,12 @@ static int hook_prepare(const char *domain, const struct domxml_port *ports, uns
 
 		spec_for_port(&spec, &ports[i], o);
 		if ((r = make_port(sk, &spec, &made[i], &err)) < 0) {
-			status = cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].dev,
+			status = cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].spec.ifname,
 					  vmtap_err_text(&err, r));
 			made[i] = false;
 			for (j = 0; j < i; j++)
 				if (made[j])
-					persistent_delete(sk, ports[j].dev, false, NULL);
+					persistent_delete(sk, ports[j].spec.ifname, false, NULL);
 			break;
 		}
 	}
@@ -213,9 +212,9 @@ static int hook_release(const char *domain, const struct domxml_port *ports, uns
 	for (i = 0; i < nports; i++) {
 		struct vmtap_err e = { "" };
 
-		r = persistent_delete(sk, ports[i].dev, false, &e);
+		r = persistent_delete(sk, ports[i].spec.ifname, false, &e);
 		if (r < 0 && r != -ENODEV)
-			status = cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].dev,
+			status = cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].spec.ifname,
 					  vmtap_err_text(&e, r));
 	}
 	rtnl_close(sk);
