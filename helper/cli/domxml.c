@@ -271,7 +271,8 @@ static int read_port(const xmlNode *p, struct domxml_port *d, struct vmtap_err *
 		if ((i > 0 && f == dev) || !(f->fronts & FRONT_LIBVIRT))
 			continue;
 		a = nic_field_name(f, FRONT_LIBVIRT, name);
-		has = attr(p, a, v, sizeof(v));
+		/* A name longer than a name can be is shown cut, as elsewhere. */
+		has = attr(p, a, v, f->type == NFT_NAME ? IFNAMSIZ : sizeof(v));
 		if (!has && !v[0] && f != dev && strcmp(f->key, "bridge"))
 			continue;
 		if (has && nic_field_set(&d->spec, f, a, '=', v, &why) == 0)
