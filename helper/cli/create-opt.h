@@ -2,9 +2,9 @@
  *
  *   vmtap create NAME [--socket PATH] [--help] [--KEY VALUE | --KEY=VALUE]...
  *
- * where every --KEY is a field of the table that vmtap create takes
- * (field.h: --bridge, --queues, --mac, --mtu, --qdisc, --vnet-hdr (a
- * flag), --mode, --owner, --group); --owner and --group take a name too.
+ * where every --KEY is a NIC field of the table that vmtap create takes
+ * (field.h, FRONT_CREATE; a bool is a bare flag such as --vnet-hdr), and
+ * a user's or group's id field takes a name too.
  * Pure parsing: what goes together (tun and a bridge) and whether to ask
  * vmtapd is cmd-tap.c's. */
 #ifndef VMTAP_CREATE_OPT_H

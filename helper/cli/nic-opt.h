@@ -1,8 +1,10 @@
 /* nic-opt.h — the NIC SPEC that front ends take on their command line:
  *
- *   BRIDGE
- *   bridge=BRIDGE[,id=ID][,queues=N|auto][,vhost=on|off|auto][,mac=MAC]
- *                [,mtu=N][,model=DEV][,qdisc=noqueue|default]
+ *   BRIDGE[,KEY=VALUE]...
+ *   bridge=BRIDGE[,KEY=VALUE]...
+ *
+ * KEY: id=ID, model=DEV, and every NIC field of the table that claims
+ * FRONT_SPEC (field.h; nic_opt_help lists them), with queues=auto too.
  *
  * The keys but id and model are the table's NIC fields (field.h) that
  * vmtap's NIC SPEC takes; mac is the guest's MAC (as in libvirt's <mac address=…>); the tap's own

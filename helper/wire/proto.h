@@ -2,7 +2,10 @@
  * SOCK_SEQPACKET message in each direction, one reply per request, in
  * order.  Pure encoding and decoding: no socket, no policy, no printing.
  *
- * Requests (unknown keys are refused, so a typo is an error, not a default):
+ * Requests (unknown keys are refused, so a typo is an error, not a default).
+ * The keys of create-nic and create-persistent are the NIC fields of the
+ * table that claim FRONT_NIC and FRONT_PERSIST (field.h), each in its
+ * JSON type; today:
  *
  *   {"op":"hello"[,"version":1]}
  *   {"op":"create-nic","bridge":"br0"[,"queues":4][,"vhost":"auto"]
