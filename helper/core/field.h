@@ -10,24 +10,28 @@
  *                        helper/bridge-helper/args.c; obtain.c builds the
  *                        helper child's argv from the same rows
  *   vmtap NIC SPEC       KEY=V (exec, hotplug, attach), helper/cli/nic-opt.c
- *   vmtap create         --KEY V, helper/cli/cmd-tap.c
+ *   vmtap create         --KEY V, helper/cli/create-opt.c
  *   vmtapd JSON          "KEY" of create-nic and create-persistent, decoder
  *                        and the C client's encoder, helper/wire/proto.c
  *   libvirt metadata     <vmtap:port ATTR="V">, helper/cli/domxml.c
+ *   --help               each front end's key list (nic_field_help)
  *   pool fit             helper/daemon/pool.c (nic_spec_poolable)
  *
  * Adding a per-NIC field:
- *   1. the member of struct nic_spec (nic.h), its default in nic_spec_init
- *      (nic.c) — "absent" must be all-zero or that default;
- *   2. one row in field.c: key, type, its --help line (a new type only if none of
- *      NFT_* fits; then its parse, format and JSON kind in field.c), the
- *      FRONT_* bits of the front ends that take it, and .poolable = true
- *      only once pool.c's NICs can be given it (provision_ready applies it,
- *      or the pool matches on it): left false, any request that asks for
- *      it takes the usual path, never a pooled NIC;
- *   3. what it does: provision.c / bridge/;
- *   4. README.md, and the tests (tests/unit/test_field.c checks every row
- *      in every front end on its own).
+ *   1. its member in struct nic_spec (nic.h), and its default in
+ *      nic_spec_init (nic.c) unless all-zero; "absent" must be all-zero or
+ *      that default;
+ *   2. one row in nic_fields[] (field.c): key, type (NFT_*; a new type
+ *      needs its parse, format, given and JSON kind here and in proto.c),
+ *      range or words, .meta and .help for --help, the FRONT_* bits of the
+ *      front ends that take it, and .poolable = true only once a pooled NIC
+ *      can be given it (provision_ready applies it, or pool.c matches on
+ *      it): left out, it is false, and a request that gives the field takes
+ *      the usual path, never a pooled NIC;
+ *   3. what it does: provision.c and bridge/ (the kernel message);
+ *   4. README.md, and the tests: tests/unit/test_field.c checks the row in
+ *      every front end by itself (it names the poolable rows: add it there
+ *      if poolable); a test of what the field does.
  * No front end's file changes.
  *
  * Pure: no printing, no kernel. */
