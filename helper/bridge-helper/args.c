@@ -2,47 +2,35 @@
  *
  * Hand-written rather than getopt_long: getopt_long accepts abbreviations
  * ("--b=x") and permutes argv, neither of which a setuid program's
- * interface should do.  Both "--opt=value" and "--opt value" are taken. */
+ * interface should do.  Both "--opt=value" and "--opt value" are taken.
+ * The NIC's fields are the table's (field.h); only QEMU's --fd and
+ * --use-vnet, and --help and --version, are this file's own. */
 #include "helper/bridge-helper/args.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
 
+#include "helper/core/field.h"
 #include "helper/core/parse.h"
-#include "helper/core/spec-set.h"
 
-enum opt {
-	O_BR, O_FD, O_QUEUES, O_VHOST, O_MAC, O_MTU, O_IFNAME, O_QDISC,
-	O_USE_VNET, O_HELP, O_VERSION, O_COUNT
-};
+enum opt { O_FD, O_USE_VNET, O_HELP, O_VERSION, O_COUNT };
 
 static const struct {
 	const char *name;
 	bool has_value;
-	bool extension;
 } opts[O_COUNT] = {
-	[O_BR] = { "--br", true, false },
-	[O_FD] = { "--fd", true, false },
-	[O_QUEUES] = { "--queues", true, true },
-	[O_VHOST] = { "--vhost", true, true },
-	[O_MAC] = { "--mac", true, true },
-	[O_MTU] = { "--mtu", true, true },
-	[O_IFNAME] = { "--ifname", true, true },
-	[O_QDISC] = { "--qdisc", true, true },
-	[O_USE_VNET] = { "--use-vnet", false, false },
-	[O_HELP] = { "--help", false, false },
-	[O_VERSION] = { "--version", false, false },
+	[O_FD] = { "--fd", true },
+	[O_USE_VNET] = { "--use-vnet", false },
+	[O_HELP] = { "--help", false },
+	[O_VERSION] = { "--version", false },
 };
 
 static int apply(struct helper_args *a, enum opt o, const char *v, struct vmtap_err *err)
 {
-	struct nic_spec *s = &a->spec;
 	unsigned long n;
 
 	switch (o) {
-	case O_BR:
-		return nic_spec_set(s, "bridge", "--br", v, err);
 	case O_FD:
 		/* "-1" and "3x" fail here; whether the number is an open
 		 * AF_UNIX socket is checked once privileges are sorted out. */
@@ -50,13 +38,6 @@ static int apply(struct helper_args *a, enum opt o, const char *v, struct vmtap_
 			return vmtap_fail(err, -EINVAL, "--fd=%s: expected a socket fd number above 2", v);
 		a->fd = (int)n;
 		return 0;
-	case O_IFNAME:
-	case O_QUEUES:
-	case O_VHOST:
-	case O_MAC:
-	case O_MTU:
-	case O_QDISC:
-		return nic_spec_set(s, opts[o].name + 2, opts[o].name, v, err);
 	case O_USE_VNET:
 		a->use_vnet = true;
 		return 0;
@@ -73,7 +54,8 @@ static int apply(struct helper_args *a, enum opt o, const char *v, struct vmtap_
 
 int helper_args_parse(int argc, char **argv, struct helper_args *a, struct vmtap_err *err)
 {
-	bool seen[O_COUNT] = { false };
+	bool seen_opt[O_COUNT] = { false }, seen_field[NIC_FIELDS_MAX] = { false };
+	const struct nic_field *bridge = nic_field_by_key("bridge");
 	int i, r;
 
 	memset(a, 0, sizeof(*a));
@@ -84,36 +66,56 @@ int helper_args_parse(int argc, char **argv, struct helper_args *a, struct vmtap
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i], *eq = strchr(arg, '='), *val = NULL;
 		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+		char name[NIC_FIELD_NAME_MAX];
+		const struct nic_field *f = NULL;
+		bool *seen, has_value;
 		enum opt o;
 
 		for (o = 0; o < O_COUNT; o++)
 			if (strlen(opts[o].name) == len && !strncmp(arg, opts[o].name, len))
 				break;
-		if (o == O_COUNT)
+		if (o == O_COUNT && len < sizeof(name)) {
+			memcpy(name, arg, len);
+			name[len] = '\0';
+			f = nic_field_by_name(FRONT_HELPER, name);
+		}
+		if (o == O_COUNT && !f)
 			return vmtap_fail(err, -EINVAL, "unknown argument \"%s\"; see --help", arg);
-		if (seen[o])
-			return vmtap_fail(err, -EINVAL, "%s given twice", opts[o].name);
-		seen[o] = true;
-		if (opts[o].has_value) {
+		seen = f ? &seen_field[f - nic_fields] : &seen_opt[o];
+		if (*seen)
+			return vmtap_fail(err, -EINVAL, "%.*s given twice", (int)len, arg);
+		*seen = true;
+		has_value = f ? f->type != NFT_BOOL : opts[o].has_value;
+		if (has_value) {
 			if (eq)
 				val = eq + 1;
 			else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
 				val = argv[++i];
 			else
-				return vmtap_fail(err, -EINVAL, "%s: missing value", opts[o].name);
+				return vmtap_fail(err, -EINVAL, "%.*s: missing value", (int)len, arg);
 		} else if (eq) {
-			return vmtap_fail(err, -EINVAL, "%s takes no value (got \"%s\")", opts[o].name, arg);
+			return vmtap_fail(err, -EINVAL, "%.*s takes no value (got \"%s\")", (int)len,
+					  arg, arg);
 		}
-		if ((r = apply(a, o, val, err)) < 0)
+		if (f) {
+			char as[NIC_FIELD_NAME_MAX];
+
+			r = nic_field_set(&a->spec, f, nic_field_name(f, FRONT_HELPER, as), '=', val,
+					  err);
+			/* QEMU's own call names only the bridge. */
+			if (f != bridge)
+				a->extended = true;
+		} else {
+			r = apply(a, o, val, err);
+		}
+		if (r < 0)
 			return r;
-		if (opts[o].extension)
-			a->extended = true;
 	}
 	if (a->help || a->version)
 		return 0;
-	if (!seen[O_BR])
+	if (!seen_field[bridge - nic_fields])
 		return vmtap_fail(err, -EINVAL, "missing --br=BRIDGE");
-	if (!seen[O_FD])
+	if (!seen_opt[O_FD])
 		return vmtap_fail(err, -EINVAL, "missing --fd=N (the unix socket to send the tap on)");
 	if (!a->extended) {
 		/* Plain QEMU call: one queue, and QEMU opens vhost-net

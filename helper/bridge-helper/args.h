@@ -1,8 +1,9 @@
 /* args.h — vmtap-bridge-helper's command line.
  *
  * QEMU calls the helper as `HELPER --use-vnet --fd=N --br=BRIDGE` (in any
- * order).  Any extension option (--queues, --vhost, --mac, --mtu,
- * --ifname, --qdisc) switches the reply to the extended one (reply.h).
+ * order).  Any extension option — every NIC field of the table that the
+ * helper takes (field.h, FRONT_HELPER) but the bridge: --queues, --vhost,
+ * ... — switches the reply to the extended one (reply.h).
  * Pure parsing: no fd is looked at here. */
 #ifndef VMTAP_HELPER_ARGS_H
 #define VMTAP_HELPER_ARGS_H

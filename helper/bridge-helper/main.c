@@ -27,6 +27,7 @@
 #include "bridge/port.h"
 #include "helper/core/acl.h"
 #include "helper/core/fdpass.h"
+#include "helper/core/field.h"
 #include "helper/bridge-helper/args.h"
 #include "helper/core/priv.h"
 #include "helper/core/provision.h"
@@ -38,6 +39,8 @@ static const char *prog = "vmtap-bridge-helper";
 
 static void usage(void)
 {
+	char ext[2048];
+
 	printf("Usage: %s --br=BRIDGE --fd=N [--use-vnet] [EXTENSIONS]\n"
 	       "\n"
 	       "Creates a tap device, makes it a port of BRIDGE and sends its file\n"
@@ -54,16 +57,13 @@ static void usage(void)
 	       "\n"
 	       "Extensions (any of them selects the extended reply: a JSON header plus\n"
 	       "the tap fds, one per queue, then the vhost-net fds):\n"
-	       "  --queues=N         tap queues, 1..%d (IFF_MULTI_QUEUE when N > 1)\n"
-	       "  --vhost=on|off|auto  open /dev/vhost-net per queue (default auto)\n"
-	       "  --mac=MAC          the tap's MAC (default random fe:xx:xx:xx:xx:xx)\n"
-	       "  --mtu=N            the tap's MTU (default the bridge's)\n"
-	       "  --ifname=NAME      the tap's name (default vmt + 8 hex digits)\n"
-	       "  --qdisc=noqueue|default  root qdisc (default noqueue)\n"
+	       "%s"
 	       "\n"
 	       "  --help             this text\n"
 	       "  --version          the version\n",
-	       prog, prog, prog, VMTAP_ACL_FILE, VMTAPD_SOCKET, VMTAP_MAX_QUEUES);
+	       prog, prog, prog, VMTAP_ACL_FILE, VMTAPD_SOCKET,
+	       nic_field_help(FRONT_HELPER, (const char *const[]){ "bridge", NULL }, ext,
+			      sizeof(ext)));
 }
 
 static int die(const struct vmtap_err *err, int r)

@@ -26,6 +26,8 @@
 
 static void usage(void)
 {
+	char keys[4096];
+
 	printf("Usage: vmtap exec [--socket PATH] [--helper PATH] --nic SPEC [--nic SPEC]...\n"
 	       "                  [--no-device] -- QEMU ARGV...\n"
 	       "\n"
@@ -36,16 +38,7 @@ static void usage(void)
 	       "and executes QEMU in its own place (same pid, signals, exit status).\n"
 	       "\n"
 	       "SPEC = BRIDGE[,KEY=VALUE...] | bridge=BRIDGE[,KEY=VALUE...], keys:\n"
-	       "  id=ID               netdev id (default net0, net1, ...)\n"
-	       "  queues=N|auto       tap queues, 1..%d; auto = vCPUs from -smp, at most %d\n"
-	       "                      (default 1)\n"
-	       "  vhost=on|off|auto   vhost-net fds (default auto: used when /dev/vhost-net\n"
-	       "                      can be opened)\n"
-	       "  mac=MAC             the guest's MAC (default 52:54:00 + random); the tap\n"
-	       "                      gets fe + its last five bytes\n"
-	       "  mtu=N               the tap's MTU (default the bridge's)\n"
-	       "  model=DEV           QEMU NIC device (default virtio-net-pci)\n"
-	       "  qdisc=noqueue|default  the tap's root qdisc (default noqueue)\n"
+	       "%s"
 	       "\n"
 	       "Options:\n"
 	       "  --nic SPEC          a NIC to add (repeatable, at most %d)\n"
@@ -57,7 +50,7 @@ static void usage(void)
 	       "\n"
 	       "Example:\n"
 	       "  vmtap exec --nic br0,queues=auto -- qemu-system-x86_64 -smp 4 -m 1G disk.img\n",
-	       VMTAP_MAX_QUEUES, NIC_AUTO_QUEUES_MAX, MAX_NICS, VMTAPD_SOCKET);
+	       nic_opt_help(keys, sizeof(keys)), MAX_NICS, VMTAPD_SOCKET);
 }
 
 /* PATH lookup as execvp would do it, so a missing QEMU is reported before

@@ -99,10 +99,9 @@ static int owner_opt(int argc, char **argv, int *i, struct owner *o)
 static void spec_for_port(struct nic_spec *spec, const struct domxml_port *p,
 			  const struct owner *o)
 {
-	nic_spec_init(spec);
+	/* The metadata's fields (field.h), then the <interface>'s. */
+	*spec = p->spec;
 	spec->persist = true;
-	snprintf(spec->ifname, sizeof(spec->ifname), "%s", p->dev);
-	snprintf(spec->bridge, sizeof(spec->bridge), "%s", p->bridge);
 	spec->queues = p->queues;
 	spec->mtu = p->mtu;
 	if (p->has_mac) {
@@ -185,12 +184,12 @@ static int hook_prepare(const char *domain, const struct domxml_port *ports, uns
 
 		spec_for_port(&spec, &ports[i], o);
 		if ((r = make_port(sk, &spec, &made[i], &err)) < 0) {
-			status = cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].dev,
+			status = cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].spec.ifname,
 					  vmtap_err_text(&err, r));
 			made[i] = false;
 			for (j = 0; j < i; j++)
 				if (made[j])
-					persistent_delete(sk, ports[j].dev, PROVISION_ROOT, false, NULL);
+					persistent_delete(sk, ports[j].spec.ifname, PROVISION_ROOT, false, NULL);
 			break;
 		}
 	}
@@ -213,9 +212,9 @@ static int hook_release(const char *domain, const struct domxml_port *ports, uns
 	for (i = 0; i < nports; i++) {
 		struct vmtap_err e = { "" };
 
-		r = persistent_delete(sk, ports[i].dev, PROVISION_ROOT, false, &e);
+		r = persistent_delete(sk, ports[i].spec.ifname, PROVISION_ROOT, false, &e);
 		if (r < 0 && r != -ENODEV)
-			status = cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].dev,
+			status = cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].spec.ifname,
 					  vmtap_err_text(&e, r));
 	}
 	rtnl_close(sk);
@@ -365,11 +364,10 @@ static void attach_usage(void)
 	       "(live only: the domain's saved definition is not changed).  Prints X.\n"
 	       "If libvirt refuses, the tap is deleted again.\n"
 	       "\n"
-	       "SPEC = BRIDGE[,queues=N|auto][,mac=MAC][,mtu=N][,model=M][,vhost=on|off|auto]\n"
-	       "       [,qdisc=noqueue|default]   (as vmtap exec's; queues=auto = the domain's\n"
-	       "       vCPUs, at most %d; model virtio-net-pci is libvirt's 'virtio', any\n"
-	       "       other is passed as libvirt's model type; vhost=on|off sets\n"
-	       "       <driver name='vhost'|'qemu'>)\n"
+	       "SPEC = BRIDGE[,KEY=VALUE...], as vmtap exec's (see vmtap exec --help);\n"
+	       "       queues=auto = the domain's vCPUs, at most %d; model virtio-net-pci\n"
+	       "       is libvirt's 'virtio', any other is passed as libvirt's model type;\n"
+	       "       vhost=on|off sets <driver name='vhost'|'qemu'>\n"
 	       "\n"
 	       "  --dev X         the tap's name (default vmt + 8 hex digits)\n"
 	       "  --owner USER    owner of the tap (for libvirt running QEMU unprivileged)\n"

@@ -29,6 +29,8 @@
 #include <linux/capability.h>
 
 #include "helper/cli/cmd.h"
+#include "helper/cli/create-opt.h"
+#include "helper/core/field.h"
 #include "helper/core/ifname.h"
 #include "helper/wire/obtain.h"
 #include "helper/core/parse.h"
@@ -104,43 +106,13 @@ static int create_by_daemon(const char *sock, struct nic_spec *spec, const char 
 	return 0;
 }
 
-int cmd_resolve_id(int group, const char *s, unsigned *out, struct vmtap_err *err)
-{
-	const char *what = group ? "group" : "user";
-	unsigned long n;
-
-	/* A number is an id even when no account has it (containers). */
-	if (parse_uint(s, 0, 0xfffffffeUL, &n) == 0) {
-		*out = (unsigned)n;
-		return 0;
-	}
-	errno = 0;
-	if (group) {
-		struct group *gr = getgrnam(s);
-
-		if (gr) {
-			*out = gr->gr_gid;
-			return 0;
-		}
-	} else {
-		struct passwd *pw = getpwnam(s);
-
-		if (pw) {
-			*out = pw->pw_uid;
-			return 0;
-		}
-	}
-	return vmtap_fail(err, -ENOENT, "expected a %s name or number (%s%s)", what,
-			  errno ? "cannot look it up: " : "no such ", errno ? strerror(errno) : what);
-}
-
 /* ---- create ----------------------------------------------------------- */
 
 static void create_usage(void)
 {
-	printf("Usage: vmtap create NAME --bridge BR [--queues N] [--owner USER] [--group GROUP]\n"
-	       "                    [--mtu N] [--mac MAC] [--vnet-hdr] [--qdisc noqueue|default]\n"
-	       "                    [--socket PATH]\n"
+	char opts[2048];
+
+	printf("Usage: vmtap create NAME --bridge BR [OPTION]... [--socket PATH]\n"
 	       "       vmtap create NAME --mode tun [--owner USER] [--group GROUP] [--mtu N]\n"
 	       "\n"
 	       "Makes a persistent tun/tap device that outlives this command, for a\n"
@@ -150,96 +122,40 @@ static void create_usage(void)
 	       "The device gets the alias \"" VMTAP_ALIAS "\": `vmtap delete` removes only\n"
 	       "devices that carry it.  Running it again on a device vmtap made, with\n"
 	       "the same mode and multi-queue flag, brings it back to what is asked.\n"
+	       "--queues N > 1 makes it IFF_MULTI_QUEUE, which whoever opens it must match.\n"
 	       "\n"
-	       "  --bridge BR        the bridge (tap mode; refused in tun mode)\n"
-	       "  --queues N         1..%d; N > 1 makes it IFF_MULTI_QUEUE, which whoever\n"
-	       "                     opens it must match (default 1)\n"
-	       "  --owner USER       this user may open it without CAP_NET_ADMIN\n"
-	       "  --group GROUP      members of this group may open it (with --owner too,\n"
-	       "                     the kernel asks for both)\n"
-	       "  --mode tap|tun     tap (Ethernet, default) or tun (L3, no bridge)\n"
-	       "  --mtu N            68..65521 (default the bridge's)\n"
-	       "  --mac MAC          the tap's own MAC (default fe: and 5 random bytes)\n"
-	       "  --vnet-hdr         create it with IFF_VNET_HDR\n"
-	       "  --qdisc Q          root qdisc noqueue (default) or default (the kernel's)\n"
+	       "%s"
 	       "  --socket PATH      vmtapd's socket (default %s)\n"
 	       "\n"
 	       "Needs CAP_NET_ADMIN.  Without it, vmtap asks vmtapd when its socket\n"
 	       "answers: the daemon's policy must give you BR (and the queues), the tap\n"
 	       "is owned by you (--owner may only name you, --group only a group of\n"
 	       "yours), and tun mode is refused.\n",
-	       VMTAP_MAX_QUEUES, VMTAPD_SOCKET);
+	       nic_field_help(FRONT_CREATE, NULL, opts, sizeof(opts)), VMTAPD_SOCKET);
 }
 
 int cmd_create(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
+	struct create_args a;
 	struct nic_spec spec;
 	struct nic_devs devs;
 	struct nl_sock *sk = NULL;
 	struct nic nic;
-	const char *name = NULL, *sock = VMTAPD_SOCKET, *owner_arg = "", *group_arg = "", *v;
-	unsigned long n;
-	int i, r;
+	const char *name, *sock, *owner_arg, *group_arg;
+	int r;
 
-	nic_spec_init(&spec);
-	spec.persist = true;
-	spec.vnet_hdr = false;
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help")) {
-			create_usage();
-			return 0;
-		} else if (!strcmp(argv[i], "--vnet-hdr")) {
-			spec.vnet_hdr = true;
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--bridge"))) {
-			if (ifname_check(v) < 0)
-				return cmd_fail(2, "--bridge \"%s\": expected an interface name (1-15 bytes, "
-						"no '/', ':', '%%', whitespace)", v);
-			snprintf(spec.bridge, sizeof(spec.bridge), "%s", v);
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--queues"))) {
-			if (parse_uint(v, 1, VMTAP_MAX_QUEUES, &n) < 0)
-				return cmd_fail(2, "--queues %s: expected 1..%d", v, VMTAP_MAX_QUEUES);
-			spec.queues = (unsigned)n;
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--mtu"))) {
-			if (parse_uint(v, 68, 65521, &n) < 0)
-				return cmd_fail(2, "--mtu %s: expected 68..65521", v);
-			spec.mtu = (unsigned)n;
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--mac"))) {
-			if (parse_mac(v, spec.mac) < 0)
-				return cmd_fail(2, "--mac %s: expected a unicast MAC like fe:54:00:12:34:56",
-						v);
-			spec.has_mac = true;
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--owner"))) {
-			if (cmd_resolve_id(0, v, &spec.owner, &err) < 0)
-				return cmd_fail(2, "--owner %s: %s", v, err.msg);
-			spec.has_owner = true;
-			owner_arg = v;
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--group"))) {
-			if (cmd_resolve_id(1, v, &spec.group, &err) < 0)
-				return cmd_fail(2, "--group %s: %s", v, err.msg);
-			spec.has_group = true;
-			group_arg = v;
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--mode"))) {
-			if (!strcmp(v, "tap"))
-				spec.mode = NIC_MODE_TAP;
-			else if (!strcmp(v, "tun"))
-				spec.mode = NIC_MODE_TUN;
-			else
-				return cmd_fail(2, "--mode %s: expected tap or tun", v);
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--qdisc"))) {
-			if (qdisc_mode_parse(v, &spec.qdisc) < 0)
-				return cmd_fail(2, "--qdisc %s: expected noqueue or default", v);
-		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
-			sock = v;
-		} else if (argv[i][0] == '-') {
-			return cmd_fail(2, "create: unknown or incomplete option \"%s\"; see vmtap "
-					"create --help", argv[i]);
-		} else if (name) {
-			return cmd_fail(2, "create: one NAME only (\"%s\" and \"%s\")", name, argv[i]);
-		} else {
-			name = argv[i];
-		}
+	if ((r = create_args_parse(argc, argv, &a, &err)) < 0)
+		return cmd_fail(2, "%s", vmtap_err_text(&err, r));
+	if (a.help) {
+		create_usage();
+		return 0;
 	}
+	spec = a.spec;
+	name = a.name;
+	sock = a.sock;
+	owner_arg = a.owner_arg;
+	group_arg = a.group_arg;
 	if (!name)
 		return cmd_fail(2, "create: expected NAME; see vmtap create --help");
 	if (ifname_check(name) < 0)

@@ -27,6 +27,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
+#include "helper/core/field.h"
 #include "helper/core/ifname.h"
 #include "helper/core/parse.h"
 
@@ -70,6 +71,10 @@ static const xmlNode *child(const xmlNode *n, const char *name)
 /* An attribute's value copied into buf; false when absent or too long.
  * A value too long leaves a prefix marked "..." for the message that
  * refuses it (so "present" is: true, or buf not empty). */
+/* Room for an attribute's value: more than any valid one, so a long one
+ * is refused whole, shown cut. */
+#define DOMXML_ATTR_MAX 64
+
 static bool attr(const xmlNode *n, const char *name, char *buf, size_t cap)
 {
 	xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
@@ -244,12 +249,50 @@ int domxml_read_fd(int fd, const char *what, char **buf, size_t *len, struct vmt
 	return 0;
 }
 
+/* One <vmtap:port>: its NIC fields from its attributes, by the table
+ * (field.h, FRONT_LIBVIRT).  Its name (dev=) comes first, for the other
+ * refusals name the port by it; dev= and bridge= are required, any other
+ * field may be absent. */
+static int read_port(const xmlNode *p, struct domxml_port *d, struct vmtap_err *err)
+{
+	const struct nic_field *dev = nic_field_by_key("ifname");
+	char v[DOMXML_ATTR_MAX], name[NIC_FIELD_NAME_MAX], exp[NIC_FIELD_EXPECTED_MAX];
+	unsigned i;
+
+	memset(d, 0, sizeof(*d));
+	nic_spec_init(&d->spec);
+	d->queues = 1;
+	for (i = 0; i <= nic_nfields; i++) {
+		const struct nic_field *f = i == 0 ? dev : &nic_fields[i - 1];
+		struct vmtap_err why = { "" };
+		const char *a;
+		bool has;
+
+		if ((i > 0 && f == dev) || !(f->fronts & FRONT_LIBVIRT))
+			continue;
+		a = nic_field_name(f, FRONT_LIBVIRT, name);
+		/* A name longer than a name can be is shown cut, as elsewhere. */
+		has = attr(p, a, v, f->type == NFT_NAME ? IFNAMSIZ : sizeof(v));
+		if (!has && !v[0] && f != dev && strcmp(f->key, "bridge"))
+			continue;
+		if (has && nic_field_set(&d->spec, f, a, '=', v, &why) == 0)
+			continue;
+		if (f == dev)
+			return vmtap_fail(err, -EINVAL, "metadata: <vmtap:port %s=\"%s\">: expected %s=%s",
+					  a, v, a, nic_field_expected(f, exp));
+		return vmtap_fail(err, -EINVAL, "metadata: port %s: %s=\"%s\": expected %s",
+				  d->spec.ifname, a, v, nic_field_expected(f, exp));
+	}
+	return 0;
+}
+
 /* The <vmtap:port> elements of the domain's metadata. */
 static int read_ports(const xmlNode *domain, struct domxml_port *ports, unsigned *nports,
 		      struct vmtap_err *err)
 {
 	const xmlNode *md = child(domain, "metadata"), *net, *p;
 	unsigned i;
+	int r;
 
 	*nports = 0;
 	if (!md)
@@ -279,20 +322,12 @@ static int read_ports(const xmlNode *domain, struct domxml_port *ports, unsigned
 			if (*nports == DOMXML_MAX_PORTS)
 				return vmtap_fail(err, -E2BIG, "metadata: more than %d <vmtap:port>s",
 						  DOMXML_MAX_PORTS);
-			memset(d, 0, sizeof(*d));
-			d->queues = 1;
-			if (!attr(p, "dev", d->dev, sizeof(d->dev)) || ifname_check(d->dev) < 0)
-				return vmtap_fail(err, -EINVAL, "metadata: <vmtap:port dev=\"%s\">: "
-						  "expected dev=%s", d->dev, IFNAME_EXPECTED);
-			if (!attr(p, "bridge", d->bridge, sizeof(d->bridge)) ||
-			    ifname_check(d->bridge) < 0)
-				return vmtap_fail(err, -EINVAL, "metadata: port %s: bridge=\"%s\": "
-						  "expected a bridge name: %s", d->dev, d->bridge,
-						  IFNAME_EXPECTED);
+			if ((r = read_port(p, d, err)) < 0)
+				return r;
 			for (i = 0; i < *nports; i++)
-				if (!strcmp(ports[i].dev, d->dev))
+				if (!strcmp(ports[i].spec.ifname, d->spec.ifname))
 					return vmtap_fail(err, -EINVAL, "metadata: port %s is listed "
-							  "twice", d->dev);
+							  "twice", d->spec.ifname);
 			(*nports)++;
 		}
 	}
@@ -348,27 +383,27 @@ static int check_iface(struct domxml_port *p, const struct iface *d, struct vmta
 	if (strcmp(d->type, "ethernet"))
 		return vmtap_fail(err, -EINVAL, "port %s: its <interface> is type='%s'; expected "
 				  "type='ethernet' (libvirt opens an existing tap only for those)",
-				  p->dev, d->type);
+				  p->spec.ifname, d->type);
 	if (strcmp(d->managed, "no"))
 		return vmtap_fail(err, -EINVAL, "port %s: <target dev='%s' managed='%s'>; expected "
-				  "managed='no' (else libvirt makes a tap of that name itself)", p->dev,
-				  p->dev, d->managed[0] ? d->managed : "(absent)");
+				  "managed='no' (else libvirt makes a tap of that name itself)", p->spec.ifname,
+				  p->spec.ifname, d->managed[0] ? d->managed : "(absent)");
 	if (d->has_queues) {
 		if (parse_uint(d->queues, 1, VMTAP_MAX_QUEUES, &v) < 0)
 			return vmtap_fail(err, -ERANGE, "port %s: <driver queues>: expected 1..%d, "
-					  "not '%s'", p->dev, VMTAP_MAX_QUEUES, d->queues);
+					  "not '%s'", p->spec.ifname, VMTAP_MAX_QUEUES, d->queues);
 		p->queues = (unsigned)v;
 	}
 	if (d->has_mtu) {
 		if (parse_uint(d->mtu, VMTAP_MTU_MIN, VMTAP_MTU_MAX, &v) < 0)
 			return vmtap_fail(err, -ERANGE, "port %s: <mtu size>: expected %d..%d, not "
-					  "'%s'", p->dev, VMTAP_MTU_MIN, VMTAP_MTU_MAX, d->mtu);
+					  "'%s'", p->spec.ifname, VMTAP_MTU_MIN, VMTAP_MTU_MAX, d->mtu);
 		p->mtu = (unsigned)v;
 	}
 	if (d->has_mac) {
 		if (parse_mac(d->mac, p->mac) < 0)
 			return vmtap_fail(err, -EINVAL, "port %s: <mac address='%s'>: expected a "
-					  "unicast MAC like 52:54:00:12:34:56", p->dev, d->mac);
+					  "unicast MAC like 52:54:00:12:34:56", p->spec.ifname, d->mac);
 		p->has_mac = true;
 	}
 	return 0;
@@ -390,9 +425,9 @@ int domxml_ports(const char *what, const char *xml, size_t len, bool interfaces,
 	r = read_ports(root, ports, nports, err);
 	/* Every port is checked before the caller makes any tap. */
 	for (i = 0; r == 0 && interfaces && i < *nports; i++) {
-		if (find_iface(root, ports[i].dev, &d, NULL) < 0)
+		if (find_iface(root, ports[i].spec.ifname, &d, NULL) < 0)
 			r = vmtap_fail(err, -ENOENT, "metadata port %s: no <interface> in <devices> "
-				       "has <target dev='%s'/>", ports[i].dev, ports[i].dev);
+				       "has <target dev='%s'/>", ports[i].spec.ifname, ports[i].spec.ifname);
 		else
 			r = check_iface(&ports[i], &d, err);
 	}

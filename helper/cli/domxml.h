@@ -35,8 +35,10 @@
 #define DOMXML_MAX_PORTS 64
 
 struct domxml_port {
-	char dev[IFNAMSIZ];
-	char bridge[IFNAMSIZ];
+	/* From <vmtap:port>'s attributes: every NIC field the table lets the
+	 * libvirt metadata carry (field.h, FRONT_LIBVIRT): dev= is ifname,
+	 * bridge= the bridge; both are required. */
+	struct nic_spec spec;
 	/* From the port's <interface> (only when domxml_ports was asked to
 	 * check the interfaces; else 1, 0, false). */
 	unsigned queues;   /* <driver queues='N'>; 1 when absent */

@@ -42,17 +42,6 @@ static void usage(void)
 	       "  --version      the version\n");
 }
 
-const char *cmd_opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (!strcmp(argv[*i], name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
 int cmd_fail(int status, const char *fmt, ...)
 {
 	va_list ap;

@@ -1,10 +1,13 @@
 /* nic-opt.h — the NIC SPEC that front ends take on their command line:
  *
- *   BRIDGE
- *   bridge=BRIDGE[,id=ID][,queues=N|auto][,vhost=on|off|auto][,mac=MAC]
- *                [,mtu=N][,model=DEV][,qdisc=noqueue|default]
+ *   BRIDGE[,KEY=VALUE]...
+ *   bridge=BRIDGE[,KEY=VALUE]...
  *
- * mac is the guest's MAC (as in libvirt's <mac address=…>); the tap's own
+ * KEY: id=ID, model=DEV, and every NIC field of the table that claims
+ * FRONT_SPEC (field.h; nic_opt_help lists them), with queues=auto too.
+ *
+ * The keys but id and model are the table's NIC fields (field.h) that
+ * vmtap's NIC SPEC takes; mac is the guest's MAC (as in libvirt's <mac address=…>); the tap's own
  * MAC is derived from it (nic_opt_tap_mac). */
 #ifndef VMTAP_NIC_OPT_H
 #define VMTAP_NIC_OPT_H
@@ -29,6 +32,10 @@ struct nic_opt {
 };
 
 int nic_opt_parse(const char *s, struct nic_opt *o, struct vmtap_err *err);
+
+/* The SPEC's keys for --help, one "  KEY=VALUE  what" line each, into buf:
+ * the table's (field.h) and the SPEC's own. */
+const char *nic_opt_help(char *buf, size_t cap);
 
 /* Guest MAC: the given one, or 52:54:00:xx:xx:xx (QEMU's prefix) at
  * random.  Tap MAC: fe + the guest MAC's last five bytes, as libvirt does —

@@ -1,7 +1,6 @@
 /* nic.c — constructors and the one destructor of nic_spec and nic. */
 #include "helper/core/nic.h"
 
-#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,45 +33,4 @@ void nic_close(struct nic *nic)
 			close(nic->vhostfd[i]);
 	}
 	nic_init(nic);
-}
-
-const char *vhost_mode_name(enum vhost_mode m)
-{
-	switch (m) {
-	case VHOST_ON:
-		return "on";
-	case VHOST_AUTO:
-		return "auto";
-	default:
-		return "off";
-	}
-}
-
-int vhost_mode_parse(const char *s, enum vhost_mode *out)
-{
-	if (!strcmp(s, "on"))
-		*out = VHOST_ON;
-	else if (!strcmp(s, "off"))
-		*out = VHOST_OFF;
-	else if (!strcmp(s, "auto"))
-		*out = VHOST_AUTO;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-const char *qdisc_mode_name(enum qdisc_mode m)
-{
-	return m == QDISC_KERNEL ? "default" : "noqueue";
-}
-
-int qdisc_mode_parse(const char *s, enum qdisc_mode *out)
-{
-	if (!strcmp(s, "noqueue"))
-		*out = QDISC_NOQUEUE;
-	else if (!strcmp(s, "default"))
-		*out = QDISC_KERNEL;
-	else
-		return -EINVAL;
-	return 0;
 }

@@ -43,6 +43,9 @@ enum nic_mode {
  * carry it, unless forced. */
 #define VMTAP_ALIAS "vmtap"
 
+/* Every member is a row of the table of NIC fields (field.h), which is
+ * how every front end reads, writes and words it: a new member is a new
+ * row there. */
 struct nic_spec {
 	char bridge[IFNAMSIZ];
 	char ifname[IFNAMSIZ]; /* "" = vmtap picks vmtXXXXXXXX */
@@ -86,11 +89,5 @@ void nic_init(struct nic *nic);
 
 /* Closes every fd the nic holds; the tap vanishes with its last queue. */
 void nic_close(struct nic *nic);
-
-const char *vhost_mode_name(enum vhost_mode m);
-int vhost_mode_parse(const char *s, enum vhost_mode *out);
-const char *qdisc_mode_name(enum qdisc_mode m);
-/* "noqueue" or "default" */
-int qdisc_mode_parse(const char *s, enum qdisc_mode *out);
 
 #endif

@@ -34,7 +34,7 @@
 #include "helper/core/parse.h"
 #include "bridge/port.h"
 #include "helper/core/provision.h"
-#include "helper/core/spec-set.h"
+#include "helper/core/field.h"
 
 struct slot {
 	struct nic nic;
@@ -454,8 +454,10 @@ static struct one_pool *serving(struct pool *p, const struct nic_spec *spec)
 {
 	unsigned i;
 
-	if (spec->persist || spec->mode != NIC_MODE_TAP || spec->ifname[0] ||
-	    spec->qdisc != QDISC_NOQUEUE || !spec->vnet_hdr)
+	/* A field the table does not call poolable sends the request the
+	 * usual way (field.h); bridge and queues choose the pool, the MTU is
+	 * checked by pool_take. */
+	if (!nic_spec_poolable(spec))
 		return NULL;
 	for (i = 0; i < p->n; i++)
 		if (p->one[i].cfg.queues == spec->queues && !strcmp(p->one[i].cfg.bridge, spec->bridge))

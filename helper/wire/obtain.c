@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "helper/core/fdpass.h"
-#include "helper/core/parse.h"
+#include "helper/core/field.h"
 #include "helper/core/reply.h"
 #include "helper/wire/client.h"
 
@@ -79,38 +79,31 @@ static void read_all(int fd, char *buf, size_t cap)
 	buf[off] = '\0';
 }
 
+/* The helper's argv: every field of the table the helper takes and spec
+ * gives a value, as --KEY=VALUE. */
 static void child(const char *helper, const struct nic_spec *spec, int sock, int errfd)
 {
-	char a_br[32], a_fd[32], a_q[32], a_vh[32], a_mac[32], a_mtu[32], a_if[32], a_qd[32];
-	char mac[18];
-	char *argv[12];
+	char args[NIC_FIELDS_MAX][NIC_FIELD_NAME_MAX + 48], a_fd[32];
+	char *argv[NIC_FIELDS_MAX + 4];
+	unsigned i;
 	int n = 0;
 
 	if (dup2(errfd, STDERR_FILENO) < 0 || fcntl(sock, F_SETFD, 0) < 0)
 		_exit(126);
-	snprintf(a_br, sizeof(a_br), "--br=%s", spec->bridge);
 	snprintf(a_fd, sizeof(a_fd), "--fd=%d", sock);
-	snprintf(a_q, sizeof(a_q), "--queues=%u", spec->queues);
-	snprintf(a_vh, sizeof(a_vh), "--vhost=%s", vhost_mode_name(spec->vhost));
-	snprintf(a_qd, sizeof(a_qd), "--qdisc=%s", qdisc_mode_name(spec->qdisc));
 	argv[n++] = (char *)helper;
 	argv[n++] = "--use-vnet";
-	argv[n++] = a_br;
 	argv[n++] = a_fd;
-	argv[n++] = a_q;
-	argv[n++] = a_vh;
-	argv[n++] = a_qd;
-	if (spec->has_mac) {
-		snprintf(a_mac, sizeof(a_mac), "--mac=%s", format_mac(spec->mac, mac));
-		argv[n++] = a_mac;
-	}
-	if (spec->mtu) {
-		snprintf(a_mtu, sizeof(a_mtu), "--mtu=%u", spec->mtu);
-		argv[n++] = a_mtu;
-	}
-	if (spec->ifname[0]) {
-		snprintf(a_if, sizeof(a_if), "--ifname=%s", spec->ifname);
-		argv[n++] = a_if;
+	for (i = 0; i < nic_nfields; i++) {
+		const struct nic_field *f = &nic_fields[i];
+		char name[NIC_FIELD_NAME_MAX], *a = args[i];
+		size_t k;
+
+		if (!(f->fronts & FRONT_HELPER))
+			continue;
+		k = (size_t)snprintf(a, sizeof(args[i]), "%s=", nic_field_name(f, FRONT_HELPER, name));
+		if (nic_field_format(spec, f, a + k, sizeof(args[i]) - k) == 1)
+			argv[n++] = a;
 	}
 	argv[n] = NULL;
 	execv(helper, argv);

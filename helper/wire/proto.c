@@ -3,7 +3,7 @@
  *
  * Decoding trusts nothing: every key is checked for its type before its
  * value is looked at, values go through the same setter as the command
- * line's (nic_spec_set), and any text from the peer that ends up in a
+ * line's (nic_field_set), and any text from the peer that ends up in a
  * message is first checked (or shown) free of control and non-ASCII
  * bytes, so a message is always one printable line, fit for a log.
  * Encoding never fails on content we made ourselves, only for room. */
@@ -12,12 +12,13 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "helper/core/field.h"
 #include "helper/core/ifname.h"
 #include "helper/core/parse.h"
 #include "helper/core/reply.h"
-#include "helper/core/spec-set.h"
 
 #define SHOW_MAX 40
 
@@ -82,96 +83,60 @@ static int check_version(json_t *o, struct vmtap_err *err)
 }
 
 static const char OPS[] = "hello, create-nic, create-persistent or delete-persistent";
-static const char CREATE_KEYS[] = "bridge, queues, vhost, mac, mtu, ifname, qdisc or vnet_hdr";
-static const char PERSIST_KEYS[] =
-	"ifname, bridge, queues, mac, mtu, qdisc, vnet_hdr, group or mode";
-
-/* The keys only create-persistent has. */
-static int persist_key(struct nic_spec *spec, const char *key, json_t *v, struct vmtap_err *err)
-{
-	char shown[SHOW_MAX + 4];
-	const char *s;
-	json_int_t n;
-
-	if (!strcmp(key, "owner"))
-		return vmtap_fail(err, -EINVAL, "create-persistent: \"owner\" cannot be chosen: the "
-				  "device is owned by the uid vmtapd takes the client for");
-	if (!strcmp(key, "group")) {
-		if (!json_is_integer(v))
-			return vmtap_fail(err, -EINVAL, "create-persistent: \"group\" is %s; expected "
-					  "an integer (a gid)", type_name(v));
-		n = json_integer_value(v);
-		/* (gid_t)-1 means "no group" to the kernel. */
-		if (n < 0 || n > 0xfffffffeLL)
-			return vmtap_fail(err, -ERANGE, "create-persistent: group=%lld: expected "
-					  "0..4294967294", (long long)n);
-		spec->has_group = true;
-		spec->group = (uint32_t)n;
-		return 0;
-	}
-	/* mode */
-	if (!json_is_string(v))
-		return vmtap_fail(err, -EINVAL, "create-persistent: \"mode\" is %s; expected the "
-				  "string \"tap\"", type_name(v));
-	s = json_string_value(v);
-	if (!strcmp(s, "tun"))
-		return vmtap_fail(err, -EOPNOTSUPP, "create-persistent: mode=tun is not offered by "
-				  "vmtapd: a tun device has no bridge, and the policy grants bridges; "
-				  "make it with CAP_NET_ADMIN (vmtap create --mode tun as root)");
-	if (strcmp(s, "tap"))
-		return vmtap_fail(err, -EINVAL, "create-persistent: mode=\"%s\": expected tap",
-				  show(shown, s));
-	return 0;
-}
-
 /* One key of a create-nic or create-persistent (spec->persist) request
- * into spec. */
+ * into spec: a field of the table that the op takes (field.h), its JSON
+ * type from the field's type, its value through the command line's
+ * parser. */
 static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct vmtap_err *err)
 {
-	const char *op = spec->persist ? "create-persistent" : "create-nic";
-	char shown[SHOW_MAX + 4], num[32];
+	const unsigned front = spec->persist ? FRONT_PERSIST : FRONT_NIC;
+	const char *op = spec->persist ? "create-persistent" : "create-nic", *s;
+	char shown[SHOW_MAX + 4], num[32], text[NIC_FIELD_EXPECTED_MAX > 256 ?
+						  NIC_FIELD_EXPECTED_MAX : 256];
+	const struct nic_field *f;
+	int r;
 
 	if (!strcmp(key, "op") || !strcmp(key, "version"))
 		return 0;
-	if (spec->persist && (!strcmp(key, "owner") || !strcmp(key, "group") ||
-			      !strcmp(key, "mode")))
-		return persist_key(spec, key, v, err);
-	/* A persistent device is opened later by its owner, who brings its
-	 * own vhost-net fds: no vhost key. */
-	if (!strcmp(key, "bridge") || !strcmp(key, "ifname") ||
-	    (!spec->persist && !strcmp(key, "vhost")) || !strcmp(key, "mac") ||
-	    !strcmp(key, "qdisc")) {
-		const char *s = json_string_value(v);
-
-		if (!json_is_string(v))
-			return vmtap_fail(err, -EINVAL, "%s: \"%s\" is %s; expected a string", op,
-					  key, type_name(v));
-		/* nic_spec_set echoes the value: it must be one clean line. */
-		if (strlen(s) > SHOW_MAX || !printable(s))
-			return vmtap_fail(err, -EINVAL, "%s: %s=\"%s\": expected %s", op, key,
-					  show(shown, s),
-					  !strcmp(key, "mac") ? "a unicast MAC like fe:54:00:12:34:56" :
-					  !strcmp(key, "vhost") ? "on, off or auto" :
-					  !strcmp(key, "qdisc") ? "noqueue or default" :
-					  "an interface name of 1-15 printable ASCII bytes");
-		return nic_spec_set(spec, key, key, s, err);
-	}
-	if (!strcmp(key, "queues") || !strcmp(key, "mtu")) {
+	if (spec->persist && !strcmp(key, "owner"))
+		return vmtap_fail(err, -EINVAL, "create-persistent: \"owner\" cannot be chosen: the "
+				  "device is owned by the uid vmtapd takes the client for");
+	f = nic_field_by_name(front, key);
+	if (!f)
+		return vmtap_fail(err, -EINVAL, "%s: unknown key \"%s\"; expected %s", op,
+				  show(shown, key), nic_field_keys(front, NULL, text, sizeof(text)));
+	switch (f->type) {
+	case NFT_UINT:
+	case NFT_ID:
 		if (!json_is_integer(v))
 			return vmtap_fail(err, -EINVAL, "%s: \"%s\" is %s; expected an integer", op,
 					  key, type_name(v));
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		return nic_spec_set(spec, key, key, num, err);
-	}
-	if (!strcmp(key, "vnet_hdr")) {
+		s = num;
+		break;
+	case NFT_BOOL:
 		if (!json_is_boolean(v))
-			return vmtap_fail(err, -EINVAL, "%s: \"vnet_hdr\" is %s; expected true or false",
-					  op, type_name(v));
-		spec->vnet_hdr = json_is_true(v);
-		return 0;
+			return vmtap_fail(err, -EINVAL, "%s: \"%s\" is %s; expected true or false",
+					  op, key, type_name(v));
+		s = json_is_true(v) ? "true" : "false";
+		break;
+	default:
+		if (!json_is_string(v))
+			return vmtap_fail(err, -EINVAL, "%s: \"%s\" is %s; expected a string", op,
+					  key, type_name(v));
+		s = json_string_value(v);
+		/* nic_field_set echoes the value: it must be one clean line. */
+		if (strlen(s) > SHOW_MAX || !printable(s))
+			return vmtap_fail(err, -EINVAL, "%s: %s=\"%s\": expected %s", op, key,
+					  show(shown, s), nic_field_expected(f, text));
 	}
-	return vmtap_fail(err, -EINVAL, "%s: unknown key \"%s\"; expected %s", op,
-			  show(shown, key), spec->persist ? PERSIST_KEYS : CREATE_KEYS);
+	if ((r = nic_field_set(spec, f, key, '=', s, err)) < 0)
+		return r;
+	if (spec->persist && spec->mode == NIC_MODE_TUN)
+		return vmtap_fail(err, -EOPNOTSUPP, "create-persistent: mode=tun is not offered by "
+				  "vmtapd: a tun device has no bridge, and the policy grants bridges; "
+				  "make it with CAP_NET_ADMIN (vmtap create --mode tun as root)");
+	return 0;
 }
 
 /* The "ifnames" of a delete-persistent request: 1..VMTAPD_DELETE_MAX
@@ -255,13 +220,8 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 	} else if (!strcmp(op, "create-nic")) {
 		req->op = VMTAPD_OP_CREATE_NIC;
 		json_object_foreach(o, key, v) {
-			if ((r = create_key(&req->spec, key, v, err)) < 0) {
-				/* nic_spec_set: -ENOENT only for keys it does not know. */
-				if (r == -ENOENT)
-					r = vmtap_fail(err, -EINVAL, "create-nic: unknown key \"%s\"",
-						       show(shown, key));
+			if ((r = create_key(&req->spec, key, v, err)) < 0)
 				goto out;
-			}
 		}
 		if (!json_object_get(o, "bridge")) {
 			r = vmtap_fail(err, -EINVAL, "create-nic: missing \"bridge\"; expected the name of a bridge");
@@ -274,12 +234,8 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 		req->spec.vhost = VHOST_OFF;
 		req->spec.vnet_hdr = false;
 		json_object_foreach(o, key, v) {
-			if ((r = create_key(&req->spec, key, v, err)) < 0) {
-				if (r == -ENOENT)
-					r = vmtap_fail(err, -EINVAL, "create-persistent: unknown key \"%s\"",
-						       show(shown, key));
+			if ((r = create_key(&req->spec, key, v, err)) < 0)
 				goto out;
-			}
 		}
 		if (!json_object_get(o, "ifname")) {
 			r = vmtap_fail(err, -EINVAL, "create-persistent: missing \"ifname\"; expected "
@@ -410,11 +366,40 @@ int vmtapd_error_encode(int neg_errno, const char *message, char *buf, size_t ca
 		    buf, cap, len);
 }
 
+/* Every field of the table that front takes and s gives a value, under
+ * its key, in its JSON type. */
+static int encode_fields(json_t *o, const struct nic_spec *s, unsigned front)
+{
+	unsigned i;
+
+	for (i = 0; i < nic_nfields; i++) {
+		const struct nic_field *f = &nic_fields[i];
+		char text[64];
+		json_t *v;
+		int r;
+
+		if (!(f->fronts & front))
+			continue;
+		if ((r = nic_field_format(s, f, text, sizeof(text))) < 0)
+			return r;
+		if (!r)
+			continue;
+		if (f->type == NFT_UINT || f->type == NFT_ID)
+			v = json_integer((json_int_t)strtoll(text, NULL, 10));
+		else if (f->type == NFT_BOOL)
+			v = json_boolean(!strcmp(text, "true"));
+		else
+			v = json_string(text);
+		if (json_object_set_new(o, f->key, v) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int vmtapd_request_encode(const struct vmtapd_request *req, char *buf, size_t cap, size_t *len)
 {
-	const struct nic_spec *s = &req->spec;
-	char mac[18];
 	json_t *o;
+	int r;
 
 	if (req->op == VMTAPD_OP_HELLO)
 		return json_to_buf(json_pack("{s:s, s:i}", "op", "hello", "version", VMTAPD_PROTO_VERSION),
@@ -423,39 +408,19 @@ int vmtapd_request_encode(const struct vmtapd_request *req, char *buf, size_t ca
 		return json_to_buf(json_pack("{s:s, s:i, s:o}", "op", "delete-persistent",
 				      "version", VMTAPD_PROTO_VERSION, "ifnames", names_array(req)),
 			    buf, cap, len);
-	if (req->op == VMTAPD_OP_CREATE_PERSISTENT) {
-		/* No owner: the daemon decides it.  The mode goes as asked, so
-		 * the daemon's refusal of tun is the one the user reads. */
-		o = json_pack("{s:s, s:i, s:s, s:s, s:i, s:s, s:b}", "op", "create-persistent",
-			      "version", VMTAPD_PROTO_VERSION, "ifname", s->ifname,
-			      "mode", s->mode == NIC_MODE_TUN ? "tun" : "tap",
-			      "queues", (int)s->queues, "qdisc", qdisc_mode_name(s->qdisc),
-			      "vnet_hdr", (int)s->vnet_hdr);
-		if (!o)
-			return -ENOMEM;
-		if ((s->bridge[0] && json_object_set_new(o, "bridge", json_string(s->bridge)) < 0) ||
-		    (s->has_group && json_object_set_new(o, "group", json_integer(s->group)) < 0) ||
-		    (s->has_mac && json_object_set_new(o, "mac",
-						       json_string(format_mac(s->mac, mac))) < 0) ||
-		    (s->mtu && json_object_set_new(o, "mtu", json_integer(s->mtu)) < 0)) {
-			json_decref(o);
-			return -ENOMEM;
-		}
-		return json_to_buf(o, buf, cap, len);
-	}
-	if (req->op != VMTAPD_OP_CREATE_NIC)
+	if (req->op != VMTAPD_OP_CREATE_PERSISTENT && req->op != VMTAPD_OP_CREATE_NIC)
 		return -EINVAL;
-	o = json_pack("{s:s, s:i, s:s, s:i, s:s, s:s, s:b}", "op", "create-nic",
-		      "version", VMTAPD_PROTO_VERSION, "bridge", s->bridge, "queues", (int)s->queues,
-		      "vhost", vhost_mode_name(s->vhost), "qdisc", qdisc_mode_name(s->qdisc),
-		      "vnet_hdr", (int)s->vnet_hdr);
+	/* create-persistent: no owner (the daemon decides it), and the mode
+	 * as asked, so the daemon's refusal of tun is the one the user reads. */
+	o = json_pack("{s:s, s:i}", "op", req->op == VMTAPD_OP_CREATE_NIC ? "create-nic" :
+		      "create-persistent", "version", VMTAPD_PROTO_VERSION);
 	if (!o)
 		return -ENOMEM;
-	if ((s->has_mac && json_object_set_new(o, "mac", json_string(format_mac(s->mac, mac))) < 0) ||
-	    (s->mtu && json_object_set_new(o, "mtu", json_integer(s->mtu)) < 0) ||
-	    (s->ifname[0] && json_object_set_new(o, "ifname", json_string(s->ifname)) < 0)) {
+	r = encode_fields(o, &req->spec,
+			  req->op == VMTAPD_OP_CREATE_NIC ? FRONT_NIC : FRONT_PERSIST);
+	if (r < 0) {
 		json_decref(o);
-		return -ENOMEM;
+		return r;
 	}
 	return json_to_buf(o, buf, cap, len);
 }

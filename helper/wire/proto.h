@@ -2,7 +2,10 @@
  * SOCK_SEQPACKET message in each direction, one reply per request, in
  * order.  Pure encoding and decoding: no socket, no policy, no printing.
  *
- * Requests (unknown keys are refused, so a typo is an error, not a default):
+ * Requests (unknown keys are refused, so a typo is an error, not a default).
+ * The keys of create-nic and create-persistent are the NIC fields of the
+ * table that claim FRONT_NIC and FRONT_PERSIST (field.h), each in its
+ * JSON type; today:
  *
  *   {"op":"hello"[,"version":1]}
  *   {"op":"create-nic","bridge":"br0"[,"queues":4][,"vhost":"auto"]
@@ -100,7 +103,8 @@ struct vmtapd_hello {
  * vhost "auto".  Errors: -EPROTO (not JSON, no op, bad version),
  * -EOPNOTSUPP (unknown op), -EINVAL/-ERANGE (a key's type or value); the
  * message names the key and the value and says what was expected, in the
- * same words as the command line (spec-set.h). */
+ * same words as the command line (field.h).  Which keys each op takes, and
+ * the C client's encoding of a nic_spec, are the table's (field.h). */
 int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *req,
 			  struct vmtap_err *err);
 int vmtapd_hello_encode(const struct vmtapd_hello *h, char *buf, size_t cap, size_t *len);

@@ -27,10 +27,10 @@ static void check_ports(const struct domxml_port *p, unsigned n, bool interfaces
 	if (n > DOMXML_MAX_PORTS)
 		abort();
 	for (i = 0; i < n; i++) {
-		if (!ifname_valid(p[i].dev) || !ifname_valid(p[i].bridge))
+		if (!ifname_valid(p[i].spec.ifname) || !ifname_valid(p[i].spec.bridge))
 			abort();
 		for (j = 0; j < i; j++)
-			if (!strcmp(p[i].dev, p[j].dev))
+			if (!strcmp(p[i].spec.ifname, p[j].spec.ifname))
 				abort();
 		if (p[i].queues < 1 || p[i].queues > VMTAP_MAX_QUEUES)
 			abort();
@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (nrel != nprep)
 				abort();
 			for (i = 0; i < nrel; i++)
-				if (strcmp(rel[i].dev, prep[i].dev) || strcmp(rel[i].bridge, prep[i].bridge))
+				if (strcmp(rel[i].spec.ifname, prep[i].spec.ifname) || strcmp(rel[i].spec.bridge, prep[i].spec.bridge))
 					abort();
 		}
 	}

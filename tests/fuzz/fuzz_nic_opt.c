@@ -15,6 +15,7 @@
 
 #include "helper/core/ifname.h"
 #include "helper/cli/nic-opt.h"
+#include "helper/core/field.h"
 #include "helper/core/parse.h"
 #include "promise.h"
 
@@ -52,11 +53,13 @@ static void check(const struct nic_opt *o)
 /* The parsed SPEC in keyed form, every key given. */
 static void write_back(const struct nic_opt *o, char *buf, size_t cap)
 {
-	char mac[18];
+	char mac[18], vhost[16], qdisc[16];
 	int n;
 
-	n = snprintf(buf, cap, "bridge=%s,vhost=%s,qdisc=%s,model=%s", o->spec.bridge,
-		     vhost_mode_name(o->spec.vhost), qdisc_mode_name(o->spec.qdisc), o->model);
+	nic_field_format(&o->spec, nic_field_by_key("vhost"), vhost, sizeof(vhost));
+	nic_field_format(&o->spec, nic_field_by_key("qdisc"), qdisc, sizeof(qdisc));
+	n = snprintf(buf, cap, "bridge=%s,vhost=%s,qdisc=%s,model=%s", o->spec.bridge, vhost,
+		     qdisc, o->model);
 	if (o->id[0])
 		n += snprintf(buf + n, cap - (size_t)n, ",id=%s", o->id);
 	if (o->queues_auto)

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "helper/cli/domxml.h"
+#include "helper/core/field.h"
 
 #define NS "xmlns:vmtap='urn:vmtap:libvirt:1'"
 
@@ -88,8 +89,8 @@ static void with_metadata(void **state)
 
 	(void)state;
 	assert_int_equal(ports_of(domain(one_port, eth0), true, p), 1);
-	assert_string_equal(p[0].dev, "vh0");
-	assert_string_equal(p[0].bridge, "br0");
+	assert_string_equal(p[0].spec.ifname, "vh0");
+	assert_string_equal(p[0].spec.bridge, "br0");
 	assert_int_equal(p[0].queues, 4);
 	assert_int_equal(p[0].mtu, 1400);
 	assert_true(p[0].has_mac);
@@ -131,14 +132,14 @@ static void several_ports(void **state)
 		     "</metadata>", devs);
 	free(devs);
 	assert_int_equal(ports_of(xml, true, p), 3);
-	assert_string_equal(p[0].dev, "vh0");
+	assert_string_equal(p[0].spec.ifname, "vh0");
 	assert_int_equal(p[0].queues, 4);
-	assert_string_equal(p[1].dev, "vh1");
-	assert_string_equal(p[1].bridge, "br1");
+	assert_string_equal(p[1].spec.ifname, "vh1");
+	assert_string_equal(p[1].spec.bridge, "br1");
 	assert_int_equal(p[1].queues, 1); /* no <driver queues> */
 	assert_int_equal(p[1].mtu, 0);    /* no <mtu>: the bridge's */
 	assert_false(p[1].has_mac);
-	assert_string_equal(p[2].dev, "vh2");
+	assert_string_equal(p[2].spec.ifname, "vh2");
 	assert_int_equal(p[2].queues, 1);
 }
 
@@ -166,7 +167,7 @@ static void ports_only(void **state)
 	(void)state;
 	assert_int_equal(ports_of(domain(one_port, "<interface type='bridge'>"
 					 "<target dev='vh0'/><driver queues='0'/></interface>"), false, p), 1);
-	assert_string_equal(p[0].dev, "vh0");
+	assert_string_equal(p[0].spec.ifname, "vh0");
 	assert_int_equal(p[0].queues, 1);
 	assert_int_equal(ports_of(domain(one_port, ""), false, p), 1);
 }
@@ -359,7 +360,7 @@ static void bad_names(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		refused(port_named(bad[i].dev, "br0"), false, -EINVAL, bad[i].shown);
 	refused(port_named("vh0", "br/0"), false, -EINVAL,
-		"metadata: port vh0: bridge=\"br/0\": expected a bridge name");
+		"metadata: port vh0: bridge=\"br/0\": expected an interface name");
 	refused(port_named("vh0", ""), false, -EINVAL, "bridge=\"\"");
 	refused(port_named("vh0", "bridge-name-too-long"), false, -EINVAL,
 		"bridge=\"bridge-name-...\"");
@@ -367,6 +368,43 @@ static void bad_names(void **state)
 		       "</metadata>", ""), false, -EINVAL, "<vmtap:port dev=\"\">");
 	refused(domain("<metadata><vmtap:net " NS "><vmtap:port dev='vh0'/></vmtap:net>"
 		       "</metadata>", ""), false, -EINVAL, "port vh0: bridge=\"\"");
+}
+
+/* The attributes of <vmtap:port> are the table's (field.h): each field
+ * that claims FRONT_LIBVIRT is read from its attribute and refused with the
+ * table's words when bad; an attribute of a field that does not claim it
+ * is someone else's and is left alone, as before. */
+static void port_attributes_from_the_table(void **state)
+{
+	struct domxml_port p[DOMXML_MAX_PORTS];
+	char md[512], name[NIC_FIELD_NAME_MAX];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < nic_nfields; i++) {
+		const struct nic_field *f = &nic_fields[i];
+		const char *a = nic_field_name(f, FRONT_LIBVIRT, name);
+		bool base = !strcmp(a, "dev") || !strcmp(a, "bridge");
+
+		if (f->type != NFT_NAME && (f->fronts & FRONT_LIBVIRT))
+			fail_msg("%s: a non-name libvirt field needs a case here", f->key);
+		if (base)
+			continue;
+		/* A valid value in the attribute of a field that does not claim
+		 * it: the port is read as if it were not there. */
+		snprintf(md, sizeof(md), "<metadata><vmtap:net " NS "><vmtap:port dev='vh0' "
+			 "bridge='br0' %s='zz:9'/></vmtap:net></metadata>", a);
+		if (f->fronts & FRONT_LIBVIRT)
+			refused(domain(md, ""), false, -EINVAL, "zz:9");
+		else
+			assert_int_equal(ports_of(domain(md, ""), false, p), 1);
+	}
+	snprintf(md, sizeof(md), "<metadata><vmtap:net " NS "><vmtap:port dev='vh7' "
+		 "bridge='br7'/></vmtap:net></metadata>");
+	assert_int_equal(ports_of(domain(md, ""), false, p), 1);
+	assert_string_equal(p[0].spec.ifname, "vh7");
+	assert_string_equal(p[0].spec.bridge, "br7");
+	assert_int_equal(p[0].spec.queues, 1); /* the rest: nic_spec_init's */
 }
 
 static void wrong_namespace(void **state)
@@ -498,6 +536,7 @@ int main(void)
 		cmocka_unit_test(doctype),
 		cmocka_unit_test(oversize),
 		cmocka_unit_test(bad_names),
+		cmocka_unit_test(port_attributes_from_the_table),
 		cmocka_unit_test(wrong_namespace),
 		cmocka_unit_test(duplicates_and_limits),
 		cmocka_unit_test(nothing_printed),

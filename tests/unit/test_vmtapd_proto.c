@@ -190,7 +190,8 @@ static void test_missing_and_unknown(void **state)
 	refused("{\"op\":\"create-nic\"}", -EINVAL, "missing \"bridge\"");
 	refused("{\"op\":\"create-nic\",\"queues\":2}", -EINVAL, "missing \"bridge\"");
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"speed\":10}", -EINVAL,
-		"unknown key \"speed\"; expected bridge, queues");
+		"unknown key \"speed\"; expected bridge, ifname, queues, vhost, mac, mtu, qdisc or "
+		"vnet_hdr");
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"uid\":0}", -EINVAL, "unknown key \"uid\"");
 }
 
@@ -414,13 +415,14 @@ static void test_persistent_refused(void **state)
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"mode\":\"tun\"}", -EOPNOTSUPP,
 		"mode=tun is not offered");
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"mode\":\"tab\"}", -EINVAL,
-		"mode=\"tab\": expected tap");
+		"mode=tab: expected tap or tun");
 	/* the owner is never the client's to choose */
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"owner\":0}", -EINVAL,
 		"\"owner\" cannot be chosen");
 	/* no vhost fds for a device opened later */
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"vhost\":\"on\"}", -EINVAL,
-		"create-persistent: unknown key \"vhost\"; expected ifname, bridge");
+		"create-persistent: unknown key \"vhost\"; expected bridge, ifname, queues, mac, "
+		"mtu, qdisc, vnet_hdr, mode or group");
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"persist\":true}", -EINVAL,
 		"unknown key \"persist\"");
 	/* wrong types */

@@ -1,0 +1,317 @@
+/* test_field.c — the table of NIC fields (helper/core/field.c): every row
+ * parses, under its own spelling, in every front end it claims (through
+ * that front end's real parser), and is refused by every front end it does
+ * not claim; what a front end sends comes back the same; the pool takes a
+ * request only when every field it gives is one the table calls poolable,
+ * and a row says so only when asked to. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "helper/bridge-helper/args.h"
+#include "helper/cli/create-opt.h"
+#include "helper/cli/nic-opt.h"
+#include "helper/core/field.h"
+#include "helper/wire/proto.h"
+
+static const unsigned fronts[] = { FRONT_HELPER, FRONT_SPEC, FRONT_CREATE, FRONT_NIC,
+				   FRONT_PERSIST };
+
+/* A value every front end that takes f accepts (for mode: tap, which
+ * vmtapd also accepts). */
+static const char *valid_value(const struct nic_field *f)
+{
+	switch (f->type) {
+	case NFT_NAME:
+		return "brx9";
+	case NFT_UINT:
+		return f->max >= 1500 ? "1500" : "2";
+	case NFT_WORD:
+		return f->words[0].word;
+	case NFT_MAC:
+		return "fe:54:00:12:34:56";
+	case NFT_ID:
+		return "100";
+	default:
+		return "true";
+	}
+}
+
+/* A value of f other than nic_spec_init's and other than s's, in s. */
+static void give(struct nic_spec *s, const struct nic_field *f)
+{
+	struct vmtap_err e = { "" };
+	struct nic_spec d;
+	char now[64], dflt[64];
+	const struct nic_word *w;
+	const char *v = valid_value(f);
+
+	if (f->type == NFT_UINT)
+		v = f->min > 1 ? "1500" : "3";
+	if (f->type == NFT_WORD || f->type == NFT_BOOL) {
+		nic_spec_init(&d);
+		assert_int_equal(nic_field_format(s, f, now, sizeof(now)), 1);
+		assert_int_equal(nic_field_format(&d, f, dflt, sizeof(dflt)), 1);
+		if (f->type == NFT_BOOL)
+			v = strcmp(dflt, "true") ? "true" : "false";
+		for (w = f->words; f->type == NFT_WORD && w->word; w++)
+			if (strcmp(w->word, now) && strcmp(w->word, dflt))
+				v = w->word;
+	}
+	assert_int_equal(nic_field_set(s, f, f->key, '=', v, &e), 0);
+	assert_true(nic_field_given(s, f));
+}
+
+/* Parses KEY=VALUE (in front's spelling) through front's own parser,
+ * beside what that front end needs besides. */
+static int parse_in(unsigned front, const struct nic_field *f, const char *v,
+		    struct vmtap_err *e)
+{
+	char name[NIC_FIELD_NAME_MAX], arg[128], json[256];
+	const char *n = nic_field_name(f, front, name);
+	bool is_bridge = !strcmp(n, "bridge") || !strcmp(n, "--br") || !strcmp(n, "--bridge");
+	bool is_ifname = !strcmp(n, "ifname");
+
+	switch (front) {
+	case FRONT_HELPER: {
+		struct helper_args a;
+		char *argv[] = { "helper", "--fd=3", is_bridge ? "--fd=3" : "--br=br0", arg, NULL };
+
+		if (f->type == NFT_BOOL)
+			snprintf(arg, sizeof(arg), "%s", n);
+		else
+			snprintf(arg, sizeof(arg), "%s=%s", n, v);
+		if (is_bridge) /* --fd twice is an error: drop one */
+			argv[2] = arg, argv[3] = NULL;
+		return helper_args_parse(is_bridge ? 3 : 4, argv, &a, e);
+	}
+	case FRONT_SPEC: {
+		struct nic_opt o;
+
+		snprintf(arg, sizeof(arg), is_bridge ? "%s=%s" : "br0,%s=%s", n, v);
+		return nic_opt_parse(arg, &o, e);
+	}
+	case FRONT_CREATE: {
+		struct create_args a;
+		char *argv[] = { "create", "t1", "--bridge", "br0", arg, (char *)v, NULL };
+		int argc = 6;
+
+		snprintf(arg, sizeof(arg), "%s", n);
+		if (f->type == NFT_BOOL)
+			argc = 5;
+		if (is_bridge) {
+			argv[2] = arg, argv[3] = (char *)v;
+			argc = 4;
+		}
+		return create_args_parse(argc, argv, &a, e);
+	}
+	default: {
+		struct vmtapd_request req;
+		char val[80];
+
+		if (f->type == NFT_UINT || f->type == NFT_ID || f->type == NFT_BOOL)
+			snprintf(val, sizeof(val), "%s", v);
+		else
+			snprintf(val, sizeof(val), "\"%s\"", v);
+		snprintf(json, sizeof(json), "{\"op\":\"%s\"%s%s,\"%s\":%s}",
+			 front == FRONT_NIC ? "create-nic" : "create-persistent",
+			 is_bridge ? "" : ",\"bridge\":\"br0\"",
+			 front == FRONT_NIC || is_ifname ? "" : ",\"ifname\":\"t1\"", n, val);
+		return vmtapd_request_decode(json, strlen(json), &req, e);
+	}
+	}
+}
+
+static void every_row_in_every_front(void **state)
+{
+	unsigned i, j;
+
+	(void)state;
+	for (i = 0; i < nic_nfields; i++) {
+		const struct nic_field *f = &nic_fields[i];
+
+		for (j = 0; j < sizeof(fronts) / sizeof(fronts[0]); j++) {
+			struct vmtap_err e = { "" };
+			char name[NIC_FIELD_NAME_MAX];
+			int r = parse_in(fronts[j], f, valid_value(f), &e);
+
+			if (f->fronts & fronts[j]) {
+				if (r != 0)
+					fail_msg("%s in front %#x: %d %s", f->key, fronts[j], r, e.msg);
+				assert_ptr_equal(nic_field_by_name(fronts[j],
+								   nic_field_name(f, fronts[j], name)), f);
+			} else {
+				if (r == 0)
+					fail_msg("%s taken by front %#x, which the table says not",
+						 f->key, fronts[j]);
+			}
+		}
+	}
+}
+
+/* A bad value is refused in every front end that takes the field, with the
+ * table's words and the value named. */
+static void bad_values_refused_with_the_tables_words(void **state)
+{
+	unsigned i, j;
+
+	(void)state;
+	for (i = 0; i < nic_nfields; i++) {
+		const struct nic_field *f = &nic_fields[i];
+		char expbuf[NIC_FIELD_EXPECTED_MAX];
+		const char *exp = nic_field_expected(f, expbuf);
+
+		if (f->type == NFT_BOOL)
+			continue; /* a flag on vmtap create's line has no value */
+		for (j = 0; j < sizeof(fronts) / sizeof(fronts[0]); j++) {
+			struct vmtap_err e = { "" };
+			/* no ID front end here names the group by name */
+			const char *bad = f->type == NFT_ID ? "4294967295" : "zz:9";
+
+			if (!(f->fronts & fronts[j]))
+				continue;
+			if (f->type == NFT_UINT || f->type == NFT_ID) {
+				if (fronts[j] == FRONT_NIC || fronts[j] == FRONT_PERSIST)
+					bad = "4294967295";
+				else
+					bad = "99999999999";
+			}
+			assert_true(parse_in(fronts[j], f, bad, &e) < 0);
+			if (!strstr(e.msg, bad))
+				fail_msg("%s, front %#x: \"%s\" does not name %s", f->key, fronts[j],
+					 e.msg, bad);
+			/* The NIC SPEC words the guest's MAC and queues=auto its own way. */
+			if (fronts[j] == FRONT_SPEC && (!strcmp(f->key, "mac") ||
+							!strcmp(f->key, "queues")))
+				continue;
+			/* vmtap create takes a user's or group's name too. */
+			if (fronts[j] == FRONT_CREATE && f->type == NFT_ID)
+				continue;
+			if (!strstr(e.msg, f->type == NFT_ID ? "4294967294" : exp))
+				fail_msg("%s, front %#x: \"%s\" lacks \"%s\"", f->key, fronts[j], e.msg,
+					 exp);
+		}
+	}
+}
+
+/* Set, formatted, set again: the same spec (what obtain.c sends the helper
+ * and the client sends vmtapd). */
+static void format_round_trip(void **state)
+{
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < nic_nfields; i++) {
+		const struct nic_field *f = &nic_fields[i];
+		struct nic_spec a, b;
+		struct vmtap_err e = { "" };
+		char text[64];
+
+		nic_spec_init(&a);
+		nic_spec_init(&b);
+		give(&a, f);
+		assert_int_equal(nic_field_format(&a, f, text, sizeof(text)), 1);
+		assert_int_equal(nic_field_set(&b, f, f->key, '=', text, &e), 0);
+		assert_memory_equal(&a, &b, sizeof(a));
+		assert_int_equal(nic_field_format(&a, f, text, 1), -ENOSPC);
+	}
+}
+
+/* Every request vmtap sends vmtapd, for every field given, decodes to the
+ * spec it was made from. */
+static void client_encoding_round_trip(void **state)
+{
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < nic_nfields; i++) {
+		const struct nic_field *f = &nic_fields[i];
+		struct vmtapd_request in, out;
+		struct vmtap_err e = { "" };
+		char buf[VMTAPD_REQUEST_MAX];
+		size_t len;
+
+		memset(&in, 0, sizeof(in));
+		in.op = VMTAPD_OP_CREATE_NIC;
+		nic_spec_init(&in.spec);
+		in.spec.vhost = VHOST_AUTO;
+		strcpy(in.spec.bridge, "br0");
+		if (!(f->fronts & FRONT_NIC))
+			continue;
+		give(&in.spec, f);
+		assert_int_equal(vmtapd_request_encode(&in, buf, sizeof(buf), &len), 0);
+		if (vmtapd_request_decode(buf, len, &out, &e) < 0)
+			fail_msg("%s: %s: %s", f->key, buf, e.msg);
+		assert_memory_equal(&out.spec, &in.spec, sizeof(in.spec));
+	}
+}
+
+static void pool_fit_defaults_to_no(void **state)
+{
+	static const char *const poolable[] = { "bridge", "queues", "vhost", "mac", "mtu" };
+	struct nic_field blank = { .key = "new" };
+	struct nic_spec s;
+	unsigned i, j;
+
+	(void)state;
+	/* A row that says nothing is not poolable. */
+	assert_false(blank.poolable);
+	nic_spec_init(&s);
+	assert_true(nic_spec_poolable(&s));
+	for (i = 0; i < nic_nfields; i++) {
+		const struct nic_field *f = &nic_fields[i];
+		bool listed = false;
+
+		for (j = 0; j < sizeof(poolable) / sizeof(poolable[0]); j++)
+			listed |= !strcmp(poolable[j], f->key);
+		/* A row made poolable is a decision: it is named here too. */
+		assert_int_equal(f->poolable, listed);
+		nic_spec_init(&s);
+		give(&s, f);
+		if (nic_spec_poolable(&s) != f->poolable)
+			fail_msg("%s given: pool fit %d, expected %d", f->key, !f->poolable,
+				 f->poolable);
+	}
+}
+
+static void names_and_lists(void **state)
+{
+	char buf[256], name[NIC_FIELD_NAME_MAX];
+
+	(void)state;
+	assert_string_equal(nic_field_name(nic_field_by_key("bridge"), FRONT_HELPER, name), "--br");
+	assert_string_equal(nic_field_name(nic_field_by_key("vnet_hdr"), FRONT_CREATE, name),
+			    "--vnet-hdr");
+	assert_string_equal(nic_field_name(nic_field_by_key("ifname"), FRONT_LIBVIRT, name), "dev");
+	assert_null(nic_field_by_name(FRONT_HELPER, "--bridge"));
+	assert_null(nic_field_by_name(FRONT_SPEC, "persist"));
+	assert_null(nic_field_by_key("speed"));
+	assert_string_equal(nic_field_keys(FRONT_CREATE, NULL, buf, sizeof(buf)),
+			    "--bridge, --queues, --mac, --mtu, --qdisc, --vnet-hdr, --mode, --owner "
+			    "or --group");
+	assert_string_equal(nic_field_keys(FRONT_LIBVIRT, NULL, buf, sizeof(buf)), "bridge or dev");
+	assert_string_equal(nic_field_keys(FRONT_SPEC, (const char *const[]){ "id", NULL }, buf,
+					   sizeof(buf)),
+			    "bridge, queues, vhost, mac, mtu, qdisc or id");
+	assert_string_equal(nic_field_expected(nic_field_by_key("vhost"), buf), "on, off or auto");
+	assert_string_equal(nic_field_expected(nic_field_by_key("mtu"), buf), "68..65521");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_row_in_every_front),
+		cmocka_unit_test(bad_values_refused_with_the_tables_words),
+		cmocka_unit_test(format_round_trip),
+		cmocka_unit_test(client_encoding_round_trip),
+		cmocka_unit_test(pool_fit_defaults_to_no),
+		cmocka_unit_test(names_and_lists),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
