@@ -42,7 +42,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <linux/sockios.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <syslog.h>
@@ -51,6 +54,7 @@
 
 #include "helper/core/fdpass.h"
 #include "helper/daemon/pool.h"
+#include "helper/daemon/quota.h"
 #include "bridge/port.h"
 #include "helper/core/provision.h"
 #include "helper/wire/proto.h"
@@ -62,7 +66,9 @@ struct conn {
 	gid_t *groups;
 	uint64_t deadline;     /* ms on CLOCK_MONOTONIC */
 	struct conn *prev, *next;
-	bool sending;          /* a reply waits for room: see the top */
+	bool sending;          /* parked: see the top */
+	bool pending;          /* out is not sent yet */
+	bool fds_unread;       /* a reply with fds went out; not read yet */
 	char out[VMTAPD_REPLY_MAX];
 	size_t outlen;
 	struct nic nic;        /* the NIC that goes with out, if any */
@@ -86,13 +92,9 @@ struct vmtapd_server {
 	uint64_t idle_ms, send_ms;
 	struct list idle, sending;
 	unsigned nconns;
-	/* NICs handed out: to whom, by ifindex (never reused in a netns
-	 * until the 31-bit counter wraps). */
-	struct grant {
-		uid_t uid;
-		int ifindex;
-	} *grants;
-	size_t ngrants, grants_cap;
+	uint64_t netns_cookie; /* the daemon's network namespace */
+	struct quota quota;    /* NICs handed out and made, by uid */
+	struct loglimit loglimit;
 };
 
 /* epoll tags of the two fds that are not connections. */
@@ -120,6 +122,30 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* say() for a line a client's refusal causes: within uid's budget
+ * (quota.h), so a client refused in a loop cannot flood the log; what was
+ * left out is said in a later line. */
+static void say_refusal(struct vmtapd_server *s, uid_t uid, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void say_refusal(struct vmtapd_server *s, uid_t uid, int prio, const char *fmt, ...)
+{
+	char line[768];
+	unsigned unsaid;
+	uid_t unsaid_uid;
+	bool allow = loglimit_allow(&s->loglimit, uid, now_ms(), &unsaid, &unsaid_uid);
+	va_list ap;
+
+	if (unsaid)
+		say(LOG_WARNING, "uid=%u: %u more refusals not logged (at most %d lines in %d s)",
+		    (unsigned)unsaid_uid, unsaid, LOGLIMIT_BURST, LOGLIMIT_WINDOW_MS / 1000);
+	if (!allow)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	say(prio, "%s", line);
 }
 
 /* ---- lists ----------------------------------------------------------- */
@@ -179,9 +205,22 @@ static void conn_drop(struct vmtapd_server *s, struct conn *c)
 	listen_resume(s);
 }
 
-static int conn_watch(struct vmtapd_server *s, struct conn *c, uint32_t events)
+/* Idle: a request (or the client's hang-up), level-triggered. */
+static int conn_watch_idle(struct vmtapd_server *s, struct conn *c)
 {
-	struct epoll_event ev = { .events = events | EPOLLRDHUP, .data.ptr = c };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
+
+	return epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0 ? -errno : 0;
+}
+
+/* Parked: only the client reading (room, or its fds taken), and only when
+ * that happens (edge-triggered).  Not EPOLLIN or EPOLLRDHUP: a client that
+ * shut its sending side stays readable and hung up for as long as it is
+ * parked, and level-triggered interest in that is a busy loop.  EPOLLHUP
+ * and EPOLLERR come anyway. */
+static int conn_watch_parked(struct vmtapd_server *s, struct conn *c)
+{
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLET, .data.ptr = c };
 
 	return epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0 ? -errno : 0;
 }
@@ -191,6 +230,17 @@ static void conn_idle(struct vmtapd_server *s, struct conn *c)
 	list_del(list_of(s, c), c);
 	c->sending = false;
 	list_add(&s->idle, c, now_ms() + s->idle_ms);
+}
+
+/* Whether the client has not read everything sent to it yet.  SIOCOUTQ is
+ * what the kernel still charges to our end: a message stays charged until
+ * the client has received it.  At most 1 is "read": the kernel wakes a
+ * writer just before it gives back its last unit. */
+static bool unread(const struct conn *c)
+{
+	int n = 0;
+
+	return ioctl(c->fd, SIOCOUTQ, &n) == 0 && n > 1;
 }
 
 /* Sends out (with the NIC's fds when nic) now, or parks it until the
@@ -209,40 +259,76 @@ static int send_out(struct conn *c)
 	return fd_send(c->fd, c->out, c->outlen, fds, n);
 }
 
-/* A reply is done: the NIC (if any) is the client's now. */
+/* A reply is done: the NIC (if any) is the client's now, and the
+ * connection reads no more requests until the client has taken it. */
 static void sent(struct conn *c)
 {
+	c->pending = false;
 	if (c->has_nic) {
 		say(LOG_INFO, "%s", c->grant);
 		nic_close(&c->nic);
 		c->has_nic = false;
+		c->fds_unread = true;
 	}
+}
+
+/* Tries to send c->out: 0 sent (or not yet: pending stays set), -1 when c
+ * was dropped.  A reply with fds waits until every earlier reply was
+ * read, so a connection has at most one reply with fds unread (fds in
+ * flight are charged to the daemon's uid; see the top). */
+static int try_send(struct vmtapd_server *s, struct conn *c)
+{
+	int r;
+
+	if (c->has_nic && unread(c))
+		return 0;
+	r = send_out(c);
+	if (r == 0) {
+		sent(c);
+		return 0;
+	}
+	if (r == -EAGAIN)
+		return 0;
+	if (c->has_nic && (r == -ETOOMANYREFS || r == -EMFILE || r == -ENFILE)) {
+		/* The kernel refuses more fds in flight from our uid: the
+		 * connection is fine, the hand-over is not. */
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "cannot hand over the NIC: the kernel refuses more file "
+			 "descriptors in flight from vmtapd (%s: clients hold replies they have "
+			 "not read); try again later", vmtapd_errno_name(r));
+		say_refusal(s, c->peer.uid, LOG_WARNING, "fail uid=%u pid=%d ifname=%s: %s; closed it",
+			    (unsigned)c->peer.uid, (int)c->pid, c->nic.ifname, msg);
+		nic_close(&c->nic);
+		c->has_nic = false;
+		if (vmtapd_error_encode(r, msg, c->out, sizeof(c->out), &c->outlen) == 0)
+			return try_send(s, c);
+	} else if (c->has_nic) {
+		say(LOG_NOTICE, "fail uid=%u pid=%d ifname=%s: the client went away before taking "
+		    "its NIC (%s); closed it", (unsigned)c->peer.uid, (int)c->pid, c->nic.ifname,
+		    vmtapd_errno_name(r));
+	}
+	conn_drop(s, c);
+	return -1;
 }
 
 /* The reply in c->out (and c->nic when has_nic) goes out, or waits.
  * Returns -1 when c was dropped. */
 static int reply(struct vmtapd_server *s, struct conn *c)
 {
-	int r = send_out(c);
-
-	if (r == 0) {
-		sent(c);
+	c->pending = true;
+	if (try_send(s, c) < 0)
+		return -1;
+	if (!c->pending && !c->fds_unread)
 		return 0;
+	if (conn_watch_parked(s, c) < 0) {
+		conn_drop(s, c);
+		return -1;
 	}
-	if (r == -EAGAIN) {
-		if (conn_watch(s, c, EPOLLOUT) < 0)
-			goto gone;
-		list_del(&s->idle, c);
-		c->sending = true;
-		list_add(&s->sending, c, now_ms() + s->send_ms);
-		return 0;
-	}
-gone:
-	if (c->has_nic)
-		say(LOG_NOTICE, "fail uid=%u pid=%d ifname=%s: the client went away before taking "
-		    "its NIC; closed it", (unsigned)c->peer.uid, (int)c->pid, c->nic.ifname);
-	conn_drop(s, c);
-	return -1;
+	list_del(list_of(s, c), c);
+	c->sending = true;
+	list_add(&s->sending, c, now_ms() + s->send_ms);
+	return 0;
 }
 
 static int reply_error(struct vmtapd_server *s, struct conn *c, int r, const char *msg)
@@ -260,85 +346,21 @@ static int reply_error(struct vmtapd_server *s, struct conn *c, int r, const cha
 static void refuse_request(struct vmtapd_server *s, struct conn *c, const char *what,
 			   const char *who, const struct vmtap_err *err, int r)
 {
-	say(!strcmp(what, "deny") ? LOG_WARNING : LOG_NOTICE, "%s %s: %s", what, who,
-	    vmtap_err_text(err, r));
+	say_refusal(s, c->peer.uid, !strcmp(what, "deny") ? LOG_WARNING : LOG_NOTICE, "%s %s: %s",
+		    what, who, vmtap_err_text(err, r));
 	reply_error(s, c, r, vmtap_err_text(err, r));
 }
 
 /* ---- the record of handed-out NICs ----------------------------------- */
 
-static bool nic_alive(struct vmtapd_server *s, int ifindex)
+static bool nic_alive(void *ctx, int ifindex)
 {
+	struct vmtapd_server *s = ctx;
 	struct ifreq ifr = { .ifr_ifindex = ifindex };
 
 	/* ENODEV is the only "gone"; on any other failure count it, so an
 	 * error cannot lift a limit. */
 	return ioctl(s->ioctl_fd, SIOCGIFNAME, &ifr) == 0 || errno != ENODEV;
-}
-
-static void grants_prune(struct vmtapd_server *s)
-{
-	size_t i = 0;
-
-	while (i < s->ngrants) {
-		if (nic_alive(s, s->grants[i].ifindex))
-			i++;
-		else
-			s->grants[i] = s->grants[--s->ngrants];
-	}
-}
-
-static int grant_add(struct vmtapd_server *s, uid_t uid, int ifindex)
-{
-	if (s->ngrants == s->grants_cap) {
-		struct grant *g;
-		size_t cap;
-
-		/* Most of the record may be dead NICs: prune before growing,
-		 * so it stays about as large as what is alive. */
-		grants_prune(s);
-		cap = s->ngrants * 2 > 64 ? s->ngrants * 2 : 64;
-		if (cap > s->grants_cap) {
-			g = realloc(s->grants, cap * sizeof(*g));
-			if (!g)
-				return -ENOMEM;
-			s->grants = g;
-			s->grants_cap = cap;
-		}
-	}
-	s->grants[s->ngrants++] = (struct grant){ uid, ifindex };
-	return 0;
-}
-
-/* NICs of uid still alive, counting no further than stop; dead ones of
- * uid are forgotten on the way. */
-static unsigned grants_live(struct vmtapd_server *s, uid_t uid, unsigned stop)
-{
-	unsigned live = 0;
-	size_t i = 0;
-
-	while (i < s->ngrants && live < stop) {
-		if (s->grants[i].uid != uid) {
-			i++;
-		} else if (nic_alive(s, s->grants[i].ifindex)) {
-			live++;
-			i++;
-		} else {
-			s->grants[i] = s->grants[--s->ngrants];
-		}
-	}
-	return live;
-}
-
-/* Whether the record already counts ifindex for uid. */
-static bool grant_has(const struct vmtapd_server *s, uid_t uid, int ifindex)
-{
-	size_t i;
-
-	for (i = 0; i < s->ngrants; i++)
-		if (s->grants[i].uid == uid && s->grants[i].ifindex == ifindex)
-			return true;
-	return false;
 }
 
 /* ---- requests -------------------------------------------------------- */
@@ -434,7 +456,7 @@ static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic
 	if ((r = policy_check(s, c, spec, &err)) < 0)
 		goto deny;
 	limit = acl_limit(s->acl, ACL_LIMIT_NICS, &c->peer);
-	if (limit != ACL_NO_LIMIT && (live = grants_live(s, c->peer.uid, limit)) >= limit) {
+	if (!quota_admits(&s->quota, c->peer.uid, limit, &live)) {
 		r = vmtap_fail(&err, -EDQUOT, "uid %u has %u NICs alive; %s allows at most %u",
 			       (unsigned)c->peer.uid, live, s->config_path, limit);
 		goto deny;
@@ -457,7 +479,7 @@ static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic
 	snprintf(warning, sizeof(warning), "%s%s", skipped.msg,
 		 skipped.msg[0] ? "; going on without vhost-net" : "");
 	if ((r = vmtapd_nic_encode(&c->nic, warning, c->out, sizeof(c->out), &c->outlen)) < 0 ||
-	    (r = grant_add(s, c->peer.uid, c->nic.ifindex)) < 0) {
+	    (r = quota_add(&s->quota, c->peer.uid, c->nic.ifindex)) < 0) {
 		nic_close(&c->nic);
 		c->has_nic = false;
 		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));
@@ -516,12 +538,15 @@ static void create_persistent(struct vmtapd_server *s, struct conn *c, struct ni
 	/* Only a new device can go over the limit.  Making one again that
 	 * exists makes nothing new: it is the client's own (else
 	 * provision_for refuses it, and that is the error to see), and counts
-	 * from now on if it did not yet. */
+	 * from now on if the record does not count it yet.  A device the
+	 * record counts stays counted against the uid that made it, even when
+	 * its kernel owner has since given it to this client (TUNSETOWNER by
+	 * the attached owner: the kernel allows it): the record, not the
+	 * device's owner, says whose it is to count. */
 	before = (int)if_nametoindex(spec->ifname);
-	counted = before > 0 && grant_has(s, c->peer.uid, before);
+	counted = before > 0 && quota_counted(&s->quota, before);
 	limit = acl_limit(s->acl, ACL_LIMIT_NICS, &c->peer);
-	if (before <= 0 && limit != ACL_NO_LIMIT &&
-	    (live = grants_live(s, c->peer.uid, limit)) >= limit) {
+	if (before <= 0 && !quota_admits(&s->quota, c->peer.uid, limit, &live)) {
 		r = vmtap_fail(&err, -EDQUOT, "uid %u has %u NICs alive (persistent taps count); %s "
 			       "allows at most %u", (unsigned)c->peer.uid, live, s->config_path,
 			       limit);
@@ -549,7 +574,7 @@ static void create_persistent(struct vmtapd_server *s, struct conn *c, struct ni
 	p.group = spec->group;
 	/* The device is persistent: it stays without our fd. */
 	nic_close(&nic);
-	if ((!counted && (r = grant_add(s, c->peer.uid, p.ifindex)) < 0) ||
+	if ((!counted && (r = quota_add(&s->quota, c->peer.uid, p.ifindex)) < 0) ||
 	    (r = vmtapd_persistent_encode(&p, c->out, sizeof(c->out), &c->outlen)) < 0) {
 		/* Nothing left behind: undo a device made just now. */
 		if (before != p.ifindex)
@@ -615,8 +640,8 @@ static void delete_persistent(struct vmtapd_server *s, struct conn *c,
 	reply(s, c);
 	return;
 refuse:
-	say(r == -EPERM ? LOG_WARNING : LOG_NOTICE, "%s %s: %s", r == -EPERM ? "deny" : "fail",
-	    who, vmtap_err_text(&err, r));
+	say_refusal(s, c->peer.uid, r == -EPERM ? LOG_WARNING : LOG_NOTICE, "%s %s: %s",
+		    r == -EPERM ? "deny" : "fail", who, vmtap_err_text(&err, r));
 	reply_error(s, c, r, vmtap_err_text(&err, r));
 }
 
@@ -643,16 +668,24 @@ static void request(struct vmtapd_server *s, struct conn *c)
 		return;
 	}
 	if (r == 0 && len == 0) {
-		conn_drop(s, c); /* the client closed it */
-		return;
+		/* recvmsg says 0 both for a message of no bytes and for end of
+		 * file; only the hang-up flag tells them apart (a 0-byte
+		 * message followed by a hang-up is taken for the hang-up). */
+		struct pollfd p = { .fd = c->fd, .events = POLLRDHUP };
+
+		if (poll(&p, 1, 0) != 0) {
+			conn_drop(s, c); /* the client closed it (or poll broke) */
+			return;
+		}
+		r = vmtap_fail(&err, -EPROTO, "request is empty (0 bytes); expected one JSON object");
 	}
 	/* Activity: the idle clock starts again after this request. */
 	conn_idle(s, c);
 	if (r == 0)
 		r = vmtapd_request_decode(buf, len, &req, &err);
 	if (r < 0) {
-		say(LOG_NOTICE, "bad request uid=%u pid=%d: %s", (unsigned)c->peer.uid, (int)c->pid,
-		    vmtap_err_text(&err, r));
+		say_refusal(s, c->peer.uid, LOG_NOTICE, "bad request uid=%u pid=%d: %s",
+			    (unsigned)c->peer.uid, (int)c->pid, vmtap_err_text(&err, r));
 		reply_error(s, c, r, vmtap_err_text(&err, r));
 		return;
 	}
@@ -674,7 +707,6 @@ static void request(struct vmtapd_server *s, struct conn *c)
 
 static void conn_event(struct vmtapd_server *s, struct conn *c, uint32_t events)
 {
-	int r;
 
 	/* Gone for good (both directions shut): whatever it sent last can no
 	 * longer be answered, so it is not worth a tap. */
@@ -687,16 +719,19 @@ static void conn_event(struct vmtapd_server *s, struct conn *c, uint32_t events)
 		return;
 	}
 	if (c->sending) {
-		if (!(events & EPOLLOUT))
+		/* The client read something: the parked reply may go now, or
+		 * the reply with fds sent before was taken. */
+		if (c->pending && (try_send(s, c) < 0 || c->pending))
 			return;
-		r = send_out(c);
-		if (r == -EAGAIN)
-			return;
-		if (r < 0 || conn_watch(s, c, EPOLLIN) < 0) {
+		if (c->fds_unread) {
+			if (unread(c))
+				return;
+			c->fds_unread = false;
+		}
+		if (conn_watch_idle(s, c) < 0) {
 			conn_drop(s, c);
 			return;
 		}
-		sent(c);
 		conn_idle(s, c);
 		return;
 	}
@@ -778,6 +813,22 @@ static int peer_credentials(int fd, struct conn *c)
 	return 0;
 }
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71 /* Linux 5.14 */
+#endif
+
+/* The cookie of the network namespace fd's socket lives in; 0 when the
+ * kernel cannot say (never a namespace's cookie: they start at 1). */
+static uint64_t netns_cookie(int fd)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0)
+		return 0;
+	return cookie;
+}
+
 static unsigned conns_of(struct vmtapd_server *s, uid_t uid)
 {
 	const struct list *lists[2] = { &s->idle, &s->sending };
@@ -813,8 +864,24 @@ static void accept_one(struct vmtapd_server *s, int fd)
 	if (limit != ACL_NO_LIMIT && (have = conns_of(s, c->peer.uid)) >= limit) {
 		vmtap_fail(&err, -EDQUOT, "uid %u has %u connections open; %s allows at most %u",
 			   (unsigned)c->peer.uid, have, s->config_path, limit);
-		say(LOG_WARNING, "deny uid=%u pid=%d: %s", (unsigned)c->peer.uid, (int)c->pid, err.msg);
+		say_refusal(s, c->peer.uid, LOG_WARNING, "deny uid=%u pid=%d: %s",
+			    (unsigned)c->peer.uid, (int)c->pid, err.msg);
 		refuse(fd, -EDQUOT, err.msg);
+		goto drop;
+	}
+	/* The accepted socket is made in the network namespace of the socket
+	 * that connected (unix_stream_connect), so its cookie is the
+	 * client's, fixed when the client made its socket: no /proc lookup,
+	 * no race with a pid.  A NIC made here lives in the daemon's
+	 * namespace, so a client in another one would get a port on a
+	 * bridge it cannot otherwise reach. */
+	if (netns_cookie(fd) != s->netns_cookie) {
+		vmtap_fail(&err, -EPERM, "your network namespace differs from vmtapd's; a NIC from "
+			   "it would live in vmtapd's namespace, not yours: ask a vmtapd that runs in "
+			   "your own");
+		say_refusal(s, c->peer.uid, LOG_WARNING, "deny uid=%u pid=%d: %s",
+			    (unsigned)c->peer.uid, (int)c->pid, err.msg);
+		refuse(fd, -EPERM, err.msg);
 		goto drop;
 	}
 	ev.data.ptr = c;
@@ -991,6 +1058,15 @@ int vmtapd_server_new(const struct vmtapd_server_opts *o, struct vmtapd_server *
 		r = vmtap_fail(err, -errno, "cannot set up the event loop: %s", strerror(errno));
 		goto fail;
 	}
+	quota_init(&s->quota, nic_alive, s);
+	/* ioctl_fd is a socket of the daemon's own namespace, where it makes
+	 * every NIC. */
+	if (!(s->netns_cookie = netns_cookie(s->ioctl_fd))) {
+		r = vmtap_fail(err, -ENOPROTOOPT, "cannot read the network namespace of a socket "
+			       "(SO_NETNS_COOKIE, Linux 5.14): expected a kernel that tells, so "
+			       "clients of other namespaces can be refused");
+		goto fail;
+	}
 	if (fcntl(s->listen_fd, F_SETFL, fcntl(s->listen_fd, F_GETFL) | O_NONBLOCK) < 0) {
 		r = vmtap_fail(err, -errno, "listening socket: %s", strerror(errno));
 		goto fail;
@@ -1039,6 +1115,6 @@ void vmtapd_server_free(struct vmtapd_server *s)
 		close(s->ioctl_fd);
 	rtnl_close(s->nl);
 	acl_free(s->acl);
-	free(s->grants);
+	quota_free(&s->quota);
 	free(s);
 }
