@@ -1,4 +1,7 @@
-/* server.c — vmtapd's event loop (see server.h).
+/* server.c — vmtapd's event loop (see server.h): connections, the one
+ * place an outcome is logged, encoded and sent, accepting, signals and
+ * timeouts.  What a request does is handlers.c's; the record of NICs by
+ * uid and the refusal-line budget are quota.c's.
  *
  * Theory of operation.  One epoll set holds the listening socket, the
  * signalfd and every connection.  A readable connection gets one request
@@ -8,33 +11,42 @@
  * kernel serialises on RTNL anyway, so a thread pool would buy nothing.
  *
  * SOCK_SEQPACKET keeps request boundaries, so there is no partial request
- * to keep: a connection is either idle (waiting for its next request) or
- * sending (its reply did not fit the socket buffer; the reply and the NIC's
- * fds wait, reading stops).  Each state has a list in deadline order (every
+ * to keep: a connection is either idle (waiting for its next request,
+ * level-triggered EPOLLIN) or parked: its reply did not fit the socket
+ * buffer, or it carries fds and an earlier reply is unread, or a reply
+ * with fds went out and the client has not taken it yet.  A parked
+ * connection is not read; it waits, edge-triggered, for EPOLLOUT alone:
+ * the client reading wakes it, and a client that shut its sending side
+ * cannot make it spin.  Each state has a list in deadline order (every
  * member got the same timeout, so appending keeps it sorted), and
  * epoll_wait's timeout is the earliest deadline.
+ *
+ * Why at most one reply with fds unread per connection: fds in flight
+ * (sent, not yet received) are charged by the kernel to the sender's uid,
+ * and past the sender's RLIMIT_NOFILE every SCM_RIGHTS send fails with
+ * ETOOMANYREFS — for every client.  What is unread on a connection is what
+ * the kernel still charges to our end (SIOCOUTQ).  What a uid can hold in
+ * flight is then bounded by its `limit nics` (a NIC in an unread reply is
+ * alive and counts).
+ *
+ * A client whose socket was made in another network namespace is refused
+ * at accept: the NICs are made in ours.  The accepted socket is created in
+ * the connecting socket's namespace, so SO_NETNS_COOKIE on it tells,
+ * without /proc and without a race on a pid.
  *
  * The policy is read at start and on SIGHUP (a policy that fails to load
  * leaves the old one in force).  Every decision uses the credentials the
  * kernel recorded when the client connected.
  *
- * Persistent taps (create-persistent, delete-persistent) take the same
- * path as NICs — policy, provision() with persist set, the same limits —
- * but no fd goes back: the device outlives the daemon's fd and is the
- * client's by TUNSETOWNER, always to the client's own uid.  A client
- * deletes, or makes again, only devices vmtap made that it owns (uid 0:
- * any vmtap made); provision.c's *_for checks that next to the kernel call.
- * A persistent tap made here counts toward its owner's `limit nics` for as
- * long as it exists, in the same record as handed-out NICs.
- *
  * Logging: syslog(3), which main opened (with LOG_PERROR under
  * --foreground).  Text that came from a client is cleaned of control bytes
- * first, so a client cannot forge log lines. */
+ * first, so a client cannot forge log lines; refusals are logged within a
+ * per-uid budget (quota.h), so a client refused in a loop cannot flood
+ * the log. */
 #include "helper/daemon/server.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -45,7 +57,6 @@
 #include <linux/sockios.h>
 #include <poll.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <syslog.h>
@@ -53,10 +64,10 @@
 #include <unistd.h>
 
 #include "helper/core/fdpass.h"
+#include "helper/daemon/handlers.h"
 #include "helper/daemon/pool.h"
 #include "helper/daemon/quota.h"
 #include "bridge/port.h"
-#include "helper/core/provision.h"
 #include "helper/wire/proto.h"
 
 struct conn {
@@ -69,11 +80,7 @@ struct conn {
 	bool sending;          /* parked: see the top */
 	bool pending;          /* out is not sent yet */
 	bool fds_unread;       /* a reply with fds went out; not read yet */
-	char out[VMTAPD_REPLY_MAX];
-	size_t outlen;
-	struct nic nic;        /* the NIC that goes with out, if any */
-	bool has_nic;
-	char grant[256];       /* its "grant ..." log line */
+	struct outcome o;      /* the reply, and the NIC that goes with it */
 };
 
 struct list {
@@ -85,7 +92,7 @@ struct vmtapd_server {
 	int reserve_fd;        /* /dev/null, given up to accept under EMFILE */
 	int ioctl_fd;          /* for SIOCGIFNAME: is a handed-out NIC alive? */
 	bool listen_paused;
-	struct nl_sock *nl;
+	struct handler_env env; /* its nl is the daemon's NETLINK_ROUTE socket */
 	struct pool *pool;     /* NICs made ahead (--pool), or NULL */
 	struct acl *acl;
 	const char *config_path;
@@ -195,8 +202,8 @@ static void conn_drop(struct vmtapd_server *s, struct conn *c)
 	list_del(list_of(s, c), c);
 	/* close() takes it out of the epoll set: the fd is never dup'ed. */
 	close(c->fd);
-	if (c->has_nic)
-		nic_close(&c->nic);
+	if (c->o.has_nic)
+		nic_close(&c->o.nic);
 	free(c->groups);
 	free(c);
 	s->nconns--;
@@ -250,13 +257,13 @@ static int send_out(struct conn *c)
 	int fds[2 * VMTAP_MAX_QUEUES];
 	unsigned i, n = 0;
 
-	if (c->has_nic) {
-		for (i = 0; i < c->nic.queues; i++)
-			fds[n++] = c->nic.tapfd[i];
-		for (i = 0; i < c->nic.nvhost; i++)
-			fds[n++] = c->nic.vhostfd[i];
+	if (c->o.has_nic) {
+		for (i = 0; i < c->o.nic.queues; i++)
+			fds[n++] = c->o.nic.tapfd[i];
+		for (i = 0; i < c->o.nic.nvhost; i++)
+			fds[n++] = c->o.nic.vhostfd[i];
 	}
-	return fd_send(c->fd, c->out, c->outlen, fds, n);
+	return fd_send(c->fd, c->o.out, c->o.outlen, fds, n);
 }
 
 /* A reply is done: the NIC (if any) is the client's now, and the
@@ -264,15 +271,15 @@ static int send_out(struct conn *c)
 static void sent(struct conn *c)
 {
 	c->pending = false;
-	if (c->has_nic) {
-		say(LOG_INFO, "%s", c->grant);
-		nic_close(&c->nic);
-		c->has_nic = false;
+	if (c->o.has_nic) {
+		say(LOG_INFO, "%s", c->o.grant);
+		nic_close(&c->o.nic);
+		c->o.has_nic = false;
 		c->fds_unread = true;
 	}
 }
 
-/* Tries to send c->out: 0 sent (or not yet: pending stays set), -1 when c
+/* Tries to send c->o.out: 0 sent (or not yet: pending stays set), -1 when c
  * was dropped.  A reply with fds waits until every earlier reply was
  * read, so a connection has at most one reply with fds unread (fds in
  * flight are charged to the daemon's uid; see the top). */
@@ -280,7 +287,7 @@ static int try_send(struct vmtapd_server *s, struct conn *c)
 {
 	int r;
 
-	if (c->has_nic && unread(c))
+	if (c->o.has_nic && unread(c))
 		return 0;
 	r = send_out(c);
 	if (r == 0) {
@@ -289,7 +296,7 @@ static int try_send(struct vmtapd_server *s, struct conn *c)
 	}
 	if (r == -EAGAIN)
 		return 0;
-	if (c->has_nic && (r == -ETOOMANYREFS || r == -EMFILE || r == -ENFILE)) {
+	if (c->o.has_nic && (r == -ETOOMANYREFS || r == -EMFILE || r == -ENFILE)) {
 		/* The kernel refuses more fds in flight from our uid: the
 		 * connection is fine, the hand-over is not. */
 		char msg[256];
@@ -298,21 +305,21 @@ static int try_send(struct vmtapd_server *s, struct conn *c)
 			 "descriptors in flight from vmtapd (%s: clients hold replies they have "
 			 "not read); try again later", vmtapd_errno_name(r));
 		say_refusal(s, c->peer.uid, LOG_WARNING, "fail uid=%u pid=%d ifname=%s: %s; closed it",
-			    (unsigned)c->peer.uid, (int)c->pid, c->nic.ifname, msg);
-		nic_close(&c->nic);
-		c->has_nic = false;
-		if (vmtapd_error_encode(r, msg, c->out, sizeof(c->out), &c->outlen) == 0)
+			    (unsigned)c->peer.uid, (int)c->pid, c->o.nic.ifname, msg);
+		nic_close(&c->o.nic);
+		c->o.has_nic = false;
+		if (vmtapd_error_encode(r, msg, c->o.out, sizeof(c->o.out), &c->o.outlen) == 0)
 			return try_send(s, c);
-	} else if (c->has_nic) {
+	} else if (c->o.has_nic) {
 		say(LOG_NOTICE, "fail uid=%u pid=%d ifname=%s: the client went away before taking "
-		    "its NIC (%s); closed it", (unsigned)c->peer.uid, (int)c->pid, c->nic.ifname,
+		    "its NIC (%s); closed it", (unsigned)c->peer.uid, (int)c->pid, c->o.nic.ifname,
 		    vmtapd_errno_name(r));
 	}
 	conn_drop(s, c);
 	return -1;
 }
 
-/* The reply in c->out (and c->nic when has_nic) goes out, or waits.
+/* The reply in c->o.out (and c->o.nic when has_nic) goes out, or waits.
  * Returns -1 when c was dropped. */
 static int reply(struct vmtapd_server *s, struct conn *c)
 {
@@ -331,26 +338,6 @@ static int reply(struct vmtapd_server *s, struct conn *c)
 	return 0;
 }
 
-static int reply_error(struct vmtapd_server *s, struct conn *c, int r, const char *msg)
-{
-	if (vmtapd_error_encode(r, msg, c->out, sizeof(c->out), &c->outlen) < 0) {
-		conn_drop(s, c);
-		return -1;
-	}
-	c->has_nic = false;
-	return reply(s, c);
-}
-
-/* Logs a refusal ("deny": the policy said no; "fail": it could not be
- * done) and answers it with the same one line. */
-static void refuse_request(struct vmtapd_server *s, struct conn *c, const char *what,
-			   const char *who, const struct vmtap_err *err, int r)
-{
-	say_refusal(s, c->peer.uid, !strcmp(what, "deny") ? LOG_WARNING : LOG_NOTICE, "%s %s: %s",
-		    what, who, vmtap_err_text(err, r));
-	reply_error(s, c, r, vmtap_err_text(err, r));
-}
-
 /* ---- the record of handed-out NICs ----------------------------------- */
 
 static bool nic_alive(void *ctx, int ifindex)
@@ -365,288 +352,36 @@ static bool nic_alive(void *ctx, int ifindex)
 
 /* ---- requests -------------------------------------------------------- */
 
-/* After a failed provision(): a netlink socket left out of step would fail
- * every later request, so start again with a fresh one. */
-static void nl_renew(struct vmtapd_server *s, int r)
+/* The one place a request's outcome is logged, encoded and sent. */
+static void finish(struct vmtapd_server *s, struct conn *c)
 {
-	struct nl_sock *fresh = NULL;
+	struct outcome *o = &c->o;
 
-	if ((r == -ENOBUFS || r == -EBADF || r == -EPROTO) && rtnl_open(&fresh, NULL) == 0) {
-		rtnl_close(s->nl);
-		s->nl = fresh;
-	}
-}
-
-/* The two checks every request that makes a device passes first: the
- * bridge is the peer's, and so many queues. */
-static int policy_check(struct vmtapd_server *s, struct conn *c, const struct nic_spec *spec,
-			struct vmtap_err *err)
-{
-	unsigned limit;
-
-	if (!acl_allows_peer(s->acl, spec->bridge, &c->peer))
-		return vmtap_fail(err, -EPERM, "bridge %s is not allowed for uid %u by %s",
-				  spec->bridge, (unsigned)c->peer.uid, s->config_path);
-	limit = acl_limit(s->acl, ACL_LIMIT_QUEUES, &c->peer);
-	if (spec->queues > limit)
-		return vmtap_fail(err, -EPERM, "queues=%u: %s allows uid %u at most %u queues per NIC",
-				  spec->queues, s->config_path, (unsigned)c->peer.uid, limit);
-	return 0;
-}
-
-static void hello(struct vmtapd_server *s, struct conn *c)
-{
-	struct vmtapd_hello h = {
-		.version = VMTAPD_PROTO_VERSION,
-		.uid = (unsigned)c->peer.uid,
-		.gid = (unsigned)c->peer.gid,
-		.max_queues = acl_limit(s->acl, ACL_LIMIT_QUEUES, &c->peer),
-		.max_nics = acl_limit(s->acl, ACL_LIMIT_NICS, &c->peer),
-		.max_connections = acl_limit(s->acl, ACL_LIMIT_CONNECTIONS, &c->peer),
-	};
-
-	snprintf(h.server, sizeof(h.server), "vmtapd %s", VMTAP_VERSION);
-	if (vmtapd_hello_encode(&h, c->out, sizeof(c->out), &c->outlen) < 0) {
+	switch (o->kind) {
+	case OUTCOME_DROP:
+		if (o->line[0])
+			say(o->prio, "%s", o->line);
 		conn_drop(s, c);
 		return;
-	}
-	c->has_nic = false;
-	reply(s, c);
-}
-
-/* 1 with a ready-made NIC for spec in *nic; 0 when no pool has one (the
- * caller takes provision()'s path); -errno with a message.  The vhost fds
- * are opened before a NIC leaves the pool, so a refusal (vhost=on without
- * vhost-net) costs no pooled NIC. */
-static int from_pool(struct vmtapd_server *s, const struct nic_spec *spec, struct nic *nic,
-		     struct vmtap_err *skipped, struct vmtap_err *err)
-{
-	struct nic_devs devs;
-	int r;
-
-	if (!s->pool || !pool_has(s->pool, spec))
-		return 0;
-	if ((r = nic_vhost_open(spec, &devs, err)) < 0)
-		return r;
-	if (pool_take(s->pool, spec, nic) < 0) {
-		nic_devs_close(&devs);
-		return 0;
-	}
-	*skipped = devs.vhost_skipped;
-	if ((r = provision_ready(s->nl, spec, &devs, nic, err)) < 0) {
-		nl_renew(s, r);
-		return r;
-	}
-	return 1;
-}
-
-static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic_spec *spec)
-{
-	struct vmtap_err err = { "" }, skipped;
-	char who[160], warning[sizeof(err.msg) + 40];
-	struct nic_devs devs;
-	unsigned limit, live;
-	const char *ready = "";
-	int r;
-
-	snprintf(who, sizeof(who), "uid=%u pid=%d bridge=%s ifname=%s queues=%u",
-		 (unsigned)c->peer.uid, (int)c->pid, spec->bridge,
-		 spec->ifname[0] ? spec->ifname : "-", spec->queues);
-
-	if ((r = policy_check(s, c, spec, &err)) < 0)
-		goto deny;
-	limit = acl_limit(s->acl, ACL_LIMIT_NICS, &c->peer);
-	if (!quota_admits(&s->quota, c->peer.uid, limit, &live)) {
-		r = vmtap_fail(&err, -EDQUOT, "uid %u has %u NICs alive; %s allows at most %u",
-			       (unsigned)c->peer.uid, live, s->config_path, limit);
-		goto deny;
-	}
-
-	if ((r = from_pool(s, spec, &c->nic, &skipped, &err)) < 0)
-		goto fail;
-	if (r == 1) {
-		ready = " ready-made";
-	} else {
-		if ((r = nic_devs_open(spec, &devs, &err)) < 0)
-			goto fail;
-		skipped = devs.vhost_skipped;
-		if ((r = provision(s->nl, spec, &devs, &c->nic, &err)) < 0) {
-			nl_renew(s, r);
-			goto fail;
+	case OUTCOME_REFUSE:
+		say_refusal(s, c->peer.uid, o->prio, "%s", o->line);
+		o->has_nic = false;
+		if (vmtapd_error_encode(o->r, o->err.msg, o->out, sizeof(o->out), &o->outlen) < 0) {
+			conn_drop(s, c);
+			return;
 		}
+		break;
+	case OUTCOME_REPLY:
+		if (o->line[0])
+			say(o->prio, "%s", o->line);
+		break;
 	}
-	c->has_nic = true;
-	snprintf(warning, sizeof(warning), "%s%s", skipped.msg,
-		 skipped.msg[0] ? "; going on without vhost-net" : "");
-	if ((r = vmtapd_nic_encode(&c->nic, warning, c->out, sizeof(c->out), &c->outlen)) < 0 ||
-	    (r = quota_add(&s->quota, c->peer.uid, c->nic.ifindex)) < 0) {
-		nic_close(&c->nic);
-		c->has_nic = false;
-		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));
-		goto fail;
-	}
-	snprintf(c->grant, sizeof(c->grant), "grant uid=%u pid=%d bridge=%s ifname=%s queues=%u vhost=%u%s",
-		 (unsigned)c->peer.uid, (int)c->pid, spec->bridge, c->nic.ifname, c->nic.queues,
-		 c->nic.nvhost, ready);
 	reply(s, c);
-	return;
-deny:
-	refuse_request(s, c, "deny", who, &err, r);
-	return;
-fail:
-	refuse_request(s, c, "fail", who, &err, r);
-}
-
-static bool peer_in_group(const struct acl_peer *p, uint32_t gid)
-{
-	size_t i;
-
-	if (p->gid == gid)
-		return true;
-	for (i = 0; i < p->ngroups; i++)
-		if (p->groups[i] == gid)
-			return true;
-	return false;
-}
-
-/* A persistent tap owned by the client's uid.  spec comes from the
- * decoder (persist set, tap mode, no owner). */
-static void create_persistent(struct vmtapd_server *s, struct conn *c, struct nic_spec *spec)
-{
-	struct vmtap_err err = { "" };
-	struct vmtapd_persistent p;
-	char who[160], group[24] = "";
-	struct nic_devs devs;
-	struct nic nic;
-	unsigned limit, live;
-	bool counted;
-	int before, r;
-
-	snprintf(who, sizeof(who), "create-persistent uid=%u pid=%d bridge=%s ifname=%s queues=%u",
-		 (unsigned)c->peer.uid, (int)c->pid, spec->bridge, spec->ifname, spec->queues);
-
-	if ((r = policy_check(s, c, spec, &err)) < 0)
-		goto deny;
-	/* TUNSETGROUP lets members of the group open the device: only a
-	 * group the client is in itself, as chgrp(1) would allow. */
-	if (spec->has_group && !peer_in_group(&c->peer, spec->group)) {
-		r = vmtap_fail(&err, -EPERM, "group=%u: uid %u is not in group %u; through vmtapd a "
-			       "device gets only a group of its client's", spec->group,
-			       (unsigned)c->peer.uid, spec->group);
-		goto deny;
-	}
-	/* Only a new device can go over the limit.  Making one again that
-	 * exists makes nothing new: it is the client's own (else
-	 * provision_for refuses it, and that is the error to see), and counts
-	 * from now on if the record does not count it yet.  A device the
-	 * record counts stays counted against the uid that made it, even when
-	 * its kernel owner has since given it to this client (TUNSETOWNER by
-	 * the attached owner: the kernel allows it): the record, not the
-	 * device's owner, says whose it is to count. */
-	before = (int)if_nametoindex(spec->ifname);
-	counted = before > 0 && quota_counted(&s->quota, before);
-	limit = acl_limit(s->acl, ACL_LIMIT_NICS, &c->peer);
-	if (before <= 0 && !quota_admits(&s->quota, c->peer.uid, limit, &live)) {
-		r = vmtap_fail(&err, -EDQUOT, "uid %u has %u NICs alive (persistent taps count); %s "
-			       "allows at most %u", (unsigned)c->peer.uid, live, s->config_path,
-			       limit);
-		goto deny;
-	}
-
-	spec->has_owner = true;
-	spec->owner = c->peer.uid;
-	if ((r = nic_devs_open(spec, &devs, &err)) < 0)
-		goto fail;
-	if ((r = provision_for(s->nl, spec, c->peer.uid, &devs, &nic, &err)) < 0) {
-		nl_renew(s, r);
-		if (r == -EPERM)
-			goto deny; /* not its device */
-		goto fail;
-	}
-	memset(&p, 0, sizeof(p));
-	memcpy(p.ifname, nic.ifname, sizeof(p.ifname));
-	p.ifindex = nic.ifindex;
-	p.mtu = nic.mtu;
-	memcpy(p.mac, nic.mac, 6);
-	p.multi_queue = spec->queues > 1;
-	p.owner = spec->owner;
-	p.has_group = spec->has_group;
-	p.group = spec->group;
-	/* The device is persistent: it stays without our fd. */
-	nic_close(&nic);
-	if ((!counted && (r = quota_add(&s->quota, c->peer.uid, p.ifindex)) < 0) ||
-	    (r = vmtapd_persistent_encode(&p, c->out, sizeof(c->out), &c->outlen)) < 0) {
-		/* Nothing left behind: undo a device made just now. */
-		if (before != p.ifindex)
-			persistent_delete_for(s->nl, p.ifname, c->peer.uid, NULL);
-		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));
-		goto fail;
-	}
-	if (p.has_group)
-		snprintf(group, sizeof(group), " group=%u", p.group);
-	say(LOG_INFO, "grant %s owner=%u%s", who, p.owner, group);
-	c->has_nic = false;
-	reply(s, c);
-	return;
-deny:
-	refuse_request(s, c, "deny", who, &err, r);
-	return;
-fail:
-	refuse_request(s, c, "fail", who, &err, r);
-}
-
-/* Every name is checked before any is deleted, as `vmtap delete` does. */
-static void delete_persistent(struct vmtapd_server *s, struct conn *c,
-			      const struct vmtapd_request *req)
-{
-	struct vmtap_err err = { "" };
-	char who[96 + VMTAPD_DELETE_MAX * IFNAMSIZ];
-	size_t n;
-	unsigned i;
-	int r;
-
-	n = (size_t)snprintf(who, sizeof(who), "delete-persistent uid=%u pid=%d ifnames=",
-			     (unsigned)c->peer.uid, (int)c->pid);
-	for (i = 0; i < req->nnames && n < sizeof(who); i++)
-		n += (size_t)snprintf(who + n, sizeof(who) - n, "%s%s", i ? "," : "",
-				      req->names[i]);
-
-	for (i = 0; i < req->nnames; i++) {
-		if ((r = persistent_check_for(s->nl, req->names[i], c->peer.uid, &err)) < 0) {
-			nl_renew(s, r);
-			goto refuse;
-		}
-	}
-	for (i = 0; i < req->nnames; i++) {
-		if ((r = persistent_delete_for(s->nl, req->names[i], c->peer.uid, &err)) < 0) {
-			struct vmtap_err e = { "" };
-
-			nl_renew(s, r);
-			if (i > 0) {
-				vmtap_fail(&e, r, "%s; deleted before it: %u of the %u names",
-					   vmtap_err_text(&err, r), i, req->nnames);
-				err = e;
-			}
-			goto refuse;
-		}
-	}
-	if (vmtapd_deleted_encode(req, c->out, sizeof(c->out), &c->outlen) < 0) {
-		say(LOG_ERR, "grant %s, but cannot answer; dropped the client", who);
-		conn_drop(s, c);
-		return;
-	}
-	say(LOG_INFO, "grant %s", who);
-	c->has_nic = false;
-	reply(s, c);
-	return;
-refuse:
-	say_refusal(s, c->peer.uid, r == -EPERM ? LOG_WARNING : LOG_NOTICE, "%s %s: %s",
-		    r == -EPERM ? "deny" : "fail", who, vmtap_err_text(&err, r));
-	reply_error(s, c, r, vmtap_err_text(&err, r));
 }
 
 static void request(struct vmtapd_server *s, struct conn *c)
 {
+	struct client_id who = { .peer = c->peer, .pid = c->pid };
 	char buf[VMTAPD_REQUEST_MAX + 1];
 	struct vmtap_err err = { "" };
 	struct vmtapd_request req;
@@ -683,38 +418,23 @@ static void request(struct vmtapd_server *s, struct conn *c)
 	conn_idle(s, c);
 	if (r == 0)
 		r = vmtapd_request_decode(buf, len, &req, &err);
-	if (r < 0) {
-		say_refusal(s, c->peer.uid, LOG_NOTICE, "bad request uid=%u pid=%d: %s",
-			    (unsigned)c->peer.uid, (int)c->pid, vmtap_err_text(&err, r));
-		reply_error(s, c, r, vmtap_err_text(&err, r));
-		return;
-	}
-	switch (req.op) {
-	case VMTAPD_OP_HELLO:
-		hello(s, c);
-		break;
-	case VMTAPD_OP_CREATE_NIC:
-		create_nic(s, c, &req.spec);
-		break;
-	case VMTAPD_OP_CREATE_PERSISTENT:
-		create_persistent(s, c, &req.spec);
-		break;
-	case VMTAPD_OP_DELETE_PERSISTENT:
-		delete_persistent(s, c, &req);
-		break;
-	}
+	outcome_init(&c->o);
+	if (r < 0)
+		handle_bad_request(&who, r, &err, &c->o);
+	else
+		handle_request(&s->env, &who, &req, &c->o);
+	finish(s, c);
 }
 
 static void conn_event(struct vmtapd_server *s, struct conn *c, uint32_t events)
 {
-
 	/* Gone for good (both directions shut): whatever it sent last can no
 	 * longer be answered, so it is not worth a tap. */
 	if (events & (EPOLLHUP | EPOLLERR)) {
-		if (c->has_nic)
+		if (c->o.has_nic)
 			say(LOG_NOTICE, "fail uid=%u pid=%d ifname=%s: the client went away before "
 			    "taking its NIC; closed it", (unsigned)c->peer.uid, (int)c->pid,
-			    c->nic.ifname);
+			    c->o.nic.ifname);
 		conn_drop(s, c);
 		return;
 	}
@@ -854,7 +574,7 @@ static void accept_one(struct vmtapd_server *s, int fd)
 		close(fd);
 		return;
 	}
-	nic_init(&c->nic);
+	nic_init(&c->o.nic);
 	c->fd = fd;
 	if ((r = peer_credentials(fd, c)) < 0) {
 		say(LOG_WARNING, "cannot read a client's credentials: %s; dropped it", strerror(-r));
@@ -940,6 +660,7 @@ static void reload(struct vmtapd_server *s)
 	}
 	acl_free(s->acl);
 	s->acl = acl;
+	s->env.acl = acl;
 	say(LOG_NOTICE, "reloaded the policy from %s", s->config_path);
 }
 
@@ -973,7 +694,7 @@ static void expire(struct vmtapd_server *s)
 
 		say(LOG_NOTICE, "fail uid=%u pid=%d%s%s: the client did not read its reply "
 		    "within %llu s; dropped it", (unsigned)c->peer.uid, (int)c->pid,
-		    c->has_nic ? " ifname=" : "", c->has_nic ? c->nic.ifname : "",
+		    c->o.has_nic ? " ifname=" : "", c->o.has_nic ? c->o.nic.ifname : "",
 		    (unsigned long long)(s->send_ms / 1000));
 		conn_drop(s, c);
 	}
@@ -1048,6 +769,7 @@ int vmtapd_server_new(const struct vmtapd_server_opts *o, struct vmtapd_server *
 	s->listen_fd = o->listen_fd;
 	s->signal_fd = o->signal_fd;
 	s->acl = o->acl;
+	s->env.acl = o->acl;
 	s->config_path = o->config_path;
 	s->idle_ms = 1000ULL * (o->idle_timeout_s ? o->idle_timeout_s : VMTAPD_IDLE_TIMEOUT_S);
 	s->send_ms = 1000ULL * (o->send_timeout_s ? o->send_timeout_s : VMTAPD_SEND_TIMEOUT_S);
@@ -1083,10 +805,13 @@ int vmtapd_server_new(const struct vmtapd_server_opts *o, struct vmtapd_server *
 	}
 	/* One NETLINK_ROUTE socket for the daemon's life: provision() then
 	 * costs its messages and nothing else. */
-	if ((r = rtnl_open(&s->nl, err)) < 0)
+	if ((r = rtnl_open(&s->env.nl, err)) < 0)
 		goto fail;
 	if (o->npools && (r = pool_new(o->pools, o->npools, s->epfd, &s->pool, err)) < 0)
 		goto fail;
+	s->env.config_path = s->config_path;
+	s->env.pool = s->pool;
+	s->env.quota = &s->quota;
 	*out = s;
 	return 0;
 fail:
@@ -1113,7 +838,7 @@ void vmtapd_server_free(struct vmtapd_server *s)
 		close(s->reserve_fd);
 	if (s->ioctl_fd >= 0)
 		close(s->ioctl_fd);
-	rtnl_close(s->nl);
+	rtnl_close(s->env.nl);
 	acl_free(s->acl);
 	quota_free(&s->quota);
 	free(s);

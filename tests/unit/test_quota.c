@@ -1,7 +1,10 @@
-/* test_quota.c — vmtapd's record of NICs by uid and its refusal-line
- * budget (helper/daemon/quota.c), without root: the kernel's answer to
- * "is ifindex still a device?" is a table here (the one stand-in; the
+/* test_quota.c — vmtapd's decisions without root: the record of NICs by
+ * uid and the refusal-line budget (helper/daemon/quota.c), and the policy
+ * and quota decisions a request passes before anything is made
+ * (helper/daemon/handlers.c: decide_*).  The kernel's answer to "is
+ * ifindex still a device?" is a table here (the one stand-in; the
  * integration test asks the real kernel). */
+#include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "helper/daemon/handlers.h"
 #include "helper/daemon/quota.h"
 
 static bool alive_tab[64];
@@ -162,6 +166,122 @@ static void test_loglimit_table_full(void **state)
 	assert_int_equal(who, 1);
 }
 
+/* ---- policy decisions ---------------------------------------------------- */
+
+static const char policy[] =
+	"allow br1 user 1000\n"
+	"allow br2 group 100\n"
+	"deny br2 user 2000\n"
+	"limit queues 2 user 1000\n"
+	"limit nics 1 user 1000\n";
+
+static struct acl *load(void)
+{
+	struct vmtap_err err = { "" };
+	struct acl *acl = NULL;
+
+	if (acl_parse_buffer_daemon("vmtapd.conf", policy, sizeof(policy) - 1, &acl, &err) < 0)
+		fail_msg("policy: %s", err.msg);
+	return acl;
+}
+
+static void spec_on(struct nic_spec *s, const char *bridge, unsigned queues)
+{
+	nic_spec_init(s);
+	strcpy(s->bridge, bridge);
+	s->queues = queues;
+}
+
+static void expect(int r, int want, const struct vmtap_err *err, const char *text)
+{
+	assert_int_equal(r, want);
+	if (want && strcmp(err->msg, text))
+		fail_msg("message \"%s\", expected \"%s\"", err->msg, text);
+}
+
+static void test_decide_bridge_queues(void **state)
+{
+	static const gid_t users[] = { 100 };
+	struct acl_peer u1000 = { .uid = 1000, .gid = 1000 };
+	struct acl_peer u2000 = { .uid = 2000, .gid = 2000, .groups = users, .ngroups = 1 };
+	struct acl_peer u3000 = { .uid = 3000, .gid = 100 };
+	struct acl *acl = load();
+	struct nic_spec spec;
+	struct vmtap_err err;
+
+	(void)state;
+	spec_on(&spec, "br1", 2);
+	memset(&err, 0, sizeof(err));
+	expect(decide_bridge_queues(acl, "vmtapd.conf", &spec, &u1000, &err), 0, &err, "");
+	spec.queues = 3;
+	expect(decide_bridge_queues(acl, "vmtapd.conf", &spec, &u1000, &err), -EPERM, &err,
+	       "queues=3: vmtapd.conf allows uid 1000 at most 2 queues per NIC");
+	spec_on(&spec, "br0", 1);
+	memset(&err, 0, sizeof(err));
+	expect(decide_bridge_queues(acl, "vmtapd.conf", &spec, &u1000, &err), -EPERM, &err,
+	       "bridge br0 is not allowed for uid 1000 by vmtapd.conf");
+	/* by group (primary here), and deny wins over the group's allow */
+	spec_on(&spec, "br2", 8);
+	memset(&err, 0, sizeof(err));
+	expect(decide_bridge_queues(acl, "vmtapd.conf", &spec, &u3000, &err), 0, &err, "");
+	expect(decide_bridge_queues(acl, "vmtapd.conf", &spec, &u2000, &err), -EPERM, &err,
+	       "bridge br2 is not allowed for uid 2000 by vmtapd.conf");
+	acl_free(acl);
+}
+
+static void test_decide_group(void **state)
+{
+	static const gid_t groups[] = { 100, 27 };
+	struct acl_peer peer = { .uid = 1000, .gid = 1000, .groups = groups, .ngroups = 2 };
+	struct nic_spec spec;
+	struct vmtap_err err;
+
+	(void)state;
+	spec_on(&spec, "br1", 1);
+	memset(&err, 0, sizeof(err));
+	expect(decide_group(&spec, &peer, &err), 0, &err, "");
+	spec.has_group = true;
+	spec.group = 1000;
+	expect(decide_group(&spec, &peer, &err), 0, &err, "");
+	spec.group = 27;
+	expect(decide_group(&spec, &peer, &err), 0, &err, "");
+	spec.group = 0;
+	expect(decide_group(&spec, &peer, &err), -EPERM, &err,
+	       "group=0: uid 1000 is not in group 0; through vmtapd a device gets only a group "
+	       "of its client's");
+}
+
+static void test_decide_nics(void **state)
+{
+	struct acl_peer u1000 = { .uid = 1000, .gid = 1000 };
+	struct acl_peer u2000 = { .uid = 2000, .gid = 2000 };
+	struct acl *acl = load();
+	struct vmtap_err err;
+	struct quota q;
+
+	(void)state;
+	memset(alive_tab, 0, sizeof(alive_tab));
+	quota_init(&q, fake_alive, NULL);
+	memset(&err, 0, sizeof(err));
+	expect(decide_nics(&q, acl, "vmtapd.conf", &u1000, false, &err), 0, &err, "");
+	make(&q, 1000, 11);
+	expect(decide_nics(&q, acl, "vmtapd.conf", &u1000, false, &err), -EDQUOT, &err,
+	       "uid 1000 has 1 NICs alive; vmtapd.conf allows at most 1");
+	memset(&err, 0, sizeof(err));
+	expect(decide_nics(&q, acl, "vmtapd.conf", &u1000, true, &err), -EDQUOT, &err,
+	       "uid 1000 has 1 NICs alive (persistent taps count); vmtapd.conf allows at most 1");
+	/* no limit for 2000, whatever it has */
+	make(&q, 2000, 12);
+	make(&q, 2000, 13);
+	memset(&err, 0, sizeof(err));
+	expect(decide_nics(&q, acl, "vmtapd.conf", &u2000, false, &err), 0, &err, "");
+	/* the NIC's last fd closed: its place is free */
+	alive_tab[11] = false;
+	expect(decide_nics(&q, acl, "vmtapd.conf", &u1000, false, &err), 0, &err, "");
+	quota_free(&q);
+	acl_free(acl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,7 +291,10 @@ int main(void)
 		cmocka_unit_test(test_unknown_stays_counted),
 		cmocka_unit_test(test_loglimit_burst_then_summary),
 		cmocka_unit_test(test_loglimit_table_full),
+		cmocka_unit_test(test_decide_bridge_queues),
+		cmocka_unit_test(test_decide_group),
+		cmocka_unit_test(test_decide_nics),
 	};
 
-	return cmocka_run_group_tests_name("quota", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("quota and policy decisions", tests, NULL, NULL);
 }
