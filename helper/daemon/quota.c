@@ -131,3 +131,32 @@ bool loglimit_allow(struct loglimit *l, uid_t uid, uint64_t now, unsigned *unsai
 	s->suppressed++;
 	return false;
 }
+
+bool loglimit_due(struct loglimit *l, uint64_t now, uid_t *uid, unsigned *unsaid)
+{
+	size_t i;
+
+	for (i = 0; i < LOGLIMIT_UIDS; i++) {
+		struct loglimit_slot *s = &l->slot[i];
+
+		if (s->used && s->suppressed && now - s->start >= LOGLIMIT_WINDOW_MS) {
+			*uid = s->uid;
+			*unsaid = s->suppressed;
+			s->suppressed = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+uint64_t loglimit_next(const struct loglimit *l)
+{
+	uint64_t next = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < LOGLIMIT_UIDS; i++)
+		if (l->slot[i].used && l->slot[i].suppressed &&
+		    l->slot[i].start + LOGLIMIT_WINDOW_MS < next)
+			next = l->slot[i].start + LOGLIMIT_WINDOW_MS;
+	return next;
+}

@@ -60,7 +60,8 @@ bool quota_counted(const struct quota *q, int ifindex);
 
 /* A uid's refusals (denials, bad requests, refused connections) are logged
  * up to LOGLIMIT_BURST lines per LOGLIMIT_WINDOW_MS; the rest are counted
- * and said in one line when the uid's next window opens.  The table holds
+ * and said in one line when the uid's next window opens (or, if the uid is
+ * refused no more, when its window ends: loglimit_due).  The table holds
  * the LOGLIMIT_UIDS uids refused most recently; a uid pushed out of it
  * starts afresh (its count of unsaid lines is handed back then). */
 #define LOGLIMIT_BURST 20
@@ -83,5 +84,14 @@ struct loglimit {
  * 0 when none. */
 bool loglimit_allow(struct loglimit *l, uid_t uid, uint64_t now, unsigned *unsaid,
 		    uid_t *unsaid_uid);
+
+/* For a uid that stopped being refused: true with the uid and the count of
+ * a window that has ended with lines unsaid (then cleared, so it is said
+ * once); false when there is none at now. */
+bool loglimit_due(struct loglimit *l, uint64_t now, uid_t *uid, unsigned *unsaid);
+
+/* When the earliest window with lines unsaid ends (ms); UINT64_MAX when
+ * none has any. */
+uint64_t loglimit_next(const struct loglimit *l);
 
 #endif

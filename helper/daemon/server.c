@@ -681,6 +681,12 @@ static int on_signal(struct vmtapd_server *s)
 static void expire(struct vmtapd_server *s)
 {
 	uint64_t now = now_ms();
+	unsigned unsaid;
+	uid_t uid;
+
+	while (loglimit_due(&s->loglimit, now, &uid, &unsaid))
+		say(LOG_WARNING, "uid=%u: %u more refusals not logged (at most %d lines in %d s)",
+		    (unsigned)uid, unsaid, LOGLIMIT_BURST, LOGLIMIT_WINDOW_MS / 1000);
 
 	while (s->idle.head && s->idle.head->deadline <= now) {
 		struct conn *c = s->idle.head;
@@ -702,9 +708,9 @@ static void expire(struct vmtapd_server *s)
 
 static int next_timeout(struct vmtapd_server *s)
 {
-	uint64_t next = UINT64_MAX, now;
+	uint64_t next = loglimit_next(&s->loglimit), now;
 
-	if (s->idle.head)
+	if (s->idle.head && s->idle.head->deadline < next)
 		next = s->idle.head->deadline;
 	if (s->sending.head && s->sending.head->deadline < next)
 		next = s->sending.head->deadline;

@@ -1964,7 +1964,8 @@ static void test_empty_request(void **state)
 	assert_true(log_has(&main_d, "request is empty (0 bytes)"));
 }
 
-/* 100 bad requests from one uid make at most LOGLIMIT_BURST (20) lines. */
+/* 100 bad requests from one uid make LOGLIMIT_BURST (20) lines, and one
+ * more saying how many were not logged. */
 static void test_refusals_rate_limited(void **state)
 {
 	static const char bad[] = "{\"op\":\"nope\"}";
@@ -1982,6 +1983,11 @@ static void test_refusals_rate_limited(void **state)
 	}
 	close(s);
 	assert_int_equal(log_count(&main_d, "bad request uid=4242 "), 20);
+	/* What was left out is said once the uid's 10 s window is over,
+	 * though it is refused no more (a bounded wait for that line). */
+	for (i = 0; i < 300 && !log_has(&main_d, "uid=4242: 80 more refusals not logged"); i++)
+		usleep(100000);
+	assert_true(log_has(&main_d, "uid=4242: 80 more refusals not logged (at most 20 lines in 10 s)"));
 }
 
 static void remove_dir(void)

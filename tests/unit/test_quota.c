@@ -145,6 +145,35 @@ static void test_loglimit_burst_then_summary(void **state)
 	assert_int_equal(unsaid, 0);
 }
 
+/* A uid refused no more: what it had left out is due once its window has
+ * ended, and said once. */
+static void test_loglimit_due(void **state)
+{
+	static struct loglimit l;
+	unsigned unsaid, i;
+	uid_t who;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(loglimit_next(&l), UINT64_MAX);
+	for (i = 0; i < LOGLIMIT_BURST; i++)
+		loglimit_allow(&l, 7, 1000, &unsaid, &who);
+	/* all said: nothing is due */
+	assert_int_equal(loglimit_next(&l), UINT64_MAX);
+	for (i = 0; i < 5; i++)
+		assert_false(loglimit_allow(&l, 7, 1000 + i, &unsaid, &who));
+	assert_int_equal(loglimit_next(&l), 1000 + LOGLIMIT_WINDOW_MS);
+	assert_false(loglimit_due(&l, 1000 + LOGLIMIT_WINDOW_MS - 1, &who, &unsaid));
+	assert_true(loglimit_due(&l, 1000 + LOGLIMIT_WINDOW_MS, &who, &unsaid));
+	assert_int_equal(who, 7);
+	assert_int_equal(unsaid, 5);
+	assert_false(loglimit_due(&l, 1000 + LOGLIMIT_WINDOW_MS, &who, &unsaid));
+	assert_int_equal(loglimit_next(&l), UINT64_MAX);
+	/* its next refusal opens a new window with nothing left to say */
+	assert_true(loglimit_allow(&l, 7, 2000 + LOGLIMIT_WINDOW_MS, &unsaid, &who));
+	assert_int_equal(unsaid, 0);
+}
+
 /* More uids than the table holds: the oldest slot goes, and what it had
  * left out is said then, naming its uid. */
 static void test_loglimit_table_full(void **state)
@@ -290,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_record_prunes),
 		cmocka_unit_test(test_unknown_stays_counted),
 		cmocka_unit_test(test_loglimit_burst_then_summary),
+		cmocka_unit_test(test_loglimit_due),
 		cmocka_unit_test(test_loglimit_table_full),
 		cmocka_unit_test(test_decide_bridge_queues),
 		cmocka_unit_test(test_decide_group),
