@@ -23,6 +23,13 @@
  *     no interface is left;
  *   - fd exhaustion: a daemon with RLIMIT_NOFILE 24 refuses connections
  *     with EMFILE and NICs it has no fds for, then serves again;
+ *   - attacks by a local user (issue 11): replies with fds left unread
+ *     (one per connection, so others are still served; ETOOMANYREFS named
+ *     when the kernel refuses anyway), a client that shuts its sending
+ *     side with replies parked (no busy loop: a CPU-time bound), a client
+ *     in another network namespace (refused), a persistent tap given away
+ *     with TUNSETOWNER (counted against its maker), a 0-byte request (an
+ *     error reply), a flood of bad requests (20 log lines, then a count);
  *   - start-up refusals (policy file unsafe or malformed, socket path taken)
  *     leave no socket file; SIGTERM exits 0 and removes the socket it made;
  *     a socket passed the systemd way (LISTEN_PID/LISTEN_FDS) is used and
