@@ -1,4 +1,7 @@
-/* server.c — vmtapd's event loop (see server.h).
+/* server.c — vmtapd's event loop (see server.h): connections, the one
+ * place an outcome is logged, encoded and sent, accepting, signals and
+ * timeouts.  What a request does is handlers.c's; the record of NICs by
+ * uid and the refusal-line budget are quota.c's.
  *
  * Theory of operation.  One epoll set holds the listening socket, the
  * signalfd and every connection.  A readable connection gets one request
@@ -8,33 +11,42 @@
  * kernel serialises on RTNL anyway, so a thread pool would buy nothing.
  *
  * SOCK_SEQPACKET keeps request boundaries, so there is no partial request
- * to keep: a connection is either idle (waiting for its next request) or
- * sending (its reply did not fit the socket buffer; the reply and the NIC's
- * fds wait, reading stops).  Each state has a list in deadline order (every
+ * to keep: a connection is either idle (waiting for its next request,
+ * level-triggered EPOLLIN) or parked: its reply did not fit the socket
+ * buffer, or it carries fds and an earlier reply is unread, or a reply
+ * with fds went out and the client has not taken it yet.  A parked
+ * connection is not read; it waits, edge-triggered, for EPOLLOUT alone:
+ * the client reading wakes it, and a client that shut its sending side
+ * cannot make it spin.  Each state has a list in deadline order (every
  * member got the same timeout, so appending keeps it sorted), and
  * epoll_wait's timeout is the earliest deadline.
+ *
+ * Why at most one reply with fds unread per connection: fds in flight
+ * (sent, not yet received) are charged by the kernel to the sender's uid,
+ * and past the sender's RLIMIT_NOFILE every SCM_RIGHTS send fails with
+ * ETOOMANYREFS — for every client.  What is unread on a connection is what
+ * the kernel still charges to our end (SIOCOUTQ).  What a uid can hold in
+ * flight is then bounded by its `limit nics` (a NIC in an unread reply is
+ * alive and counts).
+ *
+ * A client whose socket was made in another network namespace is refused
+ * at accept: the NICs are made in ours.  The accepted socket is created in
+ * the connecting socket's namespace, so SO_NETNS_COOKIE on it tells,
+ * without /proc and without a race on a pid.
  *
  * The policy is read at start and on SIGHUP (a policy that fails to load
  * leaves the old one in force).  Every decision uses the credentials the
  * kernel recorded when the client connected.
  *
- * Persistent taps (create-persistent, delete-persistent) take the same
- * path as NICs — policy, provision() with persist set, the same limits —
- * but no fd goes back: the device outlives the daemon's fd and is the
- * client's by TUNSETOWNER, always to the client's own uid.  A client
- * deletes, or makes again, only devices vmtap made that it owns (uid 0:
- * any vmtap made); provision.c's *_for checks that next to the kernel call.
- * A persistent tap made here counts toward its owner's `limit nics` for as
- * long as it exists, in the same record as handed-out NICs.
- *
  * Logging: syslog(3), which main opened (with LOG_PERROR under
  * --foreground).  Text that came from a client is cleaned of control bytes
- * first, so a client cannot forge log lines. */
+ * first, so a client cannot forge log lines; refusals are logged within a
+ * per-uid budget (quota.h), so a client refused in a loop cannot flood
+ * the log. */
 #include "helper/daemon/server.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -42,6 +54,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <linux/sockios.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -50,9 +64,10 @@
 #include <unistd.h>
 
 #include "helper/core/fdpass.h"
+#include "helper/daemon/handlers.h"
 #include "helper/daemon/pool.h"
+#include "helper/daemon/quota.h"
 #include "bridge/port.h"
-#include "helper/core/provision.h"
 #include "helper/wire/proto.h"
 
 struct conn {
@@ -62,12 +77,10 @@ struct conn {
 	gid_t *groups;
 	uint64_t deadline;     /* ms on CLOCK_MONOTONIC */
 	struct conn *prev, *next;
-	bool sending;          /* a reply waits for room: see the top */
-	char out[VMTAPD_REPLY_MAX];
-	size_t outlen;
-	struct nic nic;        /* the NIC that goes with out, if any */
-	bool has_nic;
-	char grant[256];       /* its "grant ..." log line */
+	bool sending;          /* parked: see the top */
+	bool pending;          /* out is not sent yet */
+	bool fds_unread;       /* a reply with fds went out; not read yet */
+	struct outcome o;      /* the reply, and the NIC that goes with it */
 };
 
 struct list {
@@ -79,20 +92,16 @@ struct vmtapd_server {
 	int reserve_fd;        /* /dev/null, given up to accept under EMFILE */
 	int ioctl_fd;          /* for SIOCGIFNAME: is a handed-out NIC alive? */
 	bool listen_paused;
-	struct nl_sock *nl;
+	struct handler_env env; /* its nl is the daemon's NETLINK_ROUTE socket */
 	struct pool *pool;     /* NICs made ahead (--pool), or NULL */
 	struct acl *acl;
 	const char *config_path;
 	uint64_t idle_ms, send_ms;
 	struct list idle, sending;
 	unsigned nconns;
-	/* NICs handed out: to whom, by ifindex (never reused in a netns
-	 * until the 31-bit counter wraps). */
-	struct grant {
-		uid_t uid;
-		int ifindex;
-	} *grants;
-	size_t ngrants, grants_cap;
+	uint64_t netns_cookie; /* the daemon's network namespace */
+	struct quota quota;    /* NICs handed out and made, by uid */
+	struct loglimit loglimit;
 };
 
 /* epoll tags of the two fds that are not connections. */
@@ -120,6 +129,30 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* say() for a line a client's refusal causes: within uid's budget
+ * (quota.h), so a client refused in a loop cannot flood the log; what was
+ * left out is said in a later line. */
+static void say_refusal(struct vmtapd_server *s, uid_t uid, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void say_refusal(struct vmtapd_server *s, uid_t uid, int prio, const char *fmt, ...)
+{
+	char line[768];
+	unsigned unsaid;
+	uid_t unsaid_uid;
+	bool allow = loglimit_allow(&s->loglimit, uid, now_ms(), &unsaid, &unsaid_uid);
+	va_list ap;
+
+	if (unsaid)
+		say(LOG_WARNING, "uid=%u: %u more refusals not logged (at most %d lines in %d s)",
+		    (unsigned)unsaid_uid, unsaid, LOGLIMIT_BURST, LOGLIMIT_WINDOW_MS / 1000);
+	if (!allow)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	say(prio, "%s", line);
 }
 
 /* ---- lists ----------------------------------------------------------- */
@@ -169,8 +202,8 @@ static void conn_drop(struct vmtapd_server *s, struct conn *c)
 	list_del(list_of(s, c), c);
 	/* close() takes it out of the epoll set: the fd is never dup'ed. */
 	close(c->fd);
-	if (c->has_nic)
-		nic_close(&c->nic);
+	if (c->o.has_nic)
+		nic_close(&c->o.nic);
 	free(c->groups);
 	free(c);
 	s->nconns--;
@@ -179,9 +212,22 @@ static void conn_drop(struct vmtapd_server *s, struct conn *c)
 	listen_resume(s);
 }
 
-static int conn_watch(struct vmtapd_server *s, struct conn *c, uint32_t events)
+/* Idle: a request (or the client's hang-up), level-triggered. */
+static int conn_watch_idle(struct vmtapd_server *s, struct conn *c)
 {
-	struct epoll_event ev = { .events = events | EPOLLRDHUP, .data.ptr = c };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
+
+	return epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0 ? -errno : 0;
+}
+
+/* Parked: only the client reading (room, or its fds taken), and only when
+ * that happens (edge-triggered).  Not EPOLLIN or EPOLLRDHUP: a client that
+ * shut its sending side stays readable and hung up for as long as it is
+ * parked, and level-triggered interest in that is a busy loop.  EPOLLHUP
+ * and EPOLLERR come anyway. */
+static int conn_watch_parked(struct vmtapd_server *s, struct conn *c)
+{
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLET, .data.ptr = c };
 
 	return epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0 ? -errno : 0;
 }
@@ -193,6 +239,17 @@ static void conn_idle(struct vmtapd_server *s, struct conn *c)
 	list_add(&s->idle, c, now_ms() + s->idle_ms);
 }
 
+/* Whether the client has not read everything sent to it yet.  SIOCOUTQ is
+ * what the kernel still charges to our end: a message stays charged until
+ * the client has received it.  At most 1 is "read": the kernel wakes a
+ * writer just before it gives back its last unit. */
+static bool unread(const struct conn *c)
+{
+	int n = 0;
+
+	return ioctl(c->fd, SIOCOUTQ, &n) == 0 && n > 1;
+}
+
 /* Sends out (with the NIC's fds when nic) now, or parks it until the
  * client reads: -EAGAIN then.  Any other failure: the client is gone. */
 static int send_out(struct conn *c)
@@ -200,75 +257,92 @@ static int send_out(struct conn *c)
 	int fds[2 * VMTAP_MAX_QUEUES];
 	unsigned i, n = 0;
 
-	if (c->has_nic) {
-		for (i = 0; i < c->nic.queues; i++)
-			fds[n++] = c->nic.tapfd[i];
-		for (i = 0; i < c->nic.nvhost; i++)
-			fds[n++] = c->nic.vhostfd[i];
+	if (c->o.has_nic) {
+		for (i = 0; i < c->o.nic.queues; i++)
+			fds[n++] = c->o.nic.tapfd[i];
+		for (i = 0; i < c->o.nic.nvhost; i++)
+			fds[n++] = c->o.nic.vhostfd[i];
 	}
-	return fd_send(c->fd, c->out, c->outlen, fds, n);
+	return fd_send(c->fd, c->o.out, c->o.outlen, fds, n);
 }
 
-/* A reply is done: the NIC (if any) is the client's now. */
+/* A reply is done: the NIC (if any) is the client's now, and the
+ * connection reads no more requests until the client has taken it. */
 static void sent(struct conn *c)
 {
-	if (c->has_nic) {
-		say(LOG_INFO, "%s", c->grant);
-		nic_close(&c->nic);
-		c->has_nic = false;
+	c->pending = false;
+	if (c->o.has_nic) {
+		say(LOG_INFO, "%s", c->o.grant);
+		nic_close(&c->o.nic);
+		c->o.has_nic = false;
+		c->fds_unread = true;
 	}
 }
 
-/* The reply in c->out (and c->nic when has_nic) goes out, or waits.
- * Returns -1 when c was dropped. */
-static int reply(struct vmtapd_server *s, struct conn *c)
+/* Tries to send c->o.out: 0 sent (or not yet: pending stays set), -1 when c
+ * was dropped.  A reply with fds waits until every earlier reply was
+ * read, so a connection has at most one reply with fds unread (fds in
+ * flight are charged to the daemon's uid; see the top). */
+static int try_send(struct vmtapd_server *s, struct conn *c)
 {
-	int r = send_out(c);
+	int r;
 
+	if (c->o.has_nic && unread(c))
+		return 0;
+	r = send_out(c);
 	if (r == 0) {
 		sent(c);
 		return 0;
 	}
-	if (r == -EAGAIN) {
-		if (conn_watch(s, c, EPOLLOUT) < 0)
-			goto gone;
-		list_del(&s->idle, c);
-		c->sending = true;
-		list_add(&s->sending, c, now_ms() + s->send_ms);
+	if (r == -EAGAIN)
 		return 0;
-	}
-gone:
-	if (c->has_nic)
+	if (c->o.has_nic && (r == -ETOOMANYREFS || r == -EMFILE || r == -ENFILE)) {
+		/* The kernel refuses more fds in flight from our uid: the
+		 * connection is fine, the hand-over is not. */
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "cannot hand over the NIC: the kernel refuses more file "
+			 "descriptors in flight from vmtapd (%s: clients hold replies they have "
+			 "not read); try again later", vmtapd_errno_name(r));
+		say_refusal(s, c->peer.uid, LOG_WARNING, "fail uid=%u pid=%d ifname=%s: %s; closed it",
+			    (unsigned)c->peer.uid, (int)c->pid, c->o.nic.ifname, msg);
+		nic_close(&c->o.nic);
+		c->o.has_nic = false;
+		if (vmtapd_error_encode(r, msg, c->o.out, sizeof(c->o.out), &c->o.outlen) == 0)
+			return try_send(s, c);
+	} else if (c->o.has_nic) {
 		say(LOG_NOTICE, "fail uid=%u pid=%d ifname=%s: the client went away before taking "
-		    "its NIC; closed it", (unsigned)c->peer.uid, (int)c->pid, c->nic.ifname);
+		    "its NIC (%s); closed it", (unsigned)c->peer.uid, (int)c->pid, c->o.nic.ifname,
+		    vmtapd_errno_name(r));
+	}
 	conn_drop(s, c);
 	return -1;
 }
 
-static int reply_error(struct vmtapd_server *s, struct conn *c, int r, const char *msg)
+/* The reply in c->o.out (and c->o.nic when has_nic) goes out, or waits.
+ * Returns -1 when c was dropped. */
+static int reply(struct vmtapd_server *s, struct conn *c)
 {
-	if (vmtapd_error_encode(r, msg, c->out, sizeof(c->out), &c->outlen) < 0) {
+	c->pending = true;
+	if (try_send(s, c) < 0)
+		return -1;
+	if (!c->pending && !c->fds_unread)
+		return 0;
+	if (conn_watch_parked(s, c) < 0) {
 		conn_drop(s, c);
 		return -1;
 	}
-	c->has_nic = false;
-	return reply(s, c);
-}
-
-/* Logs a refusal ("deny": the policy said no; "fail": it could not be
- * done) and answers it with the same one line. */
-static void refuse_request(struct vmtapd_server *s, struct conn *c, const char *what,
-			   const char *who, const struct vmtap_err *err, int r)
-{
-	say(!strcmp(what, "deny") ? LOG_WARNING : LOG_NOTICE, "%s %s: %s", what, who,
-	    vmtap_err_text(err, r));
-	reply_error(s, c, r, vmtap_err_text(err, r));
+	list_del(list_of(s, c), c);
+	c->sending = true;
+	list_add(&s->sending, c, now_ms() + s->send_ms);
+	return 0;
 }
 
 /* ---- the record of handed-out NICs ----------------------------------- */
 
-static bool nic_alive(struct vmtapd_server *s, int ifindex)
+static bool nic_alive(void *ctx, int ifindex)
 {
+	struct vmtapd_server *s = ctx;
 	struct ifreq ifr = { .ifr_ifindex = ifindex };
 
 	/* ENODEV is the only "gone"; on any other failure count it, so an
@@ -276,352 +350,38 @@ static bool nic_alive(struct vmtapd_server *s, int ifindex)
 	return ioctl(s->ioctl_fd, SIOCGIFNAME, &ifr) == 0 || errno != ENODEV;
 }
 
-static void grants_prune(struct vmtapd_server *s)
-{
-	size_t i = 0;
-
-	while (i < s->ngrants) {
-		if (nic_alive(s, s->grants[i].ifindex))
-			i++;
-		else
-			s->grants[i] = s->grants[--s->ngrants];
-	}
-}
-
-static int grant_add(struct vmtapd_server *s, uid_t uid, int ifindex)
-{
-	if (s->ngrants == s->grants_cap) {
-		struct grant *g;
-		size_t cap;
-
-		/* Most of the record may be dead NICs: prune before growing,
-		 * so it stays about as large as what is alive. */
-		grants_prune(s);
-		cap = s->ngrants * 2 > 64 ? s->ngrants * 2 : 64;
-		if (cap > s->grants_cap) {
-			g = realloc(s->grants, cap * sizeof(*g));
-			if (!g)
-				return -ENOMEM;
-			s->grants = g;
-			s->grants_cap = cap;
-		}
-	}
-	s->grants[s->ngrants++] = (struct grant){ uid, ifindex };
-	return 0;
-}
-
-/* NICs of uid still alive, counting no further than stop; dead ones of
- * uid are forgotten on the way. */
-static unsigned grants_live(struct vmtapd_server *s, uid_t uid, unsigned stop)
-{
-	unsigned live = 0;
-	size_t i = 0;
-
-	while (i < s->ngrants && live < stop) {
-		if (s->grants[i].uid != uid) {
-			i++;
-		} else if (nic_alive(s, s->grants[i].ifindex)) {
-			live++;
-			i++;
-		} else {
-			s->grants[i] = s->grants[--s->ngrants];
-		}
-	}
-	return live;
-}
-
-/* Whether the record already counts ifindex for uid. */
-static bool grant_has(const struct vmtapd_server *s, uid_t uid, int ifindex)
-{
-	size_t i;
-
-	for (i = 0; i < s->ngrants; i++)
-		if (s->grants[i].uid == uid && s->grants[i].ifindex == ifindex)
-			return true;
-	return false;
-}
-
 /* ---- requests -------------------------------------------------------- */
 
-/* After a failed provision(): a netlink socket left out of step would fail
- * every later request, so start again with a fresh one. */
-static void nl_renew(struct vmtapd_server *s, int r)
+/* The one place a request's outcome is logged, encoded and sent. */
+static void finish(struct vmtapd_server *s, struct conn *c)
 {
-	struct nl_sock *fresh = NULL;
+	struct outcome *o = &c->o;
 
-	if ((r == -ENOBUFS || r == -EBADF || r == -EPROTO) && rtnl_open(&fresh, NULL) == 0) {
-		rtnl_close(s->nl);
-		s->nl = fresh;
-	}
-}
-
-/* The two checks every request that makes a device passes first: the
- * bridge is the peer's, and so many queues. */
-static int policy_check(struct vmtapd_server *s, struct conn *c, const struct nic_spec *spec,
-			struct vmtap_err *err)
-{
-	unsigned limit;
-
-	if (!acl_allows_peer(s->acl, spec->bridge, &c->peer))
-		return vmtap_fail(err, -EPERM, "bridge %s is not allowed for uid %u by %s",
-				  spec->bridge, (unsigned)c->peer.uid, s->config_path);
-	limit = acl_limit(s->acl, ACL_LIMIT_QUEUES, &c->peer);
-	if (spec->queues > limit)
-		return vmtap_fail(err, -EPERM, "queues=%u: %s allows uid %u at most %u queues per NIC",
-				  spec->queues, s->config_path, (unsigned)c->peer.uid, limit);
-	return 0;
-}
-
-static void hello(struct vmtapd_server *s, struct conn *c)
-{
-	struct vmtapd_hello h = {
-		.version = VMTAPD_PROTO_VERSION,
-		.uid = (unsigned)c->peer.uid,
-		.gid = (unsigned)c->peer.gid,
-		.max_queues = acl_limit(s->acl, ACL_LIMIT_QUEUES, &c->peer),
-		.max_nics = acl_limit(s->acl, ACL_LIMIT_NICS, &c->peer),
-		.max_connections = acl_limit(s->acl, ACL_LIMIT_CONNECTIONS, &c->peer),
-	};
-
-	snprintf(h.server, sizeof(h.server), "vmtapd %s", VMTAP_VERSION);
-	if (vmtapd_hello_encode(&h, c->out, sizeof(c->out), &c->outlen) < 0) {
+	switch (o->kind) {
+	case OUTCOME_DROP:
+		if (o->line[0])
+			say(o->prio, "%s", o->line);
 		conn_drop(s, c);
 		return;
-	}
-	c->has_nic = false;
-	reply(s, c);
-}
-
-/* 1 with a ready-made NIC for spec in *nic; 0 when no pool has one (the
- * caller takes provision()'s path); -errno with a message.  The vhost fds
- * are opened before a NIC leaves the pool, so a refusal (vhost=on without
- * vhost-net) costs no pooled NIC. */
-static int from_pool(struct vmtapd_server *s, const struct nic_spec *spec, struct nic *nic,
-		     struct vmtap_err *skipped, struct vmtap_err *err)
-{
-	struct nic_devs devs;
-	int r;
-
-	if (!s->pool || !pool_has(s->pool, spec))
-		return 0;
-	if ((r = nic_vhost_open(spec, &devs, err)) < 0)
-		return r;
-	if (pool_take(s->pool, spec, nic) < 0) {
-		nic_devs_close(&devs);
-		return 0;
-	}
-	*skipped = devs.vhost_skipped;
-	if ((r = provision_ready(s->nl, spec, &devs, nic, err)) < 0) {
-		nl_renew(s, r);
-		return r;
-	}
-	return 1;
-}
-
-static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic_spec *spec)
-{
-	struct vmtap_err err = { "" }, skipped;
-	char who[160], warning[sizeof(err.msg) + 40];
-	struct nic_devs devs;
-	unsigned limit, live;
-	const char *ready = "";
-	int r;
-
-	snprintf(who, sizeof(who), "uid=%u pid=%d bridge=%s ifname=%s queues=%u",
-		 (unsigned)c->peer.uid, (int)c->pid, spec->bridge,
-		 spec->ifname[0] ? spec->ifname : "-", spec->queues);
-
-	if ((r = policy_check(s, c, spec, &err)) < 0)
-		goto deny;
-	limit = acl_limit(s->acl, ACL_LIMIT_NICS, &c->peer);
-	if (limit != ACL_NO_LIMIT && (live = grants_live(s, c->peer.uid, limit)) >= limit) {
-		r = vmtap_fail(&err, -EDQUOT, "uid %u has %u NICs alive; %s allows at most %u",
-			       (unsigned)c->peer.uid, live, s->config_path, limit);
-		goto deny;
-	}
-
-	if ((r = from_pool(s, spec, &c->nic, &skipped, &err)) < 0)
-		goto fail;
-	if (r == 1) {
-		ready = " ready-made";
-	} else {
-		if ((r = nic_devs_open(spec, &devs, &err)) < 0)
-			goto fail;
-		skipped = devs.vhost_skipped;
-		if ((r = provision(s->nl, spec, c->peer.uid, &devs, &c->nic, &err)) < 0) {
-			nl_renew(s, r);
-			goto fail;
+	case OUTCOME_REFUSE:
+		say_refusal(s, c->peer.uid, o->prio, "%s", o->line);
+		o->has_nic = false;
+		if (vmtapd_error_encode(o->r, o->err.msg, o->out, sizeof(o->out), &o->outlen) < 0) {
+			conn_drop(s, c);
+			return;
 		}
+		break;
+	case OUTCOME_REPLY:
+		if (o->line[0])
+			say(o->prio, "%s", o->line);
+		break;
 	}
-	c->has_nic = true;
-	snprintf(warning, sizeof(warning), "%s%s", skipped.msg,
-		 skipped.msg[0] ? "; going on without vhost-net" : "");
-	if ((r = vmtapd_nic_encode(&c->nic, warning, c->out, sizeof(c->out), &c->outlen)) < 0 ||
-	    (r = grant_add(s, c->peer.uid, c->nic.ifindex)) < 0) {
-		nic_close(&c->nic);
-		c->has_nic = false;
-		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));
-		goto fail;
-	}
-	snprintf(c->grant, sizeof(c->grant), "grant uid=%u pid=%d bridge=%s ifname=%s queues=%u vhost=%u%s",
-		 (unsigned)c->peer.uid, (int)c->pid, spec->bridge, c->nic.ifname, c->nic.queues,
-		 c->nic.nvhost, ready);
 	reply(s, c);
-	return;
-deny:
-	refuse_request(s, c, "deny", who, &err, r);
-	return;
-fail:
-	refuse_request(s, c, "fail", who, &err, r);
-}
-
-static bool peer_in_group(const struct acl_peer *p, uint32_t gid)
-{
-	size_t i;
-
-	if (p->gid == gid)
-		return true;
-	for (i = 0; i < p->ngroups; i++)
-		if (p->groups[i] == gid)
-			return true;
-	return false;
-}
-
-/* A persistent tap owned by the client's uid.  spec comes from the
- * decoder (persist set, tap mode, no owner). */
-static void create_persistent(struct vmtapd_server *s, struct conn *c, struct nic_spec *spec)
-{
-	struct vmtap_err err = { "" };
-	struct vmtapd_persistent p;
-	char who[160], group[24] = "";
-	struct nic_devs devs;
-	struct nic nic;
-	unsigned limit, live;
-	bool counted;
-	int before, r;
-
-	snprintf(who, sizeof(who), "create-persistent uid=%u pid=%d bridge=%s ifname=%s queues=%u",
-		 (unsigned)c->peer.uid, (int)c->pid, spec->bridge, spec->ifname, spec->queues);
-
-	if ((r = policy_check(s, c, spec, &err)) < 0)
-		goto deny;
-	/* TUNSETGROUP lets members of the group open the device: only a
-	 * group the client is in itself, as chgrp(1) would allow. */
-	if (spec->has_group && !peer_in_group(&c->peer, spec->group)) {
-		r = vmtap_fail(&err, -EPERM, "group=%u: uid %u is not in group %u; through vmtapd a "
-			       "device gets only a group of its client's", spec->group,
-			       (unsigned)c->peer.uid, spec->group);
-		goto deny;
-	}
-	/* Only a new device can go over the limit.  Making one again that
-	 * exists makes nothing new: it is the client's own (else
-	 * provision_for refuses it, and that is the error to see), and counts
-	 * from now on if it did not yet. */
-	before = (int)if_nametoindex(spec->ifname);
-	counted = before > 0 && grant_has(s, c->peer.uid, before);
-	limit = acl_limit(s->acl, ACL_LIMIT_NICS, &c->peer);
-	if (before <= 0 && limit != ACL_NO_LIMIT &&
-	    (live = grants_live(s, c->peer.uid, limit)) >= limit) {
-		r = vmtap_fail(&err, -EDQUOT, "uid %u has %u NICs alive (persistent taps count); %s "
-			       "allows at most %u", (unsigned)c->peer.uid, live, s->config_path,
-			       limit);
-		goto deny;
-	}
-
-	spec->has_owner = true;
-	spec->owner = c->peer.uid;
-	if ((r = nic_devs_open(spec, &devs, &err)) < 0)
-		goto fail;
-	if ((r = provision(s->nl, spec, c->peer.uid, &devs, &nic, &err)) < 0) {
-		nl_renew(s, r);
-		if (r == -EPERM)
-			goto deny; /* not its device */
-		goto fail;
-	}
-	memset(&p, 0, sizeof(p));
-	memcpy(p.ifname, nic.ifname, sizeof(p.ifname));
-	p.ifindex = nic.ifindex;
-	p.mtu = nic.mtu;
-	memcpy(p.mac, nic.mac, 6);
-	p.multi_queue = spec->queues > 1;
-	p.owner = spec->owner;
-	p.has_group = spec->has_group;
-	p.group = spec->group;
-	/* The device is persistent: it stays without our fd. */
-	nic_close(&nic);
-	if ((!counted && (r = grant_add(s, c->peer.uid, p.ifindex)) < 0) ||
-	    (r = vmtapd_persistent_encode(&p, c->out, sizeof(c->out), &c->outlen)) < 0) {
-		/* Nothing left behind: undo a device made just now. */
-		if (before != p.ifindex)
-			persistent_delete(s->nl, p.ifname, c->peer.uid, false, NULL);
-		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));
-		goto fail;
-	}
-	if (p.has_group)
-		snprintf(group, sizeof(group), " group=%u", p.group);
-	say(LOG_INFO, "grant %s owner=%u%s", who, p.owner, group);
-	c->has_nic = false;
-	reply(s, c);
-	return;
-deny:
-	refuse_request(s, c, "deny", who, &err, r);
-	return;
-fail:
-	refuse_request(s, c, "fail", who, &err, r);
-}
-
-/* Every name is checked before any is deleted, as `vmtap delete` does. */
-static void delete_persistent(struct vmtapd_server *s, struct conn *c,
-			      const struct vmtapd_request *req)
-{
-	struct vmtap_err err = { "" };
-	char who[96 + VMTAPD_DELETE_MAX * IFNAMSIZ];
-	size_t n;
-	unsigned i;
-	int r;
-
-	n = (size_t)snprintf(who, sizeof(who), "delete-persistent uid=%u pid=%d ifnames=",
-			     (unsigned)c->peer.uid, (int)c->pid);
-	for (i = 0; i < req->nnames && n < sizeof(who); i++)
-		n += (size_t)snprintf(who + n, sizeof(who) - n, "%s%s", i ? "," : "",
-				      req->names[i]);
-
-	for (i = 0; i < req->nnames; i++) {
-		if ((r = persistent_check(s->nl, req->names[i], c->peer.uid, false, &err)) < 0) {
-			nl_renew(s, r);
-			goto refuse;
-		}
-	}
-	for (i = 0; i < req->nnames; i++) {
-		if ((r = persistent_delete(s->nl, req->names[i], c->peer.uid, false, &err)) < 0) {
-			struct vmtap_err e = { "" };
-
-			nl_renew(s, r);
-			if (i > 0) {
-				vmtap_fail(&e, r, "%s; deleted before it: %u of the %u names",
-					   vmtap_err_text(&err, r), i, req->nnames);
-				err = e;
-			}
-			goto refuse;
-		}
-	}
-	if (vmtapd_deleted_encode(req, c->out, sizeof(c->out), &c->outlen) < 0) {
-		say(LOG_ERR, "grant %s, but cannot answer; dropped the client", who);
-		conn_drop(s, c);
-		return;
-	}
-	say(LOG_INFO, "grant %s", who);
-	c->has_nic = false;
-	reply(s, c);
-	return;
-refuse:
-	say(r == -EPERM ? LOG_WARNING : LOG_NOTICE, "%s %s: %s", r == -EPERM ? "deny" : "fail",
-	    who, vmtap_err_text(&err, r));
-	reply_error(s, c, r, vmtap_err_text(&err, r));
 }
 
 static void request(struct vmtapd_server *s, struct conn *c)
 {
+	struct client_id who = { .peer = c->peer, .pid = c->pid };
 	char buf[VMTAPD_REQUEST_MAX + 1];
 	struct vmtap_err err = { "" };
 	struct vmtapd_request req;
@@ -643,60 +403,55 @@ static void request(struct vmtapd_server *s, struct conn *c)
 		return;
 	}
 	if (r == 0 && len == 0) {
-		conn_drop(s, c); /* the client closed it */
-		return;
+		/* recvmsg says 0 both for a message of no bytes and for end of
+		 * file; only the hang-up flag tells them apart (a 0-byte
+		 * message followed by a hang-up is taken for the hang-up). */
+		struct pollfd p = { .fd = c->fd, .events = POLLRDHUP };
+
+		if (poll(&p, 1, 0) != 0) {
+			conn_drop(s, c); /* the client closed it (or poll broke) */
+			return;
+		}
+		r = vmtap_fail(&err, -EPROTO, "request is empty (0 bytes); expected one JSON object");
 	}
 	/* Activity: the idle clock starts again after this request. */
 	conn_idle(s, c);
 	if (r == 0)
 		r = vmtapd_request_decode(buf, len, &req, &err);
-	if (r < 0) {
-		say(LOG_NOTICE, "bad request uid=%u pid=%d: %s", (unsigned)c->peer.uid, (int)c->pid,
-		    vmtap_err_text(&err, r));
-		reply_error(s, c, r, vmtap_err_text(&err, r));
-		return;
-	}
-	switch (req.op) {
-	case VMTAPD_OP_HELLO:
-		hello(s, c);
-		break;
-	case VMTAPD_OP_CREATE_NIC:
-		create_nic(s, c, &req.spec);
-		break;
-	case VMTAPD_OP_CREATE_PERSISTENT:
-		create_persistent(s, c, &req.spec);
-		break;
-	case VMTAPD_OP_DELETE_PERSISTENT:
-		delete_persistent(s, c, &req);
-		break;
-	}
+	outcome_init(&c->o);
+	if (r < 0)
+		handle_bad_request(&who, r, &err, &c->o);
+	else
+		handle_request(&s->env, &who, &req, &c->o);
+	finish(s, c);
 }
 
 static void conn_event(struct vmtapd_server *s, struct conn *c, uint32_t events)
 {
-	int r;
-
 	/* Gone for good (both directions shut): whatever it sent last can no
 	 * longer be answered, so it is not worth a tap. */
 	if (events & (EPOLLHUP | EPOLLERR)) {
-		if (c->has_nic)
+		if (c->o.has_nic)
 			say(LOG_NOTICE, "fail uid=%u pid=%d ifname=%s: the client went away before "
 			    "taking its NIC; closed it", (unsigned)c->peer.uid, (int)c->pid,
-			    c->nic.ifname);
+			    c->o.nic.ifname);
 		conn_drop(s, c);
 		return;
 	}
 	if (c->sending) {
-		if (!(events & EPOLLOUT))
+		/* The client read something: the parked reply may go now, or
+		 * the reply with fds sent before was taken. */
+		if (c->pending && (try_send(s, c) < 0 || c->pending))
 			return;
-		r = send_out(c);
-		if (r == -EAGAIN)
-			return;
-		if (r < 0 || conn_watch(s, c, EPOLLIN) < 0) {
+		if (c->fds_unread) {
+			if (unread(c))
+				return;
+			c->fds_unread = false;
+		}
+		if (conn_watch_idle(s, c) < 0) {
 			conn_drop(s, c);
 			return;
 		}
-		sent(c);
 		conn_idle(s, c);
 		return;
 	}
@@ -778,6 +533,22 @@ static int peer_credentials(int fd, struct conn *c)
 	return 0;
 }
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71 /* Linux 5.14 */
+#endif
+
+/* The cookie of the network namespace fd's socket lives in; 0 when the
+ * kernel cannot say (never a namespace's cookie: they start at 1). */
+static uint64_t netns_cookie(int fd)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0)
+		return 0;
+	return cookie;
+}
+
 static unsigned conns_of(struct vmtapd_server *s, uid_t uid)
 {
 	const struct list *lists[2] = { &s->idle, &s->sending };
@@ -803,7 +574,7 @@ static void accept_one(struct vmtapd_server *s, int fd)
 		close(fd);
 		return;
 	}
-	nic_init(&c->nic);
+	nic_init(&c->o.nic);
 	c->fd = fd;
 	if ((r = peer_credentials(fd, c)) < 0) {
 		say(LOG_WARNING, "cannot read a client's credentials: %s; dropped it", strerror(-r));
@@ -813,8 +584,24 @@ static void accept_one(struct vmtapd_server *s, int fd)
 	if (limit != ACL_NO_LIMIT && (have = conns_of(s, c->peer.uid)) >= limit) {
 		vmtap_fail(&err, -EDQUOT, "uid %u has %u connections open; %s allows at most %u",
 			   (unsigned)c->peer.uid, have, s->config_path, limit);
-		say(LOG_WARNING, "deny uid=%u pid=%d: %s", (unsigned)c->peer.uid, (int)c->pid, err.msg);
+		say_refusal(s, c->peer.uid, LOG_WARNING, "deny uid=%u pid=%d: %s",
+			    (unsigned)c->peer.uid, (int)c->pid, err.msg);
 		refuse(fd, -EDQUOT, err.msg);
+		goto drop;
+	}
+	/* The accepted socket is made in the network namespace of the socket
+	 * that connected (unix_stream_connect), so its cookie is the
+	 * client's, fixed when the client made its socket: no /proc lookup,
+	 * no race with a pid.  A NIC made here lives in the daemon's
+	 * namespace, so a client in another one would get a port on a
+	 * bridge it cannot otherwise reach. */
+	if (netns_cookie(fd) != s->netns_cookie) {
+		vmtap_fail(&err, -EPERM, "your network namespace differs from vmtapd's; a NIC from "
+			   "it would live in vmtapd's namespace, not yours: ask a vmtapd that runs in "
+			   "your own");
+		say_refusal(s, c->peer.uid, LOG_WARNING, "deny uid=%u pid=%d: %s",
+			    (unsigned)c->peer.uid, (int)c->pid, err.msg);
+		refuse(fd, -EPERM, err.msg);
 		goto drop;
 	}
 	ev.data.ptr = c;
@@ -873,6 +660,7 @@ static void reload(struct vmtapd_server *s)
 	}
 	acl_free(s->acl);
 	s->acl = acl;
+	s->env.acl = acl;
 	say(LOG_NOTICE, "reloaded the policy from %s", s->config_path);
 }
 
@@ -893,6 +681,12 @@ static int on_signal(struct vmtapd_server *s)
 static void expire(struct vmtapd_server *s)
 {
 	uint64_t now = now_ms();
+	unsigned unsaid;
+	uid_t uid;
+
+	while (loglimit_due(&s->loglimit, now, &uid, &unsaid))
+		say(LOG_WARNING, "uid=%u: %u more refusals not logged (at most %d lines in %d s)",
+		    (unsigned)uid, unsaid, LOGLIMIT_BURST, LOGLIMIT_WINDOW_MS / 1000);
 
 	while (s->idle.head && s->idle.head->deadline <= now) {
 		struct conn *c = s->idle.head;
@@ -906,7 +700,7 @@ static void expire(struct vmtapd_server *s)
 
 		say(LOG_NOTICE, "fail uid=%u pid=%d%s%s: the client did not read its reply "
 		    "within %llu s; dropped it", (unsigned)c->peer.uid, (int)c->pid,
-		    c->has_nic ? " ifname=" : "", c->has_nic ? c->nic.ifname : "",
+		    c->o.has_nic ? " ifname=" : "", c->o.has_nic ? c->o.nic.ifname : "",
 		    (unsigned long long)(s->send_ms / 1000));
 		conn_drop(s, c);
 	}
@@ -914,9 +708,9 @@ static void expire(struct vmtapd_server *s)
 
 static int next_timeout(struct vmtapd_server *s)
 {
-	uint64_t next = UINT64_MAX, now;
+	uint64_t next = loglimit_next(&s->loglimit), now;
 
-	if (s->idle.head)
+	if (s->idle.head && s->idle.head->deadline < next)
 		next = s->idle.head->deadline;
 	if (s->sending.head && s->sending.head->deadline < next)
 		next = s->sending.head->deadline;
@@ -981,6 +775,7 @@ int vmtapd_server_new(const struct vmtapd_server_opts *o, struct vmtapd_server *
 	s->listen_fd = o->listen_fd;
 	s->signal_fd = o->signal_fd;
 	s->acl = o->acl;
+	s->env.acl = o->acl;
 	s->config_path = o->config_path;
 	s->idle_ms = 1000ULL * (o->idle_timeout_s ? o->idle_timeout_s : VMTAPD_IDLE_TIMEOUT_S);
 	s->send_ms = 1000ULL * (o->send_timeout_s ? o->send_timeout_s : VMTAPD_SEND_TIMEOUT_S);
@@ -989,6 +784,15 @@ int vmtapd_server_new(const struct vmtapd_server_opts *o, struct vmtapd_server *
 	s->ioctl_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s->epfd < 0 || s->reserve_fd < 0 || s->ioctl_fd < 0) {
 		r = vmtap_fail(err, -errno, "cannot set up the event loop: %s", strerror(errno));
+		goto fail;
+	}
+	quota_init(&s->quota, nic_alive, s);
+	/* ioctl_fd is a socket of the daemon's own namespace, where it makes
+	 * every NIC. */
+	if (!(s->netns_cookie = netns_cookie(s->ioctl_fd))) {
+		r = vmtap_fail(err, -ENOPROTOOPT, "cannot read the network namespace of a socket "
+			       "(SO_NETNS_COOKIE, Linux 5.14): expected a kernel that tells, so "
+			       "clients of other namespaces can be refused");
 		goto fail;
 	}
 	if (fcntl(s->listen_fd, F_SETFL, fcntl(s->listen_fd, F_GETFL) | O_NONBLOCK) < 0) {
@@ -1007,10 +811,13 @@ int vmtapd_server_new(const struct vmtapd_server_opts *o, struct vmtapd_server *
 	}
 	/* One NETLINK_ROUTE socket for the daemon's life: provision() then
 	 * costs its messages and nothing else. */
-	if ((r = rtnl_open(&s->nl, err)) < 0)
+	if ((r = rtnl_open(&s->env.nl, err)) < 0)
 		goto fail;
 	if (o->npools && (r = pool_new(o->pools, o->npools, s->epfd, &s->pool, err)) < 0)
 		goto fail;
+	s->env.config_path = s->config_path;
+	s->env.pool = s->pool;
+	s->env.quota = &s->quota;
 	*out = s;
 	return 0;
 fail:
@@ -1037,8 +844,8 @@ void vmtapd_server_free(struct vmtapd_server *s)
 		close(s->reserve_fd);
 	if (s->ioctl_fd >= 0)
 		close(s->ioctl_fd);
-	rtnl_close(s->nl);
+	rtnl_close(s->env.nl);
 	acl_free(s->acl);
-	free(s->grants);
+	quota_free(&s->quota);
 	free(s);
 }

@@ -4,9 +4,10 @@
  * It owns the connections (non-blocking SOCK_SEQPACKET, peer credentials
  * from SO_PEERCRED and SO_PEERGROUPS taken at accept), the policy, the
  * long-lived NETLINK_ROUTE socket handed to provision(), and the record of
- * which NICs it handed to which uid (for `limit nics`; the daemon keeps no
- * fd of a NIC it handed out, so a NIC dies with its client's last fd and
- * the record is pruned when its ifindex is gone).
+ * which NICs it handed to which uid (quota.h, for `limit nics`; the daemon
+ * keeps no fd of a NIC it handed out, so a NIC dies with its client's last
+ * fd and the record is pruned when its ifindex is gone).  The requests
+ * themselves are handlers.h's.
  *
  * Promises: a request is answered, or its client dropped, and the loop goes
  * on; a NIC is either handed over or closed (then the kernel removes the tap
@@ -17,6 +18,8 @@
  * VMTAPD_REQUEST_MAX bytes, requests carrying fds, clients that stay idle
  * or do not read their replies, and fd exhaustion (EMFILE on accept, with
  * a reserve fd) are each answered or dropped without stopping the loop.
+ * A connection has at most one reply with fds unread; a client of another
+ * network namespace is refused; refusal lines are rate-limited per uid.
  *
  * With --pool (pool.h) it also owns the pools: their fds are in its epoll
  * set, and a create-nic a pool serves takes a ready-made NIC, which

@@ -23,6 +23,13 @@
  *     no interface is left;
  *   - fd exhaustion: a daemon with RLIMIT_NOFILE 24 refuses connections
  *     with EMFILE and NICs it has no fds for, then serves again;
+ *   - attacks by a local user (issue 11): replies with fds left unread
+ *     (one per connection, so others are still served; ETOOMANYREFS named
+ *     when the kernel refuses anyway), a client that shuts its sending
+ *     side with replies parked (no busy loop: a CPU-time bound), a client
+ *     in another network namespace (refused), a persistent tap given away
+ *     with TUNSETOWNER (counted against its maker), a 0-byte request (an
+ *     error reply), a flood of bad requests (20 log lines, then a count);
  *   - start-up refusals (policy file unsafe or malformed, socket path taken)
  *     leave no socket file; SIGTERM exits 0 and removes the socket it made;
  *     a socket passed the systemd way (LISTEN_PID/LISTEN_FDS) is used and
@@ -47,6 +54,7 @@
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1621,7 +1629,7 @@ static void test_pool_stale(void **state)
 
 static void test_pool_sigterm(void **state)
 {
-	char pooled[POOL_N + 2][IFNAMSIZ];
+	char pooled[POOL_N + 3][IFNAMSIZ];
 	struct nic_spec spec;
 	struct nic a;
 	unsigned i;
@@ -1712,6 +1720,282 @@ static void test_sigterm(void **state)
 }
 
 /* ---- set-up ------------------------------------------------------------- */
+
+/* ---- tests: issue 11 (attacks on the daemon) ------------------------------ */
+
+static const char create_req4[] =
+	"{\"op\":\"create-nic\",\"bridge\":\"br0\",\"queues\":4,\"vhost\":\"off\"}";
+
+/* Waits (bounded) until d's log has needle, without a round trip (a
+ * daemon under attack may be slow to answer one). */
+static bool log_shows(const struct daemon *d, const char *needle)
+{
+	static char buf[1 << 20];
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		read_file(d->log, buf, sizeof(buf));
+		if (strstr(buf, needle))
+			return true;
+		usleep(20000);
+	}
+	return false;
+}
+
+/* fds in replies a client never reads are in flight, charged to the
+ * daemon's uid; past its RLIMIT_NOFILE the kernel refuses every later
+ * hand-over (ETOOMANYREFS), for every client.  A daemon with RLIMIT_NOFILE
+ * 64: one connection asks for 30 NICs of 4 queues and reads nothing.  The
+ * daemon sends it one reply with fds, no second until that is read; another
+ * client still gets its NIC.  Then 20 connections with one unread NIC each
+ * do exhaust it: the log names ETOOMANYREFS and the client hears why. */
+static void test_unread_fds(void **state)
+{
+	char path[PATH_SZ], buf[VMTAPD_REPLY_MAX + 1];
+	struct vmtap_err err = { "" };
+	struct vmtapd_client *c = NULL;
+	struct nic_spec spec;
+	struct nic nic;
+	struct daemon d;
+	int a, many[20], i, errors = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/inflight.sock", dir);
+	assert_int_equal(daemon_start(&d, "inflight", path, conf, -1, 64, NULL), 0);
+	snprintf(sock, sizeof(sock), "%s", path);
+
+	a = raw_connect();
+	for (i = 0; i < 30; i++)
+		assert_int_equal(fd_send(a, create_req4, sizeof(create_req4) - 1, NULL, 0), 0);
+	/* Until the daemon is done with a: dropped when it did not read
+	 * (--send-timeout 1), or (before the fix) when a hand-over failed. */
+	if (!log_shows(&d, "did not read its reply") && !log_shows(&d, "went away"))
+		fail_msg("the daemon never gave up on the client that does not read (%s)", d.log);
+	assert_int_equal(vmtapd_client_open(sock, &c, &err), 0);
+	spec_for(&spec, "br0", 4);
+	if (vmtapd_client_create_nic(c, &spec, &nic, &err) < 0)
+		fail_msg("another client is refused while one holds unread replies: %s", err.msg);
+	vmtapd_client_close(c);
+	check_nic(&nic, "br0", 4);
+	nic_close(&nic);
+	close(a);
+
+	/* One unread reply with fds on each of 20 connections: 80 fds. */
+	for (i = 0; i < 20; i++) {
+		many[i] = raw_connect();
+		assert_int_equal(fd_send(many[i], create_req4, sizeof(create_req4) - 1, NULL, 0), 0);
+	}
+	for (i = 0; i < 20; i++) {
+		struct pollfd p = { .fd = many[i], .events = POLLIN };
+
+		/* Peek: reading the fds would take them out of flight. */
+		assert_int_equal(poll(&p, 1, 10000), 1);
+		if (recv(many[i], buf, sizeof(buf) - 1, MSG_PEEK) > 0 && strstr(buf, "ETOOMANYREFS"))
+			errors++;
+	}
+	assert_true(errors > 0);
+	assert_true(log_has(&d, "(ETOOMANYREFS: clients hold replies they have not read)"));
+	for (i = 0; i < 20; i++)
+		close(many[i]);
+	assert_int_equal(daemon_stop(&d), 0);
+	snprintf(sock, sizeof(sock), "%s", main_d.sock);
+	assert_nothing_left();
+}
+
+/* The daemon's CPU time (utime + stime) in clock ticks. */
+static unsigned long cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	read_file(path, buf, sizeof(buf));
+	p = strrchr(buf, ')');
+	assert_non_null(p);
+	/* after the comm: state ppid pgrp session tty tpgid flags minflt
+	 * cminflt majflt cmajflt utime stime */
+	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+				&st), 2);
+	return ut + st;
+}
+
+/* Clients that queue requests without reading, then shut their sending
+ * side: while their replies are parked the daemon must wait, not spin.  A
+ * resource bound, not a latency target: over one second of the attack the
+ * daemon uses less than a tenth of a second of CPU (waiting, it uses none;
+ * spinning, it took all the CPU it was given: 0.37 s on a busy 2-core
+ * machine, a whole second on an idle one). */
+static void test_shut_wr_no_spin(void **state)
+{
+	static const char hello[] = "{\"op\":\"hello\"}";
+	char path[PATH_SZ];
+	struct daemon d;
+	unsigned long t0, t1, hz = (unsigned long)sysconf(_SC_CLK_TCK);
+	int s[4], i, k;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/spin.sock", dir);
+	assert_int_equal(daemon_start(&d, "spin", path, conf, -1, 0, "--send-timeout=30"), 0);
+	snprintf(sock, sizeof(sock), "%s", path);
+	for (i = 0; i < 4; i++) {
+		s[i] = raw_connect();
+		fcntl(s[i], F_SETFL, O_NONBLOCK);
+		/* Until the daemon stops reading us: its replies filled its
+		 * send buffer and one is parked (our buffer then stays full
+		 * for a second: that is the sign, not a measurement). */
+		for (k = 0; k < 20000; k++) {
+			struct pollfd p = { .fd = s[i], .events = POLLOUT };
+
+			if (send(s[i], hello, sizeof(hello) - 1, MSG_NOSIGNAL) == (ssize_t)sizeof(hello) - 1)
+				continue;
+			assert_int_equal(errno, EAGAIN);
+			if (poll(&p, 1, 1000) == 0)
+				break;
+		}
+		assert_true(k < 20000);
+		assert_int_equal(shutdown(s[i], SHUT_WR), 0);
+	}
+	t0 = cpu_ticks(d.pid);
+	sleep(1);
+	t1 = cpu_ticks(d.pid);
+	if (t1 - t0 >= hz / 10)
+		fail_msg("vmtapd used %lu of %lu ticks in 1 s with parked, shut-down clients", t1 - t0,
+			 hz);
+	for (i = 0; i < 4; i++)
+		close(s[i]);
+	assert_int_equal(daemon_stop(&d), 0);
+	snprintf(sock, sizeof(sock), "%s", main_d.sock);
+}
+
+/* A client in another network namespace would get a tap in the daemon's
+ * (on br0 here, which it cannot otherwise reach): refused with one line,
+ * nothing made. */
+static void test_other_netns(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct vmtap_err err = { "" };
+		struct vmtapd_client *c = NULL;
+		struct nic_spec spec;
+		struct nic nic;
+		int r;
+
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(2);
+		if (vmtapd_client_open(sock, &c, &err) < 0)
+			_exit(3);
+		spec_for(&spec, "br0", 1);
+		r = vmtapd_client_create_nic(c, &spec, &nic, &err);
+		if (r == 0)
+			_exit(4);
+		if (r != -EPERM || !strstr(err.msg, "your network namespace differs from vmtapd's")) {
+			fprintf(stderr, "netns client: %d %s\n", r, err.msg);
+			_exit(5);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(log_has(&main_d, "deny uid=0 pid="));
+	assert_true(log_has(&main_d, ": your network namespace differs from vmtapd's"));
+	assert_int_equal(taps_alive(), 0);
+	assert_nothing_left();
+}
+
+/* The kernel lets a device's attached owner give it away (TUNSETOWNER,
+ * TUNSETGROUP): the record counts a persistent tap against the uid that
+ * made it through vmtapd, not against whoever owns it now.  Root makes pg
+ * and gives it to nobody; nobody takes it over (the kernel says it is
+ * nobody's); it does not count against nobody's `limit nics 2`. */
+static void test_persistent_given_away(void **state)
+{
+	struct vmtap_err err;
+	struct vmtapd_persistent p;
+	struct nic_spec spec;
+	struct ifreq ifr;
+	struct nic a, b;
+	int fd, r;
+
+	(void)state;
+	persist_spec(&spec, "pg", "br1", 1);
+	assert_int_equal(persist_as(0, 0, NULL, 0, &spec, &p, &err), 0);
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "pg");
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	assert_int_equal(ioctl(fd, TUNSETIFF, &ifr), 0);
+	assert_int_equal(ioctl(fd, TUNSETOWNER, (unsigned long)NOBODY), 0);
+	close(fd);
+	assert_int_equal(sys_num("pg", "owner"), NOBODY);
+
+	/* nobody takes it over: allowed (its owner), counted against root. */
+	assert_int_equal(persist_as(NOBODY, NOBODY, NULL, 0, &spec, &p, &err), 0);
+	/* So nobody still has both of its two places. */
+	r = create_as(NOBODY, NOBODY, NULL, 0, "br1", 1, &a, &err);
+	if (r < 0)
+		fail_msg("nobody's first NIC: %s", err.msg);
+	r = create_as(NOBODY, NOBODY, NULL, 0, "br1", 1, &b, &err);
+	if (r < 0)
+		fail_msg("a device given to nobody counts against it: %s", err.msg);
+	nic_close(&a);
+	nic_close(&b);
+	assert_int_equal(delete_as(NOBODY, "pg", &err), 0);
+	assert_nothing_left();
+}
+
+/* A 0-byte message is a bad request: an error reply, a log line, and the
+ * connection goes on. */
+static void test_empty_request(void **state)
+{
+	int s = raw_connect();
+	char buf[VMTAPD_REPLY_MAX + 1];
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(send(s, "", 0, MSG_NOSIGNAL), 0);
+	n = recv(s, buf, sizeof(buf) - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	if (!strstr(buf, "\"EPROTO\"") || !strstr(buf, "request is empty (0 bytes)"))
+		fail_msg("reply to a 0-byte request: %s", buf);
+	expect_error_reply(s, "{\"op\":\"x\"}", 10, "EOPNOTSUPP", "unknown op");
+	close(s);
+	assert_true(log_has(&main_d, "bad request uid=0 pid="));
+	assert_true(log_has(&main_d, "request is empty (0 bytes)"));
+}
+
+/* 100 bad requests from one uid make LOGLIMIT_BURST (20) lines, and one
+ * more saying how many were not logged. */
+static void test_refusals_rate_limited(void **state)
+{
+	static const char bad[] = "{\"op\":\"nope\"}";
+	char buf[VMTAPD_REPLY_MAX];
+	int s, i;
+
+	(void)state;
+	/* A uid of its own, so other tests' lines do not count. */
+	assert_int_equal(setresuid(-1, 4242, -1), 0);
+	s = raw_connect();
+	assert_int_equal(setresuid(-1, 0, -1), 0);
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(send(s, bad, sizeof(bad) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(bad) - 1);
+		assert_true(recv(s, buf, sizeof(buf), 0) > 0);
+	}
+	close(s);
+	assert_int_equal(log_count(&main_d, "bad request uid=4242 "), 20);
+	/* What was left out is said once the uid's 10 s window is over,
+	 * though it is refused no more (a bounded wait for that line). */
+	for (i = 0; i < 300 && !log_has(&main_d, "uid=4242: 80 more refusals not logged"); i++)
+		usleep(100000);
+	assert_true(log_has(&main_d, "uid=4242: 80 more refusals not logged (at most 20 lines in 10 s)"));
+}
 
 static void remove_dir(void)
 {
@@ -1876,6 +2160,12 @@ int main(void)
 		cmocka_unit_test_teardown(test_pool_stale, pool_teardown),
 		cmocka_unit_test_teardown(test_pool_sigterm, pool_teardown),
 		cmocka_unit_test_teardown(test_pool_bad_options, pool_teardown),
+		cmocka_unit_test_teardown(test_unread_fds, reset_sock),
+		cmocka_unit_test_teardown(test_shut_wr_no_spin, reset_sock),
+		cmocka_unit_test(test_other_netns),
+		cmocka_unit_test(test_persistent_given_away),
+		cmocka_unit_test(test_empty_request),
+		cmocka_unit_test(test_refusals_rate_limited),
 		cmocka_unit_test(test_sigterm),
 	};
 
@@ -1889,5 +2179,8 @@ int main(void)
 	}
 	/* A client whose daemon vanished must not kill the test. */
 	signal(SIGPIPE, SIG_IGN);
+	/* e.g. TEST_FILTER='test_pool_*' for a run of some tests alone */
+	if (getenv("TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
 	return cmocka_run_group_tests_name("vmtapd", tests, group_setup, group_teardown);
 }

@@ -1,0 +1,370 @@
+/* handlers.c — vmtapd's requests, each to an outcome (see handlers.h).
+ *
+ * Every request that makes a device takes the same steps: the decisions
+ * (bridge and queues, then a group of the client's own, then room under
+ * `limit nics`), the device files, provision() (or a NIC from the pool),
+ * then the reply.  A refusal is a line "deny WHO: MESSAGE" (the policy
+ * said no) or "fail WHO: MESSAGE" (it could not be done) and the same
+ * message as the error reply; the loop logs it within the client's budget.
+ *
+ * Persistent taps (create-persistent, delete-persistent) take the same
+ * path as NICs — policy, provision() with persist set, the same limits —
+ * but no fd goes back: the device outlives the daemon's fd and is the
+ * client's by TUNSETOWNER, always to the client's own uid.  A client
+ * deletes, or makes again, only devices vmtap made that it owns (uid 0:
+ * any vmtap made); provision() checks that next to the kernel
+ * call.  A persistent tap made here counts toward `limit nics` of the uid
+ * that made it for as long as it exists, in the same record as handed-out
+ * NICs (quota.h). */
+#include "helper/daemon/handlers.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "bridge/port.h"
+#include "helper/core/provision.h"
+
+void outcome_init(struct outcome *o)
+{
+	o->kind = OUTCOME_REPLY;
+	o->prio = LOG_INFO;
+	o->line[0] = '\0';
+	o->outlen = 0;
+	nic_init(&o->nic);
+	o->has_nic = false;
+	o->grant[0] = '\0';
+	o->r = 0;
+	o->err.msg[0] = '\0';
+}
+
+/* A refusal: "deny" (the policy said no) or "fail" (it could not be
+ * done), logged and answered with the same one line. */
+static void refuse(struct outcome *o, const char *what, const char *who, int r,
+		   const struct vmtap_err *err)
+{
+	o->kind = OUTCOME_REFUSE;
+	o->prio = !strcmp(what, "deny") ? LOG_WARNING : LOG_NOTICE;
+	o->r = r;
+	snprintf(o->err.msg, sizeof(o->err.msg), "%s", vmtap_err_text(err, r));
+	snprintf(o->line, sizeof(o->line), "%s %s: %s", what, who, o->err.msg);
+}
+
+void handle_bad_request(const struct client_id *who, int r, const struct vmtap_err *err,
+			struct outcome *o)
+{
+	o->kind = OUTCOME_REFUSE;
+	o->prio = LOG_NOTICE;
+	o->r = r;
+	snprintf(o->err.msg, sizeof(o->err.msg), "%s", vmtap_err_text(err, r));
+	snprintf(o->line, sizeof(o->line), "bad request uid=%u pid=%d: %s",
+		 (unsigned)who->peer.uid, (int)who->pid, o->err.msg);
+}
+
+/* ---- decisions --------------------------------------------------------- */
+
+int decide_bridge_queues(const struct acl *acl, const char *config_path,
+			 const struct nic_spec *spec, const struct acl_peer *peer,
+			 struct vmtap_err *err)
+{
+	unsigned limit;
+
+	if (!acl_allows_peer(acl, spec->bridge, peer))
+		return vmtap_fail(err, -EPERM, "bridge %s is not allowed for uid %u by %s",
+				  spec->bridge, (unsigned)peer->uid, config_path);
+	limit = acl_limit(acl, ACL_LIMIT_QUEUES, peer);
+	if (spec->queues > limit)
+		return vmtap_fail(err, -EPERM, "queues=%u: %s allows uid %u at most %u queues per NIC",
+				  spec->queues, config_path, (unsigned)peer->uid, limit);
+	return 0;
+}
+
+static bool peer_in_group(const struct acl_peer *p, uint32_t gid)
+{
+	size_t i;
+
+	if (p->gid == gid)
+		return true;
+	for (i = 0; i < p->ngroups; i++)
+		if (p->groups[i] == gid)
+			return true;
+	return false;
+}
+
+int decide_group(const struct nic_spec *spec, const struct acl_peer *peer,
+		 struct vmtap_err *err)
+{
+	/* TUNSETGROUP lets members of the group open the device: only a
+	 * group the client is in itself, as chgrp(1) would allow. */
+	if (spec->has_group && !peer_in_group(peer, spec->group))
+		return vmtap_fail(err, -EPERM, "group=%u: uid %u is not in group %u; through vmtapd "
+				  "a device gets only a group of its client's", spec->group,
+				  (unsigned)peer->uid, spec->group);
+	return 0;
+}
+
+int decide_nics(struct quota *q, const struct acl *acl, const char *config_path,
+		const struct acl_peer *peer, bool persistent, struct vmtap_err *err)
+{
+	unsigned limit = acl_limit(acl, ACL_LIMIT_NICS, peer), live;
+
+	if (quota_admits(q, peer->uid, limit, &live))
+		return 0;
+	return vmtap_fail(err, -EDQUOT, "uid %u has %u NICs alive%s; %s allows at most %u",
+			  (unsigned)peer->uid, live, persistent ? " (persistent taps count)" : "",
+			  config_path, limit);
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+/* After a failed provision(): a netlink socket left out of step would fail
+ * every later request, so start again with a fresh one. */
+static void nl_renew(struct handler_env *env, int r)
+{
+	struct nl_sock *fresh = NULL;
+
+	if ((r == -ENOBUFS || r == -EBADF || r == -EPROTO) && rtnl_open(&fresh, NULL) == 0) {
+		rtnl_close(env->nl);
+		env->nl = fresh;
+	}
+}
+
+static void hello(struct handler_env *env, const struct client_id *who, struct outcome *o)
+{
+	struct vmtapd_hello h = {
+		.version = VMTAPD_PROTO_VERSION,
+		.uid = (unsigned)who->peer.uid,
+		.gid = (unsigned)who->peer.gid,
+		.max_queues = acl_limit(env->acl, ACL_LIMIT_QUEUES, &who->peer),
+		.max_nics = acl_limit(env->acl, ACL_LIMIT_NICS, &who->peer),
+		.max_connections = acl_limit(env->acl, ACL_LIMIT_CONNECTIONS, &who->peer),
+	};
+
+	snprintf(h.server, sizeof(h.server), "vmtapd %s", VMTAP_VERSION);
+	if (vmtapd_hello_encode(&h, o->out, sizeof(o->out), &o->outlen) < 0)
+		o->kind = OUTCOME_DROP;
+}
+
+/* 1 with a ready-made NIC for spec in *nic; 0 when no pool has one (the
+ * caller takes provision()'s path); -errno with a message.  The vhost fds
+ * are opened before a NIC leaves the pool, so a refusal (vhost=on without
+ * vhost-net) costs no pooled NIC. */
+static int from_pool(struct handler_env *env, const struct nic_spec *spec, struct nic *nic,
+		     struct vmtap_err *skipped, struct vmtap_err *err)
+{
+	struct nic_devs devs;
+	int r;
+
+	if (!env->pool || !pool_has(env->pool, spec))
+		return 0;
+	if ((r = nic_vhost_open(spec, &devs, err)) < 0)
+		return r;
+	if (pool_take(env->pool, spec, nic) < 0) {
+		nic_devs_close(&devs);
+		return 0;
+	}
+	*skipped = devs.vhost_skipped;
+	if ((r = provision_ready(env->nl, spec, &devs, nic, err)) < 0) {
+		nl_renew(env, r);
+		return r;
+	}
+	return 1;
+}
+
+static void create_nic(struct handler_env *env, const struct client_id *who_,
+		       const struct nic_spec *spec, struct outcome *o)
+{
+	const struct acl_peer *peer = &who_->peer;
+	struct vmtap_err err = { "" }, skipped;
+	char who[160], warning[sizeof(err.msg) + 40];
+	struct nic_devs devs;
+	const char *ready = "";
+	int r;
+
+	snprintf(who, sizeof(who), "uid=%u pid=%d bridge=%s ifname=%s queues=%u",
+		 (unsigned)peer->uid, (int)who_->pid, spec->bridge,
+		 spec->ifname[0] ? spec->ifname : "-", spec->queues);
+
+	if ((r = decide_bridge_queues(env->acl, env->config_path, spec, peer, &err)) < 0 ||
+	    (r = decide_nics(env->quota, env->acl, env->config_path, peer, false, &err)) < 0)
+		goto deny;
+
+	if ((r = from_pool(env, spec, &o->nic, &skipped, &err)) < 0)
+		goto fail;
+	if (r == 1) {
+		ready = " ready-made";
+	} else {
+		if ((r = nic_devs_open(spec, &devs, &err)) < 0)
+			goto fail;
+		skipped = devs.vhost_skipped;
+		if ((r = provision(env->nl, spec, peer->uid, &devs, &o->nic, &err)) < 0) {
+			nl_renew(env, r);
+			goto fail;
+		}
+	}
+	o->has_nic = true;
+	snprintf(warning, sizeof(warning), "%s%s", skipped.msg,
+		 skipped.msg[0] ? "; going on without vhost-net" : "");
+	if ((r = vmtapd_nic_encode(&o->nic, warning, o->out, sizeof(o->out), &o->outlen)) < 0 ||
+	    (r = quota_add(env->quota, peer->uid, o->nic.ifindex)) < 0) {
+		nic_close(&o->nic);
+		o->has_nic = false;
+		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));
+		goto fail;
+	}
+	snprintf(o->grant, sizeof(o->grant), "grant uid=%u pid=%d bridge=%s ifname=%s queues=%u vhost=%u%s",
+		 (unsigned)peer->uid, (int)who_->pid, spec->bridge, o->nic.ifname, o->nic.queues,
+		 o->nic.nvhost, ready);
+	return;
+deny:
+	refuse(o, "deny", who, r, &err);
+	return;
+fail:
+	refuse(o, "fail", who, r, &err);
+}
+
+/* A persistent tap owned by the client's uid.  spec comes from the
+ * decoder (persist set, tap mode, no owner). */
+static void create_persistent(struct handler_env *env, const struct client_id *who_,
+			      struct nic_spec *spec, struct outcome *o)
+{
+	const struct acl_peer *peer = &who_->peer;
+	struct vmtap_err err = { "" };
+	struct vmtapd_persistent p;
+	char who[160], group[24] = "";
+	struct nic_devs devs;
+	struct nic nic;
+	bool counted;
+	int before, r;
+
+	snprintf(who, sizeof(who), "create-persistent uid=%u pid=%d bridge=%s ifname=%s queues=%u",
+		 (unsigned)peer->uid, (int)who_->pid, spec->bridge, spec->ifname, spec->queues);
+
+	if ((r = decide_bridge_queues(env->acl, env->config_path, spec, peer, &err)) < 0 ||
+	    (r = decide_group(spec, peer, &err)) < 0)
+		goto deny;
+	/* Only a new device can go over the limit.  Making one again that
+	 * exists makes nothing new: it is the client's own (else
+	 * provision() refuses it, and that is the error to see), and counts
+	 * from now on if the record does not count it yet.  A device the
+	 * record counts stays counted against the uid that made it, even when
+	 * its kernel owner has since given it to this client (TUNSETOWNER by
+	 * the attached owner: the kernel allows it): the record, not the
+	 * device's owner, says whose it is to count. */
+	before = (int)if_nametoindex(spec->ifname);
+	counted = before > 0 && quota_counted(env->quota, before);
+	if (before <= 0 &&
+	    (r = decide_nics(env->quota, env->acl, env->config_path, peer, true, &err)) < 0)
+		goto deny;
+
+	spec->has_owner = true;
+	spec->owner = peer->uid;
+	if ((r = nic_devs_open(spec, &devs, &err)) < 0)
+		goto fail;
+	if ((r = provision(env->nl, spec, peer->uid, &devs, &nic, &err)) < 0) {
+		nl_renew(env, r);
+		if (r == -EPERM)
+			goto deny; /* not its device */
+		goto fail;
+	}
+	memset(&p, 0, sizeof(p));
+	memcpy(p.ifname, nic.ifname, sizeof(p.ifname));
+	p.ifindex = nic.ifindex;
+	p.mtu = nic.mtu;
+	memcpy(p.mac, nic.mac, 6);
+	p.multi_queue = spec->queues > 1;
+	p.owner = spec->owner;
+	p.has_group = spec->has_group;
+	p.group = spec->group;
+	/* The device is persistent: it stays without our fd. */
+	nic_close(&nic);
+	if ((!counted && (r = quota_add(env->quota, peer->uid, p.ifindex)) < 0) ||
+	    (r = vmtapd_persistent_encode(&p, o->out, sizeof(o->out), &o->outlen)) < 0) {
+		/* Nothing left behind: undo a device made just now. */
+		if (before != p.ifindex)
+			persistent_delete(env->nl, p.ifname, peer->uid, false, NULL);
+		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));
+		goto fail;
+	}
+	if (p.has_group)
+		snprintf(group, sizeof(group), " group=%u", p.group);
+	o->prio = LOG_INFO;
+	snprintf(o->line, sizeof(o->line), "grant %s owner=%u%s", who, p.owner, group);
+	return;
+deny:
+	refuse(o, "deny", who, r, &err);
+	return;
+fail:
+	refuse(o, "fail", who, r, &err);
+}
+
+/* Every name is checked before any is deleted, as `vmtap delete` does. */
+static void delete_persistent(struct handler_env *env, const struct client_id *who_,
+			      const struct vmtapd_request *req, struct outcome *o)
+{
+	uid_t uid = who_->peer.uid;
+	struct vmtap_err err = { "" };
+	char who[96 + VMTAPD_DELETE_MAX * IFNAMSIZ];
+	size_t n;
+	unsigned i;
+	int r;
+
+	n = (size_t)snprintf(who, sizeof(who), "delete-persistent uid=%u pid=%d ifnames=",
+			     (unsigned)uid, (int)who_->pid);
+	for (i = 0; i < req->nnames && n < sizeof(who); i++)
+		n += (size_t)snprintf(who + n, sizeof(who) - n, "%s%s", i ? "," : "",
+				      req->names[i]);
+
+	for (i = 0; i < req->nnames; i++) {
+		if ((r = persistent_check(env->nl, req->names[i], uid, false, &err)) < 0) {
+			nl_renew(env, r);
+			goto refuse;
+		}
+	}
+	for (i = 0; i < req->nnames; i++) {
+		if ((r = persistent_delete(env->nl, req->names[i], uid, false, &err)) < 0) {
+			struct vmtap_err e = { "" };
+
+			nl_renew(env, r);
+			if (i > 0) {
+				vmtap_fail(&e, r, "%s; deleted before it: %u of the %u names",
+					   vmtap_err_text(&err, r), i, req->nnames);
+				err = e;
+			}
+			goto refuse;
+		}
+	}
+	if (vmtapd_deleted_encode(req, o->out, sizeof(o->out), &o->outlen) < 0) {
+		o->kind = OUTCOME_DROP;
+		o->prio = LOG_ERR;
+		snprintf(o->line, sizeof(o->line), "grant %s, but cannot answer; dropped the client",
+			 who);
+		return;
+	}
+	o->prio = LOG_INFO;
+	snprintf(o->line, sizeof(o->line), "grant %s", who);
+	return;
+refuse:
+	refuse(o, r == -EPERM ? "deny" : "fail", who, r, &err);
+}
+
+void handle_request(struct handler_env *env, const struct client_id *who,
+		    struct vmtapd_request *req, struct outcome *o)
+{
+	switch (req->op) {
+	case VMTAPD_OP_HELLO:
+		hello(env, who, o);
+		break;
+	case VMTAPD_OP_CREATE_NIC:
+		create_nic(env, who, &req->spec, o);
+		break;
+	case VMTAPD_OP_CREATE_PERSISTENT:
+		create_persistent(env, who, &req->spec, o);
+		break;
+	case VMTAPD_OP_DELETE_PERSISTENT:
+		delete_persistent(env, who, req, o);
+		break;
+	}
+}
