@@ -67,8 +67,9 @@ static void put_vlans(struct rtnl_req *req, const struct port_tenant *t)
 	rtnl_nest_end(req, af);
 }
 
-/* Step 1: the VLAN every new port gets (the bridge's default PVID).
- * Deleting a VLAN the port is not in is no error for the kernel. */
+/* Step 1: the VLAN every new port gets (the bridge's default PVID; a
+ * bridge whose default is 0 gives none).  Deleting a VLAN the port is not
+ * in is no error for the kernel. */
 static int drop_default_vlan(struct nl_sock *sk, int ifindex, const char *name, unsigned vid,
 			     struct vmtap_err *err)
 {
@@ -112,6 +113,8 @@ static int set_port(struct nl_sock *sk, int ifindex, const char *name,
 	r = rtnl_do(sk, &req, vlans ? -EOPNOTSUPP : 0, err, "cannot set bridge port %s%s%s%s",
 		    name, t->isolated ? " isolated" : "", t->locked ? " locked" : "",
 		    vlans ? " with VLANs" : "");
+	/* bridge_vlan_check passed on the state the caller read; should the
+	 * kernel refuse VLANs all the same, this names what it lacks. */
 	if (r == -EOPNOTSUPP)
 		return vmtap_fail(err, r, "cannot put bridge port %s in VLANs: the kernel has no "
 				  "bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)", name);
@@ -153,8 +156,8 @@ int port_tenant_apply(struct nl_sock *sk, int ifindex, const char *ifname,
 		      const struct port_tenant *t, struct vmtap_err *err)
 {
 	const char *name = name_or(ifname, "the tap");
-	unsigned def = t->default_pvid ? t->default_pvid : 1;
 	bool vlans = port_tenant_has_vlans(t);
+	unsigned def;
 	int r;
 
 	if (ifindex <= 0)
@@ -165,9 +168,16 @@ int port_tenant_apply(struct nl_sock *sk, int ifindex, const char *ifname,
 	if (t->has_pvid && vlan_set_has(&t->tagged, t->pvid))
 		return vmtap_fail(err, -EINVAL, "VLAN %u of %s is asked both untagged and tagged",
 				  t->pvid, name);
+	if (vlans && !t->bridge_vlan)
+		return vmtap_fail(err, -EINVAL, "VLANs asked of %s without its bridge's VLAN state",
+				  name);
+	if (vlans && (r = bridge_vlan_check(t->bridge_vlan, name_or(t->bridge, "the bridge"),
+					    err)) < 0)
+		return r;
 	if (!vlans && !t->isolated && !t->locked && !t->learning_off)
 		return 0;
-	if (vlans && !(t->has_pvid && t->pvid == def) && !vlan_set_has(&t->tagged, def) &&
+	def = vlans ? t->bridge_vlan->default_pvid : 0;
+	if (def && !(t->has_pvid && t->pvid == def) && !vlan_set_has(&t->tagged, def) &&
 	    (r = drop_default_vlan(sk, ifindex, name, def, err)) < 0)
 		return r;
 	if ((r = set_port(sk, ifindex, name, t, err)) < 0)

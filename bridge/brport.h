@@ -37,27 +37,33 @@ struct port_tenant {
 	bool has_pvid;
 	unsigned pvid;        /* 1..4094, when has_pvid */
 	struct vlan_set tagged;
-	unsigned default_pvid; /* the bridge's (struct bridge_vlan_state), dropped from the
-	                        * port unless asked; 0 means the kernel's default, 1 */
+	/* Required when a VLAN is asked: the bridge's VLAN state, read by
+	 * bridge_vlan_filtering() (once per bridge), and its name.  A bridge
+	 * without vlan_filtering would take the VLANs and not enforce them,
+	 * so they are refused there (bridge_vlan_check); the bridge's default
+	 * PVID is the VLAN dropped from the port. */
+	const struct bridge_vlan_state *bridge_vlan;
+	const char *bridge;
 };
 
 /* Whether t asks for any VLAN (and so needs a vlan_filtering bridge). */
 bool port_tenant_has_vlans(const struct port_tenant *t);
 
 /* Applies t to the port ifindex (already a port: after port_setup).
- *   1. when VLANs are asked and default_pvid is not among them: one
- *      AF_BRIDGE RTM_DELLINK removing it, so the port is never in a VLAN
- *      it was not given (a port with no VLAN passes nothing meanwhile);
+ * Refused before any request: a VLAN outside 1..4094, pvid also in tagged
+ * (-EINVAL), VLANs without t->bridge_vlan (-EINVAL) or on a bridge that
+ * cannot filter them (bridge_vlan_check's -EOPNOTSUPP).  Then:
+ *   1. when VLANs are asked and the bridge's default PVID is not among
+ *      them: one AF_BRIDGE RTM_DELLINK removing it, so the port is never
+ *      in a VLAN it was not given (a port in no VLAN passes nothing);
  *   2. one AF_BRIDGE RTM_SETLINK: IFLA_PROTINFO with the flags asked (and
- *      only those), IFLA_AF_SPEC with the VLANs (ranges as RANGE_BEGIN/END
+ *      only those), IFLA_AF_SPEC with the VLANs (runs as RANGE_BEGIN/END
  *      pairs), no AF_SPEC when no VLAN is asked; nothing at all when t asks
  *      nothing;
  *   3. the first time in this process that isolated or locked is asked: one
  *      RTM_GETLINK reading the flags back, since a kernel older than the
  *      attribute ignores it silently (-EOPNOTSUPP naming the version).
- * VLANs on a bridge without vlan_filtering would be set but not enforced:
- * the caller checks bridge_vlan_filtering() + bridge_vlan_check() first
- * (once per bridge).  ifname is for messages and step 3. */
+ * ifname is for messages and step 3. */
 int port_tenant_apply(struct nl_sock *sk, int ifindex, const char *ifname,
 		      const struct port_tenant *t, struct vmtap_err *err);
 
@@ -68,7 +74,9 @@ int port_tenant_apply(struct nl_sock *sk, int ifindex, const char *ifname,
  * `permanent`, which the bridge takes as its own address (delivered to the
  * host, refused by a locked port) and which EVPN does not advertise.
  * -EEXIST "MAC M (VLAN V) is already in the FDB of the bridge of P" when
- * any port holds it: a MAC is never taken from another port. */
+ * any port holds it: a MAC is never taken from another port.  A locked
+ * port in VLANs needs the entry in each VLAN the guest sends in; vid 0 on
+ * a port that has VLANs makes the kernel add it in every one of them too. */
 int fdb_add_static(struct nl_sock *sk, int port_ifindex, const char *ifname,
 		   const uint8_t mac[6], unsigned vid, struct vmtap_err *err);
 
