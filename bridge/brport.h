@@ -50,9 +50,10 @@ struct port_tenant {
 bool port_tenant_has_vlans(const struct port_tenant *t);
 
 /* Applies t to the port ifindex (already a port: after port_setup).
- * Refused before any request: a VLAN outside 1..4094, pvid also in tagged
- * (-EINVAL), VLANs without t->bridge_vlan (-EINVAL) or on a bridge that
- * cannot filter them (bridge_vlan_check's -EOPNOTSUPP).  Then:
+ * Refused before any request: a pvid outside 1..4094 (-ERANGE), pvid
+ * also in tagged (-EINVAL), VLANs without t->bridge_vlan (-EINVAL) or on
+ * a bridge that cannot filter them (bridge_vlan_check's -EOPNOTSUPP).
+ * Then:
  *   1. when VLANs are asked and the bridge's default PVID is not among
  *      them: one AF_BRIDGE RTM_DELLINK removing it, so the port is never
  *      in a VLAN it was not given (a port in no VLAN passes nothing);
@@ -63,7 +64,7 @@ bool port_tenant_has_vlans(const struct port_tenant *t);
  *   3. the first time in this process that isolated or locked is asked: one
  *      RTM_GETLINK reading the flags back, since a kernel older than the
  *      attribute ignores it silently (-EOPNOTSUPP naming the version).
- * ifname is for messages and step 3. */
+ * ifname is for messages. */
 int port_tenant_apply(struct nl_sock *sk, int ifindex, const char *ifname,
 		      const struct port_tenant *t, struct vmtap_err *err);
 

@@ -579,6 +579,20 @@ static void test_vlan_traffic(void **state)
 		assert_int_equal(fe.port, xl5);
 		assert_int_equal(fe.state, NUD_NOARP);
 	}
+	/* vid 0 on a port with VLANs: the kernel puts the entry in each. */
+	{
+		static const uint8_t g3[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x03 };
+		struct fdb_entry fe;
+
+		if ((r = fdb_add_static(sk, xtr, "trunk", g3, 0, &e)))
+			die("fdb_add_static", r, &e);
+		assert_int_equal(fdb_lookup(sk, xtr, g3, 10, &fe, &e), 0);
+		assert_int_equal(fe.port, xtr);
+		assert_int_equal(fe.state, NUD_NOARP);
+		assert_int_equal(fdb_lookup(sk, xtr, g3, 20, &fe, &e), 0);
+		assert_int_equal(fe.port, xtr);
+		assert_int_equal(fe.state, NUD_NOARP);
+	}
 	send_frame(l5, BCAST, SPOOF, 0, 5);
 	send_frame(l5, BCAST, GUEST1, 0, 6);
 	wait_for(a2, 6, &before);
