@@ -11,6 +11,7 @@
 #include "helper/core/ifname.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -82,6 +83,45 @@ static void parse_tun(struct nlattr *data, struct link_detail *out)
 		t->disabled_queues = nla_get_u32(tb[IFLA_TUN_NUM_DISABLED_QUEUES]);
 }
 
+/* A bridge's VLAN settings.  Every kernel reports VLAN_FILTERING (0 when
+ * it cannot filter); only one built with CONFIG_BRIDGE_VLAN_FILTERING
+ * reports VLAN_DEFAULT_PVID, which is how "supported" is told. */
+static void parse_bridge(struct nlattr *data, struct link_detail *out)
+{
+	static struct nla_policy br_policy[IFLA_BR_MAX + 1] = {
+		[IFLA_BR_VLAN_FILTERING] = { .type = NLA_U8 },
+		[IFLA_BR_VLAN_DEFAULT_PVID] = { .type = NLA_U16 },
+	};
+	struct nlattr *tb[IFLA_BR_MAX + 1];
+	struct bridge_vlan_state *b = &out->br;
+
+	if (nla_parse_nested(tb, IFLA_BR_MAX, data, br_policy) < 0)
+		return;
+	b->filtering = tb[IFLA_BR_VLAN_FILTERING] && nla_get_u8(tb[IFLA_BR_VLAN_FILTERING]);
+	if ((b->supported = tb[IFLA_BR_VLAN_DEFAULT_PVID] != NULL))
+		b->default_pvid = nla_get_u16(tb[IFLA_BR_VLAN_DEFAULT_PVID]);
+}
+
+/* A bridge port's flags, as br_port_fill_attrs() reports them. */
+static void parse_brport(struct nlattr *data, struct link_detail *out)
+{
+	static struct nla_policy port_policy[IFLA_BRPORT_MAX + 1] = {
+		[IFLA_BRPORT_LEARNING] = { .type = NLA_U8 },
+		[IFLA_BRPORT_ISOLATED] = { .type = NLA_U8 },
+		[IFLA_BRPORT_LOCKED] = { .type = NLA_U8 },
+	};
+	struct nlattr *tb[IFLA_BRPORT_MAX + 1];
+	struct brport_flags *f = &out->port;
+
+	if (nla_parse_nested(tb, IFLA_BRPORT_MAX, data, port_policy) < 0)
+		return;
+	f->learning = tb[IFLA_BRPORT_LEARNING] && nla_get_u8(tb[IFLA_BRPORT_LEARNING]);
+	if ((f->has_isolated = tb[IFLA_BRPORT_ISOLATED] != NULL))
+		f->isolated = nla_get_u8(tb[IFLA_BRPORT_ISOLATED]);
+	if ((f->has_locked = tb[IFLA_BRPORT_LOCKED] != NULL))
+		f->locked = nla_get_u8(tb[IFLA_BRPORT_LOCKED]);
+}
+
 /* The one reader of an RTM_NEWLINK: every field of struct link_detail. */
 static int parse_link(struct nlmsghdr *h, struct link_detail *out)
 {
@@ -97,7 +137,10 @@ static int parse_link(struct nlmsghdr *h, struct link_detail *out)
 	static struct nla_policy info_policy[IFLA_INFO_MAX + 1] = {
 		[IFLA_INFO_KIND] = { .type = NLA_STRING },
 		[IFLA_INFO_DATA] = { .type = NLA_NESTED },
+		[IFLA_INFO_SLAVE_KIND] = { .type = NLA_STRING },
+		[IFLA_INFO_SLAVE_DATA] = { .type = NLA_NESTED },
 	};
+	char slave[16];
 	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
 	struct ifinfomsg *ifi = nlmsg_data(h);
 
@@ -120,13 +163,23 @@ static int parse_link(struct nlmsghdr *h, struct link_detail *out)
 		out->operstate = nla_get_u8(tb[IFLA_OPERSTATE]);
 	if (tb[IFLA_GROUP])
 		out->group = nla_get_u32(tb[IFLA_GROUP]);
-	if (tb[IFLA_LINKINFO] &&
-	    nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], info_policy) == 0 &&
-	    info[IFLA_INFO_KIND]) {
+	if (!tb[IFLA_LINKINFO] ||
+	    nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], info_policy) < 0)
+		return 0;
+	if (info[IFLA_INFO_KIND]) {
 		nla_strlcpy(out->st.kind, info[IFLA_INFO_KIND], sizeof(out->st.kind));
 		out->is_tun = !strcmp(out->st.kind, "tun");
+		out->is_bridge = !strcmp(out->st.kind, "bridge");
 		if (out->is_tun && info[IFLA_INFO_DATA])
 			parse_tun(info[IFLA_INFO_DATA], out);
+		if (out->is_bridge && info[IFLA_INFO_DATA])
+			parse_bridge(info[IFLA_INFO_DATA], out);
+	}
+	if (info[IFLA_INFO_SLAVE_KIND]) {
+		nla_strlcpy(slave, info[IFLA_INFO_SLAVE_KIND], sizeof(slave));
+		out->is_brport = !strcmp(slave, "bridge");
+		if (out->is_brport && info[IFLA_INFO_SLAVE_DATA])
+			parse_brport(info[IFLA_INFO_SLAVE_DATA], out);
 	}
 	return 0;
 }
@@ -163,6 +216,31 @@ int link_get_detail(struct nl_sock *sk, const char *name, struct link_detail *ou
 		    struct vmtap_err *err)
 {
 	return get_link(sk, name, false, out, err);
+}
+
+int link_get_detail_index(struct nl_sock *sk, int ifindex, const char *name,
+			  struct link_detail *out, struct vmtap_err *err)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct rtnl_req req = { .what = "lookup", .name = name, .parse = parse_one, .arg = out };
+	char num[24];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!name) {
+		snprintf(num, sizeof(num), "link %d", ifindex);
+		req.name = name = num;
+	}
+	if (ifindex <= 0)
+		return vmtap_fail(err, -EINVAL, "cannot look up %s: no interface index", name);
+	rtnl_begin(&req, RTM_GETLINK, 0, &ifi, sizeof(ifi));
+	rtnl_put_u32(&req, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	r = rtnl_do(sk, &req, -ENODEV, err, "cannot look up %s", name);
+	if (r == -ENODEV)
+		return vmtap_fail(err, r, "%s does not exist", name);
+	if (r == 0 && out->st.ifindex != ifindex)
+		return vmtap_fail(err, -EPROTO, "the kernel sent no link for %s", name);
+	return r;
 }
 
 int link_get(struct nl_sock *sk, const char *name, struct link_state *out,

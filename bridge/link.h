@@ -74,6 +74,22 @@ struct tun_state {
 				   * fds may attach again without any check */
 };
 
+/* A bridge's VLAN settings (IFLA_INFO_DATA of kind "bridge"). */
+struct bridge_vlan_state {
+	bool supported;        /* IFLA_BR_VLAN_DEFAULT_PVID is reported only by a
+	                        * kernel with CONFIG_BRIDGE_VLAN_FILTERING */
+	bool filtering;        /* IFLA_BR_VLAN_FILTERING */
+	unsigned default_pvid;
+};
+
+/* A bridge port's flags (IFLA_INFO_SLAVE_DATA of slave kind "bridge");
+ * has_X is false when the kernel does not report X (it predates it). */
+struct brport_flags {
+	bool learning;
+	bool has_isolated, isolated;   /* Linux 4.18 */
+	bool has_locked, locked;       /* Linux 5.18 */
+};
+
 struct link_detail {
 	struct link_state st;  /* st.kind is "tap" or "tun" for a tun device */
 	char name[16];         /* IFNAMSIZ */
@@ -82,11 +98,19 @@ struct link_detail {
 	uint32_t group;        /* IFLA_GROUP */
 	bool is_tun;           /* a tun/tap device: tun below is valid */
 	struct tun_state tun;
+	bool is_bridge;        /* st.kind "bridge": br below is valid */
+	struct bridge_vlan_state br;
+	bool is_brport;        /* a bridge's port: port below is valid */
+	struct brport_flags port;
 };
 
 /* One RTM_GETLINK: -ENODEV "link NAME does not exist" when there is none. */
 int link_get_detail(struct nl_sock *sk, const char *name, struct link_detail *out,
 		    struct vmtap_err *err);
+
+/* The same by ifindex (NAME in messages, "link N" when NULL). */
+int link_get_detail_index(struct nl_sock *sk, int ifindex, const char *name,
+			  struct link_detail *out, struct vmtap_err *err);
 
 /* Every link of the caller's namespace, from one RTM_GETLINK dump, into a
  * malloc'ed array (*out, *n) the caller frees. */

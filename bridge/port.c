@@ -4,10 +4,10 @@
  *
  * Each step is one request built here and sent through rtnl_do(), which
  * words its failure; port_setup() runs the steps in the order the header
- * names.  Bridge-port settings (IFLA_BRPORT_* flags, bridge VLANs) belong
- * here too, as a step after the attach: the kernel checks them against the
+ * names.  Bridge-port settings (IFLA_BRPORT_* flags, bridge VLANs) are
+ * brport.c's, a step after the attach: the kernel checks them against the
  * port's current master, so they cannot ride in the message that makes the
- * tap a port (see the end of port_setup).
+ * tap a port.
  *
  * Never undoes a step (the caller closes the tap), never prints, never
  * knows about QEMU. */
@@ -147,9 +147,6 @@ int port_setup(struct nl_sock *sk, const struct port_setup *p, struct vmtap_err 
 		r = set_noqueue(sk, p, err);
 	if (r == 0)
 		r = attach_up(sk, p, err);
-	/* Bridge-port attributes (IFLA_BRPORT_* in IFLA_PROTINFO, VLANs in
-	 * IFLA_AF_SPEC) are one AF_BRIDGE RTM_SETLINK, sent here: only now is
-	 * the tap a port of the bridge they are checked against. */
 	return r;
 }
 

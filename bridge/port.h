@@ -9,8 +9,8 @@
  * takes its port with it.
  *
  * This header also brings the rest of bridge/ (rtnl.h: the socket,
- * link.h: queries, bridge.h: links made and removed), so a front end
- * names one header. */
+ * link.h: queries, bridge.h: links made and removed, brport.h: a port's
+ * isolation, MAC lock and VLANs), so a front end names one header. */
 #ifndef VMTAP_BRIDGE_PORT_H
 #define VMTAP_BRIDGE_PORT_H
 
@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "bridge/bridge.h"
+#include "bridge/brport.h"
 #include "bridge/link.h"
 #include "bridge/rtnl.h"
 #include "helper/core/err.h"
@@ -48,7 +49,8 @@ struct port_setup {
  *   3. one RTM_SETLINK: master + MTU + IFF_UP (+ group)
  * A bridge with no free port number is -EXFULL "bridge NAME is full (1023
  * ports)"; any other failure is the kernel's -errno with a message naming
- * the tap and the step.  Without IPv6 in the kernel (or on the tap) step 1
+ * the tap and the step.  Isolation, MAC lock and VLANs are a step after
+ * it, port_tenant_apply() (brport.h).  Without IPv6 in the kernel (or on the tap) step 1
  * is resent without addr_gen_mode.  Does not undo anything: the caller
  * closes the tap, which removes the port with it. */
 int port_setup(struct nl_sock *sk, const struct port_setup *p, struct vmtap_err *err);

@@ -37,6 +37,7 @@ HOSTVM_BINARIES=(
 	build/vmtap-bridge-helper
 	build/tests/vmtap-bridge-helper-testhook
 	build/tests/integration/test_port
+	build/tests/integration/test_brport
 	build/tests/integration/test_helper
 	build/tests/integration/test_setuid
 )
