@@ -71,7 +71,8 @@
 #include "bridge/port.h"
 #include "helper/wire/client.h"
 
-#define VMTAPD "build/vmtapd"
+/* VMTAP_TEST_B: the build under test, from make (build, or build/asan). */
+#define VMTAPD VMTAP_TEST_B "/vmtapd"
 #define NOBODY 65534
 #define USERS_GID 100
 /* Every path here is a unix socket address too: shorter than sun_path. */
@@ -1621,7 +1622,7 @@ static void test_pool_stale(void **state)
 
 static void test_pool_sigterm(void **state)
 {
-	char pooled[POOL_N + 2][IFNAMSIZ];
+	char pooled[POOL_N + 3][IFNAMSIZ];
 	struct nic_spec spec;
 	struct nic a;
 	unsigned i;
