@@ -51,11 +51,19 @@ sandbox_inside() {
 	[ "${SANDBOX_INSIDE:-}" = 1 ]
 }
 
+# sandbox_top FIELD DIR — FIELD (FSTYPE, SOURCE) of the mount on top at
+# DIR: mounts stack (the sandbox's /etc overlay may sit on a host's, or on
+# test_hermetic.sh's stand-in host's), and findmnt lists them all, lowest
+# first.
+sandbox_top() {
+	findmnt -n -o "$1" --target "$2" 2>/dev/null | tail -n 1
+}
+
 # Helpers that write to /etc or make interfaces call this first: run
 # outside a sandbox they would change the host.
 sandbox_assert_inside() {
 	sandbox_inside || sandbox_die "refusing to run outside a sandbox (${FUNCNAME[1]:-?})"
-	[ "$(findmnt -n -o FSTYPE --target /etc)" = overlay ] ||
+	[ "$(sandbox_top FSTYPE /etc)" = overlay ] ||
 		sandbox_die "/etc is not the sandbox's overlay; refusing to write to it"
 }
 
@@ -87,7 +95,7 @@ sandbox_overlay() {
 # the host's.
 sandbox_private_run() {
 	sandbox_inside || sandbox_die "sandbox_private_run outside a sandbox"
-	[ "$(findmnt -n -o SOURCE --mountpoint /run 2>/dev/null)" = sandbox-run ] ||
+	[ "$(sandbox_top SOURCE /run)" = sandbox-run ] ||
 		sandbox_die "/run is not the sandbox's own tmpfs"
 	mkdir -p /run/vmtap
 }
@@ -183,7 +191,7 @@ sandbox_inner() {
 	# mount makes /sys/class/net the sandbox's own.
 	mount -t sysfs sysfs /sys
 	sandbox_overlay /etc
-	[ "$(findmnt -n -o FSTYPE --target /etc)" = overlay ] || sandbox_die "/etc overlay failed"
+	[ "$(sandbox_top FSTYPE /etc)" = overlay ] || sandbox_die "/etc overlay failed"
 	# The policies the programs read by default (bridge.conf, vmtapd.conf,
 	# and what they include) start empty: a test writes its own.
 	sandbox_hide /etc/qemu
