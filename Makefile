@@ -168,6 +168,9 @@ _check: test-bins
 # build is sanitized in $(SAN_B)/config.stamp; it skips test_setuid there,
 # since a sanitizer build must never run setuid).
 SAN_B     := $(B)/asan
+# make check builds the sanitizer and fuzz builds and runs the fuzzers this
+# many at a time (the machines that run it have 2 cores).
+CHECK_JOBS ?= 2
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	     -fno-omit-frame-pointer
 # gcc's snprintf truncation analysis loses the sizes ASan's instrumentation
@@ -177,7 +180,7 @@ SAN_CFLAGS := -O2 -g $(SAN_FLAGS) -Wno-format-truncation
 check-sanitize: deps
 	@$(MAKE) --no-print-directory _check-sanitize
 _check-sanitize:
-	@$(MAKE) --no-print-directory B=$(SAN_B) CFLAGS='$(SAN_CFLAGS)' \
+	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) B=$(SAN_B) CFLAGS='$(SAN_CFLAGS)' \
 		LDFLAGS='$(SAN_FLAGS)' test-bins
 	B=$(SAN_B) TESTS='^(unit|fuzz-replay|integration)/' tests/run
 
@@ -213,4 +216,4 @@ ifeq ($(SETUID),1)
 endif
 
 clean: clean-fuzz
-	rm -rf $(B)/obj $(B)/lib $(B)/tests $(B)/libvmtap.a $(PROGS)
+	rm -rf $(B)/obj $(B)/lib $(B)/tests $(B)/libvmtap.a $(PROGS) $(SAN_B)

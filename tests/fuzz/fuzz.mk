@@ -1,5 +1,5 @@
 # tests/fuzz/fuzz.mk — fuzz harnesses; included by the top Makefile, whose
-# variables it uses (CC, ALL_CFLAGS, ALL_LDFLAGS, LIBS, B, CORE_SRC,
+# variables it uses (CC, ALL_CFLAGS, ALL_LDFLAGS, LIBS, B, CHECK_JOBS, CORE_SRC,
 # PROG_LIB_SRC, PROG_LIBS, HEADERS, XML_CFLAGS, XML_LIBS, VIRT_CFLAGS).
 #
 # Every tests/fuzz/fuzz_NAME.c is a libFuzzer harness (LLVMFuzzerTestOneInput)
@@ -28,7 +28,7 @@ FUZZ_SECONDS ?= 60
 # make check: 7 harnesses, 2 at a time, 45 s each: about 3 minutes of its
 # run on a 2-core machine (README, Testing).
 FUZZ_CHECK_SECONDS ?= 45
-FUZZ_JOBS    ?= 2
+FUZZ_JOBS    ?= $(CHECK_JOBS)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer
 
@@ -73,7 +73,7 @@ fuzz:
 		echo "vmtap: fuzz: $(CLANG) not found, nothing fuzzed (apt-get install clang)"; \
 		exit 0; \
 	fi; \
-	$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) $(FUZZ_BIN) && \
+	$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -j$(FUZZ_JOBS) $(FUZZ_BIN) && \
 	$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -k -j$(FUZZ_JOBS) \
 		--output-sync=target _fuzz
 
