@@ -56,6 +56,10 @@ fi
 
 ip link set dev lo up
 SCRATCH=$(mktemp -d /tmp/vmtap-hermetic.XXXXXX)
+decoy=
+# The namespaces take their mounts and the decoy with them; only the
+# mount point is the real /tmp's.
+trap '[ -z "$decoy" ] || kill "$decoy" 2>/dev/null; umount -l "$SCRATCH" 2>/dev/null; rmdir "$SCRATCH"' EXIT
 mount -t tmpfs -o mode=0700 hermetic "$SCRATCH"
 # An empty /run of the fake host's own: the real one is not written.
 mount -t tmpfs -o mode=0755 fakehost-run /run
@@ -142,7 +146,4 @@ if [ "$failed" -ne 0 ]; then
 		grep 'FAIL\|ERROR\|sandbox:' "$l" | head -n 20
 	done
 fi
-kill "$decoy" 2>/dev/null || true
-umount "$SCRATCH"
-rmdir "$SCRATCH"
 exit "$failed"
