@@ -2,7 +2,10 @@
 #
 #   make            build the three programs: build/vmtap-bridge-helper,
 #                   build/vmtapd, build/vmtap
-#   make check      install missing Debian packages, build, run every test
+#   make check      install missing Debian packages, build, run every test;
+#                   then the same tests but QEMU's against an ASan+UBSan
+#                   build (build/asan/), then each fuzz harness for
+#                   FUZZ_CHECK_SECONDS (README, Testing)
 #   make demo       install missing packages, build, boot a tiny guest on a
 #                   vmtap tap in a throwaway network namespace
 #   make deps       install missing Debian packages (prints the command
@@ -79,7 +82,8 @@ TEST_PROGS := $(B)/tests/vmtap-bridge-helper-testhook
 .DEFAULT_GOAL := all
 include tests/fuzz/fuzz.mk
 
-.PHONY: all check demo deps install clean test-bins _check _demo check-hostvm bench
+.PHONY: all check demo deps install clean test-bins _check _demo check-hostvm bench \
+	check-sanitize _check-sanitize
 all: $(PROGS)
 
 # Paths compiled into the programs: when one changes (make install
@@ -128,6 +132,8 @@ $(B)/tests/unit/%: tests/unit/%.c $(PROG_LIBS) $(B)/libvmtap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
+# An integration test runs the programs of its own build: VMTAP_TEST_B.
+$(B)/tests/integration/%: ALL_CFLAGS += -DVMTAP_TEST_B='"$(B)"'
 $(B)/tests/integration/%: tests/integration/%.c $(PROG_LIBS) $(B)/libvmtap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
@@ -143,11 +149,40 @@ $(B)/tests/bench/bench: tests/bench/bench.c $(PROG_LIBS) $(B)/libvmtap.a
 test-bins: $(PROGS) $(TEST_PROGS) $(UNIT_BIN) $(INTEG_BIN) $(TEST_HELPERS) $(FUZZ_REPLAY)
 
 # pkg-config must run after deps has installed the -dev packages, so the
-# build happens in a second make.
+# build happens in a second make.  All three parts run even when one
+# fails; the check fails when any did.
 check: deps
 	@$(MAKE) --no-print-directory _check
 _check: test-bins
-	tests/run
+	@rc=0; \
+	tests/run || rc=1; \
+	$(MAKE) --no-print-directory _check-sanitize || rc=1; \
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) || rc=1; \
+	[ $$rc -eq 0 ] || echo "vmtap: make check FAILED (see above)"; \
+	exit $$rc
+
+# The sanitizer build: the programs, the unit and integration tests and the
+# corpus replays, with ASan and UBSan (any UB report is fatal), in a
+# directory of their own that is never installed.  tests/run runs everything
+# but the QEMU tests against it and fails on any report (it sees that the
+# build is sanitized in $(SAN_B)/config.stamp; it skips test_setuid there,
+# since a sanitizer build must never run setuid).
+SAN_B     := $(B)/asan
+# make check builds the sanitizer and fuzz builds and runs the fuzzers this
+# many at a time (the machines that run it have 2 cores).
+CHECK_JOBS ?= 2
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	     -fno-omit-frame-pointer
+# gcc's snprintf truncation analysis loses the sizes ASan's instrumentation
+# hides (it sees "up to 3071 bytes" copied from a char[16]); the plain
+# build keeps the warning.
+SAN_CFLAGS := -O2 -g $(SAN_FLAGS) -Wno-format-truncation
+check-sanitize: deps
+	@$(MAKE) --no-print-directory _check-sanitize
+_check-sanitize:
+	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) B=$(SAN_B) CFLAGS='$(SAN_CFLAGS)' \
+		LDFLAGS='$(SAN_FLAGS)' test-bins
+	B=$(SAN_B) TESTS='^(unit|fuzz-replay|integration)/' tests/run
 
 demo: deps
 	@$(MAKE) --no-print-directory _demo
@@ -181,4 +216,4 @@ ifeq ($(SETUID),1)
 endif
 
 clean: clean-fuzz
-	rm -rf $(B)/obj $(B)/lib $(B)/tests $(B)/libvmtap.a $(PROGS)
+	rm -rf $(B)/obj $(B)/lib $(B)/tests $(B)/libvmtap.a $(PROGS) $(SAN_B)

@@ -1,5 +1,5 @@
 # tests/fuzz/fuzz.mk — fuzz harnesses; included by the top Makefile, whose
-# variables it uses (CC, ALL_CFLAGS, ALL_LDFLAGS, LIBS, B, CORE_SRC,
+# variables it uses (CC, ALL_CFLAGS, ALL_LDFLAGS, LIBS, B, CHECK_JOBS, CORE_SRC,
 # PROG_LIB_SRC, PROG_LIBS, HEADERS, XML_CFLAGS, XML_LIBS, VIRT_CFLAGS).
 #
 # Every tests/fuzz/fuzz_NAME.c is a libFuzzer harness (LLVMFuzzerTestOneInput)
@@ -10,13 +10,25 @@
 #                       tests; runs each corpus file once (make fuzz-replay).
 #                       Needs no clang: this is what `make check` runs.
 #   make fuzz           with clang: the core rebuilt with coverage and
-#                       ASan+UBSan under $(B)/fuzz/, each harness fuzzed for
-#                       FUZZ_SECONDS.  New inputs go to $(B)/fuzz/corpus/NAME
-#                       (the seeds in tests/ are only read), crashes to
-#                       $(B)/fuzz/artifacts/NAME/.  Never install these.
+#                       ASan+UBSan under $(B)/fuzz/, each harness fuzzed
+#                       (coverage-guided, from its seeds and what earlier runs
+#                       found) for FUZZ_SECONDS, FUZZ_JOBS harnesses at a time.
+#                       New inputs go to $(B)/fuzz/corpus/NAME (the seeds in
+#                       tests/ are only read), crashes to
+#                       $(B)/fuzz/artifacts/NAME/.  Every harness runs; the
+#                       target fails when any found a crash, a leak, a timeout
+#                       or an out-of-memory.  `make check` runs this with
+#                       FUZZ_CHECK_SECONDS.  Never install these.
+#
+# A crash's input belongs in tests/fuzz/corpus/NAME/ with its fix, so the
+# replay (and every later fuzz run) keeps trying it.
 
 CLANG        ?= clang
 FUZZ_SECONDS ?= 60
+# make check: 7 harnesses, 2 at a time, 45 s each: about 3 minutes of its
+# run on a 2-core machine (README, Testing).
+FUZZ_CHECK_SECONDS ?= 45
+FUZZ_JOBS    ?= $(CHECK_JOBS)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer
 
@@ -61,16 +73,32 @@ fuzz:
 		echo "vmtap: fuzz: $(CLANG) not found, nothing fuzzed (apt-get install clang)"; \
 		exit 0; \
 	fi; \
-	$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) _fuzz
+	$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -j$(FUZZ_JOBS) $(FUZZ_BIN) && \
+	$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -k -j$(FUZZ_JOBS) \
+		--output-sync=target _fuzz
 
-_fuzz: $(FUZZ_BIN)
-	@set -e; for n in $(FUZZ_NAMES); do \
-		mkdir -p $(B)/fuzz/corpus/$$n $(B)/fuzz/artifacts/$$n; \
-		echo "vmtap: fuzzing $$n for $(FUZZ_SECONDS)s"; \
-		$(B)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-			-print_final_stats=1 -artifact_prefix=$(B)/fuzz/artifacts/$$n/ \
-			$(B)/fuzz/corpus/$$n tests/fuzz/corpus/$$n; \
-	done
+# One target per harness (never a file; not .PHONY, which would skip the
+# pattern rule), so FUZZ_JOBS of them run at once and a crash in
+# one (make -k) does not stop the others.  libFuzzer's own output is kept in
+# $(B)/fuzz/NAME.log; the last lines and any crash are printed.
+_fuzz: $(FUZZ_NAMES:%=fuzz-run-%)
+fuzz-run-%: $(B)/fuzz/fuzz_%
+	@mkdir -p $(B)/fuzz/corpus/$* $(B)/fuzz/artifacts/$*
+	@rm -f $(B)/fuzz/artifacts/$*/*
+	@echo "vmtap: fuzzing $* for $(FUZZ_SECONDS)s"
+	@if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(B)/fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix=$(B)/fuzz/artifacts/$*/ \
+		$(B)/fuzz/corpus/$* tests/fuzz/corpus/$* >$(B)/fuzz/$*.log 2>&1; then \
+		echo "vmtap: fuzz $*: ok, $$(sed -n 's/^stat::number_of_executed_units: *//p' $(B)/fuzz/$*.log) runs, $$(sed -n 's/^stat::new_units_added: *//p' $(B)/fuzz/$*.log) new inputs"; \
+	else \
+		sed -n '/^==[0-9]*==\|^SUMMARY\|^INFO: Running\|Test unit written/,$$p' $(B)/fuzz/$*.log | head -n 80; \
+		echo "vmtap: fuzz $*: FAILED (log $(B)/fuzz/$*.log); the input is in $(B)/fuzz/artifacts/$*/:"; \
+		ls $(B)/fuzz/artifacts/$*/; \
+		echo "vmtap: fix it, and add the input to tests/fuzz/corpus/$*/"; \
+		exit 1; \
+	fi
 
 clean: clean-fuzz
 clean-fuzz:

@@ -19,9 +19,12 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The build under test: $B (tests/run passes it; build/asan for the
+# sanitizer run), relative to the top of the tree or absolute.
+B=$(cd "$REPO" && readlink -m -- "${B:-build}")
 NAME=doctor
-VMTAP=$REPO/build/vmtap
-HELPER=$REPO/build/vmtap-bridge-helper
+VMTAP=$B/vmtap
+HELPER=$B/vmtap-bridge-helper
 . "$REPO/tests/lib/sandbox.sh"
 . "$REPO/tests/lib/testlib.sh"
 

@@ -35,8 +35,9 @@
 #include "bridge/port.h"
 #include "helper/core/reply.h"
 
-#define HELPER "build/vmtap-bridge-helper"
-#define HOOK "build/tests/vmtap-bridge-helper-testhook"
+/* VMTAP_TEST_B: the build under test, from make (build, or build/asan). */
+#define HELPER VMTAP_TEST_B "/vmtap-bridge-helper"
+#define HOOK VMTAP_TEST_B "/tests/vmtap-bridge-helper-testhook"
 #define ACL "/etc/qemu/bridge.conf"
 #define VHOST_DEV "/dev/vhost-net"
 #define PREFIX "vmtap-bridge-helper: "

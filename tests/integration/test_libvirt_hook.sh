@@ -22,8 +22,11 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The build under test: $B (tests/run passes it; build/asan for the
+# sanitizer run), relative to the top of the tree or absolute.
+B=$(cd "$REPO" && readlink -m -- "${B:-build}")
 NAME=libvirt_hook
-VMTAP=$REPO/build/vmtap
+VMTAP=$B/vmtap
 XML=$REPO/tests/integration/libvirt-hook
 . "$REPO/tests/lib/sandbox.sh"
 . "$REPO/tests/lib/testlib.sh"

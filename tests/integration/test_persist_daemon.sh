@@ -26,8 +26,10 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The build under test: $B (tests/run passes it; build/asan for the
+# sanitizer run), relative to the top of the tree or absolute.
+B=$(cd "$REPO" && readlink -m -- "${B:-build}")
 NAME=persist_daemon
-B=$REPO/build
 VMTAP=$B/vmtap
 . "$REPO/tests/lib/sandbox.sh"
 . "$REPO/tests/lib/testlib.sh"
@@ -43,7 +45,7 @@ if ! sandbox_inside; then
 	sandbox_enter "$0" "$@"
 fi
 
-LOGDIR=${TEST_LOG_DIR:-$REPO/build/test-logs}/integration
+LOGDIR=${TEST_LOG_DIR:-$B/test-logs}/integration
 mkdir -p "$LOGDIR"
 DLOG=$LOGDIR/$NAME-vmtapd.log
 # Not the default path, to show --socket is what is used.

@@ -36,7 +36,8 @@
 #include "bridge/port.h"
 #include "helper/core/reply.h"
 
-#define HOOK "build/tests/vmtap-bridge-helper-testhook"
+/* VMTAP_TEST_B: the build under test, from make. */
+#define HOOK VMTAP_TEST_B "/tests/vmtap-bridge-helper-testhook"
 #define ACL "/etc/qemu/bridge.conf"
 #define INC "/etc/qemu/nobody.conf"
 #define NOBODY 65534

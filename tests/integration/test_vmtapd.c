@@ -79,7 +79,8 @@
 #include "bridge/port.h"
 #include "helper/wire/client.h"
 
-#define VMTAPD "build/vmtapd"
+/* VMTAP_TEST_B: the build under test, from make (build, or build/asan). */
+#define VMTAPD VMTAP_TEST_B "/vmtapd"
 #define NOBODY 65534
 #define USERS_GID 100
 /* Every path here is a unix socket address too: shorter than sun_path. */

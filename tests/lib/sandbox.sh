@@ -14,12 +14,23 @@
 #   /etc/qemu/bridge.conf (the helper's compiled-in ACL path) without
 #   touching the host.  After CMD, the host's /etc is checked to be unchanged.
 #
+#   Hermetic: nothing of the host's vmtap or QEMU set-up is reachable from
+#   inside, so a vmtapd or a policy on the host cannot change a test's
+#   outcome, and a test cannot reach (or make taps through) the host's
+#   daemon.  /run is an empty tmpfs of the sandbox's own (so
+#   /run/vmtap/vmtapd.sock, the compiled-in socket path, is whatever the
+#   test put there, and the host's /run/libvirt, syslog socket and the rest
+#   are out of reach); /etc/qemu and /etc/vmtap start empty (the host's
+#   bridge.conf and vmtapd.conf are hidden, not just copy-on-write).
+#   tests/integration/test_hermetic.sh proves it against a decoy "host".
+#
 # As a library:   . tests/lib/sandbox.sh
 #   sandbox_enter "$0" "$@"     re-run the calling script inside a sandbox
 #                               (returns when already inside)
 #   sandbox_bridge NAME ADDR/PREFIX [MTU]
 #   sandbox_acl LINE...         write /etc/qemu/bridge.conf, root 0644
-#   sandbox_private_run         make /run private (so /run/vmtap is)
+#   sandbox_private_run         ensure /run/vmtap exists (/run is always
+#                               private; kept for the scripts that call it)
 #   sandbox_overlay DIR         private copy-on-write view of DIR
 #   sandbox_tmpfs DIR           empty private tmpfs on DIR
 #   sandbox_assert_inside       fail unless running inside a sandbox
@@ -40,11 +51,19 @@ sandbox_inside() {
 	[ "${SANDBOX_INSIDE:-}" = 1 ]
 }
 
+# sandbox_top FIELD DIR — FIELD (FSTYPE, SOURCE) of the mount on top at
+# DIR: mounts stack (the sandbox's /etc overlay may sit on a host's, or on
+# test_hermetic.sh's stand-in host's), and findmnt lists them all, lowest
+# first.
+sandbox_top() {
+	findmnt -n -o "$1" --target "$2" 2>/dev/null | tail -n 1
+}
+
 # Helpers that write to /etc or make interfaces call this first: run
 # outside a sandbox they would change the host.
 sandbox_assert_inside() {
 	sandbox_inside || sandbox_die "refusing to run outside a sandbox (${FUNCNAME[1]:-?})"
-	[ "$(findmnt -n -o FSTYPE --target /etc)" = overlay ] ||
+	[ "$(sandbox_top FSTYPE /etc)" = overlay ] ||
 		sandbox_die "/etc is not the sandbox's overlay; refusing to write to it"
 }
 
@@ -71,13 +90,23 @@ sandbox_overlay() {
 		"$dir"
 }
 
-# vmtapd and friends keep sockets and state under /run/vmtap; overlaying
-# /run (rather than a tmpfs over it) keeps the rest of /run readable.
+# /run is the sandbox's own from the start (sandbox_inner); this only
+# makes sure /run/vmtap is there, and refuses to run where /run could be
+# the host's.
 sandbox_private_run() {
-	if [ "$(findmnt -n -o FSTYPE --mountpoint /run 2>/dev/null)" != overlay ]; then
-		sandbox_overlay /run
-	fi
+	sandbox_inside || sandbox_die "sandbox_private_run outside a sandbox"
+	[ "$(sandbox_top SOURCE /run)" = sandbox-run ] ||
+		sandbox_die "/run is not the sandbox's own tmpfs"
 	mkdir -p /run/vmtap
+}
+
+# An empty directory over DIR: what the host keeps there is not seen (a
+# copy-on-write overlay would still show it).  The directory is made in the
+# /etc overlay when the host has none, so the host's /etc is not written.
+sandbox_hide() {
+	local dir=$1
+	mkdir -p "$dir"
+	mount -t tmpfs -o mode=0755 sandbox-hide "$dir"
 }
 
 # sandbox_bridge NAME ADDR/PREFIX [MTU] — a bridge that is up, with an
@@ -162,7 +191,17 @@ sandbox_inner() {
 	# mount makes /sys/class/net the sandbox's own.
 	mount -t sysfs sysfs /sys
 	sandbox_overlay /etc
-	[ "$(findmnt -n -o FSTYPE --target /etc)" = overlay ] || sandbox_die "/etc overlay failed"
+	[ "$(sandbox_top FSTYPE /etc)" = overlay ] || sandbox_die "/etc overlay failed"
+	# The policies the programs read by default (bridge.conf, vmtapd.conf,
+	# and what they include) start empty: a test writes its own.
+	sandbox_hide /etc/qemu
+	sandbox_hide /etc/vmtap
+	# A /run of its own, empty: the host's vmtapd socket (the programs'
+	# compiled-in default), libvirtd, syslog and D-Bus are not reachable by
+	# path.  Abstract unix sockets are per network namespace already.
+	mount -t tmpfs -o mode=0755 sandbox-run /run
+	mkdir -p /run/vmtap
+	mkdir -m 1777 /run/lock
 
 	# Not exec: bash stays pid 1 so CMD is an ordinary process (pid 1
 	# ignores signals it has no handler for).
