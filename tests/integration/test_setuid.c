@@ -468,7 +468,9 @@ static void test_user_cannot_lower_bridge_mtu(void **state)
 	AS_NOBODY(&r, suid_copy, "--br=br0", "--mtu=1499");
 	expect_fail(&r, "mtu=1499: below br0's MTU 1500");
 
-	AS_NOBODY(&r, suid_copy, "--br=br0", "--mtu=1500");
+	/* vhost off: the test-host VM has /dev/vhost-net, and with it the
+	 * extended reply would carry a vhost fd too. */
+	AS_NOBODY(&r, suid_copy, "--br=br0", "--mtu=1500", "--vhost=off");
 	expect_ok(&r, 1);
 	check_tap_on(&r, "br0");
 	assert_int_equal(sys_mtu("br0"), 1500);
