@@ -109,7 +109,12 @@ page_has() { # PAGE WORD...
 	shift
 	text=$(render "$page")
 	for w; do
-		grep -qF -- "$w" <<<"$text" || fail "$page does not mention $w"
+		# An option as a whole word (--nic is not --nic-foo); a KEY= as is.
+		if [[ $w == --* ]]; then
+			grep -qwF -- "$w" <<<"$text" || fail "$page does not mention $w"
+		else
+			grep -qF -- "$w" <<<"$text" || fail "$page does not mention $w"
+		fi
 	done
 }
 cmds=$("$B/vmtap" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
