@@ -13,6 +13,7 @@ pkgs=(
 	jq python3-minimal libcap2-bin                               # test_doctor: JSON, a socket, setcap
 	libvirt-dev libxml2-dev                                      # build: vmtap libvirt-hook/attach/detach
 	libvirt-clients libvirt-daemon-driver-qemu libxml2-utils     # test_libvirt: virsh, embedded QEMU driver, xmllint
+	scdoc man-db                                                 # build: man pages; test_install: man -l
 )
 
 # Extra packages for one target (make bench: gnuplot-nox) come as arguments.
