@@ -10,7 +10,7 @@
 #                   vmtap tap in a throwaway network namespace
 #   make deps       install missing Debian packages (prints the command
 #                   when not root)
-#   make install    PREFIX=/usr/local DESTDIR= SETUID=0|1
+#   make install    PREFIX=/usr/local DESTDIR= SETUID=0|1 (and uninstall)
 #   make clean
 
 PREFIX     ?= /usr/local
@@ -23,7 +23,7 @@ SETUID     ?= 0
 ACL_FILE   ?= $(SYSCONFDIR)/qemu/bridge.conf
 # vmtapd's policy (its --config default).
 VMTAPD_CONF ?= $(SYSCONFDIR)/vmtap/vmtapd.conf
-VERSION    := 0.1.0
+VERSION    := 0.2.0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
@@ -203,17 +203,92 @@ bench: deps
 	@$(MAKE) --no-print-directory $(PROGS) $(B)/tests/bench/bench
 	tests/bench/run
 
-install: $(PROGS)
-	install -d $(DESTDIR)$(LIBEXECDIR)
+# --- Installing: programs, man pages, bash completion, systemd units, the
+# example policies.  Everything lands under $(DESTDIR); the paths compiled
+# into the programs and written into the units are the ones without it.
+SBINDIR        ?= $(PREFIX)/sbin
+MANDIR         ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+SCDOC          ?= scdoc
+
+# Each page lives beside its program's code, in scdoc.
+MAN_SRC  := helper/cli/vmtap.1.scd helper/bridge-helper/vmtap-bridge-helper.8.scd \
+	    helper/daemon/vmtapd.8.scd helper/daemon/vmtapd.conf.5.scd
+MAN_OUT  := $(patsubst %.scd,$(B)/man/%,$(notdir $(MAN_SRC)))
+UNIT_OUT := $(B)/systemd/vmtapd.service $(B)/systemd/vmtapd.socket
+COMPLETION := $(B)/completion/vmtap
+# The paths a page or a unit names, as installed.
+INSTALL_SUBST = sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@ACL_FILE@|$(ACL_FILE)|g' \
+	-e 's|@VMTAPD_CONF@|$(VMTAPD_CONF)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	-e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g'
+
+.PHONY: man completion units uninstall clean-install
+all: man completion units
+man: $(MAN_OUT)
+completion: $(COMPLETION)
+units: $(UNIT_OUT)
+
+vpath %.scd $(sort $(dir $(MAN_SRC)))
+$(B)/man/%: %.scd Makefile $(B)/config.stamp
+	@mkdir -p $(dir $@)
+	$(INSTALL_SUBST) $< | $(SCDOC) >$@.tmp && mv $@.tmp $@
+
+# The script comes from vmtap's own tables (helper/cli/cmd-completion.c).
+$(COMPLETION): $(B)/vmtap
+	@mkdir -p $(dir $@)
+	$(B)/vmtap completion bash >$@.tmp && mv $@.tmp $@
+
+# The example units name /usr/local/sbin and /etc: rewritten to this build's.
+$(B)/systemd/%: examples/systemd/% Makefile $(B)/config.stamp
+	@mkdir -p $(dir $@)
+	sed -e 's|/usr/local/sbin/vmtapd|$(SBINDIR)/vmtapd|g' \
+	    -e 's|/etc/vmtap/vmtapd.conf|$(VMTAPD_CONF)|g' $< >$@.tmp && mv $@.tmp $@
+
+# An example policy is installed only where no file is: never over one a
+# user may have edited.
+install_conf = if [ -e '$(DESTDIR)$(2)' ]; then \
+		echo 'kept $(DESTDIR)$(2) (exists; the example is $(1))'; \
+	else install -D -m 0644 $(1) '$(DESTDIR)$(2)'; fi
+# uninstall removes an example policy only if it is still the example,
+# byte for byte.
+uninstall_conf = if cmp -s $(1) '$(DESTDIR)$(2)'; then rm -f '$(DESTDIR)$(2)'; \
+	elif [ -e '$(DESTDIR)$(2)' ]; then echo 'kept $(DESTDIR)$(2) (changed)'; fi
+
+install: all
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(B)/vmtap-bridge-helper $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
-	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(B)/vmtap $(DESTDIR)$(BINDIR)/vmtap
-	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(B)/vmtapd $(DESTDIR)$(PREFIX)/sbin/vmtapd
+	install -m 0755 $(B)/vmtapd $(DESTDIR)$(SBINDIR)/vmtapd
 ifeq ($(SETUID),1)
 	chown root:root $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
 	chmod 4755 $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper
 endif
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(B)/man/vmtap.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(B)/man/vmtapd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(B)/man/vmtap-bridge-helper.8 $(B)/man/vmtapd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/vmtap
+	install -m 0644 $(UNIT_OUT) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	@$(call install_conf,examples/bridge.conf,$(ACL_FILE))
+	@$(call install_conf,examples/vmtapd.conf,$(VMTAPD_CONF))
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBEXECDIR)/vmtap-bridge-helper $(DESTDIR)$(BINDIR)/vmtap \
+	      $(DESTDIR)$(SBINDIR)/vmtapd
+	rm -f $(DESTDIR)$(MANDIR)/man1/vmtap.1 $(DESTDIR)$(MANDIR)/man5/vmtapd.conf.5 \
+	      $(DESTDIR)$(MANDIR)/man8/vmtap-bridge-helper.8 $(DESTDIR)$(MANDIR)/man8/vmtapd.8
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/vmtap $(DESTDIR)$(SYSTEMDUNITDIR)/vmtapd.service \
+	      $(DESTDIR)$(SYSTEMDUNITDIR)/vmtapd.socket
+	@$(call uninstall_conf,examples/bridge.conf,$(ACL_FILE))
+	@$(call uninstall_conf,examples/vmtapd.conf,$(VMTAPD_CONF))
+	rmdir $(DESTDIR)$(dir $(VMTAPD_CONF)) 2>/dev/null || true
+
+clean: clean-install
+clean-install:
+	rm -rf $(B)/man $(B)/completion $(B)/systemd
+# --- end of installing
 
 clean: clean-fuzz
 	rm -rf $(B)/obj $(B)/lib $(B)/tests $(B)/libvmtap.a $(PROGS) $(SAN_B)

@@ -1,6 +1,6 @@
 /* cmd.h — the subcommands of the `vmtap` program.  Each is a main of its
  * own: it parses its argv, calls the core, prints, and returns the exit
- * status.  Add one line here and one in vmtap-main.c's table per command. */
+ * status.  Add one line here and one in main.c's cmd_table per command. */
 #ifndef VMTAP_CMD_H
 #define VMTAP_CMD_H
 
@@ -16,6 +16,19 @@ int cmd_list(int argc, char **argv);
 int cmd_libvirt_hook(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
+
+/* The command table (main.c): vmtap --help, the dispatch and the
+ * completion script (cmd-completion.c) read it. */
+struct cmd_entry {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const char *opts;  /* "--a= --b": options; '=' marks one taking a value */
+	unsigned fields;   /* FRONT_* bit: the field table's rows it takes as --KEY */
+};
+extern const struct cmd_entry cmd_table[];
+extern const unsigned cmd_count;
 /* A user (group = 0) or group name, or a number, to an id (cmd-tap.c). */
 int cmd_resolve_id(int group, const char *s, unsigned *out, struct vmtap_err *err);
 

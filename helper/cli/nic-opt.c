@@ -38,7 +38,7 @@ static bool model_ok(const char *s)
 }
 
 /* The SPEC's own keys, which are no nic_spec field. */
-static const char *const own_keys[] = { "id", "model", NULL };
+const char *const nic_opt_own_keys[] = { "id", "model", NULL };
 
 /* id, model, queues=auto and the guest's mac are the SPEC's own; every
  * other key is a field of the table, parsed as everywhere else. */
@@ -89,7 +89,7 @@ static int set(struct nic_opt *o, const struct nic_field *f, const char *key, co
 	return nic_field_set(&o->spec, f, key, '=', v, err);
 }
 
-/* Index into seen[]: a row of the table, or one of own_keys after them. */
+/* Index into seen[]: a row of the table, or one of nic_opt_own_keys after them. */
 static int lookup(const char *key, const struct nic_field **f)
 {
 	unsigned i;
@@ -97,8 +97,8 @@ static int lookup(const char *key, const struct nic_field **f)
 	*f = nic_field_by_name(FRONT_SPEC, key);
 	if (*f)
 		return (int)(*f - nic_fields);
-	for (i = 0; own_keys[i]; i++)
-		if (!strcmp(key, own_keys[i]))
+	for (i = 0; nic_opt_own_keys[i]; i++)
+		if (!strcmp(key, nic_opt_own_keys[i]))
 			return (int)(nic_nfields + i);
 	return -1;
 }
@@ -144,7 +144,7 @@ int nic_opt_parse(const char *s, struct nic_opt *o, struct vmtap_err *err)
 		*eq = '\0';
 		if ((k = lookup(tok, &f)) < 0)
 			return vmtap_fail(err, -EINVAL, "NIC spec \"%s\": unknown key \"%s\"; expected %s",
-					  s, tok, nic_field_keys(FRONT_SPEC, own_keys, keys,
+					  s, tok, nic_field_keys(FRONT_SPEC, nic_opt_own_keys, keys,
 								 sizeof(keys)));
 		if (seen[k])
 			return vmtap_fail(err, -EINVAL, "NIC spec \"%s\": %s given twice", s, tok);

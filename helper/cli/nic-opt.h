@@ -33,6 +33,10 @@ struct nic_opt {
 
 int nic_opt_parse(const char *s, struct nic_opt *o, struct vmtap_err *err);
 
+/* The SPEC's own keys, which are no field of the table: "id", "model",
+ * NULL. */
+extern const char *const nic_opt_own_keys[];
+
 /* The SPEC's keys for --help, one "  KEY=VALUE  what" line each, into buf:
  * the table's (field.h) and the SPEC's own. */
 const char *nic_opt_help(char *buf, size_t cap);

@@ -14,6 +14,7 @@ pkgs=(
 	libvirt-dev libxml2-dev                                      # build: vmtap libvirt-hook/attach/detach
 	libvirt-clients libvirt-daemon-driver-qemu libxml2-utils     # test_libvirt: virsh, embedded QEMU driver, xmllint
 	clang libclang-rt-dev                                        # make check's fuzzing: libFuzzer (not pulled in without recommends)
+	scdoc man-db                                                 # build: man pages; test_install: man -l
 )
 
 # Extra packages for one target (make bench: gnuplot-nox) come as arguments.
