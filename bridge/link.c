@@ -22,27 +22,9 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
-/* A name that failed ifname_check() may hold anything: show it tamed. */
-static const char *tame(const char *s, char buf[40])
-{
-	size_t i;
-
-	if (!s)
-		return "(null)";
-	for (i = 0; s[i] && i < 32; i++)
-		buf[i] = (s[i] > ' ' && s[i] < 0x7f) ? s[i] : '?';
-	strcpy(buf + i, s[i] ? "..." : "");
-	return buf;
-}
-
 int link_name_check(const char *name, struct vmtap_err *err)
 {
-	char buf[40];
-
-	if (ifname_check(name) < 0)
-		return vmtap_fail(err, -EINVAL, "\"%s\" is not a valid interface name",
-				  tame(name, buf));
-	return 0;
+	return ifname_check_err(name, NULL, err);
 }
 
 /* tun's own view of its device; tun says "tun" as the kind of both its

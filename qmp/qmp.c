@@ -69,25 +69,11 @@ static const char *span(int ms, char buf[32])
 	return buf;
 }
 
-/* Up to 48 bytes of what the peer sent, printable, for a message. */
+/* What the peer sent, for a message: the one sanitiser (err.h), quoted,
+ * cut with "...". */
 static const char *excerpt(const char *p, size_t n, char out[200])
 {
-	size_t i, o = 0;
-
-	for (i = 0; i < n && i < 48 && o + 5 < 200; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, 200 - o, "\\x%02x", c);
-	}
-	if (i < n && o + 4 < 200) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-	return out;
+	return vmtap_show(out, VMTAP_SHOW_CAP, p, n, VMTAP_SHOW_QUOTED);
 }
 
 static int kill_conn(struct qmp *q, int r, struct vmtap_err *err, const char *fmt, ...)

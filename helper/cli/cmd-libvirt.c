@@ -439,9 +439,11 @@ int cmd_attach(int argc, char **argv)
 		return cmd_fail(2, "--nic %s: id= has no meaning here; libvirt names the device",
 				spec_s);
 	/* The name goes into the interface XML as an attribute value. */
-	if (dev && (ifname_check(dev) < 0 || strpbrk(dev, "'\"<>&")))
-		return cmd_fail(2, "--dev \"%s\": expected an interface name (1-15 bytes, no '/', "
-				"':', '%%', quotes, '<', '>', '&', whitespace, not all digits)", dev);
+	if (dev && ifname_check_err(dev, "--dev", &err) < 0)
+		return cmd_fail(2, "%s", err.msg);
+	if (dev && strpbrk(dev, "'\"<>&"))
+		return cmd_fail(2, "--dev \"%s\": expected no quotes, '<', '>' or '&' (it goes into "
+				"libvirt's XML)", dev);
 	if (need_net_admin("vmtap attach"))
 		return 1;
 	/* libvirt first: a wrong URI or domain costs no tap. */
@@ -560,9 +562,8 @@ int cmd_detach(int argc, char **argv)
 	}
 	if (!uri || !name || !dev)
 		return cmd_fail(2, "detach: expected --connect URI --domain NAME --dev X");
-	if (ifname_check(dev) < 0)
-		return cmd_fail(2, "--dev \"%s\": expected an interface name (1-15 bytes, no '/', "
-				"':', '%%', whitespace, not all digits)", dev);
+	if (ifname_check_err(dev, "--dev", &err) < 0)
+		return cmd_fail(2, "%s", err.msg);
 	if (need_net_admin("vmtap detach"))
 		return 1;
 	if ((r = rtnl_open(&sk, &err)) < 0)

@@ -158,9 +158,8 @@ int cmd_create(int argc, char **argv)
 	group_arg = a.group_arg;
 	if (!name)
 		return cmd_fail(2, "create: expected NAME; see vmtap create --help");
-	if (ifname_check(name) < 0)
-		return cmd_fail(2, "create: bad NAME \"%s\": expected an interface name (1-15 bytes, "
-				"no '/', ':', '%%', whitespace, not all digits)", name);
+	if (ifname_check_err(name, "NAME", &err) < 0)
+		return cmd_fail(2, "create: %s", err.msg);
 	snprintf(spec.ifname, sizeof(spec.ifname), "%s", name);
 	if (spec.mode == NIC_MODE_TAP && !spec.bridge[0])
 		return cmd_fail(2, "create: a tap needs --bridge BR (or --mode tun for an L3 device)");
@@ -204,9 +203,8 @@ static int delete_by_daemon(const char *sock, const char *const *names, unsigned
 		return cmd_fail(1, "delete: %u names; through vmtapd at most %d at once", n,
 				VMTAPD_DELETE_MAX);
 	for (i = 0; i < n; i++)
-		if (ifname_check(names[i]) < 0)
-			return cmd_fail(1, "bad interface name \"%s\"; expected %s", names[i],
-					IFNAME_EXPECTED);
+		if (ifname_check_err(names[i], NULL, &err) < 0)
+			return cmd_fail(1, "%s", err.msg);
 	if (daemon_open("vmtap delete", sock, &c))
 		return 1;
 	r = vmtapd_client_delete_persistent(c, names, n, &err);

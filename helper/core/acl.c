@@ -72,28 +72,14 @@ struct parser {
 	bool daemon;    /* vmtapd's grammar */
 };
 
-/* A token from a file, made safe to put in a one-line message: bytes that
- * could garble a terminal or a log are shown as \xNN, and a long token is
- * cut with "..." (only in the message: the token itself is never cut). */
-#define SHOW_MAX 48
-#define SHOW_SIZE (SHOW_MAX * 4 + sizeof("..."))
+/* A token from a file, made safe to put in a one-line message by the one
+ * sanitiser (err.h: controls as \xNN, quotes escaped, a long token cut
+ * with "..." — only in the message: the token itself is never cut). */
+#define SHOW_SIZE VMTAP_SHOW_CAP
 
 static const char *show(char out[SHOW_SIZE], const char *tok)
 {
-	size_t i, o = 0;
-
-	for (i = 0; tok[i] && i < SHOW_MAX; i++) {
-		unsigned char c = (unsigned char)tok[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			o += (size_t)snprintf(out + o, SHOW_SIZE - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	if (tok[i])
-		o += (size_t)snprintf(out + o, SHOW_SIZE - o, "...");
-	out[o] = '\0';
-	return out;
+	return vmtap_show(out, SHOW_SIZE, tok, SIZE_MAX, VMTAP_SHOW_QUOTED);
 }
 
 static const char *file_kind(mode_t mode)
@@ -314,17 +300,16 @@ static int include(struct parser *p, const char *file, unsigned long line,
 {
 	char shown[SHOW_SIZE];
 	char *buf = NULL;
-	size_t len = 0, i;
+	size_t len = 0;
 	int r;
 
 	if (path[0] != '/')
 		return vmtap_fail(p->err, -EINVAL, "%s:%lu: include path \"%s\" is not absolute",
 				  file, line, show(shown, path));
 	/* The path goes into every message about the file, unescaped. */
-	for (i = 0; path[i]; i++)
-		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f)
-			return vmtap_fail(p->err, -EINVAL, "%s:%lu: include path \"%s\" contains a control character",
-					  file, line, show(shown, path));
+	if (!vmtap_text_clean(path, SIZE_MAX))
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: include path \"%s\" contains a control character",
+				  file, line, show(shown, path));
 	if (depth >= ACL_MAX_DEPTH)
 		return vmtap_fail(p->err, -ELOOP, "%s:%lu: include %s nests deeper than %d levels (an include loop?)",
 				  file, line, path, ACL_MAX_DEPTH);
