@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper/core/clock.h"
 #include "helper/core/fdpass.h"
 
 struct qmp {
@@ -50,14 +51,6 @@ struct qmp {
 	json_int_t seq;
 	int major, minor, micro;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* "10 s" or "250 ms", as the user gave it. */
 static const char *span(int ms, char buf[32])
@@ -121,7 +114,7 @@ static int read_some(struct qmp *q, long long deadline)
 		q->cap = ncap;
 	}
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - (long long)mono_ms();
 		struct pollfd p = { .fd = q->fd, .events = POLLIN };
 		int r;
 
@@ -303,7 +296,7 @@ static int unexpected(struct qmp *q, const json_t *m, const char *what, struct v
 /* Send text (with fd when >= 0) before deadline. */
 static int send_text(struct qmp *q, const char *text, size_t len, int fd, long long deadline)
 {
-	long long left = deadline - now_ms();
+	long long left = deadline - (long long)mono_ms();
 	struct timeval tv;
 	size_t off = 0;
 
@@ -334,7 +327,7 @@ static int send_text(struct qmp *q, const char *text, size_t len, int fd, long l
 int qmp_execute(struct qmp *q, const char *cmd, json_t *args, int fd, int timeout_ms,
 		json_t **ret, struct qmp_error *qe, struct vmtap_err *err)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = (long long)mono_ms() + timeout_ms;
 	json_t *req = NULL, *m = NULL, *id;
 	char what[96], sp[32];
 	char *text = NULL;
@@ -454,7 +447,7 @@ out:
 int qmp_wait_event(struct qmp *q, qmp_event_match match, void *ctx, int timeout_ms,
 		   json_t **event, struct vmtap_err *err)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = (long long)mono_ms() + timeout_ms;
 	unsigned i;
 	json_t *m;
 	int r;
@@ -506,7 +499,7 @@ found:
 
 static int greet(struct qmp *q, const char *peer, int timeout_ms, struct vmtap_err *err)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = (long long)mono_ms() + timeout_ms;
 	struct vmtap_err e = { "" };
 	const json_t *g, *v;
 	char what[160];

@@ -43,6 +43,7 @@
 
 #include "helper/cli/cmd.h"
 #include "helper/cli/domxml.h"
+#include "helper/core/ids.h"
 #include "helper/core/ifname.h"
 #include "helper/cli/nic-opt.h"
 #include "helper/core/parse.h"
@@ -85,7 +86,7 @@ static int owner_opt(int argc, char **argv, int *i, struct owner *o)
 		return 0;
 	}
 	group = argv[*i][2] == 'g';
-	if (cmd_resolve_id(group, v, group ? &o->gid : &o->uid, &err) < 0)
+	if (id_resolve(group, v, group ? &o->gid : &o->uid, &err) < 0)
 		return -cmd_fail(2, "--%s %s: %s", group ? "group" : "owner", v, err.msg);
 	if (group)
 		o->has_group = true;

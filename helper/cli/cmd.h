@@ -16,8 +16,6 @@ int cmd_list(int argc, char **argv);
 int cmd_libvirt_hook(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
-/* A user (group = 0) or group name, or a number, to an id (cmd-tap.c). */
-int cmd_resolve_id(int group, const char *s, unsigned *out, struct vmtap_err *err);
 
 /* The value of option NAME at argv[*i], spelled "NAME=VALUE" or "NAME VALUE"
  * (then *i moves past the value); NULL when argv[*i] is not NAME with a

@@ -26,9 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <net/if.h>
-#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +36,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "helper/core/ids.h"
 #include "helper/core/ifname.h"
 #include "helper/core/nic.h"
 #include "helper/core/parse.h"
@@ -326,40 +325,18 @@ static int include(struct parser *p, const char *file, unsigned long line,
 	return r;
 }
 
-/* A user or group NAME from a vmtapd rule, as an id: looked up now (NSS),
- * else taken as a decimal id; neither is an error naming the line. */
+/* A user or group NAME from a vmtapd rule, as an id (ids.h's rule: a
+ * known name, else a decimal id); neither is an error naming the line. */
 static int lookup_id(struct parser *p, const char *file, unsigned long line, bool group,
 		     const char *name, unsigned *id)
 {
-	char shown[SHOW_SIZE], buf[16384];
-	unsigned long n;
-	int r;
+	struct vmtap_err why = { "" };
+	int r = id_resolve(group, name, id, &why);
 
-	if (group) {
-		struct group gr, *res = NULL;
-
-		r = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
-		if (r == 0 && res) {
-			*id = (unsigned)res->gr_gid;
-			return 0;
-		}
-	} else {
-		struct passwd pw, *res = NULL;
-
-		r = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
-		if (r == 0 && res) {
-			*id = (unsigned)res->pw_uid;
-			return 0;
-		}
-	}
-	/* (uid_t)-1 means "no change" to the kernel: never a subject. */
-	if (parse_uint(name, 0, 0xfffffffeUL, &n) == 0) {
-		*id = (unsigned)n;
-		return 0;
-	}
-	return vmtap_fail(p->err, -EINVAL, "%s:%lu: no %s \"%s\"; expected a %s name or a numeric %s",
-			  file, line, group ? "group" : "user", show(shown, name),
-			  group ? "group" : "user", group ? "gid" : "uid");
+	/* A bad line, like every other one. */
+	if (r < 0)
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: %s", file, line, why.msg);
+	return 0;
 }
 
 /* The optional "user NAME" / "group NAME" that ends a vmtapd rule: the n
@@ -561,22 +538,13 @@ int acl_parse_buffer_daemon(const char *name, const char *buf, size_t len,
 
 static bool subject_matches(const struct acl_rule *rule, const struct acl_peer *peer)
 {
-	size_t i;
-
 	switch (rule->subject) {
 	case ACL_SUBJECT_ANYONE:
 		return true;
 	case ACL_SUBJECT_USER:
 		return peer && (unsigned)peer->uid == rule->id;
 	case ACL_SUBJECT_GROUP:
-		if (!peer)
-			return false;
-		if ((unsigned)peer->gid == rule->id)
-			return true;
-		for (i = 0; i < peer->ngroups; i++)
-			if ((unsigned)peer->groups[i] == rule->id)
-				return true;
-		return false;
+		return peer && id_in_groups(rule->id, peer->gid, peer->groups, peer->ngroups);
 	}
 	return false;
 }
