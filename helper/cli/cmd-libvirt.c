@@ -106,10 +106,7 @@ static void spec_for_port(struct nic_spec *spec, const struct domxml_port *p,
 	spec->queues = p->queues;
 	spec->mtu = p->mtu;
 	if (p->has_mac) {
-		/* As libvirt does for the taps it makes: never the guest's own
-		 * MAC on the host side. */
-		spec->mac[0] = 0xfe;
-		memcpy(spec->mac + 1, p->mac + 1, 5);
+		nic_host_mac(spec->mac, p->mac);
 		spec->has_mac = true;
 	}
 	spec->has_owner = o->has_owner;

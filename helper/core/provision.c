@@ -117,9 +117,7 @@ static void random_mac(uint8_t mac[6])
 {
 	if (getrandom(mac, 6, 0) != 6)
 		memset(mac, 0x5a, 6);
-	/* 0xfe: locally administered, unicast, and high, so the bridge (which
-	 * takes the lowest port MAC unless given one) does not take ours. */
-	mac[0] = 0xfe;
+	nic_host_mac(mac, mac);
 }
 
 static bool unrestricted(uint32_t as)
