@@ -31,11 +31,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
+#include "helper/core/filesafe.h"
 #include "helper/core/ids.h"
 #include "helper/core/ifname.h"
 #include "helper/core/nic.h"
@@ -81,56 +80,6 @@ static const char *show(char out[SHOW_SIZE], const char *tok)
 	return vmtap_show(out, SHOW_SIZE, tok, SIZE_MAX, VMTAP_SHOW_QUOTED);
 }
 
-static const char *file_kind(mode_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFDIR:
-		return "a directory";
-	case S_IFIFO:
-		return "a FIFO";
-	case S_IFCHR:
-		return "a character device";
-	case S_IFBLK:
-		return "a block device";
-	case S_IFSOCK:
-		return "a socket";
-	default:
-		return "not a regular file";
-	}
-}
-
-/* A pseudo filesystem's files say root-owned and read-only whatever they
- * hold: a non-dumpable process's /proc/self files are root's, and their
- * text (comm, cmdline, environ) is the caller's to choose; a FUSE mount
- * says what its user-space server says.  Only a real filesystem's owner
- * and mode mean that root wrote the file. */
-static int real_fs(int fd, const char *path, struct vmtap_err *err)
-{
-	static const struct {
-		unsigned long magic;
-		const char *name;
-	} pseudo[] = {
-		{ PROC_SUPER_MAGIC, "procfs" }, { SYSFS_MAGIC, "sysfs" },
-		{ DEBUGFS_MAGIC, "debugfs" }, { TRACEFS_MAGIC, "tracefs" },
-		{ SECURITYFS_MAGIC, "securityfs" }, { CGROUP_SUPER_MAGIC, "cgroupfs" },
-		{ CGROUP2_SUPER_MAGIC, "cgroup2fs" }, { BPF_FS_MAGIC, "bpffs" },
-		{ EFIVARFS_MAGIC, "efivarfs" }, { PSTOREFS_MAGIC, "pstorefs" },
-		{ DEVPTS_SUPER_MAGIC, "devpts" }, { BINFMTFS_MAGIC, "binfmt_misc" },
-		{ FUSE_SUPER_MAGIC, "a FUSE filesystem" },
-	};
-	struct statfs sf;
-	size_t i;
-
-	if (fstatfs(fd, &sf) < 0)
-		return vmtap_fail(err, -errno, "%s: cannot statfs: %s", path, strerror(errno));
-	for (i = 0; i < sizeof(pseudo) / sizeof(pseudo[0]); i++)
-		if ((unsigned long)sf.f_type == pseudo[i].magic)
-			return vmtap_fail(err, -EPERM, "%s: is on %s, whose owner and mode say nothing "
-					  "of who wrote it; expected a file on a real filesystem",
-					  path, pseudo[i].name);
-	return 0;
-}
-
 /* Opens, checks and reads path whole into *buf (malloc'd, not
  * NUL-terminated; the caller frees it).  from/from_line name the include
  * line that asked for it (from is NULL for the top file).  Returns 1, with
@@ -157,28 +106,8 @@ static int read_file(struct parser *p, const char *path, const char *from,
 	}
 	p->files++;
 
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		vmtap_fail(p->err, r, "%s: cannot stat: %s", path, strerror(-r));
+	if ((r = file_safe_check(fd, path, &st, NULL, p->err)) < 0)
 		goto out;
-	}
-	if ((r = real_fs(fd, path, p->err)) < 0)
-		goto out;
-	if (!S_ISREG(st.st_mode)) {
-		r = vmtap_fail(p->err, -EINVAL, "%s: is %s; expected a regular file",
-			       path, file_kind(st.st_mode));
-		goto out;
-	}
-	if (st.st_uid != 0) {
-		r = vmtap_fail(p->err, -EPERM, "%s: is owned by uid %lu; expected root-owned, not group/world-writable",
-			       path, (unsigned long)st.st_uid);
-		goto out;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		r = vmtap_fail(p->err, -EPERM, "%s: is writable by group or others (mode %04o); expected root-owned, not group/world-writable",
-			       path, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
 	if (st.st_size > ACL_MAX_FILE_SIZE) {
 		r = vmtap_fail(p->err, -EFBIG, "%s: is %lld bytes; expected at most %d",
 			       path, (long long)st.st_size, ACL_MAX_FILE_SIZE);
