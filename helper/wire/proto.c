@@ -418,8 +418,6 @@ static int error_reply(json_t *o, struct vmtap_err *err)
 {
 	json_t *e = json_object_get(o, "error");
 	const char *code, *msg;
-	char clean[sizeof(err->msg)];
-	size_t i;
 
 	if (!e)
 		return 0;
@@ -427,16 +425,14 @@ static int error_reply(json_t *o, struct vmtap_err *err)
 	msg = json_string_value(json_object_get(e, "message"));
 	if (!json_is_object(e) || !code || !msg)
 		return vmtap_fail(err, -EPROTO, "vmtapd: malformed error reply");
-	for (i = 0; msg[i] && i + 1 < sizeof(clean); i++)
-		clean[i] = (msg[i] >= 0x20 && msg[i] < 0x7f) ? msg[i] : '?';
-	clean[i] = '\0';
-	if (!clean[0]) {
+	if (!msg[0]) {
 		char shown[VMTAP_SHOW_CAP];
 
 		return vmtap_fail(err, vmtapd_errno_parse(code), "vmtapd refused the request (%s)",
 				  VMTAP_SHOW_TOKEN(shown, code));
 	}
-	return vmtap_fail(err, vmtapd_errno_parse(code), "%s", clean);
+	/* vmtap_fail stores it through the one sanitiser. */
+	return vmtap_fail(err, vmtapd_errno_parse(code), "%s", msg);
 }
 
 static json_t *load_reply(const char *buf, size_t len, struct vmtap_err *err)
@@ -516,7 +512,6 @@ int vmtapd_nic_decode(const char *buf, size_t len, unsigned nfds, struct nic *ni
 {
 	json_t *o = load_reply(buf, len, err);
 	const char *w;
-	size_t i;
 	int r;
 
 	if (!o)
@@ -526,14 +521,8 @@ int vmtapd_nic_decode(const char *buf, size_t len, unsigned nfds, struct nic *ni
 	if ((r = reply_decode(buf, len, nfds, nic, err)) < 0)
 		goto out;
 	w = json_string_value(json_object_get(o, "warning"));
-	if (w && warn) {
-		char clean[sizeof(warn->msg)];
-
-		for (i = 0; w[i] && i + 1 < sizeof(clean); i++)
-			clean[i] = (w[i] >= 0x20 && w[i] < 0x7f) ? w[i] : '?';
-		clean[i] = '\0';
-		vmtap_fail(warn, 0, "%s", clean);
-	}
+	if (w && warn)
+		vmtap_fail(warn, 0, "%s", w); /* through the one sanitiser */
 out:
 	json_decref(o);
 	return r;

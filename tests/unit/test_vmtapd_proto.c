@@ -296,7 +296,7 @@ static void test_error_reply(void **state)
 	memset(&e, 0, sizeof(e));
 	static const char evil[] = "{\"error\":{\"code\":\"EPERM\",\"message\":\"a\\nb\\u001b\"}}";
 	assert_int_equal(vmtapd_nic_decode(evil, strlen(evil), 0, &out, NULL, &e), -EPERM);
-	assert_string_equal(e.msg, "a?b?");
+	assert_string_equal(e.msg, "a\\x0ab\\x1b");
 
 	/* An unknown code is EIO; a malformed error is a protocol error. */
 	memset(&e, 0, sizeof(e));
