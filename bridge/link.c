@@ -22,11 +22,6 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
-int link_name_check(const char *name, struct vmtap_err *err)
-{
-	return ifname_check_err(name, NULL, err);
-}
-
 /* tun's own view of its device; tun says "tun" as the kind of both its
  * kinds of device, so this also tells a tap by its name. */
 static void parse_tun(struct nlattr *data, struct link_detail *out)
@@ -128,7 +123,7 @@ static int get_link(struct nl_sock *sk, const char *name, bool bridge, struct li
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = link_name_check(name, err)) < 0)
+	if ((r = ifname_check_err(name, NULL, err)) < 0)
 		return r;
 	rtnl_begin(&req, RTM_GETLINK, 0, &ifi, sizeof(ifi));
 	rtnl_put_str(&req, IFLA_IFNAME, name);

@@ -484,7 +484,7 @@ static bool check_policy_file(struct doctor_report *rep, const char *name, const
 		    path, m);
 		break;
 	case FILE_WRITABLE:
-	case FILE_OK:
+	case FILE_OK: /* never with r < 0 */
 		snprintf(fix, sizeof(fix), "chmod go-w %s", path);
 		add(rep, name, DOCTOR_FAIL, fix,
 		    "%s (%s) is writable by group or others: it is refused", path, m);
