@@ -46,7 +46,8 @@ const char *vmtap_show(char *out, size_t cap, const char *s, size_t len, unsigne
  * that refuse such text rather than show it. */
 bool vmtap_text_clean(const char *s, size_t len);
 /* The common case: C string tok, to go between quotes, into array buf. */
-#define VMTAP_SHOW_TOKEN(buf, tok) vmtap_show((buf), sizeof(buf), (tok), SIZE_MAX, VMTAP_SHOW_QUOTED)
+#define VMTAP_SHOW_TOKEN(buf, tok) \
+	vmtap_show((buf), sizeof(buf), (tok), SIZE_MAX, VMTAP_SHOW_QUOTED)
 
 /* The message, or strerror(-neg_errno) when none was recorded. */
 const char *vmtap_err_text(const struct vmtap_err *err, int neg_errno);
