@@ -8,6 +8,7 @@
 
 #include "bridge/link.h"
 #include "bridge/rtnl.h"
+#include "helper/core/ifname.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -29,7 +30,7 @@ int link_create(struct nl_sock *sk, const char *name, const char *kind, unsigned
 	struct nlattr *info;
 	int r;
 
-	if ((r = link_name_check(name, err)) < 0)
+	if ((r = ifname_check_err(name, NULL, err)) < 0)
 		return r;
 	if (!kind || !*kind)
 		return vmtap_fail(err, -EINVAL, "no kind of link given for %s", name);
@@ -88,7 +89,7 @@ int link_delete(struct nl_sock *sk, const char *name, struct vmtap_err *err)
 	char none[64];
 	int r;
 
-	if ((r = link_name_check(name, err)) < 0)
+	if ((r = ifname_check_err(name, NULL, err)) < 0)
 		return r;
 	snprintf(none, sizeof(none), "link %s does not exist", name);
 	return dellink(sk, name, 0, name, none, err);

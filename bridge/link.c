@@ -23,29 +23,6 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
-/* A name that failed ifname_check() may hold anything: show it tamed. */
-static const char *tame(const char *s, char buf[40])
-{
-	size_t i;
-
-	if (!s)
-		return "(null)";
-	for (i = 0; s[i] && i < 32; i++)
-		buf[i] = (s[i] > ' ' && s[i] < 0x7f) ? s[i] : '?';
-	strcpy(buf + i, s[i] ? "..." : "");
-	return buf;
-}
-
-int link_name_check(const char *name, struct vmtap_err *err)
-{
-	char buf[40];
-
-	if (ifname_check(name) < 0)
-		return vmtap_fail(err, -EINVAL, "\"%s\" is not a valid interface name",
-				  tame(name, buf));
-	return 0;
-}
-
 /* tun's own view of its device; tun says "tun" as the kind of both its
  * kinds of device, so this also tells a tap by its name. */
 static void parse_tun(struct nlattr *data, struct link_detail *out)
@@ -199,7 +176,7 @@ static int get_link(struct nl_sock *sk, const char *name, bool bridge, struct li
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = link_name_check(name, err)) < 0)
+	if ((r = ifname_check_err(name, NULL, err)) < 0)
 		return r;
 	rtnl_begin(&req, RTM_GETLINK, 0, &ifi, sizeof(ifi));
 	rtnl_put_str(&req, IFLA_IFNAME, name);

@@ -117,8 +117,4 @@ int link_get_detail_index(struct nl_sock *sk, int ifindex, const char *name,
 int link_dump_detail(struct nl_sock *sk, struct link_detail **out, size_t *n,
 		     struct vmtap_err *err);
 
-/* ifname_check, failing with the message every request by name gives:
- * -EINVAL "\"NAME\" is not a valid interface name", NAME shown tamed. */
-int link_name_check(const char *name, struct vmtap_err *err);
-
 #endif

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper/core/clock.h"
 #include "helper/core/fdpass.h"
 
 struct qmp {
@@ -51,14 +52,6 @@ struct qmp {
 	int major, minor, micro;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* "10 s" or "250 ms", as the user gave it. */
 static const char *span(int ms, char buf[32])
 {
@@ -69,25 +62,11 @@ static const char *span(int ms, char buf[32])
 	return buf;
 }
 
-/* Up to 48 bytes of what the peer sent, printable, for a message. */
+/* What the peer sent, for a message: the one sanitiser (err.h), quoted,
+ * cut with "...". */
 static const char *excerpt(const char *p, size_t n, char out[200])
 {
-	size_t i, o = 0;
-
-	for (i = 0; i < n && i < 48 && o + 5 < 200; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, 200 - o, "\\x%02x", c);
-	}
-	if (i < n && o + 4 < 200) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-	return out;
+	return vmtap_show(out, VMTAP_SHOW_CAP, p, n, VMTAP_SHOW_QUOTED);
 }
 
 static int kill_conn(struct qmp *q, int r, struct vmtap_err *err, const char *fmt, ...)
@@ -135,7 +114,7 @@ static int read_some(struct qmp *q, long long deadline)
 		q->cap = ncap;
 	}
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - (long long)mono_ms();
 		struct pollfd p = { .fd = q->fd, .events = POLLIN };
 		int r;
 
@@ -317,7 +296,7 @@ static int unexpected(struct qmp *q, const json_t *m, const char *what, struct v
 /* Send text (with fd when >= 0) before deadline. */
 static int send_text(struct qmp *q, const char *text, size_t len, int fd, long long deadline)
 {
-	long long left = deadline - now_ms();
+	long long left = deadline - (long long)mono_ms();
 	struct timeval tv;
 	size_t off = 0;
 
@@ -348,7 +327,7 @@ static int send_text(struct qmp *q, const char *text, size_t len, int fd, long l
 int qmp_execute(struct qmp *q, const char *cmd, json_t *args, int fd, int timeout_ms,
 		json_t **ret, struct qmp_error *qe, struct vmtap_err *err)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = (long long)mono_ms() + timeout_ms;
 	json_t *req = NULL, *m = NULL, *id;
 	char what[96], sp[32];
 	char *text = NULL;
@@ -468,7 +447,7 @@ out:
 int qmp_wait_event(struct qmp *q, qmp_event_match match, void *ctx, int timeout_ms,
 		   json_t **event, struct vmtap_err *err)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = (long long)mono_ms() + timeout_ms;
 	unsigned i;
 	json_t *m;
 	int r;
@@ -520,7 +499,7 @@ found:
 
 static int greet(struct qmp *q, const char *peer, int timeout_ms, struct vmtap_err *err)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = (long long)mono_ms() + timeout_ms;
 	struct vmtap_err e = { "" };
 	const json_t *g, *v;
 	char what[160];

@@ -42,7 +42,6 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -52,6 +51,8 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
+
+#include "helper/core/clock.h"
 
 #define RING_NUM 32
 #define BUF_SIZE 2048
@@ -121,17 +122,9 @@ static uint64_t gpa(const struct selftest *t, const void *p)
 	return GPA_BASE + (uint64_t)((const unsigned char *)p - t->mem);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int remaining_ms(long long deadline)
 {
-	long long left = deadline - now_ms();
+	long long left = deadline - (long long)mono_ms();
 
 	return left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
@@ -354,7 +347,7 @@ static void make_frame(unsigned char *f, const uint8_t dst[6], const uint8_t src
 static void run_tx(struct selftest *t, struct vhost_selftest_result *res, const char *bridge)
 {
 	unsigned char frame[FRAME_LEN], *buf = t->mem + OFF_TX_BUF, got[BUF_SIZE];
-	long long deadline = now_ms() + VHOST_SELFTEST_WAIT_MS;
+	long long deadline = (long long)mono_ms() + VHOST_SELFTEST_WAIT_MS;
 	unsigned others = 0;
 	bool seen = false, done = false;
 
@@ -450,7 +443,7 @@ static void run_rx(struct selftest *t, struct vhost_selftest_result *res, const 
 			 strerror(errno));
 		return;
 	}
-	deadline = now_ms() + VHOST_SELFTEST_WAIT_MS;
+	deadline = (long long)mono_ms() + VHOST_SELFTEST_WAIT_MS;
 	while (!found) {
 		struct pollfd p = { .fd = t->rx.call, .events = POLLIN };
 		int n = poll(&p, 1, remaining_ms(deadline));

@@ -127,21 +127,16 @@ static void testhook_status(const char *when)
 
 static int send_nic(int fd, bool extended, const struct nic *nic)
 {
-	int fds[2 * VMTAP_MAX_QUEUES];
+	int fds[NIC_FDS_MAX];
 	char hdr[REPLY_MAX];
 	size_t len;
-	unsigned i, n = 0;
 	int r;
 
 	if (!extended)
 		return fd_send(fd, "", 1, &nic->tapfd[0], 1);
 	if ((r = reply_encode(nic, hdr, sizeof(hdr), &len)) < 0)
 		return r;
-	for (i = 0; i < nic->queues; i++)
-		fds[n++] = nic->tapfd[i];
-	for (i = 0; i < nic->nvhost; i++)
-		fds[n++] = nic->vhostfd[i];
-	return fd_send(fd, hdr, len, fds, n);
+	return fd_send(fd, hdr, len, fds, nic_fds_flatten(nic, fds));
 }
 
 /* -ENOENT or -ECONNREFUSED, with no message, when no daemon answers. */

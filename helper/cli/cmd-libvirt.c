@@ -43,6 +43,7 @@
 
 #include "helper/cli/cmd.h"
 #include "helper/cli/domxml.h"
+#include "helper/core/ids.h"
 #include "helper/core/ifname.h"
 #include "helper/cli/nic-opt.h"
 #include "helper/core/parse.h"
@@ -85,7 +86,7 @@ static int owner_opt(int argc, char **argv, int *i, struct owner *o)
 		return 0;
 	}
 	group = argv[*i][2] == 'g';
-	if (cmd_resolve_id(group, v, group ? &o->gid : &o->uid, &err) < 0)
+	if (id_resolve(group, v, group ? &o->gid : &o->uid, &err) < 0)
 		return -cmd_fail(2, "--%s %s: %s", group ? "group" : "owner", v, err.msg);
 	if (group)
 		o->has_group = true;
@@ -105,10 +106,7 @@ static void spec_for_port(struct nic_spec *spec, const struct domxml_port *p,
 	spec->queues = p->queues;
 	spec->mtu = p->mtu;
 	if (p->has_mac) {
-		/* As libvirt does for the taps it makes: never the guest's own
-		 * MAC on the host side. */
-		spec->mac[0] = 0xfe;
-		memcpy(spec->mac + 1, p->mac + 1, 5);
+		nic_host_mac(spec->mac, p->mac);
 		spec->has_mac = true;
 	}
 	spec->has_owner = o->has_owner;
@@ -439,9 +437,11 @@ int cmd_attach(int argc, char **argv)
 		return cmd_fail(2, "--nic %s: id= has no meaning here; libvirt names the device",
 				spec_s);
 	/* The name goes into the interface XML as an attribute value. */
-	if (dev && (ifname_check(dev) < 0 || strpbrk(dev, "'\"<>&")))
-		return cmd_fail(2, "--dev \"%s\": expected an interface name (1-15 bytes, no '/', "
-				"':', '%%', quotes, '<', '>', '&', whitespace, not all digits)", dev);
+	if (dev && ifname_check_err(dev, "--dev", &err) < 0)
+		return cmd_fail(2, "%s", err.msg);
+	if (dev && strpbrk(dev, "'\"<>&"))
+		return cmd_fail(2, "--dev \"%s\": expected no quotes, '<', '>' or '&' (it goes into "
+				"libvirt's XML)", dev);
 	if (need_net_admin("vmtap attach"))
 		return 1;
 	/* libvirt first: a wrong URI or domain costs no tap. */
@@ -560,9 +560,8 @@ int cmd_detach(int argc, char **argv)
 	}
 	if (!uri || !name || !dev)
 		return cmd_fail(2, "detach: expected --connect URI --domain NAME --dev X");
-	if (ifname_check(dev) < 0)
-		return cmd_fail(2, "--dev \"%s\": expected an interface name (1-15 bytes, no '/', "
-				"':', '%%', whitespace, not all digits)", dev);
+	if (ifname_check_err(dev, "--dev", &err) < 0)
+		return cmd_fail(2, "%s", err.msg);
 	if (need_net_admin("vmtap detach"))
 		return 1;
 	if ((r = rtnl_open(&sk, &err)) < 0)

@@ -31,6 +31,7 @@
 #include "helper/cli/cmd.h"
 #include "helper/cli/create-opt.h"
 #include "helper/core/field.h"
+#include "helper/core/ids.h"
 #include "helper/core/ifname.h"
 #include "helper/wire/obtain.h"
 #include "helper/core/parse.h"
@@ -59,28 +60,10 @@ static int daemon_open(const char *cmd, const char *sock, struct vmtapd_client *
 	return 0;
 }
 
-/* The daemon knows us by the credentials the kernel records at connect():
- * the effective ids.  vmtap is never setuid, so they are the caller's. */
-static bool is_my_group(uint32_t gid)
-{
-	gid_t *groups;
-	bool mine = false;
-	int n, i;
-
-	if (gid == getegid())
-		return true;
-	n = getgroups(0, NULL);
-	if (n <= 0 || !(groups = calloc((size_t)n, sizeof(*groups))))
-		return false;
-	n = getgroups(n, groups);
-	for (i = 0; i < n && !mine; i++)
-		mine = groups[i] == gid;
-	free(groups);
-	return mine;
-}
-
 /* create through vmtapd: the tap is the caller's, so --owner and --group
- * may only name the caller. */
+ * may only name the caller.  The daemon knows us by the credentials the
+ * kernel records at connect(): the effective ids (vmtap is never setuid,
+ * so they are the caller's). */
 static int create_by_daemon(const char *sock, struct nic_spec *spec, const char *owner_arg,
 			    const char *group_arg)
 {
@@ -92,7 +75,7 @@ static int create_by_daemon(const char *sock, struct nic_spec *spec, const char 
 		return cmd_fail(1, "--owner %s: through vmtapd the tap is always owned by its caller "
 				"(uid %u); giving it to another user needs CAP_NET_ADMIN", owner_arg,
 				(unsigned)geteuid());
-	if (spec->has_group && !is_my_group(spec->group))
+	if (spec->has_group && !id_self_in_group(spec->group))
 		return cmd_fail(1, "--group %s: through vmtapd the group must be one of the caller's "
 				"(gid %u or a supplementary group); another group needs CAP_NET_ADMIN",
 				group_arg, (unsigned)getegid());
@@ -158,9 +141,8 @@ int cmd_create(int argc, char **argv)
 	group_arg = a.group_arg;
 	if (!name)
 		return cmd_fail(2, "create: expected NAME; see vmtap create --help");
-	if (ifname_check(name) < 0)
-		return cmd_fail(2, "create: bad NAME \"%s\": expected an interface name (1-15 bytes, "
-				"no '/', ':', '%%', whitespace, not all digits)", name);
+	if (ifname_check_err(name, "NAME", &err) < 0)
+		return cmd_fail(2, "create: %s", err.msg);
 	snprintf(spec.ifname, sizeof(spec.ifname), "%s", name);
 	if (spec.mode == NIC_MODE_TAP && !spec.bridge[0])
 		return cmd_fail(2, "create: a tap needs --bridge BR (or --mode tun for an L3 device)");
@@ -204,9 +186,8 @@ static int delete_by_daemon(const char *sock, const char *const *names, unsigned
 		return cmd_fail(1, "delete: %u names; through vmtapd at most %d at once", n,
 				VMTAPD_DELETE_MAX);
 	for (i = 0; i < n; i++)
-		if (ifname_check(names[i]) < 0)
-			return cmd_fail(1, "bad interface name \"%s\"; expected %s", names[i],
-					IFNAME_EXPECTED);
+		if (ifname_check_err(names[i], NULL, &err) < 0)
+			return cmd_fail(1, "%s", err.msg);
 	if (daemon_open("vmtap delete", sock, &c))
 		return 1;
 	r = vmtapd_client_delete_persistent(c, names, n, &err);

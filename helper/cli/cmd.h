@@ -29,8 +29,6 @@ struct cmd_entry {
 };
 extern const struct cmd_entry cmd_table[];
 extern const unsigned cmd_count;
-/* A user (group = 0) or group name, or a number, to an id (cmd-tap.c). */
-int cmd_resolve_id(int group, const char *s, unsigned *out, struct vmtap_err *err);
 
 /* The value of option NAME at argv[*i], spelled "NAME=VALUE" or "NAME VALUE"
  * (then *i moves past the value); NULL when argv[*i] is not NAME with a

@@ -7,6 +7,7 @@
 
 #include "helper/cli/cmd.h"
 #include "helper/core/field.h"
+#include "helper/core/ids.h"
 #include "helper/wire/obtain.h"
 
 /* argv[*i] as one of the table's fields that vmtap create takes
@@ -61,7 +62,7 @@ int create_args_parse(int argc, char **argv, struct create_args *a, struct vmtap
 				struct vmtap_err why = { "" };
 				unsigned id;
 
-				if ((r = cmd_resolve_id(f->gid, v, &id, &why)) < 0)
+				if ((r = id_resolve(f->gid, v, &id, &why)) < 0)
 					return vmtap_fail(err, r, "%s %s: %s", as, v, why.msg);
 				snprintf(num, sizeof(num), "%u", id);
 				value = num;

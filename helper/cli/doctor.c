@@ -40,6 +40,7 @@
 #include <linux/virtio_net.h>
 
 #include "helper/core/acl.h"
+#include "helper/core/filesafe.h"
 #include "helper/core/nic.h"
 #include "helper/wire/obtain.h"
 #include "bridge/port.h"
@@ -436,9 +437,11 @@ static bool check_policy_file(struct doctor_report *rep, const char *name, const
 			      const char *missing_fix, enum doctor_status missing_status,
 			      const char *missing_text, bool *present)
 {
+	struct vmtap_err err = { "" };
+	enum file_fault why;
 	struct stat st;
 	char m[80], fix[320];
-	int fd;
+	int fd, r;
 
 	*present = false;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -456,32 +459,38 @@ static bool check_policy_file(struct doctor_report *rep, const char *name, const
 		return false;
 	}
 	*present = true;
-	if (fstat(fd, &st) < 0) {
-		add(rep, name, DOCTOR_FAIL, "check the file system", "fstat %s: %s", path,
-		    strerror(errno));
-		close(fd);
-		return false;
-	}
+	/* The programs' own rule (filesafe.h); the fix is the doctor's. */
+	r = file_safe_check(fd, path, &st, &why, &err);
 	close(fd);
-	describe_mode(&st, m, sizeof(m));
-	if (!S_ISREG(st.st_mode)) {
-		add(rep, name, DOCTOR_FAIL, "make it a regular file", "%s (%s) is not a regular file",
-		    path, m);
-		return false;
-	}
-	if (st.st_uid != 0) {
+	if (r == 0)
+		return true;
+	if (why != FILE_STAT_FAILED)
+		describe_mode(&st, m, sizeof(m));
+	switch (why) {
+	case FILE_STAT_FAILED:
+		add(rep, name, DOCTOR_FAIL, "check the file system", "%s", err.msg);
+		break;
+	case FILE_PSEUDO_FS:
+		add(rep, name, DOCTOR_FAIL, "make it a regular file on a real filesystem", "%s",
+		    err.msg);
+		break;
+	case FILE_NOT_REGULAR:
+		add(rep, name, DOCTOR_FAIL, "make it a regular file",
+		    "%s (%s) is not a regular file", path, m);
+		break;
+	case FILE_NOT_ROOT:
 		snprintf(fix, sizeof(fix), "chown root:root %s", path);
-		add(rep, name, DOCTOR_FAIL, fix, "%s (%s) is not owned by root: it is refused", path,
-		    m);
-		return false;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		add(rep, name, DOCTOR_FAIL, fix, "%s (%s) is not owned by root: it is refused",
+		    path, m);
+		break;
+	case FILE_WRITABLE:
+	case FILE_OK: /* never with r < 0 */
 		snprintf(fix, sizeof(fix), "chmod go-w %s", path);
 		add(rep, name, DOCTOR_FAIL, fix,
 		    "%s (%s) is writable by group or others: it is refused", path, m);
-		return false;
+		break;
 	}
-	return true;
+	return false;
 }
 
 static void check_acl(struct doctor_report *rep, const char *path, struct facts *f)

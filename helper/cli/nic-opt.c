@@ -208,8 +208,7 @@ int nic_opt_fill_macs(struct nic_opt *o)
 		memcpy(o->guest_mac + 3, r, 3);
 		o->has_guest_mac = true;
 	}
-	o->spec.mac[0] = 0xfe;
-	memcpy(o->spec.mac + 1, o->guest_mac + 1, 5);
+	nic_host_mac(o->spec.mac, o->guest_mac);
 	o->spec.has_mac = true;
 	return 0;
 }

@@ -26,18 +26,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <net/if.h>
-#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
+#include "helper/core/filesafe.h"
+#include "helper/core/ids.h"
 #include "helper/core/ifname.h"
 #include "helper/core/nic.h"
 #include "helper/core/parse.h"
@@ -72,78 +70,14 @@ struct parser {
 	bool daemon;    /* vmtapd's grammar */
 };
 
-/* A token from a file, made safe to put in a one-line message: bytes that
- * could garble a terminal or a log are shown as \xNN, and a long token is
- * cut with "..." (only in the message: the token itself is never cut). */
-#define SHOW_MAX 48
-#define SHOW_SIZE (SHOW_MAX * 4 + sizeof("..."))
+/* A token from a file, made safe to put in a one-line message by the one
+ * sanitiser (err.h: controls as \xNN, quotes escaped, a long token cut
+ * with "..." — only in the message: the token itself is never cut). */
+#define SHOW_SIZE VMTAP_SHOW_CAP
 
 static const char *show(char out[SHOW_SIZE], const char *tok)
 {
-	size_t i, o = 0;
-
-	for (i = 0; tok[i] && i < SHOW_MAX; i++) {
-		unsigned char c = (unsigned char)tok[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			o += (size_t)snprintf(out + o, SHOW_SIZE - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	if (tok[i])
-		o += (size_t)snprintf(out + o, SHOW_SIZE - o, "...");
-	out[o] = '\0';
-	return out;
-}
-
-static const char *file_kind(mode_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFDIR:
-		return "a directory";
-	case S_IFIFO:
-		return "a FIFO";
-	case S_IFCHR:
-		return "a character device";
-	case S_IFBLK:
-		return "a block device";
-	case S_IFSOCK:
-		return "a socket";
-	default:
-		return "not a regular file";
-	}
-}
-
-/* A pseudo filesystem's files say root-owned and read-only whatever they
- * hold: a non-dumpable process's /proc/self files are root's, and their
- * text (comm, cmdline, environ) is the caller's to choose; a FUSE mount
- * says what its user-space server says.  Only a real filesystem's owner
- * and mode mean that root wrote the file. */
-static int real_fs(int fd, const char *path, struct vmtap_err *err)
-{
-	static const struct {
-		unsigned long magic;
-		const char *name;
-	} pseudo[] = {
-		{ PROC_SUPER_MAGIC, "procfs" }, { SYSFS_MAGIC, "sysfs" },
-		{ DEBUGFS_MAGIC, "debugfs" }, { TRACEFS_MAGIC, "tracefs" },
-		{ SECURITYFS_MAGIC, "securityfs" }, { CGROUP_SUPER_MAGIC, "cgroupfs" },
-		{ CGROUP2_SUPER_MAGIC, "cgroup2fs" }, { BPF_FS_MAGIC, "bpffs" },
-		{ EFIVARFS_MAGIC, "efivarfs" }, { PSTOREFS_MAGIC, "pstorefs" },
-		{ DEVPTS_SUPER_MAGIC, "devpts" }, { BINFMTFS_MAGIC, "binfmt_misc" },
-		{ FUSE_SUPER_MAGIC, "a FUSE filesystem" },
-	};
-	struct statfs sf;
-	size_t i;
-
-	if (fstatfs(fd, &sf) < 0)
-		return vmtap_fail(err, -errno, "%s: cannot statfs: %s", path, strerror(errno));
-	for (i = 0; i < sizeof(pseudo) / sizeof(pseudo[0]); i++)
-		if ((unsigned long)sf.f_type == pseudo[i].magic)
-			return vmtap_fail(err, -EPERM, "%s: is on %s, whose owner and mode say nothing "
-					  "of who wrote it; expected a file on a real filesystem",
-					  path, pseudo[i].name);
-	return 0;
+	return vmtap_show(out, SHOW_SIZE, tok, SIZE_MAX, VMTAP_SHOW_QUOTED);
 }
 
 /* Opens, checks and reads path whole into *buf (malloc'd, not
@@ -172,28 +106,8 @@ static int read_file(struct parser *p, const char *path, const char *from,
 	}
 	p->files++;
 
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		vmtap_fail(p->err, r, "%s: cannot stat: %s", path, strerror(-r));
+	if ((r = file_safe_check(fd, path, &st, NULL, p->err)) < 0)
 		goto out;
-	}
-	if ((r = real_fs(fd, path, p->err)) < 0)
-		goto out;
-	if (!S_ISREG(st.st_mode)) {
-		r = vmtap_fail(p->err, -EINVAL, "%s: is %s; expected a regular file",
-			       path, file_kind(st.st_mode));
-		goto out;
-	}
-	if (st.st_uid != 0) {
-		r = vmtap_fail(p->err, -EPERM, "%s: is owned by uid %lu; expected root-owned, not group/world-writable",
-			       path, (unsigned long)st.st_uid);
-		goto out;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		r = vmtap_fail(p->err, -EPERM, "%s: is writable by group or others (mode %04o); expected root-owned, not group/world-writable",
-			       path, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
 	if (st.st_size > ACL_MAX_FILE_SIZE) {
 		r = vmtap_fail(p->err, -EFBIG, "%s: is %lld bytes; expected at most %d",
 			       path, (long long)st.st_size, ACL_MAX_FILE_SIZE);
@@ -314,17 +228,16 @@ static int include(struct parser *p, const char *file, unsigned long line,
 {
 	char shown[SHOW_SIZE];
 	char *buf = NULL;
-	size_t len = 0, i;
+	size_t len = 0;
 	int r;
 
 	if (path[0] != '/')
 		return vmtap_fail(p->err, -EINVAL, "%s:%lu: include path \"%s\" is not absolute",
 				  file, line, show(shown, path));
 	/* The path goes into every message about the file, unescaped. */
-	for (i = 0; path[i]; i++)
-		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f)
-			return vmtap_fail(p->err, -EINVAL, "%s:%lu: include path \"%s\" contains a control character",
-					  file, line, show(shown, path));
+	if (!vmtap_text_clean(path, SIZE_MAX))
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: include path \"%s\" contains a control character",
+				  file, line, show(shown, path));
 	if (depth >= ACL_MAX_DEPTH)
 		return vmtap_fail(p->err, -ELOOP, "%s:%lu: include %s nests deeper than %d levels (an include loop?)",
 				  file, line, path, ACL_MAX_DEPTH);
@@ -341,40 +254,18 @@ static int include(struct parser *p, const char *file, unsigned long line,
 	return r;
 }
 
-/* A user or group NAME from a vmtapd rule, as an id: looked up now (NSS),
- * else taken as a decimal id; neither is an error naming the line. */
+/* A user or group NAME from a vmtapd rule, as an id (ids.h's rule: a
+ * known name, else a decimal id); neither is an error naming the line. */
 static int lookup_id(struct parser *p, const char *file, unsigned long line, bool group,
 		     const char *name, unsigned *id)
 {
-	char shown[SHOW_SIZE], buf[16384];
-	unsigned long n;
-	int r;
+	struct vmtap_err why = { "" };
+	int r = id_resolve(group, name, id, &why);
 
-	if (group) {
-		struct group gr, *res = NULL;
-
-		r = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
-		if (r == 0 && res) {
-			*id = (unsigned)res->gr_gid;
-			return 0;
-		}
-	} else {
-		struct passwd pw, *res = NULL;
-
-		r = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
-		if (r == 0 && res) {
-			*id = (unsigned)res->pw_uid;
-			return 0;
-		}
-	}
-	/* (uid_t)-1 means "no change" to the kernel: never a subject. */
-	if (parse_uint(name, 0, 0xfffffffeUL, &n) == 0) {
-		*id = (unsigned)n;
-		return 0;
-	}
-	return vmtap_fail(p->err, -EINVAL, "%s:%lu: no %s \"%s\"; expected a %s name or a numeric %s",
-			  file, line, group ? "group" : "user", show(shown, name),
-			  group ? "group" : "user", group ? "gid" : "uid");
+	/* A bad line, like every other one. */
+	if (r < 0)
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: %s", file, line, why.msg);
+	return 0;
 }
 
 /* The optional "user NAME" / "group NAME" that ends a vmtapd rule: the n
@@ -576,22 +467,13 @@ int acl_parse_buffer_daemon(const char *name, const char *buf, size_t len,
 
 static bool subject_matches(const struct acl_rule *rule, const struct acl_peer *peer)
 {
-	size_t i;
-
 	switch (rule->subject) {
 	case ACL_SUBJECT_ANYONE:
 		return true;
 	case ACL_SUBJECT_USER:
 		return peer && (unsigned)peer->uid == rule->id;
 	case ACL_SUBJECT_GROUP:
-		if (!peer)
-			return false;
-		if ((unsigned)peer->gid == rule->id)
-			return true;
-		for (i = 0; i < peer->ngroups; i++)
-			if ((unsigned)peer->groups[i] == rule->id)
-				return true;
-		return false;
+		return peer && id_in_groups(rule->id, peer->gid, peer->groups, peer->ngroups);
 	}
 	return false;
 }

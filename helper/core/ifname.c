@@ -10,6 +10,7 @@
 #include "helper/core/ifname.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <net/if.h>
 #include <string.h>
 
@@ -34,4 +35,14 @@ int ifname_check(const char *name)
 			all_digits = 0;
 	}
 	return all_digits ? -EINVAL : 0;
+}
+
+int ifname_check_err(const char *name, const char *what, struct vmtap_err *err)
+{
+	char shown[VMTAP_SHOW_CAP];
+
+	if (ifname_check(name) == 0)
+		return 0;
+	return vmtap_fail(err, -EINVAL, "bad %s \"%s\"; expected %s", what ? what : "interface name",
+			  VMTAP_SHOW_TOKEN(shown, name), IFNAME_EXPECTED);
 }

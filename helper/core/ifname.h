@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include "helper/core/err.h"
+
 /* 0 if name is a usable Linux interface name, else -EINVAL.
  * Rejects (never truncates): empty, IFNAMSIZ bytes or longer, "." and "..",
  * all digits, and any '/', ':', '%', whitespace, control or non-ASCII byte. */
@@ -13,6 +15,12 @@ int ifname_check(const char *name);
 /* What ifname_check wants, for messages: "NAME: expected " IFNAME_EXPECTED */
 #define IFNAME_EXPECTED \
 	"an interface name of 1-15 bytes, no '/', ':', '%', whitespace or non-ASCII, not all digits"
+
+/* ifname_check, and when it refuses name, the one message for a bad name
+ * into err:  bad WHAT "NAME"; expected IFNAME_EXPECTED
+ * (NAME shown through vmtap_show; what is "interface name" when NULL, or
+ * says which name: "bridge name", "--dev").  Returns 0 or -EINVAL. */
+int ifname_check_err(const char *name, const char *what, struct vmtap_err *err);
 
 static inline bool ifname_valid(const char *name)
 {

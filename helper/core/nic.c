@@ -13,6 +13,33 @@ void nic_spec_init(struct nic_spec *spec)
 	spec->vnet_hdr = true;
 }
 
+void nic_host_mac(uint8_t out[6], const uint8_t src[6])
+{
+	memmove(out + 1, src + 1, 5);
+	out[0] = 0xfe;
+}
+
+unsigned nic_fds_flatten(const struct nic *nic, int fds[NIC_FDS_MAX])
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < nic->queues; i++)
+		fds[n++] = nic->tapfd[i];
+	for (i = 0; i < nic->nvhost; i++)
+		fds[n++] = nic->vhostfd[i];
+	return n;
+}
+
+void nic_fds_take(struct nic *out, const int *fds)
+{
+	unsigned i;
+
+	for (i = 0; i < out->queues; i++)
+		out->tapfd[i] = fds[i];
+	for (i = 0; i < out->nvhost; i++)
+		out->vhostfd[i] = fds[out->queues + i];
+}
+
 void nic_init(struct nic *nic)
 {
 	unsigned i;

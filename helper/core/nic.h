@@ -87,6 +87,24 @@ void nic_spec_init(struct nic_spec *spec);
 /* Sets every fd to -1 and every count to 0. */
 void nic_init(struct nic *nic);
 
+/* The host side's MAC for a NIC whose guest MAC (or 6 random bytes) is
+ * src: fe: then src's last five bytes — libvirt's rule for the taps it
+ * makes.  0xfe is locally administered and unicast, never the guest's own
+ * MAC, and high, so a bridge (which takes its lowest port MAC unless given
+ * one) does not take ours.  out may be src. */
+void nic_host_mac(uint8_t out[6], const uint8_t src[6]);
+
+/* The nic's fds in the order SCM_RIGHTS carries them (every tap queue,
+ * then every vhost fd): the one wire order, for the helper's reply and
+ * vmtapd's.  nic_fds_flatten copies them into fds (room for
+ * NIC_FDS_MAX) and returns how many; they stay the nic's.
+ * nic_fds_take is the reverse, for a receiver whose decoder has set
+ * out->queues and out->nvhost and checked that nfds == queues + nvhost:
+ * out takes fds[0..nfds). */
+#define NIC_FDS_MAX (2 * VMTAP_MAX_QUEUES)
+unsigned nic_fds_flatten(const struct nic *nic, int fds[NIC_FDS_MAX]);
+void nic_fds_take(struct nic *out, const int *fds);
+
 /* Closes every fd the nic holds; the tap vanishes with its last queue. */
 void nic_close(struct nic *nic);
 

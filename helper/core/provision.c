@@ -44,6 +44,8 @@ void nic_devs_close(struct nic_devs *d)
 
 int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 {
+	int r;
+
 	if (spec->mode == NIC_MODE_TUN) {
 		if (!spec->persist)
 			return vmtap_fail(err, -EINVAL, "mode=tun: only persistent devices may be "
@@ -52,12 +54,10 @@ int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 			return vmtap_fail(err, -EINVAL, "mode=tun makes an L3 device, which cannot be "
 					  "a port of bridge %s; use mode=tap, or no bridge",
 					  spec->bridge);
-	} else if (ifname_check(spec->bridge) < 0)
-		return vmtap_fail(err, -EINVAL, "bad bridge name \"%s\"; expected %s", spec->bridge,
-				  IFNAME_EXPECTED);
-	if (spec->ifname[0] && ifname_check(spec->ifname) < 0)
-		return vmtap_fail(err, -EINVAL, "bad interface name \"%s\"; expected %s",
-				  spec->ifname, IFNAME_EXPECTED);
+	} else if ((r = ifname_check_err(spec->bridge, "bridge name", err)) < 0)
+		return r;
+	if (spec->ifname[0] && (r = ifname_check_err(spec->ifname, NULL, err)) < 0)
+		return r;
 	if (spec->queues < 1 || spec->queues > VMTAP_MAX_QUEUES)
 		return vmtap_fail(err, -ERANGE, "queues=%u: expected 1..%d", spec->queues,
 				  VMTAP_MAX_QUEUES);
@@ -117,9 +117,7 @@ static void random_mac(uint8_t mac[6])
 {
 	if (getrandom(mac, 6, 0) != 6)
 		memset(mac, 0x5a, 6);
-	/* 0xfe: locally administered, unicast, and high, so the bridge (which
-	 * takes the lowest port MAC unless given one) does not take ours. */
-	mac[0] = 0xfe;
+	nic_host_mac(mac, mac);
 }
 
 static bool unrestricted(uint32_t as)
@@ -455,9 +453,8 @@ int persistent_check(struct nl_sock *sk, const char *name, uint32_t as, bool for
 	int r;
 
 	force = force && as == PROVISION_ROOT;
-	if (ifname_check(name) < 0)
-		return vmtap_fail(err, -EINVAL, "bad interface name \"%s\"; expected %s", name,
-				  IFNAME_EXPECTED);
+	if ((r = ifname_check_err(name, NULL, err)) < 0)
+		return r;
 	if ((r = link_get_detail(sk, name, &d, err)) < 0)
 		return r;
 	if (!d.is_tun)

@@ -129,25 +129,22 @@ int vmtapd_client_create_nic(struct vmtapd_client *c, const struct nic_spec *spe
 			     struct nic *out, struct vmtap_err *err)
 {
 	struct vmtapd_request req = { .op = VMTAPD_OP_CREATE_NIC, .spec = *spec };
-	int fds[2 * VMTAP_MAX_QUEUES];
+	int fds[NIC_FDS_MAX];
 	char buf[VMTAPD_REPLY_MAX];
 	struct vmtap_err warn = { "" };
-	unsigned nfds, i;
+	unsigned nfds;
 	size_t len;
 	int r;
 
 	nic_init(out);
-	if ((r = call(c, &req, buf, sizeof(buf), &len, fds, 2 * VMTAP_MAX_QUEUES, &nfds, err)) < 0)
+	if ((r = call(c, &req, buf, sizeof(buf), &len, fds, NIC_FDS_MAX, &nfds, err)) < 0)
 		return r;
 	if ((r = vmtapd_nic_decode(buf, len, nfds, out, &warn, err)) < 0) {
 		close_fds(fds, nfds);
 		nic_init(out);
 		return r;
 	}
-	for (i = 0; i < out->queues; i++)
-		out->tapfd[i] = fds[i];
-	for (i = 0; i < out->nvhost; i++)
-		out->vhostfd[i] = fds[out->queues + i];
+	nic_fds_take(out, fds);
 	c->warning = warn;
 	return 0;
 }

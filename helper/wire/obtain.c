@@ -114,7 +114,7 @@ static void child(const char *helper, const struct nic_spec *spec, int sock, int
 int nic_from_helper(const char *helper, const struct nic_spec *spec, struct nic *out,
 		    struct vmtap_err *warn, struct vmtap_err *err)
 {
-	int sv[2] = { -1, -1 }, ep[2] = { -1, -1 }, fds[2 * VMTAP_MAX_QUEUES];
+	int sv[2] = { -1, -1 }, ep[2] = { -1, -1 }, fds[NIC_FDS_MAX];
 	char hdr[REPLY_MAX], text[1024];
 	unsigned nfds = 0, i;
 	size_t len = 0;
@@ -141,7 +141,7 @@ int nic_from_helper(const char *helper, const struct nic_spec *spec, struct nic 
 	close(ep[1]);
 	sv[1] = ep[1] = -1;
 
-	r = fd_recv(sv[0], hdr, sizeof(hdr) - 1, &len, fds, 2 * VMTAP_MAX_QUEUES, &nfds);
+	r = fd_recv(sv[0], hdr, sizeof(hdr) - 1, &len, fds, NIC_FDS_MAX, &nfds);
 	/* The helper exits right after sending; its stderr is short. */
 	read_all(ep[0], text, sizeof(text));
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -166,10 +166,7 @@ int nic_from_helper(const char *helper, const struct nic_spec *spec, struct nic 
 		nic_init(out);
 		goto out;
 	}
-	for (i = 0; i < out->queues; i++)
-		out->tapfd[i] = fds[i];
-	for (i = 0; i < out->nvhost; i++)
-		out->vhostfd[i] = fds[out->queues + i];
+	nic_fds_take(out, fds);
 	r = 0;
 out:
 	for (i = 0; i < 2; i++) {

@@ -4,8 +4,9 @@
  * Decoding trusts nothing: every key is checked for its type before its
  * value is looked at, values go through the same setter as the command
  * line's (nic_field_set), and any text from the peer that ends up in a
- * message is first checked (or shown) free of control and non-ASCII
- * bytes, so a message is always one printable line, fit for a log.
+ * message is first checked free of control and non-ASCII bytes, or shown
+ * through vmtap_show() (err.h), so a message is always one line, fit for
+ * a log.
  * Encoding never fails on content we made ourselves, only for room. */
 #include "helper/wire/proto.h"
 
@@ -20,22 +21,8 @@
 #include "helper/core/parse.h"
 #include "helper/core/reply.h"
 
+/* Longest peer string a request may hold where a name is expected. */
 #define SHOW_MAX 40
-
-/* Peer text made safe for a one-line message: non-printable bytes as '?',
- * cut at SHOW_MAX with "...". */
-static const char *show(char out[SHOW_MAX + 4], const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i < SHOW_MAX; i++)
-		out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (s[i])
-		memcpy(out + i, "...", 4);
-	else
-		out[i] = '\0';
-	return out;
-}
 
 static bool printable(const char *s)
 {
@@ -91,7 +78,7 @@ static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct 
 {
 	const unsigned front = spec->persist ? FRONT_PERSIST : FRONT_NIC;
 	const char *op = spec->persist ? "create-persistent" : "create-nic", *s;
-	char shown[SHOW_MAX + 4], num[32], text[NIC_FIELD_EXPECTED_MAX > 256 ?
+	char shown[VMTAP_SHOW_CAP], num[32], text[NIC_FIELD_EXPECTED_MAX > 256 ?
 						  NIC_FIELD_EXPECTED_MAX : 256];
 	const struct nic_field *f;
 	int r;
@@ -104,7 +91,7 @@ static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct 
 	f = nic_field_by_name(front, key);
 	if (!f)
 		return vmtap_fail(err, -EINVAL, "%s: unknown key \"%s\"; expected %s", op,
-				  show(shown, key), nic_field_keys(front, NULL, text, sizeof(text)));
+				  VMTAP_SHOW_TOKEN(shown, key), nic_field_keys(front, NULL, text, sizeof(text)));
 	switch (f->type) {
 	case NFT_UINT:
 	case NFT_ID:
@@ -128,7 +115,7 @@ static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct 
 		/* nic_field_set echoes the value: it must be one clean line. */
 		if (strlen(s) > SHOW_MAX || !printable(s))
 			return vmtap_fail(err, -EINVAL, "%s: %s=\"%s\": expected %s", op, key,
-					  show(shown, s), nic_field_expected(f, text));
+					  VMTAP_SHOW_TOKEN(shown, s), nic_field_expected(f, text));
 	}
 	if ((r = nic_field_set(spec, f, key, '=', s, err)) < 0)
 		return r;
@@ -143,7 +130,7 @@ static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct 
  * distinct valid names, each checked before anything is done with it. */
 static int names_key(struct vmtapd_request *req, json_t *v, struct vmtap_err *err)
 {
-	char shown[SHOW_MAX + 4];
+	struct vmtap_err bad = { "" };
 	size_t i, j;
 	json_t *e;
 
@@ -159,9 +146,10 @@ static int names_key(struct vmtapd_request *req, json_t *v, struct vmtap_err *er
 		if (!json_is_string(e))
 			return vmtap_fail(err, -EINVAL, "delete-persistent: ifnames[%zu] is %s; "
 					  "expected a string", i, type_name(e));
-		if (strlen(s) > SHOW_MAX || !printable(s) || ifname_check(s) < 0)
-			return vmtap_fail(err, -EINVAL, "delete-persistent: ifnames[%zu]=\"%s\": "
-					  "expected %s", i, show(shown, s), IFNAME_EXPECTED);
+		/* ifname_check refuses what printable() would. */
+		if (ifname_check_err(s, NULL, &bad) < 0)
+			return vmtap_fail(err, -EINVAL, "delete-persistent: ifnames[%zu]: %s", i,
+					  bad.msg);
 		for (j = 0; j < i; j++)
 			if (!strcmp(req->names[j], s))
 				return vmtap_fail(err, -EINVAL, "delete-persistent: \"%s\" is named "
@@ -175,7 +163,7 @@ static int names_key(struct vmtapd_request *req, json_t *v, struct vmtap_err *er
 int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *req,
 			  struct vmtap_err *err)
 {
-	char shown[SHOW_MAX + 4];
+	char shown[VMTAP_SHOW_CAP];
 	json_error_t jerr;
 	const char *op, *key;
 	json_t *o, *v;
@@ -188,7 +176,7 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!o)
 		return vmtap_fail(err, -EPROTO, "request is not valid JSON: %s at byte %d; "
-				  "expected one JSON object per message", show(shown, jerr.text),
+				  "expected one JSON object per message", VMTAP_SHOW_TOKEN(shown, jerr.text),
 				  jerr.position);
 	if (!json_is_object(o)) {
 		r = vmtap_fail(err, -EPROTO, "request is %s; expected a JSON object", type_name(o));
@@ -213,7 +201,7 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 		json_object_foreach(o, key, v) {
 			if (strcmp(key, "op") && strcmp(key, "version")) {
 				r = vmtap_fail(err, -EINVAL, "hello: unknown key \"%s\"; expected op or version",
-					       show(shown, key));
+					       VMTAP_SHOW_TOKEN(shown, key));
 				goto out;
 			}
 		}
@@ -254,7 +242,7 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 				r = names_key(req, v, err);
 			else if (strcmp(key, "op") && strcmp(key, "version"))
 				r = vmtap_fail(err, -EINVAL, "delete-persistent: unknown key \"%s\"; "
-					       "expected ifnames", show(shown, key));
+					       "expected ifnames", VMTAP_SHOW_TOKEN(shown, key));
 			else
 				r = 0;
 			if (r < 0)
@@ -266,7 +254,7 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 			goto out;
 		}
 	} else {
-		r = vmtap_fail(err, -EOPNOTSUPP, "unknown op \"%s\"; expected %s", show(shown, op),
+		r = vmtap_fail(err, -EOPNOTSUPP, "unknown op \"%s\"; expected %s", VMTAP_SHOW_TOKEN(shown, op),
 			       OPS);
 		goto out;
 	}
@@ -430,8 +418,6 @@ static int error_reply(json_t *o, struct vmtap_err *err)
 {
 	json_t *e = json_object_get(o, "error");
 	const char *code, *msg;
-	char clean[sizeof(err->msg)];
-	size_t i;
 
 	if (!e)
 		return 0;
@@ -439,27 +425,25 @@ static int error_reply(json_t *o, struct vmtap_err *err)
 	msg = json_string_value(json_object_get(e, "message"));
 	if (!json_is_object(e) || !code || !msg)
 		return vmtap_fail(err, -EPROTO, "vmtapd: malformed error reply");
-	for (i = 0; msg[i] && i + 1 < sizeof(clean); i++)
-		clean[i] = (msg[i] >= 0x20 && msg[i] < 0x7f) ? msg[i] : '?';
-	clean[i] = '\0';
-	if (!clean[0]) {
-		char shown[SHOW_MAX + 4];
+	if (!msg[0]) {
+		char shown[VMTAP_SHOW_CAP];
 
 		return vmtap_fail(err, vmtapd_errno_parse(code), "vmtapd refused the request (%s)",
-				  show(shown, code));
+				  VMTAP_SHOW_TOKEN(shown, code));
 	}
-	return vmtap_fail(err, vmtapd_errno_parse(code), "%s", clean);
+	/* vmtap_fail stores it through the one sanitiser. */
+	return vmtap_fail(err, vmtapd_errno_parse(code), "%s", msg);
 }
 
 static json_t *load_reply(const char *buf, size_t len, struct vmtap_err *err)
 {
-	char shown[SHOW_MAX + 4];
+	char shown[VMTAP_SHOW_CAP];
 	json_error_t jerr;
 	json_t *o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 
 	if (!json_is_object(o)) {
 		vmtap_fail(err, -EPROTO, "vmtapd reply is not a JSON object: %s",
-			   o ? type_name(o) : show(shown, jerr.text));
+			   o ? type_name(o) : VMTAP_SHOW_TOKEN(shown, jerr.text));
 		json_decref(o);
 		return NULL;
 	}
@@ -513,7 +497,7 @@ int vmtapd_hello_decode(const char *buf, size_t len, struct vmtapd_hello *h,
 	    (r = get_limit(limits, "nics", &h->max_nics, err)) < 0 ||
 	    (r = get_limit(limits, "connections", &h->max_connections, err)) < 0)
 		goto out;
-	show(h->server, server);
+	vmtap_show(h->server, sizeof(h->server), server, SIZE_MAX, 0);
 	h->version = VMTAPD_PROTO_VERSION;
 	h->uid = (unsigned)uid;
 	h->gid = (unsigned)gid;
@@ -528,7 +512,6 @@ int vmtapd_nic_decode(const char *buf, size_t len, unsigned nfds, struct nic *ni
 {
 	json_t *o = load_reply(buf, len, err);
 	const char *w;
-	size_t i;
 	int r;
 
 	if (!o)
@@ -538,14 +521,8 @@ int vmtapd_nic_decode(const char *buf, size_t len, unsigned nfds, struct nic *ni
 	if ((r = reply_decode(buf, len, nfds, nic, err)) < 0)
 		goto out;
 	w = json_string_value(json_object_get(o, "warning"));
-	if (w && warn) {
-		char clean[sizeof(warn->msg)];
-
-		for (i = 0; w[i] && i + 1 < sizeof(clean); i++)
-			clean[i] = (w[i] >= 0x20 && w[i] < 0x7f) ? w[i] : '?';
-		clean[i] = '\0';
-		vmtap_fail(warn, 0, "%s", clean);
-	}
+	if (w && warn)
+		vmtap_fail(warn, 0, "%s", w); /* through the one sanitiser */
 out:
 	json_decref(o);
 	return r;

@@ -117,7 +117,7 @@ expect_failure "a port name too long" "dev=\"vh0-much-too...\"" \
 	hook "$XML/bad-port-name.xml" prepare begin
 expect_failure "the second port's bridge is missing: the first is deleted again" \
 	"port vh1: bridge br9 does not exist" hook "$XML/second-fails.xml" prepare begin
-expect_failure "an unknown owner" "--owner nobody-here: expected a user name or number" \
+expect_failure "an unknown owner" "--owner nobody-here: no user \"nobody-here\"; expected a user name or a numeric uid" \
 	hook "$XML/two-ports.xml" prepare begin --owner nobody-here
 expect_failure "three arguments" "expected DOMAIN OP SUBOP EXTRA" \
 	"$VMTAP" libvirt-hook dom prepare begin </dev/null

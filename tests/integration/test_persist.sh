@@ -168,7 +168,7 @@ expect_failure "a missing bridge" 1 "bridge br9 does not exist" "$VMTAP" create 
 expect_failure "queues 0" 2 "--queues 0: expected 1..64" "$VMTAP" create vm3 --bridge br0 --queues 0
 expect_failure "a truncating name" 2 "bad NAME \"abcdefghijklmnopq\"" \
 	"$VMTAP" create abcdefghijklmnopq --bridge br0
-expect_failure "an unknown owner" 2 "--owner no-such-user: expected a user name or number" \
+expect_failure "an unknown owner" 2 "--owner no-such-user: no user \"no-such-user\"; expected a user name or a numeric uid" \
 	"$VMTAP" create vm3 --bridge br0 --owner no-such-user
 expect_failure "an unknown mode" 2 "--mode tup: expected tap or tun" "$VMTAP" create vm3 --mode tup
 expect_failure "a multicast MAC" 2 "--mac 01:00:00:00:00:01" \

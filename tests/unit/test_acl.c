@@ -390,8 +390,9 @@ static void test_long_token_cut_in_message_only(void **state)
 	memcpy(text, "allow ", 6);
 	memset(text + 6, 'x', 200);
 	strcpy(text + 206, "\n");
-	/* 48 bytes then "...": the message stays one readable line. */
-	snprintf(want, sizeof(want), "\"%.48s...\"", text + 6);
+	/* VMTAP_SHOW_CAP - 4 bytes then "...": the message stays one
+	 * readable line. */
+	snprintf(want, sizeof(want), "\"%.*s...\"", VMTAP_SHOW_CAP - 4, text + 6);
 	expect_text_error("longtok.conf", text, -EINVAL, ":1: bad bridge name", want);
 }
 
