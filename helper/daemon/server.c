@@ -357,14 +357,15 @@ static void nl_renew(struct vmtapd_server *s, int r)
 
 /* The two checks every request that makes a device passes first: the
  * bridge is the peer's, and so many queues. */
-static int policy_check(struct vmtapd_server *s, struct conn *c, const struct nic_spec *spec,
+static int policy_check(struct vmtapd_server *s, struct conn *c, struct nic_spec *spec,
 			struct vmtap_err *err)
 {
 	unsigned limit;
+	int r;
 
-	if (!acl_allows_peer(s->acl, spec->bridge, &c->peer))
-		return vmtap_fail(err, -EPERM, "bridge %s is not allowed for uid %u by %s",
-				  spec->bridge, (unsigned)c->peer.uid, s->config_path);
+	/* The bridge and its VLANs are the peer's; spec gets what require adds. */
+	if ((r = acl_check_nic(s->acl, &c->peer, spec, c->peer.uid, err)) < 0)
+		return r;
 	limit = acl_limit(s->acl, ACL_LIMIT_QUEUES, &c->peer);
 	if (spec->queues > limit)
 		return vmtap_fail(err, -EPERM, "queues=%u: %s allows uid %u at most %u queues per NIC",
@@ -418,7 +419,7 @@ static int from_pool(struct vmtapd_server *s, const struct nic_spec *spec, struc
 	return 1;
 }
 
-static void create_nic(struct vmtapd_server *s, struct conn *c, const struct nic_spec *spec)
+static void create_nic(struct vmtapd_server *s, struct conn *c, struct nic_spec *spec)
 {
 	struct vmtap_err err = { "" }, skipped;
 	char who[160], warning[sizeof(err.msg) + 40];
