@@ -128,7 +128,10 @@ static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct 
 		struct vlan_set set = { { 0 } };
 		struct vmtap_err why = { "" };
 
-		if ((r = vlan_set_add_json(&set, v, &why)) < 0)
+		if ((r = vlan_set_add_json(&set, v, &why)) < 0 && json_is_string(v))
+			return vmtap_fail(err, r, "%s: %s=\"%s\": %s", op, key,
+					  show(shown, json_string_value(v)), why.msg);
+		if (r < 0)
 			return vmtap_fail(err, r, "%s: \"%s\": %s", op, key, why.msg);
 		*nic_field_vlans(spec, f) = set;
 		return 0;
