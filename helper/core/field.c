@@ -90,7 +90,7 @@ const struct nic_field nic_fields[] = {
 	  .help = "no traffic with the bridge's other isolated ports" },
 	{ .key = "mac_lock", .type = NFT_SWITCH, .fronts = FRONT_ALL, .off = AT(mac_lock),
 	  .has_off = AT(has_mac_lock), .meta = "on|off",
-	  .help = "only frames from the NIC's own MAC enter the bridge" },
+	  .help = "only frames from the guest's MAC enter the bridge" },
 	/* Set by the request (vmtap create, create-persistent, the hook), not
 	 * by a key. */
 	{ .key = "persist", .type = NFT_BOOL, .fronts = 0, .off = AT(persist) },

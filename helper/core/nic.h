@@ -83,7 +83,7 @@ struct nic_spec {
 	bool has_isolated;
 	bool isolated;           /* BR_ISOLATED: no traffic to other isolated ports */
 	bool has_mac_lock;
-	bool mac_lock;           /* only frames from the NIC's MAC enter the bridge */
+	bool mac_lock;           /* only frames from the guest's MAC enter the bridge */
 };
 
 struct nic {
