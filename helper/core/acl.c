@@ -18,7 +18,11 @@
  * error ends the load: a policy is used whole or not at all.
  *
  * vmtapd's grammar (acl.h) is the same parser with `daemon` set: a rule
- * may end in a subject, `limit` lines exist, and every include must open.
+ * may end in a subject, `limit` and `require` lines exist, allow/deny may
+ * carry a VLAN list, and every include must open.  acl_check_nic is the
+ * one decision a front end asks for a NIC: untagged use reads the rules
+ * without a VLAN list, tagged use those with one (and a deny of the whole
+ * bridge), then require rules tighten the spec.
  * User and group names are resolved once, at load, so a decision never
  * calls into NSS.
  */
