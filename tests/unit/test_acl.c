@@ -986,34 +986,6 @@ static void test_daemon_include_must_open(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-/* The shipped example is valid vmtapd grammar and means what it says. */
-static void test_daemon_example(void **state)
-{
-	struct vmtap_err err = { { 0 } };
-	struct acl *acl = NULL;
-	char buf[8192];
-	size_t n;
-	FILE *f = fopen("examples/vmtapd.conf", "re");
-
-	(void)state;
-	if (!f) {
-		printf("skipped: run from the top of the tree (examples/vmtapd.conf)\n");
-		skip();
-	}
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	if (acl_parse_buffer_daemon("examples/vmtapd.conf", buf, n, &acl, &err) < 0)
-		fail_msg("%s", err.msg);
-	assert_true(acl_allows_peer(acl, "br0", &root_peer));
-	assert_true(acl_allows_peer(acl, "br0", &nobody_in_users));
-	assert_false(acl_allows_peer(acl, "br0", &other_peer));
-	assert_false(acl_allows_peer(acl, "br-mgmt", &nobody_in_users));
-	assert_int_equal(acl_limit(acl, ACL_LIMIT_QUEUES, &nobody_in_users), 8);
-	acl_free(acl);
-}
-
-/* ---- set-up ----------------------------------------------------------- */
-
 /* ---- tenant networks: VLAN grants and require ------------------------- */
 
 #define MSG_MAX sizeof(((struct vmtap_err *)0)->msg)
@@ -1280,6 +1252,45 @@ static void test_check_nic_fields(void **state)
 	assert_int_equal(check(NULL, &nobody_peer, &s, msg), -EPERM);
 	acl_free(acl);
 }
+
+/* The shipped example is valid vmtapd grammar and means what it says. */
+static void test_daemon_example(void **state)
+{
+	struct vmtap_err err = { { 0 } };
+	struct acl *acl = NULL;
+	char buf[8192];
+	size_t n;
+	FILE *f = fopen("examples/vmtapd.conf", "re");
+
+	(void)state;
+	if (!f) {
+		printf("skipped: run from the top of the tree (examples/vmtapd.conf)\n");
+		skip();
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (acl_parse_buffer_daemon("examples/vmtapd.conf", buf, n, &acl, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(acl_allows_peer(acl, "br0", &root_peer));
+	assert_true(acl_allows_peer(acl, "br0", &nobody_in_users));
+	assert_false(acl_allows_peer(acl, "br0", &other_peer));
+	assert_false(acl_allows_peer(acl, "br-mgmt", &nobody_in_users));
+	assert_int_equal(acl_limit(acl, ACL_LIMIT_QUEUES, &nobody_in_users), 8);
+	{
+		char msg[MSG_MAX];
+		struct nic_spec s = vspec("br0", 0, "100-149");
+
+		assert_int_equal(check(acl, &nobody_in_users, &s, msg), 0);
+		assert_true(s.isolated && s.mac_lock);
+		s = vspec("br0", 150, "");
+		assert_int_equal(check(acl, &nobody_in_users, &s, msg), -EPERM);
+		s = vspec("br0", 100, "");
+		assert_int_equal(check(acl, &other_peer, &s, msg), -EPERM);
+	}
+	acl_free(acl);
+}
+
+/* ---- set-up ----------------------------------------------------------- */
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
