@@ -83,8 +83,8 @@ const struct nic_field nic_fields[] = {
 	  .meta = "N", .help = "access VLAN 1..4094 (PVID, untagged); with trunk,\n"
 	  "                     its native VLAN" },
 	{ .key = "trunk", .type = NFT_VLANS, .fronts = FRONT_ALL, .off = AT(trunk),
-	  .meta = "LIST", .help = "VLANs carried tagged: 10:20-29 (elsewhere than a NIC\n"
-	  "                     SPEC ',' too)" },
+	  .meta = "LIST", .help = "VLANs carried tagged, as 10:20-29 (',' works too,\n"
+	  "                     but not in a NIC SPEC)" },
 	{ .key = "isolated", .type = NFT_SWITCH, .fronts = FRONT_ALL, .off = AT(isolated),
 	  .has_off = AT(has_isolated), .meta = "on|off",
 	  .help = "no traffic with the bridge's other isolated ports" },
