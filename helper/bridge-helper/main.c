@@ -218,13 +218,11 @@ int main(int argc, char **argv)
 
 	if ((r = acl_load(VMTAP_ACL_FILE, &acl, &err)) < 0)
 		goto fail_devs;
-	if (!acl_allows(acl, a.spec.bridge)) {
-		acl_free(acl);
-		r = vmtap_fail(&err, -EPERM, "bridge %s is not allowed for uid %u by %s",
-			       a.spec.bridge, (unsigned)p.uid, VMTAP_ACL_FILE);
-		goto fail_devs;
-	}
+	/* bridge.conf grants no VLAN: only vmtapd's policy does. */
+	r = acl_check_nic(acl, NULL, &a.spec, p.uid, &err);
 	acl_free(acl);
+	if (r < 0)
+		goto fail_devs;
 
 	vhost_skipped = devs.vhost_skipped;
 	if ((r = rtnl_open(&sk, &err)) < 0)

@@ -18,7 +18,11 @@
  * error ends the load: a policy is used whole or not at all.
  *
  * vmtapd's grammar (acl.h) is the same parser with `daemon` set: a rule
- * may end in a subject, `limit` lines exist, and every include must open.
+ * may end in a subject, `limit` and `require` lines exist, allow/deny may
+ * carry a VLAN list, and every include must open.  acl_check_nic is the
+ * one decision a front end asks for a NIC: untagged use reads the rules
+ * without a VLAN list, tagged use those with one (and a deny of the whole
+ * bridge), then require rules tighten the spec.
  * User and group names are resolved once, at load, so a decision never
  * calls into NSS.
  */
@@ -26,6 +30,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,13 +39,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "helper/core/field.h"
 #include "helper/core/filesafe.h"
 #include "helper/core/ids.h"
 #include "helper/core/ifname.h"
 #include "helper/core/nic.h"
 #include "helper/core/parse.h"
+#include "helper/core/vlanset.h"
 
-enum acl_action { ACL_ALLOW, ACL_DENY, ACL_LIMIT };
+enum acl_action { ACL_ALLOW, ACL_DENY, ACL_LIMIT, ACL_REQUIRE };
+
+/* What a require rule asks for, as bits. */
+enum { REQ_ISOLATED = 1u << 0, REQ_MAC_LOCK = 1u << 1 };
 
 /* Whom a rule is about.  QEMU's grammar only has rules for everyone;
  * vmtapd's adds a user or a group (id beside).  The order is the
@@ -54,12 +64,19 @@ struct acl_rule {
 	enum acl_subject subject;
 	unsigned id;           /* uid or gid, for a user or group subject */
 	enum acl_limit limit;  /* ACL_LIMIT rules: which, and its value */
-	unsigned value;
+	unsigned value;        /* ACL_REQUIRE: REQ_* bits */
+	/* allow/deny ... vlan LIST: the VLANs it grants or denies on the
+	 * bridge (owned; allocated only for such a line, so a file of plain
+	 * lines costs no bitmaps).  NULL: the rule is about untagged use. */
+	struct vlan_set *vlans;
+	char *where;           /* ACL_REQUIRE: "FILE:LINE", for the refusal (owned) */
 };
 
 struct acl {
 	struct acl_rule *rules; /* in file order, includes inlined */
 	size_t n, cap;
+	char *name;             /* the top file, for messages */
+	bool daemon;            /* vmtapd's grammar: VLANs can be granted */
 };
 
 /* One load, through all its includes. */
@@ -165,7 +182,8 @@ out:
 }
 
 /* rule->bridge is filled from bridge ("all" or a checked name) unless it
- * is NULL (a limit). */
+ * is NULL (a limit).  The rule takes over proto's vlans and where, also
+ * when it fails. */
 static int add_rule(struct parser *p, const char *file, unsigned long line,
 		    const struct acl_rule *proto, const char *bridge)
 {
@@ -177,10 +195,15 @@ static int add_rule(struct parser *p, const char *file, unsigned long line,
 		struct acl_rule *bigger;
 
 		if (cap > SIZE_MAX / sizeof(*bigger))
-			return vmtap_fail(p->err, -ENOMEM, "%s:%lu: too many rules", file, line);
-		bigger = realloc(acl->rules, cap * sizeof(*bigger));
-		if (!bigger)
+			bigger = NULL;
+		else
+			bigger = realloc(acl->rules, cap * sizeof(*bigger));
+		if (!bigger) {
+			/* proto's vlans and where are ours to free from here on. */
+			free(proto->vlans);
+			free(proto->where);
 			return vmtap_fail(p->err, -ENOMEM, "%s:%lu: out of memory", file, line);
+		}
 		acl->rules = bigger;
 		acl->cap = cap;
 	}
@@ -334,6 +357,66 @@ static int parse_limit(struct parser *p, const char *file, unsigned long line,
 	return add_rule(p, file, line, &rule, NULL);
 }
 
+/* "vlan LIST" after allow/deny BRIDGE: tok[0] is "vlan"; *vlans gets a
+ * new set (the caller's to free). */
+static int parse_vlans(struct parser *p, const char *file, unsigned long line,
+		       char **tok, size_t n, struct vlan_set **vlans)
+{
+	struct vmtap_err why = { "" };
+	struct vlan_set set;
+	int r;
+
+	if (n < 2)
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: vlan needs a list of VLANs like "
+				  "100-199 or 10,20-29 (1..4094)", file, line);
+	if ((r = vlan_set_parse(tok[1], ",:", &set, &why)) < 0)
+		return vmtap_fail(p->err, r, "%s:%lu: vlan: %s", file, line, why.msg);
+	if (!(*vlans = malloc(sizeof(**vlans))))
+		return vmtap_fail(p->err, -ENOMEM, "%s:%lu: out of memory", file, line);
+	**vlans = set;
+	return 0;
+}
+
+/* require BRIDGE|all WHAT [user NAME | group NAME], WHAT being isolated,
+ * mac_lock or both joined by ','. */
+static int parse_require(struct parser *p, const char *file, unsigned long line,
+			 char **tok, size_t n)
+{
+	struct acl_rule rule = { .action = ACL_REQUIRE, .subject = ACL_SUBJECT_ANYONE };
+	char shown[SHOW_SIZE], where[PATH_MAX + 32];
+	const char *w;
+	int r;
+
+	if (n < 3)
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: require needs a bridge name or \"all\" "
+				  "and what it requires: isolated, mac_lock or isolated,mac_lock",
+				  file, line);
+	if (strcmp(tok[1], "all") && !ifname_valid(tok[1]))
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: bad bridge name \"%s\"; expected %s",
+				  file, line, show(shown, tok[1]), IFNAME_EXPECTED);
+	for (w = tok[2];;) {
+		size_t len = strcspn(w, ",");
+
+		if (len == strlen("isolated") && !strncmp(w, "isolated", len))
+			rule.value |= REQ_ISOLATED;
+		else if (len == strlen("mac_lock") && !strncmp(w, "mac_lock", len))
+			rule.value |= REQ_MAC_LOCK;
+		else
+			return vmtap_fail(p->err, -EINVAL, "%s:%lu: require %s: expected isolated, "
+					  "mac_lock or isolated,mac_lock", file, line,
+					  show(shown, tok[2]));
+		if (!w[len])
+			break;
+		w += len + 1;
+	}
+	if ((r = parse_subject(p, file, line, tok + 3, n - 3, tok[2], &rule)) < 0)
+		return r;
+	snprintf(where, sizeof(where), "%s:%lu", file, line);
+	if (!(rule.where = strdup(where)))
+		return vmtap_fail(p->err, -ENOMEM, "%s:%lu: out of memory", file, line);
+	return add_rule(p, file, line, &rule, tok[1]);
+}
+
 static int parse_line(struct parser *p, const char *file, unsigned long line,
 		      char *text, unsigned depth)
 {
@@ -350,11 +433,13 @@ static int parse_line(struct parser *p, const char *file, unsigned long line,
 		return 0;
 	if (p->daemon && !strcmp(tok[0], "limit"))
 		return parse_limit(p, file, line, tok, n);
+	if (p->daemon && !strcmp(tok[0], "require"))
+		return parse_require(p, file, line, tok, n);
 
 	is_include = !strcmp(tok[0], "include");
 	if (!is_include && strcmp(tok[0], "allow") && strcmp(tok[0], "deny"))
 		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unknown keyword \"%s\"; expected allow, deny%s or include",
-				  file, line, show(shown, tok[0]), p->daemon ? ", limit" : "");
+				  file, line, show(shown, tok[0]), p->daemon ? ", limit, require" : "");
 	if (n < 2)
 		return vmtap_fail(p->err, -EINVAL, "%s:%lu: %s needs %s",
 				  file, line, tok[0],
@@ -370,6 +455,15 @@ static int parse_line(struct parser *p, const char *file, unsigned long line,
 		return vmtap_fail(p->err, -EINVAL, "%s:%lu: bad bridge name \"%s\"; expected an interface name (1-%d printable ASCII bytes, not all digits, not . or .., no / : %%)",
 				  file, line, show(shown, tok[1]), IFNAMSIZ - 1);
 	rule.action = strcmp(tok[0], "deny") ? ACL_ALLOW : ACL_DENY;
+	if (p->daemon && n > 2 && !strcmp(tok[2], "vlan")) {
+		if ((r = parse_vlans(p, file, line, tok + 2, n - 2, &rule.vlans)) < 0)
+			return r;
+		if ((r = parse_subject(p, file, line, tok + 4, n - 4, tok[3], &rule)) < 0) {
+			free(rule.vlans);
+			return r;
+		}
+		return add_rule(p, file, line, &rule, tok[1]);
+	}
 	if ((r = parse_subject(p, file, line, tok + 2, n - 2, tok[1], &rule)) < 0)
 		return r;
 	return add_rule(p, file, line, &rule, tok[1]);
@@ -420,8 +514,11 @@ static int load(const char *file, const char *path, const char *buf, size_t len,
 	if (!file || !*file || !out || (!path && !buf && len))
 		return vmtap_fail(err, -EINVAL, "acl: no policy file or buffer given");
 	p.acl = calloc(1, sizeof(*p.acl));
-	if (!p.acl)
+	if (!p.acl || !(p.acl->name = strdup(file))) {
+		free(p.acl);
 		return vmtap_fail(err, -ENOMEM, "%s: out of memory", file);
+	}
+	p.acl->daemon = daemon;
 	if (path) {
 		r = read_file(&p, path, NULL, 0, &data, &len);
 		if (r < 0)
@@ -478,12 +575,19 @@ static bool subject_matches(const struct acl_rule *rule, const struct acl_peer *
 	return false;
 }
 
+/* Whether rule is about bridge and peer, whatever it says. */
+static bool applies(const struct acl_rule *rule, const char *bridge, const struct acl_peer *peer)
+{
+	return subject_matches(rule, peer) && (rule->any_bridge || !strcmp(rule->bridge, bridge));
+}
+
+/* An allow or deny of untagged use (no vlan list) that applies. */
 static bool rule_matches(const struct acl_rule *rule, const char *bridge,
 			 const struct acl_peer *peer)
 {
-	if (rule->action == ACL_LIMIT || !subject_matches(rule, peer))
+	if ((rule->action != ACL_ALLOW && rule->action != ACL_DENY) || rule->vlans)
 		return false;
-	return rule->any_bridge || !strcmp(rule->bridge, bridge);
+	return applies(rule, bridge, peer);
 }
 
 bool acl_allows(const struct acl *acl, const char *bridge)
@@ -538,10 +642,123 @@ unsigned acl_limit(const struct acl *acl, enum acl_limit which, const struct acl
 	return value;
 }
 
+/* The VLANs the request asks for: trunk's and the native/access one. */
+static struct vlan_set wanted_vlans(const struct nic_spec *spec)
+{
+	struct vlan_set want = spec->trunk;
+
+	if (spec->vlan)
+		vlan_set_add(&want, spec->vlan);
+	return want;
+}
+
+/* The tagged part of the check: a deny of the bridge itself binds here
+ * too; then every VLAN asked must be in some allow ... vlan that applies
+ * and in no deny ... vlan that applies. */
+static int check_vlans(const struct acl *acl, const struct acl_peer *peer,
+		       const struct nic_spec *spec, unsigned long uid, struct vmtap_err *err)
+{
+	struct vlan_set want = wanted_vlans(spec), allowed = { { 0 } }, denied = { { 0 } };
+	size_t i, w;
+	unsigned vid;
+
+	for (i = 0; i < acl->n; i++) {
+		const struct acl_rule *rule = &acl->rules[i];
+
+		if ((rule->action != ACL_ALLOW && rule->action != ACL_DENY) ||
+		    !applies(rule, spec->bridge, peer))
+			continue;
+		if (rule->action == ACL_DENY && !rule->vlans)
+			return vmtap_fail(err, -EPERM, "bridge %s is not allowed for uid %lu by %s",
+					  spec->bridge, uid, acl->name);
+		if (!rule->vlans)
+			continue;
+		for (w = 0; w < sizeof(want.w) / sizeof(want.w[0]); w++) {
+			if (rule->action == ACL_ALLOW)
+				allowed.w[w] |= rule->vlans->w[w];
+			else
+				denied.w[w] |= rule->vlans->w[w];
+		}
+	}
+	for (w = 0; w < sizeof(want.w) / sizeof(want.w[0]); w++)
+		allowed.w[w] &= ~denied.w[w];
+	if ((vid = vlan_set_first_not_in(&want, &allowed)))
+		return vmtap_fail(err, -EPERM, "uid %lu may not use VLAN %u on %s (policy %s)",
+				  uid, vid, spec->bridge, acl->name);
+	return 0;
+}
+
+/* One require bit on one switch of spec: an "off" asked for is refused,
+ * an absent one is set. */
+static int tighten(const struct acl_rule *rule, const char *key, bool *has, bool *on,
+		   const struct nic_spec *spec, unsigned long uid, struct vmtap_err *err)
+{
+	if (*has && !*on)
+		return vmtap_fail(err, -EPERM, "%s=off: %s requires %s=on for uid %lu on %s",
+				  key, rule->where, key, uid, spec->bridge);
+	*has = *on = true;
+	return 0;
+}
+
+int acl_check_nic(const struct acl *acl, const struct acl_peer *peer, struct nic_spec *spec,
+		  uid_t caller, struct vmtap_err *err)
+{
+	const unsigned long uid = (unsigned long)caller;
+	char list[VLAN_SET_FORMAT_MAX];
+	struct nic_spec tight;
+	size_t i;
+	int r;
+
+	if ((r = nic_spec_check_port(spec, err)) < 0)
+		return r;
+	if (!acl || !ifname_valid(spec->bridge))
+		return vmtap_fail(err, -EPERM, "bridge %s is not allowed for uid %lu by %s",
+				  spec->bridge, uid, acl ? acl->name : "no policy");
+	if (!spec->vlan && vlan_set_empty(&spec->trunk)) {
+		if (!acl_allows_peer(acl, spec->bridge, peer))
+			return vmtap_fail(err, -EPERM, "bridge %s is not allowed for uid %lu by %s",
+					  spec->bridge, uid, acl->name);
+	} else if (!acl->daemon) {
+		if (spec->vlan)
+			snprintf(list, sizeof(list), "vlan=%u", spec->vlan);
+		else if (vlan_set_format(&spec->trunk, list + 6, sizeof(list) - 6, ':') == 0)
+			memcpy(list, "trunk=", 6);
+		return vmtap_fail(err, -EPERM, "%s: VLANs are granted only by vmtapd's policy, not "
+				  "by %s (vmtapd is not running)", list, acl->name);
+	} else if ((r = check_vlans(acl, peer, spec, uid, err)) < 0) {
+		return r;
+	}
+	/* Into a copy: spec changes only if every require holds. */
+	tight = *spec;
+	for (i = 0; i < acl->n; i++) {
+		const struct acl_rule *rule = &acl->rules[i];
+
+		if (rule->action != ACL_REQUIRE || !applies(rule, spec->bridge, peer))
+			continue;
+		if ((rule->value & REQ_ISOLATED) &&
+		    (r = tighten(rule, "isolated", &tight.has_isolated, &tight.isolated, spec,
+				 uid, err)) < 0)
+			return r;
+		if ((rule->value & REQ_MAC_LOCK) &&
+		    (r = tighten(rule, "mac_lock", &tight.has_mac_lock, &tight.mac_lock, spec,
+				 uid, err)) < 0)
+			return r;
+	}
+	*spec = tight;
+	return 0;
+}
+
 void acl_free(struct acl *acl)
 {
+	size_t i;
+
 	if (!acl)
 		return;
+	for (i = 0; i < acl->n; i++) {
+		free(acl->rules[i].vlans);
+		free(acl->rules[i].where);
+	}
 	free(acl->rules);
+	free(acl->name);
 	free(acl);
 }

@@ -75,6 +75,7 @@ void acl_free(struct acl *acl);
  *   deny  BRIDGE|all [user NAME | group NAME]
  *   limit queues|nics|connections N [user NAME | group NAME]
  *   include PATH
+ *   (and the VLAN and require lines below, "tenant networks")
  *
  * A rule without a subject is for everyone.  NAME is looked up when the
  * file is read (a name that is not known, and is not a decimal id, is an
@@ -119,5 +120,47 @@ unsigned acl_limit(const struct acl *acl, enum acl_limit which, const struct acl
 
 /* "queues", "nics", "connections" */
 const char *acl_limit_name(enum acl_limit which);
+
+/* ---- tenant networks (README, "Tenant networks") ------------------------
+ *
+ * vmtapd's grammar also takes:
+ *
+ *   allow BRIDGE|all vlan LIST [user NAME | group NAME]
+ *   deny  BRIDGE|all vlan LIST [user NAME | group NAME]
+ *   require BRIDGE|all isolated|mac_lock|isolated,mac_lock [user NAME | group NAME]
+ *
+ * LIST is a VLAN list (vlanset.h) with ',' or ':' between items
+ * ("100-199", "10,20-29").  A rule with a vlan list is only about those
+ * VLANs and a rule without one only about untagged use: `allow br0` grants
+ * no VLAN and `allow br0 vlan 10` no untagged port.  QEMU's grammar (the
+ * helper's bridge.conf) keeps no VLAN and no require: there a NIC with a
+ * VLAN is refused.
+ *
+ * One check for every front end that makes a NIC on someone's behalf. */
+struct nic_spec;
+
+/* Whether caller (peer: the credentials the rules' subjects are matched
+ * against; NULL for rules for everyone only, as in QEMU's bridge.conf) may
+ * have the NIC spec asks for, and spec as the policy makes it:
+ *
+ *  - nic_spec_check_port first (a vlan= inside trunk=, a VLAN without a
+ *    bridge);
+ *  - no vlan and no trunk: the bridge must be allowed (acl_allows_peer);
+ *  - a vlan or a trunk: only vmtapd's policy can grant it (an acl loaded
+ *    by acl_load refuses it); a deny of the bridge itself still binds, and
+ *    every VLAN asked (the access / native one and every trunk VLAN) must
+ *    be in an allow ... vlan that applies and in no deny ... vlan that
+ *    applies (deny wins); the untagged allow is not needed then;
+ *  - every require that applies is put into spec: isolated and mac_lock
+ *    become on, and a request that asked them off is refused naming the
+ *    require line.
+ *
+ * isolated and mac_lock only restrict the caller's own port, so they need
+ * no grant.  Returns 0, -EPERM with one line naming the VLAN or the
+ * bridge, the uid and the policy file ("uid 1000 may not use VLAN 30 on
+ * br0 (policy /etc/vmtap/vmtapd.conf)"), or -EINVAL from
+ * nic_spec_check_port.  spec is changed only when the answer is 0. */
+int acl_check_nic(const struct acl *acl, const struct acl_peer *peer, struct nic_spec *spec,
+		  uid_t caller, struct vmtap_err *err);
 
 #endif

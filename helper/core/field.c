@@ -76,6 +76,21 @@ const struct nic_field nic_fields[] = {
 	  .off = AT(group), .has_off = AT(has_group), .gid = true,
 	  .meta = "GROUP", .help = "members of this group may open it (with an owner too,\n"
 	  "                     the kernel asks for both)" },
+	/* Tenant networks (README): what a pooled NIC was made without, so
+	 * never poolable; a VLAN is granted by vmtapd's policy only. */
+	{ .key = "vlan", .type = NFT_UINT, .fronts = FRONT_ALL,
+	  .off = AT(vlan), .min = VLAN_VID_MIN, .max = VLAN_VID_MAX,
+	  .meta = "N", .help = "access VLAN 1..4094 (PVID, untagged); with trunk,\n"
+	  "                     its native VLAN" },
+	{ .key = "trunk", .type = NFT_VLANS, .fronts = FRONT_ALL, .off = AT(trunk),
+	  .meta = "LIST", .help = "VLANs carried tagged, as 10:20-29 (',' works too,\n"
+	  "                     but not in a NIC SPEC)" },
+	{ .key = "isolated", .type = NFT_SWITCH, .fronts = FRONT_ALL, .off = AT(isolated),
+	  .has_off = AT(has_isolated), .meta = "on|off",
+	  .help = "no traffic with the bridge's other isolated ports" },
+	{ .key = "mac_lock", .type = NFT_SWITCH, .fronts = FRONT_ALL, .off = AT(mac_lock),
+	  .has_off = AT(has_mac_lock), .meta = "on|off",
+	  .help = "only frames from the guest's MAC enter the bridge" },
 	/* Set by the request (vmtap create, create-persistent, the hook), not
 	 * by a key. */
 	{ .key = "persist", .type = NFT_BOOL, .fronts = 0, .off = AT(persist) },
@@ -190,6 +205,10 @@ const char *nic_field_expected(const struct nic_field *f, char buf[NIC_FIELD_EXP
 	case NFT_ID:
 		snprintf(buf, NIC_FIELD_EXPECTED_MAX, "0..%lu", ID_MAX);
 		return buf;
+	case NFT_VLANS:
+		return "a VLAN list like 10:20-29 (VLANs 1..4094)";
+	case NFT_SWITCH:
+		return "on or off";
 	default:
 		return "true or false";
 	}
@@ -234,6 +253,23 @@ int nic_field_set(struct nic_spec *s, const struct nic_field *f, const char *as,
 			return vmtap_fail(err, -ERANGE, "%s%c%s: expected %s", as, sep, v,
 					  nic_field_expected(f, exp));
 		*(uint32_t *)member(s, f->off) = (uint32_t)n;
+		*has_flag(s, f) = true;
+		return 0;
+	case NFT_VLANS: {
+		struct vlan_set set;
+		struct vmtap_err why = { "" };
+		int r = vlan_set_parse(v, ",:", &set, &why);
+
+		if (r < 0)
+			return vmtap_fail(err, r, "%s%c%.40s%s: %s", as, sep, v,
+					  strlen(v) > 40 ? "..." : "", why.msg);
+		*nic_field_vlans(s, f) = set;
+		return 0;
+	}
+	case NFT_SWITCH:
+		if (v && strcmp(v, "on") && strcmp(v, "off"))
+			break;
+		*(bool *)member(s, f->off) = !v || !strcmp(v, "on");
 		*has_flag(s, f) = true;
 		return 0;
 	case NFT_BOOL:
@@ -290,6 +326,16 @@ int nic_field_format(const struct nic_spec *s, const struct nic_field *f, char *
 	case NFT_BOOL:
 		t = *(const bool *)cmember(s, f->off) ? "true" : "false";
 		break;
+	case NFT_VLANS:
+		if (vlan_set_empty(cmember(s, f->off)))
+			return 0;
+		/* ':' is what every front end takes, a NIC SPEC too. */
+		return vlan_set_format(cmember(s, f->off), buf, cap, ':') < 0 ? -ENOSPC : 1;
+	case NFT_SWITCH:
+		if (!chas_flag(s, f))
+			return 0;
+		t = *(const bool *)cmember(s, f->off) ? "on" : "off";
+		break;
 	}
 	k = t ? snprintf(buf, cap, "%s", t) : snprintf(buf, cap, "%lu", n);
 	return k >= 0 && (size_t)k < cap ? 1 : -ENOSPC;
@@ -309,7 +355,10 @@ bool nic_field_given(const struct nic_spec *s, const struct nic_field *f)
 		return *(const int *)cmember(s, f->off) != *(const int *)cmember(&d, f->off);
 	case NFT_MAC:
 	case NFT_ID:
+	case NFT_SWITCH:
 		return chas_flag(s, f);
+	case NFT_VLANS:
+		return !vlan_set_empty(cmember(s, f->off));
 	default:
 		return *(const bool *)cmember(s, f->off) != *(const bool *)cmember(&d, f->off);
 	}
@@ -388,6 +437,33 @@ const char *nic_field_help(unsigned front, const char *const *skip, char *buf, s
 		off += strlen(line);
 	}
 	return buf;
+}
+
+struct vlan_set *nic_field_vlans(struct nic_spec *s, const struct nic_field *f)
+{
+	return f->type == NFT_VLANS ? member(s, f->off) : NULL;
+}
+
+bool nic_spec_has_port_fields(const struct nic_spec *s)
+{
+	return s->vlan || !vlan_set_empty(&s->trunk) || s->isolated || s->mac_lock;
+}
+
+int nic_spec_check_port(const struct nic_spec *s, struct vmtap_err *err)
+{
+	char list[VLAN_SET_FORMAT_MAX];
+
+	if (!nic_spec_has_port_fields(s))
+		return 0;
+	if (s->mode == NIC_MODE_TUN || !s->bridge[0])
+		return vmtap_fail(err, -EINVAL, "vlan, trunk, isolated and mac_lock are a bridge "
+				  "port's: expected a tap (mode=tap) on a bridge");
+	if (s->vlan && vlan_set_has(&s->trunk, s->vlan)) {
+		vlan_set_format(&s->trunk, list, sizeof(list), ':');
+		return vmtap_fail(err, -EINVAL, "vlan=%u is also in trunk=%s; expected the native "
+				  "VLAN (untagged) outside the tagged list", s->vlan, list);
+	}
+	return 0;
 }
 
 int nic_spec_set(struct nic_spec *s, const char *key, const char *as, const char *value,

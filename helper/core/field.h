@@ -62,6 +62,13 @@ enum nic_field_type {
 	NFT_MAC,  /* uint8_t[6] and its has_ flag; unicast */
 	NFT_ID,   /* uint32_t in 0..4294967294 and its has_ flag (a uid, gid) */
 	NFT_BOOL, /* bool: "true"/"false" (a flag on vmtap create's line) */
+	NFT_VLANS, /* struct vlan_set; empty is absent.  Text: a VLAN list
+	            * (vlanset.h) with ',' or ':' between items (a NIC SPEC
+	            * splits keys at ',', so there only ':' reaches it); written
+	            * with ':'.  JSON: an array [10, "20-29"] or a string. */
+	NFT_SWITCH, /* bool and its has_ flag: "on"/"off" (JSON true/false);
+	             * absent is neither, which a policy's require tells from
+	             * "off" */
 };
 
 struct nic_word {
@@ -77,7 +84,7 @@ struct nic_field {
 	const char *helper_opt;  /* NULL: "--KEY" */
 	const char *xml_attr;    /* NULL: KEY */
 	size_t off;              /* of the value in nic_spec */
-	size_t has_off;          /* NFT_MAC, NFT_ID: of the has_ flag */
+	size_t has_off;          /* NFT_MAC, NFT_ID, NFT_SWITCH: of the has_ flag */
 	unsigned long min, max;  /* NFT_UINT */
 	const struct nic_word *words; /* NFT_WORD, ends with { NULL } */
 	bool gid;                /* NFT_ID: a group's (a command line may name it) */
@@ -145,6 +152,21 @@ const char *nic_field_help(unsigned front, const char *const *skip, char *buf, s
  * when both are given (a front end's own key). */
 const char *nic_field_help_line(const struct nic_field *f, unsigned front, const char *left,
 				const char *help, char *buf, size_t cap);
+
+/* The struct vlan_set an NFT_VLANS row f keeps in s (JSON's array form
+ * is read into it directly, proto.c). */
+struct vlan_set *nic_field_vlans(struct nic_spec *s, const struct nic_field *f);
+
+/* The rules between fields of the tenant-network rows (nic.h): a vlan=
+ * VLAN is not also in trunk=, and a NIC that asks for any of vlan, trunk,
+ * isolated or mac_lock is a tap on a bridge.  -EINVAL naming the value.
+ * (Every front end parses one field at a time; this is what they share
+ * after, called by acl_check_nic and provision.) */
+int nic_spec_check_port(const struct nic_spec *s, struct vmtap_err *err);
+
+/* Whether s asks for any of the tenant-network fields (vlan, trunk,
+ * isolated, mac_lock) other than off. */
+bool nic_spec_has_port_fields(const struct nic_spec *s);
 
 /* Shorthand for KEY's row in any front end: -ENOENT, with no message, for
  * a key no row has.  (vmtapd's --pool BRIDGE,queues=N.) */

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "helper/core/vlanset.h"
+
 #define VMTAP_MAX_QUEUES 64
 /* The MTUs a tap takes (the kernel's tun limits). */
 #define VMTAP_MTU_MIN 68
@@ -67,6 +69,21 @@ struct nic_spec {
 	uint32_t owner;
 	bool has_group;        /* TUNSETGROUP: members of this gid may open it */
 	uint32_t group;
+	/* Tenant networks (README, "Tenant networks"): the port's VLANs on a
+	 * VLAN-filtering bridge and its bridge port flags.  vlan alone is an
+	 * access port (PVID, egress untagged, nothing else); trunk is carried
+	 * tagged, with vlan as its native VLAN (never a member of trunk);
+	 * trunk alone has no PVID, so untagged frames are dropped.  A VLAN
+	 * needs vmtapd's policy to grant it (acl_check_nic); isolated and
+	 * mac_lock only restrict the port and need no grant.  The has_ flags
+	 * tell "off" asked for from not asked (a policy's require refuses the
+	 * first, fills in the second). */
+	unsigned vlan;           /* 0 = none; 1..4094: PVID, egress untagged */
+	struct vlan_set trunk;   /* empty = none; carried tagged */
+	bool has_isolated;
+	bool isolated;           /* BR_ISOLATED: no traffic to other isolated ports */
+	bool has_mac_lock;
+	bool mac_lock;           /* only frames from the guest's MAC enter the bridge */
 };
 
 struct nic {

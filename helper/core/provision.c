@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "helper/core/field.h"
 #include "helper/core/ifname.h"
 #include "bridge/port.h"
 #include "helper/core/tap.h"
@@ -359,6 +360,18 @@ int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
 	int r;
 
 	nic_init(out);
+	/* ---- tenant networks: not wired yet -------------------------------
+	 * vlan, trunk, isolated and mac_lock are parsed and granted by policy
+	 * but the bridge port is not set up for them yet (the kernel side,
+	 * bridge/, lands next and replaces this block): refuse rather than
+	 * make a port without what was asked. */
+	if ((r = nic_spec_check_port(spec, err)) < 0)
+		goto fail;
+	if (nic_spec_has_port_fields(spec)) {
+		r = vmtap_fail(err, -EOPNOTSUPP, "vlan/trunk/isolated/mac_lock: not wired yet");
+		goto fail;
+	}
+	/* ---- end of tenant networks ---- */
 	if (!sk) {
 		r = vmtap_fail(err, -EINVAL, "internal: provision() without a netlink socket");
 		goto fail;

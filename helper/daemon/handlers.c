@@ -66,14 +66,16 @@ void handle_bad_request(const struct client_id *who, int r, const struct vmtap_e
 /* ---- decisions --------------------------------------------------------- */
 
 int decide_bridge_queues(const struct acl *acl, const char *config_path,
-			 const struct nic_spec *spec, const struct acl_peer *peer,
+			 struct nic_spec *spec, const struct acl_peer *peer,
 			 struct vmtap_err *err)
 {
 	unsigned limit;
+	int r;
 
-	if (!acl_allows_peer(acl, spec->bridge, peer))
-		return vmtap_fail(err, -EPERM, "bridge %s is not allowed for uid %u by %s",
-				  spec->bridge, (unsigned)peer->uid, config_path);
+	(void)config_path; /* acl_check_nic names the policy file itself */
+	/* The bridge and its VLANs are the peer's; spec gets what require adds. */
+	if ((r = acl_check_nic(acl, peer, spec, peer->uid, err)) < 0)
+		return r;
 	limit = acl_limit(acl, ACL_LIMIT_QUEUES, peer);
 	if (spec->queues > limit)
 		return vmtap_fail(err, -EPERM, "queues=%u: %s allows uid %u at most %u queues per NIC",
@@ -174,7 +176,7 @@ static int from_pool(struct handler_env *env, const struct nic_spec *spec, struc
 }
 
 static void create_nic(struct handler_env *env, const struct client_id *who_,
-		       const struct nic_spec *spec, struct outcome *o)
+		       struct nic_spec *spec, struct outcome *o)
 {
 	const struct acl_peer *peer = &who_->peer;
 	struct vmtap_err err = { "" }, skipped;

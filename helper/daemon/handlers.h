@@ -81,7 +81,7 @@ void handle_request(struct handler_env *env, const struct client_id *who,
 /* The bridge is the peer's by the policy, and so many queues: 0 or -EPERM
  * with the message. */
 int decide_bridge_queues(const struct acl *acl, const char *config_path,
-			 const struct nic_spec *spec, const struct acl_peer *peer,
+			 struct nic_spec *spec, const struct acl_peer *peer,
 			 struct vmtap_err *err);
 
 /* A group for a persistent tap: only one of the peer's own (primary or

@@ -83,10 +83,10 @@ static void read_all(int fd, char *buf, size_t cap)
  * gives a value, as --KEY=VALUE. */
 static void child(const char *helper, const struct nic_spec *spec, int sock, int errfd)
 {
-	char args[NIC_FIELDS_MAX][NIC_FIELD_NAME_MAX + 48], a_fd[32];
+	char args[NIC_FIELDS_MAX][NIC_FIELD_NAME_MAX + 512], a_fd[32]; /* a trunk list: 512 */
 	char *argv[NIC_FIELDS_MAX + 4];
 	unsigned i;
-	int n = 0;
+	int n = 0, r;
 
 	if (dup2(errfd, STDERR_FILENO) < 0 || fcntl(sock, F_SETFD, 0) < 0)
 		_exit(126);
@@ -102,7 +102,15 @@ static void child(const char *helper, const struct nic_spec *spec, int sock, int
 		if (!(f->fronts & FRONT_HELPER))
 			continue;
 		k = (size_t)snprintf(a, sizeof(args[i]), "%s=", nic_field_name(f, FRONT_HELPER, name));
-		if (nic_field_format(spec, f, a + k, sizeof(args[i]) - k) == 1)
+		r = nic_field_format(spec, f, a + k, sizeof(args[i]) - k);
+		/* A field left out would be a NIC other than the one asked for
+		 * (a trunk list too long for this buffer: an untagged port). */
+		if (r < 0) {
+			dprintf(STDERR_FILENO, "%s: %s too long for the helper's command line\n",
+				helper, name);
+			_exit(126);
+		}
+		if (r == 1)
 			argv[n++] = a;
 	}
 	argv[n] = NULL;

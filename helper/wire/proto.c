@@ -102,11 +102,34 @@ static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct 
 		s = num;
 		break;
 	case NFT_BOOL:
+	case NFT_SWITCH:
 		if (!json_is_boolean(v))
 			return vmtap_fail(err, -EINVAL, "%s: \"%s\" is %s; expected true or false",
 					  op, key, type_name(v));
-		s = json_is_true(v) ? "true" : "false";
+		s = f->type == NFT_BOOL ? (json_is_true(v) ? "true" : "false") :
+		    (json_is_true(v) ? "on" : "off");
 		break;
+	case NFT_VLANS: {
+		/* An array [10, "20-29"] or a string; its own messages name the
+		 * element. */
+		struct vlan_set set = { { 0 } };
+		struct vmtap_err why = { "" };
+		size_t i;
+
+		r = vlan_set_add_json(&set, v, &why);
+		/* Its message quotes the peer's text: '?' for what is not
+		 * printable ASCII, as the decoder promises its callers. */
+		for (i = 0; why.msg[i]; i++)
+			if (why.msg[i] < 0x20 || why.msg[i] >= 0x7f)
+				why.msg[i] = '?';
+		if (r < 0 && json_is_string(v))
+			return vmtap_fail(err, r, "%s: %s=\"%s\": %s", op, key,
+					  VMTAP_SHOW_TOKEN(shown, json_string_value(v)), why.msg);
+		if (r < 0)
+			return vmtap_fail(err, r, "%s: \"%s\": %s", op, key, why.msg);
+		*nic_field_vlans(spec, f) = set;
+		return 0;
+	}
 	default:
 		if (!json_is_string(v))
 			return vmtap_fail(err, -EINVAL, "%s: \"%s\" is %s; expected a string", op,
@@ -362,7 +385,7 @@ static int encode_fields(json_t *o, const struct nic_spec *s, unsigned front)
 
 	for (i = 0; i < nic_nfields; i++) {
 		const struct nic_field *f = &nic_fields[i];
-		char text[64];
+		char text[VLAN_SET_FORMAT_MAX];
 		json_t *v;
 		int r;
 
@@ -374,8 +397,8 @@ static int encode_fields(json_t *o, const struct nic_spec *s, unsigned front)
 			continue;
 		if (f->type == NFT_UINT || f->type == NFT_ID)
 			v = json_integer((json_int_t)strtoll(text, NULL, 10));
-		else if (f->type == NFT_BOOL)
-			v = json_boolean(!strcmp(text, "true"));
+		else if (f->type == NFT_BOOL || f->type == NFT_SWITCH)
+			v = json_boolean(!strcmp(text, "true") || !strcmp(text, "on"));
 		else
 			v = json_string(text);
 		if (json_object_set_new(o, f->key, v) < 0)

@@ -5,7 +5,7 @@
  * Besides the sanitizers' findings it aborts when a promise is broken: a
  * refusal comes with a one-line message; an accepted SPEC names a valid
  * bridge, and its id, model, queues, MTU, vhost and qdisc modes and guest
- * MAC are each one the parser's rules allow; the tap MAC derived from it
+ * MAC, VLANs and switches are each one the parser's rules allow; the tap MAC derived from it
  * is fe + the guest MAC's last five bytes; and the accepted SPEC, written
  * back out in keyed form, parses to the same values. */
 #include <stdint.h>
@@ -48,12 +48,17 @@ static void check(const struct nic_opt *o)
 	if (o->has_guest_mac &&
 	    ((o->guest_mac[0] & 1) || !memcmp(o->guest_mac, "\0\0\0\0\0\0", 6)))
 		abort();
+	if (s->vlan > VLAN_VID_MAX || vlan_set_has(&s->trunk, 0) || vlan_set_has(&s->trunk, 4095) ||
+	    (!s->has_isolated && s->isolated) || (!s->has_mac_lock && s->mac_lock))
+		abort();
 }
 
 /* The parsed SPEC in keyed form, every key given. */
 static void write_back(const struct nic_opt *o, char *buf, size_t cap)
 {
+	static const char *const tenant[] = { "vlan", "trunk", "isolated", "mac_lock" };
 	char mac[18], vhost[16], qdisc[16];
+	size_t i;
 	int n;
 
 	nic_field_format(&o->spec, nic_field_by_key("vhost"), vhost, sizeof(vhost));
@@ -69,7 +74,18 @@ static void write_back(const struct nic_opt *o, char *buf, size_t cap)
 	if (o->spec.mtu)
 		n += snprintf(buf + n, cap - (size_t)n, ",mtu=%u", o->spec.mtu);
 	if (o->has_guest_mac)
-		snprintf(buf + n, cap - (size_t)n, ",mac=%s", format_mac(o->guest_mac, mac));
+		n += snprintf(buf + n, cap - (size_t)n, ",mac=%s", format_mac(o->guest_mac, mac));
+	/* The tenant-network rows, as the table writes them. */
+	for (i = 0; i < sizeof(tenant) / sizeof(tenant[0]); i++) {
+		const struct nic_field *f = nic_field_by_key(tenant[i]);
+
+		n += snprintf(buf + n, cap - (size_t)n, ",%s=", f->key);
+		if (nic_field_format(&o->spec, f, buf + n, cap - (size_t)n) == 1)
+			n += (int)strlen(buf + n);
+		else
+			n -= (int)strlen(f->key) + 2;
+		buf[n] = '\0';
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -77,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vmtap_err err = { { 0 } };
 	struct nic_opt o, again;
 	size_t len = strnlen((const char *)data, size);
-	char *spec = malloc(len + 1), back[512];
+	char *spec = malloc(len + 1), back[VLAN_SET_FORMAT_MAX + 1024];
 	int mark = promise_fd_mark(), r;
 
 	if (!spec)

@@ -5,7 +5,8 @@
  * act).  Aborts when a promise in acl.h is broken: an error comes with a
  * one-line message free of control bytes and leaves no acl; a name that is
  * not an interface name is never allowed, for anyone; limits stay in their
- * ranges. */
+ * ranges; acl_check_nic (VLAN grants, require) refuses with one clean line
+ * and leaves the spec alone, or only ever adds isolated / mac_lock. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,8 +15,54 @@
 
 #include "helper/core/acl.h"
 #include "helper/core/nic.h"
+#include "helper/core/vlanset.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void clean_line(const struct vmtap_err *err)
+{
+	size_t i;
+
+	if (!err->msg[0])
+		abort();
+	for (i = 0; err->msg[i]; i++)
+		if ((unsigned char)err->msg[i] < 0x20 || err->msg[i] == 0x7f)
+			abort();
+}
+
+/* Asks for a few tenant NICs on br0: the answer keeps acl.h's promises. */
+static void check_nics(const struct acl *acl, const struct acl_peer *peer)
+{
+	static const char *const trunks[] = { "", "100-199", "10:4094", "1-4094" };
+	static const unsigned vlans[] = { 0, 1, 150, 4094 };
+	size_t i, j;
+
+	for (i = 0; i < sizeof(trunks) / sizeof(trunks[0]); i++)
+		for (j = 0; j < sizeof(vlans) / sizeof(vlans[0]); j++) {
+			struct vmtap_err err = { { 0 } };
+			struct nic_spec s, before;
+			int r;
+
+			nic_spec_init(&s);
+			strcpy(s.bridge, "br0");
+			s.vlan = vlans[j];
+			if (trunks[i][0] && vlan_set_parse(trunks[i], ":", &s.trunk, &err) < 0)
+				abort();
+			s.has_isolated = j & 1;
+			before = s;
+			r = acl_check_nic(acl, peer, &s, peer->uid, &err);
+			if (r < 0) {
+				clean_line(&err);
+				if (memcmp(&s, &before, sizeof(s)))
+					abort();
+				continue;
+			}
+			if (s.vlan != before.vlan || memcmp(&s.trunk, &before.trunk, sizeof(s.trunk)) ||
+			    (before.isolated && !s.isolated) || (before.has_isolated && !s.has_isolated) ||
+			    (before.has_isolated && s.isolated != before.isolated))
+				abort();
+		}
+}
 
 static bool contains(const uint8_t *data, size_t size, const char *word)
 {
@@ -64,6 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    c < 1 || (c != ACL_NO_LIMIT && c > ACL_LIMIT_MAX))
 			abort();
 		(void)acl_allows_peer(acl, "br0", &peers[i]);
+		check_nics(acl, &peers[i]);
 		for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++)
 			if (acl_allows_peer(acl, bad[j], &peers[i]))
 				abort();

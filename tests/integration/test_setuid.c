@@ -374,6 +374,28 @@ static void test_denied_bridge(void **state)
 	close_fds(&r);
 }
 
+/* bridge.conf is QEMU's grammar and grants no VLAN, even under "allow
+ * all": without vmtapd, a VLAN through the setuid helper is refused before
+ * anything is made.  isolated and mac_lock need no grant, but the bridge
+ * still must be allowed. */
+static void test_vlan_not_granted_by_bridge_conf(void **state)
+{
+	struct run r;
+
+	(void)state;
+	acl("allow all\n");
+	AS_NOBODY(&r, suid_copy, "--br=br0", "--vlan=10");
+	expect_fail(&r, "vlan=10: VLANs are granted only by vmtapd's policy", ACL,
+		    "vmtapd is not running");
+	AS_NOBODY(&r, suid_copy, "--br=br0", "--trunk=20,30-39");
+	expect_fail(&r, "trunk=20:30-39: VLANs are granted only by vmtapd's policy");
+	AS_NOBODY(&r, suid_copy, "--br=br0", "--vlan=10", "--trunk=10");
+	expect_fail(&r, "vlan=10 is also in trunk=10");
+	acl("allow br0\n");
+	AS_NOBODY(&r, suid_copy, "--br=br1", "--isolated=on");
+	expect_fail(&r, "br1", "65534", ACL);
+}
+
 static void test_acl_writable_by_others(void **state)
 {
 	struct run r;
@@ -595,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_multiqueue_as_nobody),
 		cmocka_unit_test(test_environment_ignored),
 		cmocka_unit_test(test_denied_bridge),
+		cmocka_unit_test(test_vlan_not_granted_by_bridge_conf),
 		cmocka_unit_test(test_acl_writable_by_others),
 		cmocka_unit_test(test_include_read_as_caller),
 		cmocka_unit_test(test_acl_unreadable),

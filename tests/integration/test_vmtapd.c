@@ -1630,7 +1630,7 @@ static void test_pool_stale(void **state)
 
 static void test_pool_sigterm(void **state)
 {
-	char pooled[POOL_N + 3][IFNAMSIZ];
+	char pooled[POOL_N + 3][IFNAMSIZ]; /* both pools full, one taken and remade */
 	struct nic_spec spec;
 	struct nic a;
 	unsigned i;

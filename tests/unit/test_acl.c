@@ -29,6 +29,8 @@
 #include <cmocka.h>
 
 #include "helper/core/acl.h"
+#include "helper/core/nic.h"
+#include "helper/core/vlanset.h"
 
 static char tmpdir[] = "/tmp/vmtap-test-acl-XXXXXX";
 static int fds_at_start;
@@ -935,7 +937,7 @@ static void test_daemon_errors(void **state)
 	expect_daemon_error("limit nics -1\n", -ERANGE, "limit nics -1: expected 0..65535");
 	expect_daemon_error("limit connections 0\n", -ERANGE, "limit connections 0: expected 1..65535");
 	expect_daemon_error("limit nics 4 group\n", -EINVAL, "group needs a group name");
-	expect_daemon_error("frob br0\n", -EINVAL, "unknown keyword \"frob\"; expected allow, deny, limit or include");
+	expect_daemon_error("frob br0\n", -EINVAL, "unknown keyword \"frob\"; expected allow, deny, limit, require or include");
 	expect_daemon_error("include relative.conf\n", -EINVAL, "is not absolute");
 }
 
@@ -985,6 +987,273 @@ static void test_daemon_include_must_open(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ---- tenant networks: VLAN grants and require ------------------------- */
+
+#define MSG_MAX sizeof(((struct vmtap_err *)0)->msg)
+
+/* A spec on bridge with vlan (0: none) and trunk ("": none). */
+static struct nic_spec vspec(const char *bridge, unsigned vlan, const char *trunk)
+{
+	struct vmtap_err err = { { 0 } };
+	struct nic_spec s;
+
+	nic_spec_init(&s);
+	snprintf(s.bridge, sizeof(s.bridge), "%s", bridge);
+	s.vlan = vlan;
+	if (*trunk)
+		assert_int_equal(vlan_set_parse(trunk, ",:", &s.trunk, &err), 0);
+	return s;
+}
+
+/* acl_check_nic's answer for peer asking for spec; msg gets its message. */
+static int check(const struct acl *acl, const struct acl_peer *peer, struct nic_spec *spec,
+		 char msg[MSG_MAX])
+{
+	struct vmtap_err err = { { 0 } };
+	int r = acl_check_nic(acl, peer, spec, peer ? peer->uid : 1000, &err);
+
+	snprintf(msg, MSG_MAX, "%s", err.msg);
+	if (r < 0 && (!err.msg[0] || strchr(err.msg, '\n')))
+		fail_msg("refusal %d without a one-line message: \"%s\"", r, err.msg);
+	return r;
+}
+
+static bool may(const struct acl *acl, const struct acl_peer *peer, const char *bridge,
+		unsigned vlan, const char *trunk)
+{
+	char msg[MSG_MAX];
+	struct nic_spec s = vspec(bridge, vlan, trunk);
+
+	return check(acl, peer, &s, msg) == 0;
+}
+
+static void test_vlan_grammar(void **state)
+{
+	struct acl *acl;
+
+	(void)state;
+	acl = must_daemon("allow br0 vlan 100-199 group users\n"
+			  "allow br0 vlan 10,20:30 user 4242\n"
+			  "deny br0 vlan 150\n"
+			  "allow all vlan 7 user nobody\n"
+			  "deny all vlan 8\n"
+			  "require br0 isolated\n"
+			  "require br0 mac_lock user root\n"
+			  "require all isolated,mac_lock group users\n"
+			  "require br1 mac_lock,isolated\n");
+	acl_free(acl);
+	expect_daemon_error("allow br0 vlan 0\n", -ERANGE, "vmtapd.conf:1: vlan: ", "\"0\"");
+	expect_daemon_error("allow br0 vlan 4095\n", -ERANGE, "vmtapd.conf:1: vlan: ", "4095");
+	expect_daemon_error("deny br0 vlan 10-5\n", -EINVAL, "vmtapd.conf:1: vlan: ", "10-5");
+	expect_daemon_error("allow br0 vlan 1,,2\n", -EINVAL, "vmtapd.conf:1: vlan: ", "empty");
+	expect_daemon_error("allow br0 vlan 010\n", -EINVAL, "vmtapd.conf:1: vlan: ");
+	expect_daemon_error("allow br0 vlan\n", -EINVAL, "vmtapd.conf:1: vlan needs a list");
+	expect_daemon_error("allow br0 vlan group users\n", -EINVAL, "vmtapd.conf:1: vlan: ");
+	expect_daemon_error("allow br0 vlan 10 user\n", -EINVAL, "user needs a user name");
+	expect_daemon_error("allow br0 vlan 10 extra\n", -EINVAL, "unexpected \"extra\" after \"10\"");
+	expect_daemon_error("allow br0 vlan 10 user root x\n", -EINVAL, "unexpected \"x\"");
+	expect_daemon_error("require br0\n", -EINVAL, "vmtapd.conf:1: require needs");
+	expect_daemon_error("require\n", -EINVAL, "require needs");
+	expect_daemon_error("require br0 vlan\n", -EINVAL, "require vlan: expected isolated, mac_lock");
+	expect_daemon_error("require br0 isolated,\n", -EINVAL, "require isolated,: expected");
+	expect_daemon_error("require br0 mac-lock\n", -EINVAL, "require mac-lock: expected");
+	expect_daemon_error("require b/r isolated\n", -EINVAL, "bad bridge name \"b/r\"");
+	expect_daemon_error("require br0 isolated user no-such-user-vmtap\n", -EINVAL,
+			    "no user \"no-such-user-vmtap\"");
+	/* QEMU's grammar has neither. */
+	expect_text_error("q3.conf", "allow br0 vlan 10\n", -EINVAL,
+			  "q3.conf:1: unexpected \"vlan\" after \"br0\"");
+	expect_text_error("q4.conf", "require br0 isolated\n", -EINVAL,
+			  "q4.conf:1: unknown keyword \"require\"; expected allow, deny or include");
+}
+
+/* Untagged use and VLANs are granted apart: neither implies the other. */
+static void test_vlan_grants_apart(void **state)
+{
+	struct acl *acl;
+
+	(void)state;
+	acl = must_daemon("allow br0\n"
+			  "allow br1 vlan 100-199\n");
+	assert_true(may(acl, &nobody_peer, "br0", 0, ""));
+	assert_false(may(acl, &nobody_peer, "br0", 100, ""));
+	assert_false(may(acl, &nobody_peer, "br1", 0, ""));
+	assert_false(acl_allows_peer(acl, "br1", &nobody_peer));
+	assert_true(may(acl, &nobody_peer, "br1", 100, ""));
+	assert_true(may(acl, &nobody_peer, "br1", 0, "100-199"));
+	assert_true(may(acl, &nobody_peer, "br1", 150, "100-149:151-199"));
+	acl_free(acl);
+}
+
+/* Every VLAN asked must be granted (the subset rule), and the refusal
+ * names the first that is not, the bridge, the uid and the file. */
+static void test_vlan_subset(void **state)
+{
+	char msg[MSG_MAX];
+	struct nic_spec s;
+	struct acl *acl;
+
+	(void)state;
+	acl = must_daemon("allow br0 vlan 10,20-29 user 4242\n"
+			  "allow br0 vlan 30 group users\n");
+	assert_true(may(acl, &other_peer, "br0", 10, "20-29"));
+	s = vspec("br0", 10, "20-30");
+	assert_int_equal(check(acl, &other_peer, &s, msg), -EPERM);
+	assert_string_equal(msg, "uid 4242 may not use VLAN 30 on br0 (policy vmtapd.conf)");
+	s = vspec("br0", 11, "");
+	assert_int_equal(check(acl, &other_peer, &s, msg), -EPERM);
+	assert_non_null(strstr(msg, "VLAN 11 on br0"));
+	/* The native VLAN needs its grant as much as the tagged ones. */
+	s = vspec("br0", 30, "20");
+	assert_int_equal(check(acl, &other_peer, &s, msg), -EPERM);
+	assert_non_null(strstr(msg, "VLAN 30"));
+	/* A grant for one bridge is not for another; a group's for its members. */
+	assert_false(may(acl, &other_peer, "br1", 10, ""));
+	assert_true(may(acl, &nobody_in_users, "br0", 30, ""));
+	assert_false(may(acl, &nobody_peer, "br0", 30, ""));
+	/* Grants add up across lines. */
+	acl_free(acl);
+	acl = must_daemon("allow br0 vlan 10\nallow br0 vlan 11\n");
+	assert_true(may(acl, &nobody_peer, "br0", 0, "10-11"));
+	acl_free(acl);
+}
+
+static void test_vlan_deny_wins(void **state)
+{
+	char msg[MSG_MAX];
+	struct nic_spec s;
+	struct acl *acl;
+
+	(void)state;
+	acl = must_daemon("deny br0 vlan 150 user nobody\n"
+			  "allow br0 vlan 100-199\n"
+			  "allow all vlan 1-4094 user 4242\n"
+			  "deny all vlan 4000\n"
+			  "deny br2 user 4242\n");
+	assert_true(may(acl, &nobody_peer, "br0", 149, ""));
+	assert_false(may(acl, &nobody_peer, "br0", 150, ""));
+	assert_true(may(acl, &other_peer, "br0", 150, ""));
+	s = vspec("br0", 0, "140-160");
+	assert_int_equal(check(acl, &nobody_peer, &s, msg), -EPERM);
+	assert_string_equal(msg, "uid 65534 may not use VLAN 150 on br0 (policy vmtapd.conf)");
+	/* deny all ... vlan and the later allow of every VLAN */
+	assert_true(may(acl, &other_peer, "br1", 3999, ""));
+	assert_false(may(acl, &other_peer, "br1", 4000, ""));
+	/* a deny of the bridge itself binds tagged use too */
+	s = vspec("br2", 10, "");
+	assert_int_equal(check(acl, &other_peer, &s, msg), -EPERM);
+	assert_string_equal(msg, "bridge br2 is not allowed for uid 4242 by vmtapd.conf");
+	/* a deny ... vlan says nothing of untagged use */
+	acl_free(acl);
+	acl = must_daemon("allow br0\ndeny br0 vlan 1-4094\n");
+	assert_true(may(acl, &nobody_peer, "br0", 0, ""));
+	assert_false(may(acl, &nobody_peer, "br0", 1, ""));
+	acl_free(acl);
+}
+
+/* bridge.conf (QEMU's grammar) grants no VLAN, whatever it allows;
+ * isolated and mac_lock need no grant there either. */
+static void test_vlan_not_from_bridge_conf(void **state)
+{
+	char msg[MSG_MAX];
+	struct nic_spec s;
+	struct acl *acl;
+
+	(void)state;
+	acl = must_load_text("bridge.conf", "allow all\n");
+	s = vspec("br0", 10, "");
+	assert_int_equal(check(acl, NULL, &s, msg), -EPERM);
+	assert_non_null(strstr(msg, "vlan=10: VLANs are granted only by vmtapd's policy, not by "));
+	assert_non_null(strstr(msg, "bridge.conf (vmtapd is not running)"));
+	s = vspec("br0", 0, "20-29,10");
+	assert_int_equal(check(acl, NULL, &s, msg), -EPERM);
+	assert_non_null(strstr(msg, "trunk=10:20-29: VLANs are granted only by vmtapd's policy"));
+	s = vspec("br0", 0, "");
+	s.has_isolated = s.isolated = s.has_mac_lock = s.mac_lock = true;
+	assert_int_equal(check(acl, NULL, &s, msg), 0);
+	s = vspec("br1", 0, "");
+	assert_int_equal(check(acl, NULL, &s, msg), 0);
+	acl_free(acl);
+	acl = must_load_text("bridge2.conf", "allow br0\n");
+	s = vspec("br1", 0, "");
+	s.has_isolated = s.isolated = true;
+	assert_int_equal(check(acl, NULL, &s, msg), -EPERM);
+	assert_non_null(strstr(msg, "bridge br1 is not allowed for uid 1000 by "));
+	assert_non_null(strstr(msg, "bridge2.conf"));
+	acl_free(acl);
+}
+
+/* What require asks is put into the spec; asking it off is refused with
+ * the line named, and the spec is left as it was. */
+static void test_require(void **state)
+{
+	char msg[MSG_MAX];
+	struct nic_spec s, before;
+	struct acl *acl;
+
+	(void)state;
+	acl = must_daemon("allow all\n"
+			  "allow br0 vlan 10\n"
+			  "require br0 isolated group users\n"
+			  "require all mac_lock user 4242\n");
+	/* not a subject of either */
+	s = vspec("br0", 0, "");
+	assert_int_equal(check(acl, &nobody_peer, &s, msg), 0);
+	assert_false(s.has_isolated || s.isolated || s.has_mac_lock || s.mac_lock);
+	/* tightened, untagged and tagged alike */
+	s = vspec("br0", 10, "");
+	assert_int_equal(check(acl, &nobody_in_users, &s, msg), 0);
+	assert_true(s.has_isolated && s.isolated);
+	assert_false(s.has_mac_lock || s.mac_lock);
+	s = vspec("br1", 0, "");
+	assert_int_equal(check(acl, &nobody_in_users, &s, msg), 0);
+	assert_false(s.isolated); /* require br0 only */
+	s = vspec("br1", 0, "");
+	assert_int_equal(check(acl, &other_peer, &s, msg), 0);
+	assert_true(s.has_mac_lock && s.mac_lock);
+	/* on asked for: fine */
+	s = vspec("br0", 0, "");
+	s.has_isolated = s.isolated = true;
+	assert_int_equal(check(acl, &nobody_in_users, &s, msg), 0);
+	/* off asked for: refused naming the rule, spec untouched */
+	s = vspec("br0", 0, "");
+	s.has_isolated = true;
+	before = s;
+	assert_int_equal(check(acl, &nobody_in_users, &s, msg), -EPERM);
+	assert_string_equal(msg, "isolated=off: vmtapd.conf:3 requires isolated=on for uid 65534 on br0");
+	assert_memory_equal(&s, &before, sizeof(s));
+	s = vspec("br7", 0, "");
+	s.has_mac_lock = true;
+	assert_int_equal(check(acl, &other_peer, &s, msg), -EPERM);
+	assert_string_equal(msg, "mac_lock=off: vmtapd.conf:4 requires mac_lock=on for uid 4242 on br7");
+	/* require grants nothing: the bridge must still be allowed */
+	acl_free(acl);
+	acl = must_daemon("require br0 isolated\n");
+	s = vspec("br0", 0, "");
+	assert_int_equal(check(acl, &nobody_peer, &s, msg), -EPERM);
+	assert_false(s.isolated);
+	acl_free(acl);
+}
+
+/* The checks between fields come first: a native VLAN inside the trunk,
+ * a port field without a bridge to be a port of. */
+static void test_check_nic_fields(void **state)
+{
+	char msg[MSG_MAX];
+	struct nic_spec s;
+	struct acl *acl;
+
+	(void)state;
+	acl = must_daemon("allow all vlan 1-4094\n");
+	s = vspec("br0", 20, "10:20-29");
+	assert_int_equal(check(acl, &nobody_peer, &s, msg), -EINVAL);
+	assert_non_null(strstr(msg, "vlan=20 is also in trunk=10:20-29"));
+	s = vspec("br0", 0, "");
+	assert_int_equal(check(acl, &nobody_peer, &s, msg), -EPERM); /* no untagged grant */
+	assert_int_equal(check(NULL, &nobody_peer, &s, msg), -EPERM);
+	acl_free(acl);
+}
+
 /* The shipped example is valid vmtapd grammar and means what it says. */
 static void test_daemon_example(void **state)
 {
@@ -1008,6 +1277,17 @@ static void test_daemon_example(void **state)
 	assert_false(acl_allows_peer(acl, "br0", &other_peer));
 	assert_false(acl_allows_peer(acl, "br-mgmt", &nobody_in_users));
 	assert_int_equal(acl_limit(acl, ACL_LIMIT_QUEUES, &nobody_in_users), 8);
+	{
+		char msg[MSG_MAX];
+		struct nic_spec s = vspec("br0", 0, "100-149");
+
+		assert_int_equal(check(acl, &nobody_in_users, &s, msg), 0);
+		assert_true(s.isolated && s.mac_lock);
+		s = vspec("br0", 150, "");
+		assert_int_equal(check(acl, &nobody_in_users, &s, msg), -EPERM);
+		s = vspec("br0", 100, "");
+		assert_int_equal(check(acl, &other_peer, &s, msg), -EPERM);
+	}
 	acl_free(acl);
 }
 
@@ -1050,6 +1330,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_allow_name),
+		cmocka_unit_test(test_vlan_grammar),
+		cmocka_unit_test(test_vlan_grants_apart),
+		cmocka_unit_test(test_vlan_subset),
+		cmocka_unit_test(test_vlan_deny_wins),
+		cmocka_unit_test(test_vlan_not_from_bridge_conf),
+		cmocka_unit_test(test_require),
+		cmocka_unit_test(test_check_nic_fields),
 		cmocka_unit_test(test_deny_name),
 		cmocka_unit_test(test_deny_wins_either_order),
 		cmocka_unit_test(test_allow_all),

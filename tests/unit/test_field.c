@@ -37,6 +37,10 @@ static const char *valid_value(const struct nic_field *f)
 		return "fe:54:00:12:34:56";
 	case NFT_ID:
 		return "100";
+	case NFT_VLANS:
+		return "10:20-29";
+	case NFT_SWITCH:
+		return "on";
 	default:
 		return "true";
 	}
@@ -114,7 +118,9 @@ static int parse_in(unsigned front, const struct nic_field *f, const char *v,
 		struct vmtapd_request req;
 		char val[80];
 
-		if (f->type == NFT_UINT || f->type == NFT_ID || f->type == NFT_BOOL)
+		if (f->type == NFT_SWITCH && (!strcmp(v, "on") || !strcmp(v, "off")))
+			snprintf(val, sizeof(val), "%s", strcmp(v, "on") ? "false" : "true");
+		else if (f->type == NFT_UINT || f->type == NFT_ID || f->type == NFT_BOOL)
 			snprintf(val, sizeof(val), "%s", v);
 		else
 			snprintf(val, sizeof(val), "\"%s\"", v);
@@ -182,6 +188,12 @@ static void bad_values_refused_with_the_tables_words(void **state)
 					bad = "99999999999";
 			}
 			assert_true(parse_in(fronts[j], f, bad, &e) < 0);
+			/* In JSON a switch is a boolean: a string is the wrong type. */
+			if (f->type == NFT_SWITCH &&
+			    (fronts[j] == FRONT_NIC || fronts[j] == FRONT_PERSIST)) {
+				assert_non_null(strstr(e.msg, "is a string; expected true or false"));
+				continue;
+			}
 			if (!strstr(e.msg, bad))
 				fail_msg("%s, front %#x: \"%s\" does not name %s", f->key, fronts[j],
 					 e.msg, bad);
@@ -192,6 +204,12 @@ static void bad_values_refused_with_the_tables_words(void **state)
 			/* vmtap create takes a user's or group's name too. */
 			if (fronts[j] == FRONT_CREATE && f->type == NFT_ID)
 				continue;
+			/* A VLAN list's refusal names the bad item (vlanset.c). */
+			if (f->type == NFT_VLANS) {
+				if (!strstr(e.msg, "VLAN \"zz\": not a decimal number"))
+					fail_msg("%s, front %#x: \"%s\"", f->key, fronts[j], e.msg);
+				continue;
+			}
 			if (!strstr(e.msg, f->type == NFT_ID ? "4294967294" : exp))
 				fail_msg("%s, front %#x: \"%s\" lacks \"%s\"", f->key, fronts[j], e.msg,
 					 exp);
@@ -292,14 +310,159 @@ static void names_and_lists(void **state)
 	assert_null(nic_field_by_name(FRONT_SPEC, "persist"));
 	assert_null(nic_field_by_key("speed"));
 	assert_string_equal(nic_field_keys(FRONT_CREATE, NULL, buf, sizeof(buf)),
-			    "--bridge, --queues, --mac, --mtu, --qdisc, --vnet-hdr, --mode, --owner "
-			    "or --group");
-	assert_string_equal(nic_field_keys(FRONT_LIBVIRT, NULL, buf, sizeof(buf)), "bridge or dev");
+			    "--bridge, --queues, --mac, --mtu, --qdisc, --vnet-hdr, --mode, --owner, "
+			    "--group, --vlan, --trunk, --isolated or --mac-lock");
+	assert_string_equal(nic_field_keys(FRONT_LIBVIRT, NULL, buf, sizeof(buf)),
+			    "bridge, dev, vlan, trunk, isolated or mac_lock");
 	assert_string_equal(nic_field_keys(FRONT_SPEC, (const char *const[]){ "id", NULL }, buf,
 					   sizeof(buf)),
-			    "bridge, queues, vhost, mac, mtu, qdisc or id");
+			    "bridge, queues, vhost, mac, mtu, qdisc, vlan, trunk, isolated, mac_lock or id");
+	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_HELPER, name),
+			    "--mac-lock");
+	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_SPEC, name),
+			    "mac_lock");
 	assert_string_equal(nic_field_expected(nic_field_by_key("vhost"), buf), "on, off or auto");
 	assert_string_equal(nic_field_expected(nic_field_by_key("mtu"), buf), "68..65521");
+}
+
+/* The tenant-network rows (vlan, trunk, isolated, mac_lock) in every
+ * front end at once, each with its own list separator. */
+static void expect_tenant(const struct nic_spec *s)
+{
+	assert_int_equal(s->vlan, 10);
+	assert_int_equal(vlan_set_count(&s->trunk), 11);
+	assert_true(vlan_set_has(&s->trunk, 20) && vlan_set_has(&s->trunk, 39));
+	assert_false(vlan_set_has(&s->trunk, 10));
+	assert_true(s->has_isolated && s->isolated);
+	assert_true(s->has_mac_lock && !s->mac_lock);
+}
+
+static void tenant_fields_in_every_front(void **state)
+{
+	char *hargv[] = { "helper", "--fd=3", "--br=br0", "--vlan=10", "--trunk=20,30-39",
+			  "--isolated=on", "--mac-lock=off", NULL };
+	char *cargv[] = { "create", "t1", "--bridge", "br0", "--vlan", "10", "--trunk",
+			  "20:30-39", "--isolated", "on", "--mac-lock", "off", NULL };
+	static const char json[] = "{\"op\":\"create-nic\",\"bridge\":\"br0\",\"vlan\":10,"
+				   "\"trunk\":[20,\"30-39\"],\"isolated\":true,\"mac_lock\":false}";
+	struct vmtap_err e = { "" };
+	struct helper_args h;
+	struct create_args c;
+	struct vmtapd_request req;
+	struct nic_opt o;
+
+	(void)state;
+	assert_int_equal(helper_args_parse(7, hargv, &h, &e), 0);
+	expect_tenant(&h.spec);
+	assert_true(h.extended);
+	assert_int_equal(nic_opt_parse("br0,vlan=10,trunk=20:30-39,isolated=on,mac_lock=off", &o,
+				       &e), 0);
+	expect_tenant(&o.spec);
+	assert_int_equal(create_args_parse(12, cargv, &c, &e), 0);
+	expect_tenant(&c.spec);
+	assert_int_equal(vmtapd_request_decode(json, strlen(json), &req, &e), 0);
+	expect_tenant(&req.spec);
+	/* Absent is neither on nor off. */
+	assert_int_equal(nic_opt_parse("br0", &o, &e), 0);
+	assert_false(o.spec.has_isolated || o.spec.has_mac_lock || o.spec.vlan);
+	assert_true(vlan_set_empty(&o.spec.trunk));
+}
+
+static void tenant_bad_values(void **state)
+{
+	static const struct {
+		const char *spec;
+		int r;
+		const char *msg;
+	} bad[] = {
+		{ "br0,vlan=0", -ERANGE, "vlan=0: expected 1..4094" },
+		{ "br0,vlan=4095", -ERANGE, "vlan=4095: expected 1..4094" },
+		{ "br0,vlan=10:20", -ERANGE, "vlan=10:20: expected 1..4094" },
+		{ "br0,trunk=10-5", -EINVAL, "trunk=10-5: VLAN \"10-5\"" },
+		{ "br0,trunk=0", -ERANGE, "trunk=0: VLAN \"0\"" },
+		{ "br0,trunk=4095", -ERANGE, "trunk=4095: " },
+		{ "br0,trunk=1::2", -EINVAL, "trunk=1::2: " },
+		{ "br0,trunk=", -EINVAL, "trunk" },
+		{ "br0,isolated=yes", -EINVAL, "isolated=yes: expected on or off" },
+		{ "br0,mac_lock=true", -EINVAL, "mac_lock=true: expected on or off" },
+	};
+	struct vmtap_err e = { "" };
+	struct nic_opt o;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r;
+
+		e.msg[0] = '\0'; /* the first message stays: a fresh one each */
+		r = nic_opt_parse(bad[i].spec, &o, &e);
+
+		if (r != bad[i].r || !strstr(e.msg, bad[i].msg))
+			fail_msg("%s: %d \"%s\", expected %d \"%s\"", bad[i].spec, r, e.msg,
+				 bad[i].r, bad[i].msg);
+	}
+	/* In a NIC SPEC ',' separates keys: a trunk's ',' starts a key. */
+	e.msg[0] = '\0';
+	assert_true(nic_opt_parse("br0,trunk=10,20", &o, &e) < 0);
+	assert_non_null(strstr(e.msg, "\"20\" is not KEY=VALUE"));
+}
+
+/* The rules between the rows, which no single row's parser can see. */
+static void tenant_rules_between_fields(void **state)
+{
+	struct vmtap_err e = { "" };
+	struct nic_spec s;
+
+	(void)state;
+	nic_spec_init(&s);
+	strcpy(s.bridge, "br0");
+	assert_int_equal(nic_spec_check_port(&s, &e), 0);
+	assert_false(nic_spec_has_port_fields(&s));
+	s.vlan = 20;
+	assert_int_equal(vlan_set_parse("10:20-29", ":", &s.trunk, &e), 0);
+	assert_true(nic_spec_has_port_fields(&s));
+	assert_int_equal(nic_spec_check_port(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "vlan=20 is also in trunk=10:20-29"));
+	e.msg[0] = '\0';
+	s.vlan = 30;
+	assert_int_equal(nic_spec_check_port(&s, &e), 0);
+	/* A port's fields need a port: a tap on a bridge. */
+	s.bridge[0] = '\0';
+	assert_int_equal(nic_spec_check_port(&s, &e), -EINVAL);
+	e.msg[0] = '\0';
+	nic_spec_init(&s);
+	s.persist = true;
+	s.mode = NIC_MODE_TUN;
+	s.has_mac_lock = s.mac_lock = true;
+	assert_int_equal(nic_spec_check_port(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "mode=tap"));
+	/* off asked for is no port field */
+	nic_spec_init(&s);
+	s.has_isolated = true;
+	assert_false(nic_spec_has_port_fields(&s));
+}
+
+/* A pooled NIC was made without VLANs and flags: a request that gives any
+ * of them, even off, takes the usual path (and is refused there until the
+ * kernel side is wired), never a pooled NIC. */
+static void tenant_fields_never_pooled(void **state)
+{
+	static const char *const specs[] = {
+		"br0,vlan=10", "br0,trunk=10", "br0,isolated=on", "br0,mac_lock=on",
+		"br0,isolated=off", "br0,mac_lock=off",
+	};
+	struct vmtap_err e = { "" };
+	struct nic_opt o;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(nic_opt_parse("br0,queues=2,mtu=1500", &o, &e), 0);
+	assert_true(nic_spec_poolable(&o.spec));
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		assert_int_equal(nic_opt_parse(specs[i], &o, &e), 0);
+		if (nic_spec_poolable(&o.spec))
+			fail_msg("%s: poolable", specs[i]);
+	}
 }
 
 int main(void)
@@ -311,6 +474,10 @@ int main(void)
 		cmocka_unit_test(client_encoding_round_trip),
 		cmocka_unit_test(pool_fit_defaults_to_no),
 		cmocka_unit_test(names_and_lists),
+		cmocka_unit_test(tenant_fields_in_every_front),
+		cmocka_unit_test(tenant_bad_values),
+		cmocka_unit_test(tenant_rules_between_fields),
+		cmocka_unit_test(tenant_fields_never_pooled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

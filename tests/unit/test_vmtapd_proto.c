@@ -190,8 +190,8 @@ static void test_missing_and_unknown(void **state)
 	refused("{\"op\":\"create-nic\"}", -EINVAL, "missing \"bridge\"");
 	refused("{\"op\":\"create-nic\",\"queues\":2}", -EINVAL, "missing \"bridge\"");
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"speed\":10}", -EINVAL,
-		"unknown key \"speed\"; expected bridge, ifname, queues, vhost, mac, mtu, qdisc or "
-		"vnet_hdr");
+		"unknown key \"speed\"; expected bridge, ifname, queues, vhost, mac, mtu, qdisc, "
+		"vnet_hdr, vlan, trunk, isolated or mac_lock");
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"uid\":0}", -EINVAL, "unknown key \"uid\"");
 }
 
@@ -422,7 +422,7 @@ static void test_persistent_refused(void **state)
 	/* no vhost fds for a device opened later */
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"vhost\":\"on\"}", -EINVAL,
 		"create-persistent: unknown key \"vhost\"; expected bridge, ifname, queues, mac, "
-		"mtu, qdisc, vnet_hdr, mode or group");
+		"mtu, qdisc, vnet_hdr, mode, group, vlan, trunk, isolated or mac_lock");
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"persist\":true}", -EINVAL,
 		"unknown key \"persist\"");
 	/* wrong types */
@@ -460,6 +460,50 @@ static void test_persistent_refused(void **state)
 /* ---- delete-persistent ------------------------------------------------- */
 
 #define DP "{\"op\":\"delete-persistent\","
+
+/* Tenant networks: vlan an integer, trunk an array of VIDs and ranges or
+ * a string, isolated and mac_lock booleans; off asked for is kept apart
+ * from absent (a policy's require needs to tell). */
+static void test_tenant_keys(void **state)
+{
+	struct vmtapd_request req;
+	struct vmtap_err e;
+
+	(void)state;
+	assert_int_equal(decode("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"vlan\":10,"
+				"\"trunk\":[20,\"30-39\"],\"isolated\":true,\"mac_lock\":false}",
+				&req, &e), 0);
+	assert_int_equal(req.spec.vlan, 10);
+	assert_int_equal(vlan_set_count(&req.spec.trunk), 11);
+	assert_true(vlan_set_has(&req.spec.trunk, 20) && vlan_set_has(&req.spec.trunk, 39));
+	assert_true(req.spec.has_isolated && req.spec.isolated);
+	assert_true(req.spec.has_mac_lock && !req.spec.mac_lock);
+	assert_int_equal(decode(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"trunk\":\"20,30:31\"}",
+				&req, &e), 0);
+	assert_int_equal(vlan_set_count(&req.spec.trunk), 3);
+	assert_int_equal(req.spec.vlan, 0);
+	assert_false(req.spec.has_isolated || req.spec.has_mac_lock);
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"vlan\":0}", -ERANGE,
+		"vlan=0: expected 1..4094");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"vlan\":4095}", -ERANGE,
+		"vlan=4095: expected 1..4094");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"vlan\":\"10\"}", -EINVAL,
+		"\"vlan\" is a string; expected an integer");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"trunk\":[0]}", -ERANGE,
+		"create-nic: \"trunk\": VLAN list element 0");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"trunk\":[]}", -EINVAL,
+		"create-nic: \"trunk\": empty VLAN list");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"trunk\":\"10-5\"}", -EINVAL,
+		"create-nic: trunk=\"10-5\": VLAN \"10-5\"");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"trunk\":\"1\\n2\"}", -EINVAL,
+		"trunk=\"1?2\"");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"trunk\":7}", -EINVAL,
+		"create-nic: \"trunk\": VLAN list is");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"isolated\":\"on\"}", -EINVAL,
+		"\"isolated\" is a string; expected true or false");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"mac_lock\":1}", -EINVAL,
+		"\"mac_lock\" is an integer; expected true or false");
+}
 
 static void test_delete(void **state)
 {
@@ -661,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_error_reply),
 		cmocka_unit_test(test_hello_reply),
 		cmocka_unit_test(test_errno_names),
+		cmocka_unit_test(test_tenant_keys),
 		cmocka_unit_test(test_persistent_defaults),
 		cmocka_unit_test(test_persistent_all_keys),
 		cmocka_unit_test(test_persistent_refused),
