@@ -59,10 +59,20 @@ static void put_fields(unsigned front, int with_value, const char *sep, int *fir
 	}
 }
 
+/* A row whose values are a fixed set of words: an enum, or a switch. */
+static bool has_words(const struct nic_field *f)
+{
+	return f->type == NFT_WORD || f->type == NFT_SWITCH;
+}
+
 static void put_words(const struct nic_field *f)
 {
 	const struct nic_word *w;
 
+	if (f->type == NFT_SWITCH) {
+		printf(" on off");
+		return;
+	}
 	for (w = f->words; w && w->word; w++)
 		printf(" %s", w->word);
 }
@@ -86,7 +96,7 @@ static void put_value_function(void)
 
 		if (!(f->fronts & FRONT_CREATE))
 			continue;
-		if (f->type == NFT_WORD) {
+		if (has_words(f)) {
 			printf("\t%s) _vmtap_words", nic_field_name(f, FRONT_CREATE, name));
 			put_words(f);
 			printf(" ;;\n");
@@ -117,7 +127,7 @@ static void put_spec_function(void)
 
 		if (!(f->fronts & FRONT_SPEC))
 			continue;
-		if (f->type == NFT_WORD) {
+		if (has_words(f)) {
 			printf("\t\t%s) w=\"", nic_field_name(f, FRONT_SPEC, name));
 			put_words(f);
 			printf("\" ;;\n");

@@ -15,27 +15,30 @@ static const char EXPECTED[] = "expected a VID 1..4094 or a range N-M of them (N
 			       "in digits only";
 
 /* An item quoted in a refusal: at most SHOW_MAX bytes of it, then "...",
- * so that a long input still leaves room for what was expected. */
+ * so that a long input still leaves room for what was expected; shown as
+ * every token of a peer's is (vmtap_show, quoted: controls, quotes and
+ * non-ASCII bytes escaped). */
 #define SHOW_MAX 32
+#define SHOW_BUF (3 + 4 * SHOW_MAX + 4)
 
-static const char *show(char out[SHOW_MAX + 4], const char *p, size_t n)
+static const char *show(char out[SHOW_BUF], const char *p, size_t n)
 {
 	size_t k = n > SHOW_MAX ? SHOW_MAX : n;
 
-	memcpy(out, p, k);
-	strcpy(out + k, n > SHOW_MAX ? "..." : "");
+	vmtap_show(out, SHOW_BUF - 3, p, k, VMTAP_SHOW_QUOTED);
+	if (n > SHOW_MAX)
+		strcat(out, "...");
 	return out;
 }
 
 /* The n bytes before end, the last SHOW_MAX of them after "...": where in
  * a long list an empty item is. */
-static const char *show_tail(char out[SHOW_MAX + 4], const char *p, size_t n)
+static const char *show_tail(char out[SHOW_BUF], const char *p, size_t n)
 {
 	size_t k = n > SHOW_MAX ? SHOW_MAX : n;
 
 	strcpy(out, n > SHOW_MAX ? "..." : "");
-	memcpy(out + strlen(out), p + n - k, k);
-	out[(n > SHOW_MAX ? 3 : 0) + k] = '\0';
+	vmtap_show(out + strlen(out), SHOW_BUF - 3, p + n - k, k, VMTAP_SHOW_QUOTED);
 	return out;
 }
 
@@ -121,7 +124,7 @@ int vlan_set_parse(const char *s, const char *seps, struct vlan_set *out,
 		   struct vmtap_err *err)
 {
 	struct vlan_set set = { { 0 } };
-	char shown[SHOW_MAX + 4];
+	char shown[SHOW_BUF];
 	const char *p, *why;
 	unsigned lo, hi, item = 1;
 	size_t n;
@@ -180,7 +183,7 @@ static const char *type_name(const json_t *v)
 int vlan_set_add_json(struct vlan_set *set, const struct json_t *v, struct vmtap_err *err)
 {
 	struct vlan_set add = { { 0 } };
-	char shown[SHOW_MAX + 4];
+	char shown[SHOW_BUF];
 	const char *why, *str;
 	unsigned lo, hi;
 	json_int_t n;

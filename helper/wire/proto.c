@@ -114,14 +114,9 @@ static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct 
 		 * element. */
 		struct vlan_set set = { { 0 } };
 		struct vmtap_err why = { "" };
-		size_t i;
 
+		/* Its message quotes the peer's text already shown (vmtap_fail). */
 		r = vlan_set_add_json(&set, v, &why);
-		/* Its message quotes the peer's text: '?' for what is not
-		 * printable ASCII, as the decoder promises its callers. */
-		for (i = 0; why.msg[i]; i++)
-			if (why.msg[i] < 0x20 || why.msg[i] >= 0x7f)
-				why.msg[i] = '?';
 		if (r < 0 && json_is_string(v))
 			return vmtap_fail(err, r, "%s: %s=\"%s\": %s", op, key,
 					  VMTAP_SHOW_TOKEN(shown, json_string_value(v)), why.msg);

@@ -170,7 +170,8 @@ for c in $cmds; do
 	[ "$want" = "$have" ] || fail "vmtap $c --<TAB>: completion offers '$(echo $have)', --help lists '$(echo $want)'"
 done
 line="vmtap exec --nic br0,"; expect_comp "$line" $(sed 's/^/br0,/' <<<"$spec_keys")
-line="vmtap exec --nic br0,v"; [ "$(complete_line "$line")" = "br0,vhost=" ] || fail "'$line' gives '$(complete_line "$line")'"
+line="vmtap exec --nic br0,vh"; [ "$(complete_line "$line")" = "br0,vhost=" ] || fail "'$line' gives '$(complete_line "$line")'"
+line="vmtap exec --nic br0,mac_lock="; expect_comp "$line" br0,mac_lock=on br0,mac_lock=off
 line="vmtap exec --nic br0,queues=2,vhost="; expect_comp "$line" br0,queues=2,vhost=on br0,queues=2,vhost=off br0,queues=2,vhost=auto
 line="vmtap hotplug --qmp q.sock --nic b=br0,qdisc=n"; expect_comp "$line" b=br0,qdisc=noqueue
 line="vmtap create vm1 --qdisc "; expect_comp "$line" noqueue default

@@ -496,7 +496,7 @@ static void test_tenant_keys(void **state)
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"trunk\":\"10-5\"}", -EINVAL,
 		"create-nic: trunk=\"10-5\": VLAN \"10-5\"");
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"trunk\":\"1\\n2\"}", -EINVAL,
-		"trunk=\"1?2\"");
+		"trunk=\"1\\x0a2\"");
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"trunk\":7}", -EINVAL,
 		"create-nic: \"trunk\": VLAN list is");
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"isolated\":\"on\"}", -EINVAL,
