@@ -25,6 +25,7 @@
 #include <syslog.h>
 
 #include "bridge/port.h"
+#include "helper/core/ids.h"
 #include "helper/core/provision.h"
 
 void outcome_init(struct outcome *o)
@@ -83,24 +84,12 @@ int decide_bridge_queues(const struct acl *acl, const char *config_path,
 	return 0;
 }
 
-static bool peer_in_group(const struct acl_peer *p, uint32_t gid)
-{
-	size_t i;
-
-	if (p->gid == gid)
-		return true;
-	for (i = 0; i < p->ngroups; i++)
-		if (p->groups[i] == gid)
-			return true;
-	return false;
-}
-
 int decide_group(const struct nic_spec *spec, const struct acl_peer *peer,
 		 struct vmtap_err *err)
 {
 	/* TUNSETGROUP lets members of the group open the device: only a
 	 * group the client is in itself, as chgrp(1) would allow. */
-	if (spec->has_group && !peer_in_group(peer, spec->group))
+	if (spec->has_group && !id_in_groups(spec->group, peer->gid, peer->groups, peer->ngroups))
 		return vmtap_fail(err, -EPERM, "group=%u: uid %u is not in group %u; through vmtapd "
 				  "a device gets only a group of its client's", spec->group,
 				  (unsigned)peer->uid, spec->group);

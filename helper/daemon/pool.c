@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper/core/clock.h"
 #include "helper/core/parse.h"
 #include "bridge/port.h"
 #include "helper/core/provision.h"
@@ -70,14 +71,6 @@ struct pool {
 	pthread_t thread;
 	int ioctl_fd;          /* SIOCGIFNAME, SIOCGIFMTU: no RTNL */
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- the option ------------------------------------------------------- */
 
@@ -186,7 +179,7 @@ static int make(struct nl_sock **sk, struct one_pool *o, struct slot *s, struct 
  * (-1: when woken).  Under mu. */
 static struct one_pool *needy(struct pool *p, long *wait_ms)
 {
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 	unsigned i;
 
 	*wait_ms = -1;
@@ -271,7 +264,7 @@ static void *filler(void *arg)
 			o->have--;
 			s->next = p->free;
 			p->free = s;
-			o->retry_at = now_ms() + POOL_RETRY_MS;
+			o->retry_at = mono_ms() + POOL_RETRY_MS;
 			if (!o->failing || strcmp(o->why, err.msg)) {
 				o->failing = true;
 				snprintf(o->why, sizeof(o->why), "%s", err.msg);

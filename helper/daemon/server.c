@@ -63,6 +63,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper/core/clock.h"
+#include "helper/core/err.h"
 #include "helper/core/fdpass.h"
 #include "helper/daemon/handlers.h"
 #include "helper/daemon/pool.h"
@@ -110,25 +112,14 @@ static char tag_listen, tag_signal;
 static void say(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(int prio, const char *fmt, ...)
 {
-	char line[768];
+	char line[768], shown[768];
 	va_list ap;
-	size_t i;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	for (i = 0; line[i]; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?';
-	syslog(prio, "%s", line);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	/* A client's text is in the line: it must not forge a log line. */
+	syslog(prio, "%s", vmtap_show(shown, sizeof(shown), line, sizeof(line), 0));
 }
 
 /* say() for a line a client's refusal causes: within uid's budget
@@ -141,7 +132,7 @@ static void say_refusal(struct vmtapd_server *s, uid_t uid, int prio, const char
 	char line[768];
 	unsigned unsaid;
 	uid_t unsaid_uid;
-	bool allow = loglimit_allow(&s->loglimit, uid, now_ms(), &unsaid, &unsaid_uid);
+	bool allow = loglimit_allow(&s->loglimit, uid, mono_ms(), &unsaid, &unsaid_uid);
 	va_list ap;
 
 	if (unsaid)
@@ -236,7 +227,7 @@ static void conn_idle(struct vmtapd_server *s, struct conn *c)
 {
 	list_del(list_of(s, c), c);
 	c->sending = false;
-	list_add(&s->idle, c, now_ms() + s->idle_ms);
+	list_add(&s->idle, c, mono_ms() + s->idle_ms);
 }
 
 /* Whether the client has not read everything sent to it yet.  SIOCOUTQ is
@@ -254,15 +245,9 @@ static bool unread(const struct conn *c)
  * client reads: -EAGAIN then.  Any other failure: the client is gone. */
 static int send_out(struct conn *c)
 {
-	int fds[2 * VMTAP_MAX_QUEUES];
-	unsigned i, n = 0;
+	int fds[NIC_FDS_MAX];
+	unsigned n = c->o.has_nic ? nic_fds_flatten(&c->o.nic, fds) : 0;
 
-	if (c->o.has_nic) {
-		for (i = 0; i < c->o.nic.queues; i++)
-			fds[n++] = c->o.nic.tapfd[i];
-		for (i = 0; i < c->o.nic.nvhost; i++)
-			fds[n++] = c->o.nic.vhostfd[i];
-	}
 	return fd_send(c->fd, c->o.out, c->o.outlen, fds, n);
 }
 
@@ -334,7 +319,7 @@ static int reply(struct vmtapd_server *s, struct conn *c)
 	}
 	list_del(list_of(s, c), c);
 	c->sending = true;
-	list_add(&s->sending, c, now_ms() + s->send_ms);
+	list_add(&s->sending, c, mono_ms() + s->send_ms);
 	return 0;
 }
 
@@ -607,7 +592,7 @@ static void accept_one(struct vmtapd_server *s, int fd)
 	ev.data.ptr = c;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		goto drop;
-	list_add(&s->idle, c, now_ms() + s->idle_ms);
+	list_add(&s->idle, c, mono_ms() + s->idle_ms);
 	s->nconns++;
 	return;
 drop:
@@ -680,7 +665,7 @@ static int on_signal(struct vmtapd_server *s)
 
 static void expire(struct vmtapd_server *s)
 {
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 	unsigned unsaid;
 	uid_t uid;
 
@@ -716,7 +701,7 @@ static int next_timeout(struct vmtapd_server *s)
 		next = s->sending.head->deadline;
 	if (next == UINT64_MAX)
 		return -1;
-	now = now_ms();
+	now = mono_ms();
 	if (next <= now)
 		return 0;
 	return next - now > 60000 ? 60000 : (int)(next - now);
