@@ -100,6 +100,14 @@ const struct nic_field nic_fields[] = {
 	{ .key = "mac_lock", .type = NFT_SWITCH, .fronts = FRONT_ALL, .off = AT(mac_lock),
 	  .has_off = AT(has_mac_lock), .meta = "on|off",
 	  .help = "only frames from the guest's MAC enter the bridge" },
+	/* What mac_lock does but the lock: learning off and the guest's MAC
+	 * as a static FDB entry, which an EVPN speaker (FRR) on the host
+	 * advertises from the moment the NIC is plugged (README, "Across
+	 * hosts"). */
+	{ .key = "announce", .type = NFT_SWITCH, .fronts = FRONT_ALL, .off = AT(announce),
+	  .has_off = AT(has_announce), .meta = "on|off",
+	  .help = "the guest's MAC in the bridge's FDB from the start\n"
+	  "                     (static: EVPN advertises it); learning off" },
 	/* Set by the request (vmtap create, create-persistent, the hook), not
 	 * by a key. */
 	{ .key = "persist", .type = NFT_BOOL, .fronts = 0, .off = AT(persist) },
@@ -455,7 +463,8 @@ struct vlan_set *nic_field_vlans(struct nic_spec *s, const struct nic_field *f)
 
 bool nic_spec_has_port_fields(const struct nic_spec *s)
 {
-	return s->vlan || !vlan_set_empty(&s->trunk) || s->isolated || s->mac_lock;
+	return s->vlan || !vlan_set_empty(&s->trunk) || s->isolated || s->mac_lock ||
+	       s->announce;
 }
 
 int nic_spec_check_port(const struct nic_spec *s, struct vmtap_err *err)
@@ -465,10 +474,12 @@ int nic_spec_check_port(const struct nic_spec *s, struct vmtap_err *err)
 	if (!nic_spec_has_port_fields(s))
 		return 0;
 	if (s->mode == NIC_MODE_TUN || !s->bridge[0])
-		return vmtap_fail(err, -EINVAL, "vlan, trunk, isolated and mac_lock are a bridge "
-				  "port's: expected a tap (mode=tap) on a bridge");
+		return vmtap_fail(err, -EINVAL, "vlan, trunk, isolated, mac_lock and announce are "
+				  "a bridge port's: expected a tap (mode=tap) on a bridge");
 	if (s->mac_lock && !s->has_guest_mac)
 		return vmtap_fail(err, -EINVAL, "mac_lock=on needs the guest's MAC (guest_mac=...)");
+	if (s->announce && !s->has_guest_mac)
+		return vmtap_fail(err, -EINVAL, "announce=on needs the guest's MAC (guest_mac=...)");
 	if (s->vlan && vlan_set_has(&s->trunk, s->vlan)) {
 		vlan_set_format(&s->trunk, list, sizeof(list), ':');
 		return vmtap_fail(err, -EINVAL, "vlan=%u is also in trunk=%s; expected the native "

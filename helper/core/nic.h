@@ -89,6 +89,11 @@ struct nic_spec {
 	bool isolated;           /* BR_ISOLATED: no traffic to other isolated ports */
 	bool has_mac_lock;
 	bool mac_lock;           /* only frames from the guest's MAC enter the bridge */
+	/* mac_lock without the lock (mac_lock implies it): learning off and
+	 * guest_mac as a static FDB entry on the port, which FRR advertises
+	 * as an EVPN type-2 route while the port exists. */
+	bool has_announce;
+	bool announce;
 };
 
 struct nic {

@@ -166,8 +166,9 @@ static int bridge_for(struct nl_sock *sk, const struct nic_spec *spec, uint32_t 
 
 /* The tenant-network fields (README, "Tenant networks") on a tap that is a
  * port already (port_setup): its flags and VLANs in one AF_BRIDGE
- * RTM_SETLINK, then, for mac_lock, the guest's MAC as a static FDB entry
- * on it (vid 0: the kernel puts it in each of the port's VLANs).  Undoes
+ * RTM_SETLINK, then, for mac_lock and announce, the guest's MAC as a static
+ * FDB entry on it (vid 0: the kernel puts it in each of the port's VLANs;
+ * static, not permanent, is what an EVPN speaker advertises).  Undoes
  * nothing: the port and its FDB entry go with the tap. */
 static int tenant_apply(struct nl_sock *sk, const struct nic_spec *spec,
 			const struct bridge_for *br, int ifindex, const char *ifname,
@@ -176,7 +177,7 @@ static int tenant_apply(struct nl_sock *sk, const struct nic_spec *spec,
 	struct port_tenant t = {
 		.isolated = spec->isolated,
 		.locked = spec->mac_lock,
-		.learning_off = spec->mac_lock,
+		.learning_off = spec->mac_lock || spec->announce,
 		.has_pvid = spec->vlan != 0,
 		.pvid = spec->vlan,
 		.tagged = spec->trunk,
@@ -189,7 +190,7 @@ static int tenant_apply(struct nl_sock *sk, const struct nic_spec *spec,
 		return 0;
 	if ((r = port_tenant_apply(sk, ifindex, ifname, &t, err)) < 0)
 		return r;
-	if (spec->mac_lock)
+	if (spec->mac_lock || spec->announce)
 		r = fdb_add_static(sk, ifindex, ifname, spec->guest_mac, 0, err);
 	return r;
 }
