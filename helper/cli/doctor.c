@@ -60,12 +60,8 @@ struct facts {
 	struct acl *acl;        /* NULL when missing or broken */
 };
 
-static struct doctor_check *add(struct doctor_report *rep, const char *name,
-				enum doctor_status st, const char *fix, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static struct doctor_check *add(struct doctor_report *rep, const char *name,
-				enum doctor_status st, const char *fix, const char *fmt, ...)
+struct doctor_check *doctor_add(struct doctor_report *rep, const char *name,
+			       enum doctor_status st, const char *fix, const char *fmt, ...)
 {
 	struct doctor_check *c;
 	va_list ap;
@@ -156,27 +152,27 @@ static void check_helper(struct doctor_report *rep, const char *path, struct fac
 	char m[80], fix[320];
 
 	if (stat(path, &st) < 0) {
-		add(rep, "helper", DOCTOR_FAIL,
+		doctor_add(rep, "helper", DOCTOR_FAIL,
 		    "install it (make install), or name it with --helper PATH",
 		    "%s: %s", path, strerror(errno));
 		return;
 	}
 	describe_mode(&st, m, sizeof(m));
 	if (!S_ISREG(st.st_mode)) {
-		add(rep, "helper", DOCTOR_FAIL, "reinstall it (make install)",
+		doctor_add(rep, "helper", DOCTOR_FAIL, "reinstall it (make install)",
 		    "%s is not a regular file (%s)", path, m);
 		return;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
 		snprintf(fix, sizeof(fix), "chmod go-w %s", path);
-		add(rep, "helper", DOCTOR_FAIL, fix,
+		doctor_add(rep, "helper", DOCTOR_FAIL, fix,
 		    "%s (%s) is writable by group or others: anyone could replace a privileged "
 		    "program", path, m);
 		return;
 	}
 	if (st.st_uid == 0 && (st.st_mode & S_ISUID)) {
 		if (statvfs(path, &sv) == 0 && (sv.f_flag & ST_NOSUID)) {
-			add(rep, "helper", DOCTOR_WARN,
+			doctor_add(rep, "helper", DOCTOR_WARN,
 			    "install it on a file system mounted without nosuid, or give it "
 			    "cap_net_admin+ep (setcap)",
 			    "%s (%s) is setuid root, but its file system is mounted nosuid, so the "
@@ -184,19 +180,19 @@ static void check_helper(struct doctor_report *rep, const char *path, struct fac
 			return;
 		}
 		f->helper_setuid = true;
-		add(rep, "helper", DOCTOR_OK, NULL, "%s (%s): setuid root", path, m);
+		doctor_add(rep, "helper", DOCTOR_OK, NULL, "%s (%s): setuid root", path, m);
 		return;
 	}
 	if (has_net_admin_filecap(path)) {
 		f->helper_filecap = true;
-		add(rep, "helper", DOCTOR_OK, NULL, "%s (%s): file capability cap_net_admin+ep",
+		doctor_add(rep, "helper", DOCTOR_OK, NULL, "%s (%s): file capability cap_net_admin+ep",
 		    path, m);
 		return;
 	}
 	snprintf(fix, sizeof(fix),
 		 "make install SETUID=1 (setuid root, as Debian installs qemu-bridge-helper), or "
 		 "setcap cap_net_admin+ep %s", path);
-	add(rep, "helper", DOCTOR_WARN, fix,
+	doctor_add(rep, "helper", DOCTOR_WARN, fix,
 	    "%s (%s) is neither setuid root nor has cap_net_admin: only root can make NICs "
 	    "with it", path, m);
 }
@@ -216,7 +212,7 @@ static void check_tun(struct doctor_report *rep, const struct facts *f)
 	int fd;
 
 	if (stat(TUN_DEVICE, &st) < 0) {
-		add(rep, "tun", DOCTOR_FAIL,
+		doctor_add(rep, "tun", DOCTOR_FAIL,
 		    "modprobe tun; if the node is still missing: mkdir -p /dev/net && "
 		    "mknod -m 0666 /dev/net/tun c 10 200",
 		    "%s: %s", TUN_DEVICE, strerror(errno));
@@ -224,18 +220,18 @@ static void check_tun(struct doctor_report *rep, const struct facts *f)
 	}
 	describe_mode(&st, m, sizeof(m));
 	if (!S_ISCHR(st.st_mode)) {
-		add(rep, "tun", DOCTOR_FAIL, "rm it, then modprobe tun (udev makes the node)",
+		doctor_add(rep, "tun", DOCTOR_FAIL, "rm it, then modprobe tun (udev makes the node)",
 		    "%s is not a character device (%s)", TUN_DEVICE, m);
 		return;
 	}
 	if (world_rw(&st))
-		add(rep, "tun", DOCTOR_OK, NULL, "%s %s (%u:%u)", TUN_DEVICE, m, major(st.st_rdev),
+		doctor_add(rep, "tun", DOCTOR_OK, NULL, "%s %s (%u:%u)", TUN_DEVICE, m, major(st.st_rdev),
 		    minor(st.st_rdev));
 	else if (f->helper_setuid)
-		add(rep, "tun", DOCTOR_OK, NULL, "%s %s (%u:%u); the setuid helper opens it as root",
+		doctor_add(rep, "tun", DOCTOR_OK, NULL, "%s %s (%u:%u); the setuid helper opens it as root",
 		    TUN_DEVICE, m, major(st.st_rdev), minor(st.st_rdev));
 	else
-		add(rep, "tun", DOCTOR_WARN,
+		doctor_add(rep, "tun", DOCTOR_WARN,
 		    "chmod 0666 " TUN_DEVICE " (Debian's default; tun checks CAP_NET_ADMIN itself), "
 		    "or install the helper setuid (make install SETUID=1)",
 		    "%s %s: only root can open it, so a helper with file capabilities works only "
@@ -246,27 +242,27 @@ static void check_tun(struct doctor_report *rep, const struct facts *f)
 		int e = errno;
 
 		if (e == EACCES || e == EPERM)
-			add(rep, "tun features", DOCTOR_WARN, "run vmtap doctor as root",
+			doctor_add(rep, "tun features", DOCTOR_WARN, "run vmtap doctor as root",
 			    "cannot open %s as uid %u to ask TUNGETFEATURES: %s", TUN_DEVICE,
 			    (unsigned)getuid(), strerror(e));
 		else
-			add(rep, "tun features", DOCTOR_FAIL, "modprobe tun",
+			doctor_add(rep, "tun features", DOCTOR_FAIL, "modprobe tun",
 			    "cannot open %s: %s", TUN_DEVICE, strerror(e));
 		return;
 	}
 	if (ioctl(fd, TUNGETFEATURES, &feat) < 0) {
-		add(rep, "tun features", DOCTOR_FAIL, "use a kernel newer than 2.6.27",
+		doctor_add(rep, "tun features", DOCTOR_FAIL, "use a kernel newer than 2.6.27",
 		    "TUNGETFEATURES on %s: %s", TUN_DEVICE, strerror(errno));
 	} else if (!(feat & IFF_VNET_HDR) || !(feat & IFF_MULTI_QUEUE) || !(feat & IFF_TAP) ||
 		   !(feat & IFF_NO_PI)) {
-		add(rep, "tun features", DOCTOR_FAIL,
+		doctor_add(rep, "tun features", DOCTOR_FAIL,
 		    "use a kernel with multiqueue tun (Linux 3.8 or later)",
 		    "TUNGETFEATURES 0x%x lacks%s%s%s%s", feat, feat & IFF_TAP ? "" : " IFF_TAP",
 		    feat & IFF_NO_PI ? "" : " IFF_NO_PI",
 		    feat & IFF_VNET_HDR ? "" : " IFF_VNET_HDR (virtio-net header)",
 		    feat & IFF_MULTI_QUEUE ? "" : " IFF_MULTI_QUEUE (queues>1)");
 	} else {
-		add(rep, "tun features", DOCTOR_OK, NULL,
+		doctor_add(rep, "tun features", DOCTOR_OK, NULL,
 		    "TUNGETFEATURES 0x%x: IFF_TAP, IFF_NO_PI, IFF_VNET_HDR, IFF_MULTI_QUEUE", feat);
 	}
 	close(fd);
@@ -374,29 +370,29 @@ static void check_vhost(struct doctor_report *rep, const struct facts *f)
 		int e = errno;
 
 		vhost_missing_fix(fix, sizeof(fix));
-		add(rep, "vhost-net", DOCTOR_WARN, fix,
+		doctor_add(rep, "vhost-net", DOCTOR_WARN, fix,
 		    "%s: %s; NICs work without vhost-net, slower (vhost=auto goes on without it, "
 		    "vhost=on fails)", VHOST_NET_DEVICE, strerror(e));
 		return;
 	}
 	describe_mode(&st, m, sizeof(m));
 	if (!S_ISCHR(st.st_mode)) {
-		add(rep, "vhost-net", DOCTOR_FAIL, "rm it, then modprobe vhost_net",
+		doctor_add(rep, "vhost-net", DOCTOR_FAIL, "rm it, then modprobe vhost_net",
 		    "%s is not a character device (%s)", VHOST_NET_DEVICE, m);
 		return;
 	}
 	gr = getgrgid(st.st_gid);
 	if (world_rw(&st))
-		add(rep, "vhost-net", DOCTOR_OK, NULL, "%s %s: anyone may open it", VHOST_NET_DEVICE,
+		doctor_add(rep, "vhost-net", DOCTOR_OK, NULL, "%s %s: anyone may open it", VHOST_NET_DEVICE,
 		    m);
 	else if ((st.st_mode & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP) && st.st_gid != 0)
-		add(rep, "vhost-net", DOCTOR_OK, NULL, "%s %s: members of group %s may open it",
+		doctor_add(rep, "vhost-net", DOCTOR_OK, NULL, "%s %s: members of group %s may open it",
 		    VHOST_NET_DEVICE, m, gr ? gr->gr_name : "?");
 	else if (f->helper_setuid)
-		add(rep, "vhost-net", DOCTOR_OK, NULL, "%s %s; the setuid helper opens it as root",
+		doctor_add(rep, "vhost-net", DOCTOR_OK, NULL, "%s %s; the setuid helper opens it as root",
 		    VHOST_NET_DEVICE, m);
 	else
-		add(rep, "vhost-net", DOCTOR_WARN,
+		doctor_add(rep, "vhost-net", DOCTOR_WARN,
 		    "chgrp kvm " VHOST_NET_DEVICE " && chmod 0660 " VHOST_NET_DEVICE
 		    " (Debian's udev rule) and add VM users to group kvm, or install the helper "
 		    "setuid (make install SETUID=1)",
@@ -407,7 +403,7 @@ static void check_vhost(struct doctor_report *rep, const struct facts *f)
 	if (fd < 0) {
 		int e = errno;
 
-		add(rep, "vhost features", e == EACCES || e == EPERM ? DOCTOR_WARN : DOCTOR_FAIL,
+		doctor_add(rep, "vhost features", e == EACCES || e == EPERM ? DOCTOR_WARN : DOCTOR_FAIL,
 		    e == EACCES || e == EPERM ? "run vmtap doctor as root" : "modprobe vhost_net",
 		    "cannot open %s as uid %u: %s", VHOST_NET_DEVICE, (unsigned)getuid(),
 		    strerror(e));
@@ -415,15 +411,15 @@ static void check_vhost(struct doctor_report *rep, const struct facts *f)
 	}
 	/* Asking features needs no owner: this fd is closed unowned. */
 	if (ioctl(fd, VHOST_GET_FEATURES, &feat) < 0) {
-		add(rep, "vhost features", DOCTOR_FAIL, "use a kernel whose vhost_net works",
+		doctor_add(rep, "vhost features", DOCTOR_FAIL, "use a kernel whose vhost_net works",
 		    "VHOST_GET_FEATURES on %s: %s", VHOST_NET_DEVICE, strerror(errno));
 	} else if (!(feat & (1ULL << VIRTIO_NET_F_MRG_RXBUF))) {
-		add(rep, "vhost features", DOCTOR_WARN, "use a newer kernel",
+		doctor_add(rep, "vhost features", DOCTOR_WARN, "use a newer kernel",
 		    "VHOST_GET_FEATURES 0x%llx lacks MRG_RXBUF (mergeable RX buffers)",
 		    (unsigned long long)feat);
 	} else {
 		feature_names(feat, names, sizeof(names));
-		add(rep, "vhost features", DOCTOR_OK, NULL, "VHOST_GET_FEATURES 0x%llx: %s",
+		doctor_add(rep, "vhost features", DOCTOR_OK, NULL, "VHOST_GET_FEATURES 0x%llx: %s",
 		    (unsigned long long)feat, names);
 	}
 	close(fd);
@@ -449,12 +445,12 @@ static bool check_policy_file(struct doctor_report *rep, const char *name, const
 		int e = errno;
 
 		if (e == ENOENT)
-			add(rep, name, missing_status, missing_fix, "%s: %s", path, missing_text);
+			doctor_add(rep, name, missing_status, missing_fix, "%s: %s", path, missing_text);
 		else if (e == EACCES)
-			add(rep, name, DOCTOR_WARN, "run vmtap doctor as root",
+			doctor_add(rep, name, DOCTOR_WARN, "run vmtap doctor as root",
 			    "cannot read %s as uid %u: %s", path, (unsigned)getuid(), strerror(e));
 		else
-			add(rep, name, DOCTOR_FAIL, "make it a regular file", "%s: %s", path,
+			doctor_add(rep, name, DOCTOR_FAIL, "make it a regular file", "%s: %s", path,
 			    strerror(e));
 		return false;
 	}
@@ -468,25 +464,25 @@ static bool check_policy_file(struct doctor_report *rep, const char *name, const
 		describe_mode(&st, m, sizeof(m));
 	switch (why) {
 	case FILE_STAT_FAILED:
-		add(rep, name, DOCTOR_FAIL, "check the file system", "%s", err.msg);
+		doctor_add(rep, name, DOCTOR_FAIL, "check the file system", "%s", err.msg);
 		break;
 	case FILE_PSEUDO_FS:
-		add(rep, name, DOCTOR_FAIL, "make it a regular file on a real filesystem", "%s",
+		doctor_add(rep, name, DOCTOR_FAIL, "make it a regular file on a real filesystem", "%s",
 		    err.msg);
 		break;
 	case FILE_NOT_REGULAR:
-		add(rep, name, DOCTOR_FAIL, "make it a regular file",
+		doctor_add(rep, name, DOCTOR_FAIL, "make it a regular file",
 		    "%s (%s) is not a regular file", path, m);
 		break;
 	case FILE_NOT_ROOT:
 		snprintf(fix, sizeof(fix), "chown root:root %s", path);
-		add(rep, name, DOCTOR_FAIL, fix, "%s (%s) is not owned by root: it is refused",
+		doctor_add(rep, name, DOCTOR_FAIL, fix, "%s (%s) is not owned by root: it is refused",
 		    path, m);
 		break;
 	case FILE_WRITABLE:
 	case FILE_OK: /* never with r < 0 */
 		snprintf(fix, sizeof(fix), "chmod go-w %s", path);
-		add(rep, name, DOCTOR_FAIL, fix,
+		doctor_add(rep, name, DOCTOR_FAIL, fix,
 		    "%s (%s) is writable by group or others: it is refused", path, m);
 		break;
 	}
@@ -508,11 +504,11 @@ static void check_acl(struct doctor_report *rep, const char *path, struct facts 
 	r = acl_load(path, &f->acl, &err);
 	if (r < 0) {
 		f->acl = NULL;
-		add(rep, "acl", DOCTOR_FAIL, "correct the file and line named",
+		doctor_add(rep, "acl", DOCTOR_FAIL, "correct the file and line named",
 		    "%s", vmtap_err_text(&err, r));
 		return;
 	}
-	add(rep, "acl", DOCTOR_OK, NULL, "%s: root-owned, not writable by others, parses", path);
+	doctor_add(rep, "acl", DOCTOR_OK, NULL, "%s: root-owned, not writable by others, parses", path);
 }
 
 static void check_vmtapd(struct doctor_report *rep, const char *policy, const char *sock,
@@ -527,11 +523,11 @@ static void check_vmtapd(struct doctor_report *rep, const char *policy, const ch
 	if (check_policy_file(rep, "vmtapd policy", policy, NULL, DOCTOR_OK,
 			      "absent (vmtapd is not set up; vmtap uses the helper)",
 			      &f->policy_present))
-		add(rep, "vmtapd policy", DOCTOR_OK, NULL,
+		doctor_add(rep, "vmtapd policy", DOCTOR_OK, NULL,
 		    "%s: root-owned, not writable by others", policy);
 
 	if (strlen(sock) >= sizeof(sa.sun_path)) {
-		add(rep, "vmtapd socket", DOCTOR_FAIL, "use a shorter socket path",
+		doctor_add(rep, "vmtapd socket", DOCTOR_FAIL, "use a shorter socket path",
 		    "socket path %s is longer than %zu bytes", sock, sizeof(sa.sun_path) - 1);
 		return;
 	}
@@ -550,17 +546,17 @@ static void check_vmtapd(struct doctor_report *rep, const char *policy, const ch
 			break;
 	}
 	if (e == 0) {
-		add(rep, "vmtapd socket", DOCTOR_OK, NULL, "%s answers: vmtap exec gets NICs from vmtapd",
+		doctor_add(rep, "vmtapd socket", DOCTOR_OK, NULL, "%s answers: vmtap exec gets NICs from vmtapd",
 		    sock);
 	} else if (e == ENOENT) {
 		if (f->policy_present)
-			add(rep, "vmtapd socket", DOCTOR_WARN, "start vmtapd (systemctl start vmtapd)",
+			doctor_add(rep, "vmtapd socket", DOCTOR_WARN, "start vmtapd (systemctl start vmtapd)",
 			    "%s does not exist: vmtapd is configured but not running", sock);
 		else
-			add(rep, "vmtapd socket", DOCTOR_OK, NULL,
+			doctor_add(rep, "vmtapd socket", DOCTOR_OK, NULL,
 			    "not running (no %s): vmtap exec uses the helper", sock);
 	} else if (e == ECONNREFUSED) {
-		add(rep, "vmtapd socket", DOCTOR_WARN,
+		doctor_add(rep, "vmtapd socket", DOCTOR_WARN,
 		    "start vmtapd (systemctl start vmtapd); it replaces the stale socket",
 		    "%s exists but nothing listens on it (a stale socket): vmtap exec uses the "
 		    "helper", sock);
@@ -568,7 +564,7 @@ static void check_vmtapd(struct doctor_report *rep, const char *policy, const ch
 		snprintf(fix, sizeof(fix), "%s",
 			 e == EACCES ? "ask for access to vmtapd's socket (its group), or run as root"
 				     : "check the path");
-		add(rep, "vmtapd socket", DOCTOR_WARN, fix, "cannot connect to %s as uid %u: %s", sock,
+		doctor_add(rep, "vmtapd socket", DOCTOR_WARN, fix, "cannot connect to %s as uid %u: %s", sock,
 		    (unsigned)getuid(), strerror(e));
 	}
 }
@@ -586,14 +582,14 @@ static void check_bridges(struct doctor_report *rep, const struct facts *f)
 
 	if ((r = rtnl_open(&sk, &err)) < 0 ||
 	    (r = bridge_list(sk, b, DOCTOR_MAX_BRIDGES, &n, &err)) < 0) {
-		add(rep, "bridges", DOCTOR_FAIL, "check that rtnetlink works here",
+		doctor_add(rep, "bridges", DOCTOR_FAIL, "check that rtnetlink works here",
 		    "cannot list bridges: %s", vmtap_err_text(&err, r));
 		rtnl_close(sk);
 		return;
 	}
 	rtnl_close(sk);
 	if (n == 0) {
-		add(rep, "bridges", DOCTOR_WARN,
+		doctor_add(rep, "bridges", DOCTOR_WARN,
 		    "ip link add br0 type bridge && ip link set br0 up (and allow it in the ACL)",
 		    "no bridge in this network namespace: vmtap has nothing to attach taps to");
 		return;
@@ -605,20 +601,20 @@ static void check_bridges(struct doctor_report *rep, const struct facts *f)
 
 		snprintf(name, sizeof(name), "bridge %.15s", b[i].name);
 		if (b[i].ports >= BRIDGE_MAX_PORTS) {
-			add(rep, name, DOCTOR_FAIL, "use another bridge for new NICs",
+			doctor_add(rep, name, DOCTOR_FAIL, "use another bridge for new NICs",
 			    "%s: %u ports (full: a bridge takes %d), MTU %u%s", b[i].name,
 			    b[i].ports, BRIDGE_MAX_PORTS, b[i].mtu, acl);
 		} else if (!(b[i].flags & IFF_UP)) {
 			snprintf(fix, sizeof(fix), "ip link set %.15s up", b[i].name);
-			add(rep, name, DOCTOR_WARN, fix, "%s: %u port%s, MTU %u, down%s", b[i].name,
+			doctor_add(rep, name, DOCTOR_WARN, fix, "%s: %u port%s, MTU %u, down%s", b[i].name,
 			    b[i].ports, b[i].ports == 1 ? "" : "s", b[i].mtu, acl);
 		} else {
-			add(rep, name, DOCTOR_OK, NULL, "%s: %u port%s, MTU %u, up%s", b[i].name,
+			doctor_add(rep, name, DOCTOR_OK, NULL, "%s: %u port%s, MTU %u, up%s", b[i].name,
 			    b[i].ports, b[i].ports == 1 ? "" : "s", b[i].mtu, acl);
 		}
 	}
 	if (n > DOCTOR_MAX_BRIDGES)
-		add(rep, "bridges", DOCTOR_OK, NULL, "and %u more bridges not shown",
+		doctor_add(rep, "bridges", DOCTOR_OK, NULL, "and %u more bridges not shown",
 		    n - DOCTOR_MAX_BRIDGES);
 }
 
@@ -632,7 +628,7 @@ static void check_qdisc(struct doctor_report *rep)
 	if (!fp && errno == ENOENT && access("/proc/sys/net/core", F_OK) == 0) {
 		/* The setting is global, and the kernel shows it only in the
 		 * initial network namespace. */
-		add(rep, "qdisc", DOCTOR_OK, NULL,
+		doctor_add(rep, "qdisc", DOCTOR_OK, NULL,
 		    "net.core.default_qdisc is not visible in this network namespace; vmtap gives "
 		    "its taps root qdisc noqueue before they go up (qdisc=noqueue, the default)");
 		return;
@@ -640,13 +636,13 @@ static void check_qdisc(struct doctor_report *rep)
 	if (!fp || !fgets(q, sizeof(q), fp)) {
 		if (fp)
 			fclose(fp);
-		add(rep, "qdisc", DOCTOR_WARN, "mount /proc",
+		doctor_add(rep, "qdisc", DOCTOR_WARN, "mount /proc",
 		    "cannot read net.core.default_qdisc (/proc/sys/net/core/default_qdisc)");
 		return;
 	}
 	fclose(fp);
 	q[strcspn(q, "\n")] = '\0';
-	add(rep, "qdisc", DOCTOR_OK, NULL,
+	doctor_add(rep, "qdisc", DOCTOR_OK, NULL,
 	    "net.core.default_qdisc = %s; vmtap gives its taps root qdisc noqueue before they "
 	    "go up (qdisc=noqueue, the default), where the kernel would give a multiqueue tap "
 	    "mq with 256 %s children (qdisc=default keeps that)", q, q);
@@ -664,6 +660,7 @@ void doctor_run(const struct doctor_opts *o, struct doctor_report *rep)
 	check_vmtapd(rep, o->policy_path ? o->policy_path : VMTAPD_POLICY_FILE,
 		     o->socket_path ? o->socket_path : VMTAPD_SOCKET, &f);
 	check_bridges(rep, &f);
+	doctor_overlay(rep);
 	check_qdisc(rep);
 	acl_free(f.acl);
 }
