@@ -10,6 +10,10 @@
 #     the device, leaving nothing behind; when present, the self-test runs;
 #   - tun and its features, the default qdisc, as the kernel says;
 #   - bridges with port count, MTU, up/down and the ACL's verdict;
+#   - a VXLAN port on a bridge: its VNI and state, learning on (device and
+#     port) and neigh_suppress, MTU headroom against the underlay found by
+#     the local address, FRR absent / not answering / without the VNI, each
+#     with a fix, and the fixes as given clear the warnings;
 #   - the ACL and vmtapd's policy: missing, fine, writable by others, not
 #     root-owned, malformed; the exit status is 1 exactly when one fails;
 #   - vmtapd's socket: absent, answering, stale;
@@ -142,6 +146,55 @@ doctor
 check "malformed ACL: fail naming file:line" has acl '^fail .*/etc/qemu/bridge.conf:2'
 check "... exit 1" test "$rc" -eq 1
 sandbox_acl "allow br0"
+
+# ---- the overlay: a VXLAN port on a bridge (no FRR needed) -----------------------
+
+# An underlay holding the VTEP address, and VNI 100 as examples/evpn's
+# host-setup.sh makes it but for what is being checked.
+ip link add ul0 mtu 1500 type veth peer name ul1
+ip addr add 198.51.100.1/30 dev ul0
+ip link set ul0 up
+ip link add br100 type bridge
+ip link add vx100 type vxlan id 100 local 198.51.100.1 dstport 4789
+ip link set vx100 master br100
+ip link set br100 up
+nobin=$SANDBOX_DIR/nobin
+mkdir -p "$nobin"
+# doctor looks for vtysh in PATH; a PATH without it is a host without FRR.
+PATH=$nobin doctor
+check "vxlan: VNI 100 on br100, local address, down: warn" has "vxlan vx100" '^warn .*vx100: VNI 100 on bridge br100, local 198.51.100.1, UDP port 4789, down'
+check "... fix: ip link set vx100 up" test "$(fix_of "vxlan vx100")" = "ip link set vx100 up"
+check "vxlan learning on (device and port): warn" has "vxlan vx100 learning" '^warn .*the VXLAN device and its bridge port learn remote MACs.*neigh_suppress off'
+check "... fix: nolearning, learning off, neigh_suppress on" test "$(fix_of "vxlan vx100 learning")" = \
+	"ip link set vx100 type vxlan nolearning && bridge link set dev vx100 learning off neigh_suppress on"
+check "vxlan MTU: underlay ul0 (found by the local address) 1500 for a 1500 bridge: warn" has "vxlan vx100 mtu" '^warn .*bridge br100 MTU 1500, vx100 MTU 1500, underlay ul0 MTU 1500: 0 bytes of headroom where VXLAN needs 50'
+check "... fix: ul0 to 1550, or 1450 for the guests" bash -c '[[ "$1" == "ip link set ul0 mtu 1550 "*"ip link set vx100 mtu 1450 && ip link set br100 mtu 1450" ]]' _ "$(fix_of "vxlan vx100 mtu")"
+check "no vtysh: evpn warn, NICs work locally, flooding" has evpn '^warn .*no vtysh in PATH: .*learn their MACs by flooding'
+check "a VXLAN port changes no exit status (warnings only)" test "$rc" -eq 0
+# The fixes doctor gave, applied as given.
+eval "$(fix_of "vxlan vx100")"
+eval "$(fix_of "vxlan vx100 learning")"
+ip link set ul0 mtu 1550
+# A vtysh that cannot reach FRR (as on a host where FRR is installed but not
+# running): a stand-in, since a real vtysh's failure needs a daemon this
+# test does not start (tests/e2e/test_evpn.sh runs FRR for real).
+printf '#!/bin/sh\necho "Exiting: failed to connect to any daemons." >&2\nexit 1\n' >"$nobin/vtysh"
+chmod 0755 "$nobin/vtysh"
+PATH=$nobin doctor
+check "after the fixes: vxlan up ok" has "vxlan vx100" '^ok .*VNI 100 on bridge br100, .*, up$'
+check "after the fixes: learning off, neigh_suppress on: ok" has "vxlan vx100 learning" '^ok .*learning off \(device and bridge port\).*neigh_suppress on$'
+check "after the fixes: 50 bytes of headroom: ok" has "vxlan vx100 mtu" '^ok .*underlay ul0 MTU 1550: 50 bytes of headroom, VXLAN needs 50$'
+check "vtysh that fails: evpn warn, FRR does not answer" has evpn "^warn .*$nobin/vtysh -c 'show evpn vni' failed as uid 0: FRR does not answer"
+# FRR that answers but was not told advertise-all-vni knows no VNI.
+printf '#!/bin/sh\necho "{}"\n' >"$nobin/vtysh"
+PATH=$nobin doctor --json
+check "--json: FRR without VNI 100: warn naming advertise-all-vni" \
+	jq_ok '.checks[] | select(.name == "evpn") | .status == "warn" and (.detail | test("does not know VNI 100")) and (.fix | test("advertise-all-vni"))' "$OUT"
+check "--json: the overlay checks are there" \
+	jq_ok '[.checks[] | select(.name | startswith("vxlan vx100"))] | length == 3' "$OUT"
+ip link del vx100
+ip link del br100
+ip link del ul0
 
 # ---- vmtapd: policy file and socket -------------------------------------------
 
