@@ -2270,6 +2270,16 @@ static void test_tenant_nic(void **state)
 	assert_int_equal(tenant_wait(a.tapfd[0], ha, 8), 0);
 	close(host);
 
+	/* The plain port sends from a's guest MAC: the entry stays on a (it
+	 * is sticky; a static one would move to c and lock a out), and a
+	 * still gets out. */
+	tenant_send(c.tapfd[0], TEN_BCAST, TEN_GUEST, 9);
+	assert_int_equal(tenant_wait(a.tapfd[0], ha, 9), 0);
+	fdb_port_of(a.ifname, TEN_GUEST, port, NULL);
+	assert_string_equal(port, a.ifname);
+	tenant_send(a.tapfd[0], TEN_BCAST, TEN_GUEST, 10);
+	assert_int_equal(tenant_wait(c.tapfd[0], hc, 10), 1u << 7); /* b's */
+
 	/* All or nothing: the guest MAC is a's; a second lock on it fails
 	 * after its tap was made a port (the kernel refuses the FDB entry),
 	 * and that tap is gone, a's entry untouched. */
