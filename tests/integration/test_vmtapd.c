@@ -2564,10 +2564,11 @@ int main(void)
 		cmocka_unit_test(test_persistent_given_away),
 		cmocka_unit_test(test_empty_request),
 		cmocka_unit_test(test_refusals_rate_limited),
-		cmocka_unit_test(test_sigterm),
 		cmocka_unit_test(test_tenant_nic),
 		cmocka_unit_test(test_tenant_refusals),
 		cmocka_unit_test_teardown(test_pool_tenant, pool_teardown),
+		/* Last: it stops the main daemon. */
+		cmocka_unit_test(test_sigterm),
 	};
 
 	if (geteuid() != 0) {
