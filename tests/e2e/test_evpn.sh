@@ -19,7 +19,11 @@
 #     and A's has B's;
 #   - frames B's NIC writes on its tap fd arrive on A's NIC across the
 #     overlay;
-#   - closing A's NIC withdraws its MAC from B's FDB.
+#   - closing A's NIC withdraws its MAC from B's FDB;
+#   - real guests (tests/lib/guest.sh, under TCG), one per host, ping each
+#     other across the overlay: A's NIC from vmtapd, B's through
+#     examples/evpn/vm.sh as it is (skipped, saying so, without QEMU or the
+#     guest cache; the rest still runs).
 # Measured and printed (not asserted): plug to the MAC in the remote FDB,
 # median of 10, with announce=on, against a NIC without it whose guest
 # sends a frame at once (plug -> first frame -> remote FDB).
