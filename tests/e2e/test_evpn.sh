@@ -20,6 +20,8 @@
 #   - frames B's NIC writes on its tap fd arrive on A's NIC across the
 #     overlay;
 #   - closing A's NIC withdraws its MAC from B's FDB;
+#   - with FRR stopped on A, a NIC with announce=on is made all the same
+#     (its static entry is in A's FDB); FRR started again advertises it;
 #   - real guests (tests/lib/guest.sh, under TCG), one per host, ping each
 #     other across the overlay: A's NIC from vmtapd, B's through
 #     examples/evpn/vm.sh as it is (skipped, saying so, without QEMU or the
@@ -118,6 +120,27 @@ for ns in a b; do
 		"$REPO/examples/evpn/host-setup.sh"
 done
 
+# start_frr NS — zebra, then bgpd, in host NS with private paths under
+# $W/NS (vty sockets, zserv socket, pid files, logs), no vty TCP port.
+start_frr() {
+	local ns=$1 D=$W/$1
+	local C=(--vty_socket "$D" -z "$D/zserv.api" -P 0)
+	ip netns exec "evpn-$ns" /usr/lib/frr/zebra -d "${C[@]}" -f "$D/zebra.conf" \
+		-i "$D/zebra.pid" --log "file:$D/zebra-$ns.log" 2>>"$D/stderr-$ns.log"
+	wait_for 10 test -S "$D/zserv.api" || { echo "FAIL: $NAME: zebra on host $ns did not start"; exit 1; }
+	ip netns exec "evpn-$ns" /usr/lib/frr/bgpd -d "${C[@]}" -f "$D/bgpd.conf" \
+		-i "$D/bgpd.pid" --log "file:$D/bgpd-$ns.log" 2>>"$D/stderr-$ns.log"
+}
+# stop_frr NS — bgpd and zebra of host NS, by their pid files; waits until
+# they are gone (bounded).
+stop_frr() {
+	local d p
+	for d in bgpd zebra; do
+		p=$(cat "$W/$1/$d.pid")
+		kill "$p" 2>/dev/null || true
+		wait_for 20 bash -c '! kill -0 "$1" 2>/dev/null' _ "$p" || true
+	done
+}
 for ns in a b; do
 	D=$W/$ns
 	mkdir -p "$D" "$D/bin"
@@ -132,12 +155,7 @@ for ns in a b; do
 	printf '#!/bin/sh\nexec /usr/bin/vtysh --vty_socket %s "$@"\n' "$D" >"$D/bin/vtysh"
 	chmod 0755 "$D/bin/vtysh"
 	chown -R frr:frr "$D"
-	C=(--vty_socket "$D" -z "$D/zserv.api" -P 0)
-	ip netns exec "evpn-$ns" /usr/lib/frr/zebra -d "${C[@]}" -f "$D/zebra.conf" \
-		-i "$D/zebra.pid" --log "file:$D/zebra-$ns.log" 2>>"$D/stderr-$ns.log"
-	wait_for 10 test -S "$D/zserv.api" || { echo "FAIL: $NAME: zebra on host $ns did not start"; exit 1; }
-	ip netns exec "evpn-$ns" /usr/lib/frr/bgpd -d "${C[@]}" -f "$D/bgpd.conf" \
-		-i "$D/bgpd.pid" --log "file:$D/bgpd-$ns.log" 2>>"$D/stderr-$ns.log"
+	start_frr "$ns"
 done
 vty() { local ns=$1; shift; "$W/$ns/bin/vtysh" -c "$*"; }
 
@@ -236,6 +254,29 @@ else
 fi
 kill "$pid_b"
 wait "$pid_b" 2>/dev/null || true
+
+# ---- FRR down on A: the NIC is made all the same; advertised once it runs -------
+stop_frr a
+MAC_C=52:54:00:e0:00:0c
+plug a hold "$W/c.ready" "mac=$MAC_C,announce=on"
+pid_c=$!
+pids+=("$pid_c")
+if wait_for 20 test -e "$W/c.ready"; then
+	pass "FRR not running on A: the NIC with announce=on is made all the same"
+else
+	fail "FRR not running on A: no NIC"
+fi
+check "... its MAC is in A's FDB, static, on its port" \
+	bash -c 'bridge -n evpn-a fdb show br br100 | grep -Eq "^$1 dev vmt[0-9a-f]+ (sticky )?master br100 static"' _ "$MAC_C"
+start_frr a
+if wait_for 60 remote_has evpn-b "$MAC_C" "${IP[a]}"; then
+	pass "FRR started again on A: the MAC of the NIC made while it was down reaches B's FDB"
+else
+	fail "FRR started again on A: $MAC_C never reached B's FDB"
+fi
+kill "$pid_c"
+wait "$pid_c" 2>/dev/null || true
+wait_for 30 remote_lacks evpn-b "$MAC_C" || fail "$MAC_C still in B's FDB after its NIC closed"
 
 # ---- real guests ping each other across the overlay ------------------------------
 # Guest A's NIC comes from vmtapd, guest B's from examples/evpn/vm.sh as it
