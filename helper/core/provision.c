@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "helper/core/field.h"
@@ -129,19 +131,29 @@ static int bridge_for(struct nl_sock *sk, const struct nic_spec *spec, uint32_t 
 	return 0;
 }
 
-/* if_nametoindex needs a socket of its own: under fd exhaustion it fails
- * with EMFILE, which is not the device vanishing. */
+/* The lookup needs a socket of its own: under fd exhaustion that fails
+ * with EMFILE, which is not the device vanishing.  Not if_nametoindex:
+ * when it cannot open a socket, glibc's (2.36) tries other families and
+ * leaves the errno of its last try (ENOENT), so the cause is lost. */
 static int ifindex_of(const char *name, int *ifindex, struct vmtap_err *err)
 {
-	unsigned i = if_nametoindex(name);
-	int r = -errno;
+	struct ifreq ifr;
+	int fd, r = 0;
 
-	*ifindex = (int)i;
-	if (i)
-		return 0;
-	if (r == -ENODEV || r == 0)
-		return vmtap_fail(err, -ENODEV, "%s vanished after creation", name);
-	return vmtap_fail(err, r, "cannot look up %s's ifindex: %s", name, strerror(-r));
+	*ifindex = 0;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (r == -ENODEV)
+		return vmtap_fail(err, r, "%s vanished after creation", name);
+	if (r < 0)
+		return vmtap_fail(err, r, "cannot look up %s's ifindex: %s", name, strerror(-r));
+	*ifindex = ifr.ifr_ifindex;
+	return 0;
 }
 
 /* ---- persistent devices ------------------------------------------------ */
