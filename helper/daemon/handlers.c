@@ -145,19 +145,18 @@ static void hello(struct handler_env *env, const struct client_id *who, struct o
 static int from_pool(struct handler_env *env, const struct nic_spec *spec, struct nic *nic,
 		     struct vmtap_err *skipped, struct vmtap_err *err)
 {
-	struct nic_devs devs;
+	struct nic vh;
 	int r;
 
 	if (!env->pool || !pool_has(env->pool, spec))
 		return 0;
-	if ((r = nic_vhost_open(spec, &devs, err)) < 0)
+	if ((r = nic_vhost_open(spec, &vh, skipped, err)) < 0)
 		return r;
 	if (pool_take(env->pool, spec, nic) < 0) {
-		nic_devs_close(&devs);
+		nic_close(&vh);
 		return 0;
 	}
-	*skipped = devs.vhost_skipped;
-	if ((r = provision_ready(env->nl, spec, &devs, nic, err)) < 0) {
+	if ((r = provision_ready(env->nl, spec, &vh, nic, err)) < 0) {
 		nl_renew(env, r);
 		return r;
 	}
@@ -170,7 +169,6 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 	const struct acl_peer *peer = &who_->peer;
 	struct vmtap_err err = { "" }, skipped;
 	char who[160], warning[sizeof(err.msg) + 40];
-	struct nic_devs devs;
 	const char *ready = "";
 	int r;
 
@@ -187,10 +185,9 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 	if (r == 1) {
 		ready = " ready-made";
 	} else {
-		if ((r = nic_devs_open(spec, &devs, &err)) < 0)
+		if ((r = nic_devs_open(spec, &o->nic, &skipped, &err)) < 0)
 			goto fail;
-		skipped = devs.vhost_skipped;
-		if ((r = provision(env->nl, spec, peer->uid, &devs, &o->nic, &err)) < 0) {
+		if ((r = provision(env->nl, spec, peer->uid, &o->nic, &err)) < 0) {
 			nl_renew(env, r);
 			goto fail;
 		}
@@ -225,7 +222,6 @@ static void create_persistent(struct handler_env *env, const struct client_id *w
 	struct vmtap_err err = { "" };
 	struct vmtapd_persistent p;
 	char who[160], group[24] = "";
-	struct nic_devs devs;
 	struct nic nic;
 	bool counted;
 	int before, r;
@@ -252,9 +248,9 @@ static void create_persistent(struct handler_env *env, const struct client_id *w
 
 	spec->has_owner = true;
 	spec->owner = peer->uid;
-	if ((r = nic_devs_open(spec, &devs, &err)) < 0)
+	if ((r = nic_devs_open(spec, &nic, NULL, &err)) < 0)
 		goto fail;
-	if ((r = provision(env->nl, spec, peer->uid, &devs, &nic, &err)) < 0) {
+	if ((r = provision(env->nl, spec, peer->uid, &nic, &err)) < 0) {
 		nl_renew(env, r);
 		if (r == -EPERM)
 			goto deny; /* not its device */

@@ -29,7 +29,8 @@
  *     side with replies parked (no busy loop: a CPU-time bound), a client
  *     in another network namespace (refused), a persistent tap given away
  *     with TUNSETOWNER (counted against its maker), a 0-byte request (an
- *     error reply), a flood of bad requests (20 log lines, then a count);
+ *     error reply), a flood of bad requests (20 log lines, then a count),
+ *     an MTU below the bridge's (refused; the bridge keeps its MTU);
  *   - start-up refusals (policy file unsafe or malformed, socket path taken)
  *     leave no socket file; SIGTERM exits 0 and removes the socket it made;
  *     a socket passed the systemd way (LISTEN_PID/LISTEN_FDS) is used and
@@ -1951,6 +1952,66 @@ static void test_persistent_given_away(void **state)
 	assert_nothing_left();
 }
 
+static int create_mtu_as(uid_t uid, const char *bridge, unsigned mtu, struct nic *nic,
+			 struct vmtap_err *err)
+{
+	struct vmtapd_client *c = NULL;
+	struct nic_spec spec;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if ((r = open_as(uid, uid, NULL, 0, &c, err)) < 0)
+		return r;
+	spec_for(&spec, bridge, 1);
+	spec.mtu = mtu;
+	r = vmtapd_client_create_nic(c, &spec, nic, err);
+	vmtapd_client_close(c);
+	return r;
+}
+
+/* Issue 11 item 2 through create-nic: the kernel sizes a bridge to its
+ * smallest port, so a port below the bridge's MTU would shrink it for
+ * every guest on it.  A client other than root may not; at or above the
+ * bridge's MTU it may. */
+static void test_mtu_below_bridge(void **state)
+{
+	static const unsigned below[] = { 68, 1499 };
+	struct vmtap_err err;
+	char needle[96];
+	struct nic a, b;
+	unsigned i;
+	int r;
+
+	(void)state;
+	assert_int_equal(sys_num("br1", "mtu"), 1500);
+	for (i = 0; i < sizeof(below) / sizeof(below[0]); i++) {
+		r = create_mtu_as(NOBODY, "br1", below[i], &a, &err);
+		snprintf(needle, sizeof(needle), "mtu=%u: below br1's MTU 1500", below[i]);
+		expect_refusal(r, -EPERM, &err, needle);
+		assert_true(log_has(&main_d, needle));
+		assert_int_equal(sys_num("br1", "mtu"), 1500);
+		assert_nothing_left();
+	}
+
+	/* At the bridge's MTU, and above it: the bridge keeps its own (the
+	 * first port holds it at 1500 while the second joins at 9000). */
+	assert_int_equal(create_mtu_as(NOBODY, "br1", 1500, &a, &err), 0);
+	check_nic(&a, "br1", 1);
+	assert_int_equal(a.mtu, 1500);
+	assert_int_equal(sys_num(a.ifname, "mtu"), 1500);
+	r = create_mtu_as(NOBODY, "br1", 9000, &b, &err);
+	if (r < 0)
+		fail_msg("mtu=9000 on br1 for nobody: %s", err.msg);
+	check_nic(&b, "br1", 1);
+	assert_int_equal(b.mtu, 9000);
+	assert_int_equal(sys_num(b.ifname, "mtu"), 9000);
+	assert_int_equal(sys_num("br1", "mtu"), 1500);
+	nic_close(&a);
+	nic_close(&b);
+	assert_nothing_left();
+	assert_int_equal(sys_num("br1", "mtu"), 1500);
+}
+
 /* A 0-byte message is a bad request: an error reply, a log line, and the
  * connection goes on. */
 static void test_empty_request(void **state)
@@ -2165,6 +2226,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_shut_wr_no_spin, reset_sock),
 		cmocka_unit_test(test_other_netns),
 		cmocka_unit_test(test_persistent_given_away),
+		cmocka_unit_test(test_mtu_below_bridge),
 		cmocka_unit_test(test_empty_request),
 		cmocka_unit_test(test_refusals_rate_limited),
 		cmocka_unit_test(test_sigterm),
