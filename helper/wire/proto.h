@@ -48,6 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "helper/core/acl.h"
 #include "helper/core/err.h"
 #include "helper/core/nic.h"
 
@@ -92,11 +93,23 @@ struct vmtapd_persistent {
 
 /* What a hello reply says.  limits: VMTAPD_NO_LIMIT when null. */
 #define VMTAPD_NO_LIMIT ((unsigned)-1)
+/* Most grants a hello lists; past that (or past VMTAPD_REPLY_MAX) the list
+ * is cut and "bridges_truncated" says so. */
+#define VMTAPD_HELLO_BRIDGES 32
 struct vmtapd_hello {
 	unsigned version;
 	char server[64];
 	unsigned uid, gid; /* who the daemon takes the client for */
 	unsigned max_queues, max_nics, max_connections;
+	/* What the policy grants the client (acl_grants), and whether the
+	 * list was cut.  has_bridges: the reply had the list (a daemon before
+	 * it did not). */
+	bool has_bridges, bridges_truncated;
+	unsigned nbridges;
+	struct acl_grant bridges[VMTAPD_HELLO_BRIDGES];
+	/* Its usage now: NICs counted against its uid (quota.h), connections
+	 * open for its uid (this one included); VMTAPD_NO_LIMIT when not said. */
+	unsigned used_nics, used_connections;
 };
 
 /* Server side.  The defaults of an absent key are nic_spec_init's, with
