@@ -22,11 +22,23 @@
  *
  * Replies:
  *
- *   hello       {"version":1,"versions":[1],"server":"vmtapd 0.1.0",
+ *   hello       {"version":1,"versions":[1],"server":"vmtapd 0.2.0",
  *                "ops":["hello","create-nic","create-persistent",
  *                       "delete-persistent"],"uid":1000,"gid":1000,
- *                "limits":{"queues":8,"nics":32,"connections":64}}
- *               (a limit that does not apply is null)
+ *                "limits":{"queues":8,"nics":32,"connections":64},
+ *                "bridges":[{"bridge":"br0","untagged":true,"vlans":"",
+ *                            "require":[]},
+ *                           {"bridge":"all","untagged":false,
+ *                            "vlans":"10,20-29","require":["isolated"]}],
+ *                "bridges_truncated":false,
+ *                "usage":{"nics":1,"connections":1}}
+ *               (a limit that does not apply is null; "bridges" is
+ *               acl_grants' list for the client, "all" standing for every
+ *               bridge not named, cut past VMTAPD_HELLO_BRIDGES entries or
+ *               VMTAPD_REPLY_MAX bytes; "usage": NICs counted against the
+ *               uid as `limit nics` counts them, connections of the uid.
+ *               The keys after "limits" are new in 0.2.0: a decoder takes a
+ *               reply without them, and ignores keys it does not know)
  *   create-nic  the helper's extended reply header (reply.h), plus
  *               "warning" when vhost=auto went on without vhost-net; its
  *               SCM_RIGHTS carry the "queues" tap fds then the "vhost"
@@ -40,6 +52,19 @@
  *   any error   {"version":1,"error":{"code":"EPERM","message":"..."}}
  *               code is the errno's symbolic name; message is the one line
  *               the CLI would print; no fds
+ *
+ * What a client sizes its buffers by: a request of at most
+ * VMTAPD_REQUEST_MAX (4096) bytes, a reply of at most VMTAPD_REPLY_MAX
+ * (2048) bytes with at most NIC_FDS_MAX (2 x VMTAP_MAX_QUEUES = 128) fds.
+ * MSG_TRUNC and MSG_CTRUNC on a reply are errors, and every fd of a
+ * refused reply is closed; a create-nic reply's fd count must be its
+ * "queues" + "vhost" exactly.
+ *
+ * The client chooses the guest's MAC; the tap's ("mac") is by vmtap's rule
+ * fe + the guest MAC's last five bytes (nic_host_mac).  QEMU takes the NIC
+ * as -netdev tap,id=ID,fds=a:b[,vhost=on,vhostfds=c:d] and -device
+ * virtio-net-pci,netdev=ID,mac=GUEST_MAC[,mq=on,vectors=2N+2] (N > 1
+ * queues), as qemu-argv.h builds them.
  */
 #ifndef VMTAP_VMTAPD_PROTO_H
 #define VMTAP_VMTAPD_PROTO_H
