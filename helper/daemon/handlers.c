@@ -19,8 +19,10 @@
 #include "helper/daemon/handlers.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -122,6 +124,9 @@ static void nl_renew(struct handler_env *env, int r)
 	}
 }
 
+/* What the client may do (its grants and limits) and what it uses now.
+ * Its NICs are counted as `limit nics` counts them, so the number is the
+ * one a refusal would name. */
 static void hello(struct handler_env *env, const struct client_id *who, struct outcome *o)
 {
 	struct vmtapd_hello h = {
@@ -131,8 +136,21 @@ static void hello(struct handler_env *env, const struct client_id *who, struct o
 		.max_queues = acl_limit(env->acl, ACL_LIMIT_QUEUES, &who->peer),
 		.max_nics = acl_limit(env->acl, ACL_LIMIT_NICS, &who->peer),
 		.max_connections = acl_limit(env->acl, ACL_LIMIT_CONNECTIONS, &who->peer),
+		.has_bridges = true,
+		.used_nics = quota_live(env->quota, who->peer.uid, UINT_MAX - 1),
+		.used_connections = who->conns,
 	};
+	struct acl_grant *grants;
+	size_t n;
 
+	if (acl_grants(env->acl, &who->peer, &grants, &n) < 0) {
+		o->kind = OUTCOME_DROP;
+		return;
+	}
+	h.nbridges = n < VMTAPD_HELLO_BRIDGES ? (unsigned)n : VMTAPD_HELLO_BRIDGES;
+	h.bridges_truncated = n > VMTAPD_HELLO_BRIDGES;
+	memcpy(h.bridges, grants, h.nbridges * sizeof(*grants));
+	free(grants);
 	snprintf(h.server, sizeof(h.server), "vmtapd %s", VMTAP_VERSION);
 	if (vmtapd_hello_encode(&h, o->out, sizeof(o->out), &o->outlen) < 0)
 		o->kind = OUTCOME_DROP;

@@ -622,6 +622,68 @@ static void test_policy_nobody(void **state)
 	assert_nothing_left();
 }
 
+/* hello tells a client what it may do: the bridges its user and groups
+ * are granted (VLANs too), and its usage now, which a NIC moves. */
+static void test_hello_grants(void **state)
+{
+	static const gid_t users[] = { USERS_GID };
+	struct vmtap_err err = { "" };
+	struct vmtapd_client *cl = NULL;
+	static struct vmtapd_hello h;
+	struct nic_spec spec;
+	struct nic a;
+	char vlans[64];
+	int i;
+
+	(void)state;
+	assert_int_equal(open_as(NOBODY, NOBODY, users, 1, &cl, &err), 0);
+	assert_int_equal(vmtapd_client_hello(cl, &h, &err), 0);
+	assert_true(h.has_bridges);
+	assert_false(h.bridges_truncated);
+	assert_int_equal(h.nbridges, 2);
+	/* br1 by user (untagged, and VLANs 100-101), br2 by the group users;
+	 * br0 is root's and not listed. */
+	assert_string_equal(h.bridges[0].bridge, "br1");
+	assert_true(h.bridges[0].untagged);
+	assert_int_equal(vlan_set_format(&h.bridges[0].vlans, vlans, sizeof(vlans), ','), 0);
+	assert_string_equal(vlans, "100-101");
+	assert_string_equal(h.bridges[1].bridge, "br2");
+	assert_true(h.bridges[1].untagged);
+	assert_true(vlan_set_empty(&h.bridges[1].vlans));
+	assert_int_equal(h.max_nics, 2);
+	assert_int_equal(h.used_nics, 0);
+	assert_int_equal(h.used_connections, 1);
+
+	/* One NIC, on the same connection: the usage counts it. */
+	spec_for(&spec, "br1", 1);
+	assert_int_equal(vmtapd_client_create_nic(cl, &spec, &a, &err), 0);
+	assert_int_equal(vmtapd_client_hello(cl, &h, &err), 0);
+	assert_int_equal(h.used_nics, 1);
+	vmtapd_client_close(cl);
+
+	/* Without its supplementary group, br2 is not listed. */
+	assert_int_equal(open_as(NOBODY, NOBODY, NULL, 0, &cl, &err), 0);
+	assert_int_equal(vmtapd_client_hello(cl, &h, &err), 0);
+	assert_int_equal(h.nbridges, 1);
+	assert_string_equal(h.bridges[0].bridge, "br1");
+	assert_int_equal(h.used_nics, 1);
+	vmtapd_client_close(cl);
+
+	/* Its fds closed, the NIC no longer counts once the kernel has
+	 * removed the tap (bounded retries, as the kernel finishes that). */
+	nic_close(&a);
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(open_as(NOBODY, NOBODY, NULL, 0, &cl, &err), 0);
+		assert_int_equal(vmtapd_client_hello(cl, &h, &err), 0);
+		vmtapd_client_close(cl);
+		if (h.used_nics == 0)
+			break;
+		usleep(20000);
+	}
+	assert_int_equal(h.used_nics, 0);
+	assert_nothing_left();
+}
+
 static void test_connection_limit(void **state)
 {
 	struct vmtapd_client *c[3];
@@ -2089,6 +2151,7 @@ static int group_setup(void **state)
 		"allow br1 user root\n"
 		"allow br1 user nobody\n"
 		"allow br2 group users\n"
+		"allow br1 vlan 100-101 user nobody\n"
 		"allow pb0 user root\n"
 		"limit queues 2 user nobody\n"
 		"limit nics 2 user nobody\n"
@@ -2207,6 +2270,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_concurrent_clients),
 		cmocka_unit_test(test_policy_nobody),
+		cmocka_unit_test(test_hello_grants),
 		cmocka_unit_test(test_connection_limit),
 		cmocka_unit_test(test_persistent),
 		cmocka_unit_test(test_bad_requests),
