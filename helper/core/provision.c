@@ -19,12 +19,14 @@
 
 #include "helper/core/field.h"
 #include "helper/core/ifname.h"
+#include "helper/core/parse.h"
 #include "bridge/port.h"
 #include "helper/core/tap.h"
 #include "vhost/vhost.h"
 
 int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 {
+	char mac[18];
 	int r;
 
 	if (spec->mode == NIC_MODE_TUN) {
@@ -45,7 +47,11 @@ int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 	if (spec->mtu && (spec->mtu < VMTAP_MTU_MIN || spec->mtu > VMTAP_MTU_MAX))
 		return vmtap_fail(err, -ERANGE, "mtu=%u: expected %d..%d", spec->mtu, VMTAP_MTU_MIN,
 				  VMTAP_MTU_MAX);
-	return 0;
+	if (spec->has_mac && spec->has_guest_mac && !memcmp(spec->mac, spec->guest_mac, 6))
+		return vmtap_fail(err, -EINVAL, "mac=%s is also guest_mac: the tap's MAC must differ "
+				  "from the guest's, or the bridge takes the guest's frames for its "
+				  "own; leave mac out (it follows guest_mac)", format_mac(spec->mac, mac));
+	return nic_spec_check_port(spec, err);
 }
 
 /* The vhost-net fds of nic as spec->vhost says: none (off), one per queue
@@ -115,20 +121,62 @@ static bool unrestricted(uint32_t as)
  * sizes a bridge to its smallest port's MTU, so a port below the bridge's
  * MTU shrinks it for everyone on it (and drops the host's IPv6 addresses
  * on it): only a caller acting for root may do that.  At or above is
- * harmless. */
+ * harmless.  A spec that asks for a VLAN also has the bridge's VLAN state
+ * read here (br->vlan) and refused when it cannot filter VLANs, so that
+ * mistake too costs no tap. */
+struct bridge_for {
+	struct bridge_info info;
+	struct bridge_vlan_state vlan;
+};
+
 static int bridge_for(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
-		      struct bridge_info *br, struct vmtap_err *err)
+		      struct bridge_for *br, struct vmtap_err *err)
 {
 	int r;
 
-	if ((r = bridge_lookup(sk, spec->bridge, br, err)) < 0)
+	memset(br, 0, sizeof(*br));
+	if ((r = bridge_lookup(sk, spec->bridge, &br->info, err)) < 0)
 		return r;
-	if (spec->mtu && spec->mtu < br->mtu && !unrestricted(as))
+	if (spec->mtu && spec->mtu < br->info.mtu && !unrestricted(as))
 		return vmtap_fail(err, -EPERM, "mtu=%u: below %s's MTU %u; a port's MTU would "
 				  "lower the whole bridge, which only root may do; ask for %u or "
-				  "more, or leave mtu out", spec->mtu, spec->bridge, br->mtu,
-				  br->mtu);
-	return 0;
+				  "more, or leave mtu out", spec->mtu, spec->bridge, br->info.mtu,
+				  br->info.mtu);
+	if (!spec->vlan && vlan_set_empty(&spec->trunk))
+		return 0;
+	if ((r = bridge_vlan_filtering(sk, br->info.ifindex, spec->bridge, &br->vlan, err)) < 0)
+		return r;
+	return bridge_vlan_check(&br->vlan, spec->bridge, err);
+}
+
+/* The tenant-network fields (README, "Tenant networks") on a tap that is a
+ * port already (port_setup): its flags and VLANs in one AF_BRIDGE
+ * RTM_SETLINK, then, for mac_lock, the guest's MAC as a static FDB entry
+ * on it (vid 0: the kernel puts it in each of the port's VLANs).  Undoes
+ * nothing: the port and its FDB entry go with the tap. */
+static int tenant_apply(struct nl_sock *sk, const struct nic_spec *spec,
+			const struct bridge_for *br, int ifindex, const char *ifname,
+			struct vmtap_err *err)
+{
+	struct port_tenant t = {
+		.isolated = spec->isolated,
+		.locked = spec->mac_lock,
+		.learning_off = spec->mac_lock,
+		.has_pvid = spec->vlan != 0,
+		.pvid = spec->vlan,
+		.tagged = spec->trunk,
+		.bridge_vlan = &br->vlan,
+		.bridge = spec->bridge,
+	};
+	int r;
+
+	if (!nic_spec_has_port_fields(spec))
+		return 0;
+	if ((r = port_tenant_apply(sk, ifindex, ifname, &t, err)) < 0)
+		return r;
+	if (spec->mac_lock)
+		r = fdb_add_static(sk, ifindex, ifname, spec->guest_mac, 0, err);
+	return r;
 }
 
 /* The lookup needs a socket of its own: under fd exhaustion that fails
@@ -266,9 +314,10 @@ static int adopt(struct nl_sock *sk, int fd, const char *name, const struct tun_
 }
 
 /* Order: make (or take over) the device, owner and group, the port set-up
- * (or alias + MTU + up for tun), and TUNSETPERSIST last, so that a device
- * made here and failing half-way still vanishes with its fd.  A device
- * taken over is left as it is on failure: it was there before. */
+ * (or alias + MTU + up for tun) and its tenant fields, and TUNSETPERSIST
+ * last, so that a device made here and failing half-way still vanishes
+ * with its fd (its port and FDB entry with it).  A device taken over is
+ * not deleted on failure: it was there before. */
 static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
 				struct nic *out, struct vmtap_err *err)
 {
@@ -278,7 +327,7 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 		.vnet_hdr = spec->vnet_hdr,
 	};
 	struct link_detail have;
-	struct bridge_info br = { 0, 0 };
+	struct bridge_for br;
 	struct link_state now;
 	bool made = false;
 	int fd, r;
@@ -291,6 +340,7 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 	fd = out->tapfd[0];
 	if ((r = tun_check_features(fd, &f, err)) < 0)
 		goto fail;
+	memset(&br, 0, sizeof(br));
 	if (!f.tun && (r = bridge_for(sk, spec, as, &br, err)) < 0)
 		goto fail;
 
@@ -314,21 +364,30 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 	} else {
 		struct port_setup ps = {
 			.ifindex = out->ifindex, .ifname = out->ifname,
-			.bridge_ifindex = br.ifindex, .bridge = spec->bridge,
-			.mtu = spec->mtu ? spec->mtu : br.mtu,
+			.bridge_ifindex = br.info.ifindex, .bridge = spec->bridge,
+			.mtu = spec->mtu ? spec->mtu : br.info.mtu,
 			.noqueue = spec->qdisc == QDISC_NOQUEUE,
 			.alias = VMTAP_ALIAS,
 		};
 
 		/* A device taken over keeps its MAC unless one was asked for:
 		 * the guest's peers may have learnt it. */
-		if (spec->has_mac)
-			memcpy(ps.mac, spec->mac, 6);
-		else if (!made)
-			memcpy(ps.mac, have.st.mac, 6);
-		else
-			random_mac(ps.mac);
-		r = port_setup(sk, &ps, err);
+		/* A device taken over that is a port still is taken off its
+		 * bridge first: its port is made anew, so nothing of a previous
+		 * user's port (VLANs, isolated, locked, FDB entries) carries
+		 * over, and what the spec asks is all it has.  (On a failure
+		 * after this it is left off the bridge.) */
+		if (!made && have.st.master &&
+		    (r = link_set_nomaster(sk, out->ifindex, out->ifname, err)) < 0)
+			goto fail;
+		if (!nic_spec_tap_mac(spec, ps.mac)) {
+			if (made)
+				random_mac(ps.mac);
+			else
+				memcpy(ps.mac, have.st.mac, 6);
+		}
+		if ((r = port_setup(sk, &ps, err)) == 0)
+			r = tenant_apply(sk, spec, &br, out->ifindex, out->ifname, err);
 	}
 	if (r < 0)
 		goto fail;
@@ -346,22 +405,10 @@ fail:
 int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as, struct nic *out,
 	      struct vmtap_err *err)
 {
-	struct bridge_info br;
+	struct bridge_for br;
 	struct port_setup ps;
 	int r;
 
-	/* ---- tenant networks: not wired yet -------------------------------
-	 * vlan, trunk, isolated and mac_lock are parsed and granted by policy
-	 * but the bridge port is not set up for them yet (the kernel side,
-	 * bridge/, lands next and replaces this block): refuse rather than
-	 * make a port without what was asked. */
-	if ((r = nic_spec_check_port(spec, err)) < 0)
-		goto fail;
-	if (nic_spec_has_port_fields(spec)) {
-		r = vmtap_fail(err, -EOPNOTSUPP, "vlan/trunk/isolated/mac_lock: not wired yet");
-		goto fail;
-	}
-	/* ---- end of tenant networks ---- */
 	if (!sk) {
 		r = vmtap_fail(err, -EINVAL, "internal: provision() without a netlink socket");
 		goto fail;
@@ -387,19 +434,18 @@ int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as, stru
 		goto fail;
 	if ((r = ifindex_of(out->ifname, &out->ifindex, err)) < 0)
 		goto fail;
-	out->mtu = spec->mtu ? spec->mtu : br.mtu;
-	if (spec->has_mac)
-		memcpy(out->mac, spec->mac, 6);
-	else
+	out->mtu = spec->mtu ? spec->mtu : br.info.mtu;
+	if (!nic_spec_tap_mac(spec, out->mac))
 		random_mac(out->mac);
 
 	ps = (struct port_setup){
 		.ifindex = out->ifindex, .ifname = out->ifname,
-		.bridge_ifindex = br.ifindex, .bridge = spec->bridge,
+		.bridge_ifindex = br.info.ifindex, .bridge = spec->bridge,
 		.mtu = out->mtu, .noqueue = spec->qdisc == QDISC_NOQUEUE,
 	};
 	memcpy(ps.mac, out->mac, 6);
-	if ((r = port_setup(sk, &ps, err)) < 0)
+	if ((r = port_setup(sk, &ps, err)) < 0 ||
+	    (r = tenant_apply(sk, spec, &br, out->ifindex, out->ifname, err)) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -423,16 +469,17 @@ int nic_vhost_open(const struct nic_spec *spec, struct nic *vh, struct vmtap_err
 int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic *vh,
 		    struct nic *nic, struct vmtap_err *err)
 {
+	uint8_t mac[6];
 	unsigned i;
 	int r;
 
-	if (spec->has_mac && memcmp(spec->mac, nic->mac, 6)) {
-		if ((r = link_set_mac(sk, nic->ifindex, nic->ifname, spec->mac, err)) < 0) {
+	if (nic_spec_tap_mac(spec, mac) && memcmp(mac, nic->mac, 6)) {
+		if ((r = link_set_mac(sk, nic->ifindex, nic->ifname, mac, err)) < 0) {
 			nic_close(vh);
 			nic_close(nic);
 			return r;
 		}
-		memcpy(nic->mac, spec->mac, 6);
+		memcpy(nic->mac, mac, 6);
 	}
 	nic->nvhost = vh->nvhost;
 	for (i = 0; i < vh->nvhost; i++)
@@ -489,11 +536,38 @@ static const char *link_state_name(const struct link_detail *d)
 	return d->st.flags & IFF_LOWER_UP ? "up" : "no-carrier";
 }
 
+/* The bridge-port state of every device of v that is a port. */
+static int port_states(struct nl_sock *sk, struct tun_info *v, size_t n, struct vmtap_err *err)
+{
+	struct port_tenant_state *ps = NULL;
+	size_t nps = 0, i, j;
+	int r;
+
+	if ((r = port_tenant_dump(sk, &ps, &nps, err)) < 0)
+		return r;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nps; j++) {
+			if (ps[j].ifindex != v[i].ifindex)
+				continue;
+			v[i].is_port = true;
+			v[i].isolated = ps[j].isolated;
+			v[i].locked = ps[j].locked;
+			v[i].learning = ps[j].learning;
+			v[i].has_pvid = ps[j].has_pvid;
+			v[i].pvid = ps[j].pvid;
+			v[i].untagged = ps[j].untagged;
+			v[i].tagged = ps[j].tagged;
+		}
+	free(ps);
+	return 0;
+}
+
 int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_err *err)
 {
 	struct link_detail *links = NULL;
 	struct tun_info *v;
 	size_t nlinks = 0, i, j;
+	bool ports = false;
 	int r;
 
 	*out = NULL;
@@ -528,9 +602,17 @@ int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_
 		for (j = 0; d->st.master && j < nlinks; j++)
 			if (links[j].st.ifindex == d->st.master)
 				memcpy(t->bridge, links[j].name, sizeof(t->bridge));
+		t->ifindex = d->st.ifindex;
+		if (d->st.master)
+			ports = true;
 		(*n)++;
 	}
 	free(links);
+	if (ports && (r = port_states(sk, v, *n, err)) < 0) {
+		free(v);
+		*n = 0;
+		return r;
+	}
 	*out = v;
 	return 0;
 }
