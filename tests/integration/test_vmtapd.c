@@ -101,6 +101,8 @@
 #define PATH_SZ 100
 /* The bridge of the --pool tests, and theirs alone. */
 #define POOL_BR "pb0"
+/* The bridge of the tenant-network tests. */
+#define TEN_BR "bt0"
 
 static char dir[] = "/tmp/vmtap-test-vmtapd-XXXXXX";
 static bool dir_made, dir_mounted;
@@ -653,9 +655,10 @@ static void test_hello_grants(void **state)
 	assert_int_equal(vmtapd_client_hello(cl, &h, &err), 0);
 	assert_true(h.has_bridges);
 	assert_false(h.bridges_truncated);
-	assert_int_equal(h.nbridges, 2);
-	/* br1 by user (untagged, and VLANs 100-101), br2 by the group users;
-	 * br0 is root's and not listed. */
+	assert_int_equal(h.nbridges, 3);
+	/* br1 by user (untagged, and VLANs 100-101), br2 by the group users,
+	 * TEN_BR by user (untagged and VLAN 10, for the tenant tests); br0 is
+	 * root's and not listed. */
 	assert_string_equal(h.bridges[0].bridge, "br1");
 	assert_true(h.bridges[0].untagged);
 	assert_int_equal(vlan_set_format(&h.bridges[0].vlans, vlans, sizeof(vlans), ','), 0);
@@ -663,6 +666,10 @@ static void test_hello_grants(void **state)
 	assert_string_equal(h.bridges[1].bridge, "br2");
 	assert_true(h.bridges[1].untagged);
 	assert_true(vlan_set_empty(&h.bridges[1].vlans));
+	assert_string_equal(h.bridges[2].bridge, TEN_BR);
+	assert_true(h.bridges[2].untagged);
+	assert_int_equal(vlan_set_format(&h.bridges[2].vlans, vlans, sizeof(vlans), ','), 0);
+	assert_string_equal(vlans, "10");
 	assert_int_equal(h.max_nics, 2);
 	assert_int_equal(h.used_nics, 0);
 	assert_int_equal(h.used_connections, 1);
@@ -677,8 +684,9 @@ static void test_hello_grants(void **state)
 	/* Without its supplementary group, br2 is not listed. */
 	assert_int_equal(open_as(NOBODY, NOBODY, NULL, 0, &cl, &err), 0);
 	assert_int_equal(vmtapd_client_hello(cl, &h, &err), 0);
-	assert_int_equal(h.nbridges, 1);
+	assert_int_equal(h.nbridges, 2);
 	assert_string_equal(h.bridges[0].bridge, "br1");
+	assert_string_equal(h.bridges[1].bridge, TEN_BR);
 	assert_int_equal(h.used_nics, 1);
 	vmtapd_client_close(cl);
 
@@ -2140,7 +2148,6 @@ static void test_refusals_rate_limited(void **state)
 /* The tenant bridge: nobody may use it untagged and in VLAN 10 (which
  * this kernel cannot filter: the request is refused by the bridge, not
  * the policy), root untagged. */
-#define TEN_BR "bt0"
 #define TEN_ETH 0x88b6
 #define TEN_LEN 60
 
@@ -2690,10 +2697,11 @@ int main(void)
 		cmocka_unit_test(test_mtu_below_bridge),
 		cmocka_unit_test(test_empty_request),
 		cmocka_unit_test(test_refusals_rate_limited),
-		cmocka_unit_test(test_sigterm),
 		cmocka_unit_test(test_tenant_nic),
 		cmocka_unit_test(test_tenant_refusals),
 		cmocka_unit_test_teardown(test_pool_tenant, pool_teardown),
+		/* Last: it stops the daemon the others share. */
+		cmocka_unit_test(test_sigterm),
 	};
 
 	if (geteuid() != 0) {
