@@ -173,7 +173,6 @@ int main(int argc, char **argv)
 	struct vmtap_err err = { "" }, vhost_skipped = { "" };
 	struct helper_args a;
 	struct priv p;
-	struct nic_devs devs;
 	struct nic nic;
 	struct acl *acl = NULL;
 	struct nl_sock *sk = NULL;
@@ -211,24 +210,23 @@ int main(int argc, char **argv)
 	if ((r = priv_check_net_admin(&err)) < 0)
 		return die(&err, r);
 
-	if ((r = nic_devs_open(&a.spec, &devs, &err)) < 0)
+	if ((r = nic_devs_open(&a.spec, &nic, &vhost_skipped, &err)) < 0)
 		return die(&err, r);
 	if ((r = priv_keep_net_admin(&p, &err)) < 0)
-		goto fail_devs;
+		goto fail_nic;
 
 	if ((r = acl_load(VMTAP_ACL_FILE, &acl, &err)) < 0)
-		goto fail_devs;
+		goto fail_nic;
 	/* bridge.conf grants no VLAN: only vmtapd's policy does. */
 	r = acl_check_nic(acl, NULL, &a.spec, p.uid, &err);
 	acl_free(acl);
 	if (r < 0)
-		goto fail_devs;
+		goto fail_nic;
 
-	vhost_skipped = devs.vhost_skipped;
 	if ((r = rtnl_open(&sk, &err)) < 0)
-		goto fail_devs;
+		goto fail_nic;
 	/* As the real user: a user may not lower the bridge's MTU. */
-	r = provision(sk, &a.spec, p.uid, &devs, &nic, &err);
+	r = provision(sk, &a.spec, p.uid, &nic, &err);
 	rtnl_close(sk);
 	if (r < 0)
 		return die(&err, r);
@@ -249,8 +247,5 @@ send:
 
 fail_nic:
 	nic_close(&nic);
-	return die(&err, r);
-fail_devs:
-	nic_devs_close(&devs);
 	return die(&err, r);
 }

@@ -119,13 +119,12 @@ static int make_port(struct nl_sock *sk, const struct nic_spec *spec, bool *made
 		     struct vmtap_err *err)
 {
 	struct link_detail d;
-	struct nic_devs devs;
 	struct nic nic;
 	int r;
 
 	*made = link_get_detail(sk, spec->ifname, &d, NULL) == -ENODEV;
-	if ((r = nic_devs_open(spec, &devs, err)) < 0 ||
-	    (r = provision(sk, spec, PROVISION_ROOT, &devs, &nic, err)) < 0)
+	if ((r = nic_devs_open(spec, &nic, NULL, err)) < 0 ||
+	    (r = provision(sk, spec, PROVISION_ROOT, &nic, err)) < 0)
 		return r;
 	nic_close(&nic);
 	return 0;
@@ -400,7 +399,6 @@ int cmd_attach(int argc, char **argv)
 	struct nl_sock *sk = NULL;
 	virConnectPtr conn = NULL;
 	virDomainPtr dom = NULL;
-	struct nic_devs devs;
 	struct nic nic;
 	char xml[1024];
 	char tap[IFNAMSIZ];
@@ -472,8 +470,8 @@ int cmd_attach(int argc, char **argv)
 		goto out;
 	}
 	made = !dev || link_get_detail(sk, dev, &(struct link_detail){ 0 }, NULL) == -ENODEV;
-	if ((r = nic_devs_open(&no.spec, &devs, &err)) < 0 ||
-	    (r = provision(sk, &no.spec, PROVISION_ROOT, &devs, &nic, &err)) < 0) {
+	if ((r = nic_devs_open(&no.spec, &nic, NULL, &err)) < 0 ||
+	    (r = provision(sk, &no.spec, PROVISION_ROOT, &nic, &err)) < 0) {
 		made = false;
 		cmd_fail(1, "%s", vmtap_err_text(&err, r));
 		goto out;

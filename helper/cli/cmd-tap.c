@@ -122,7 +122,6 @@ int cmd_create(int argc, char **argv)
 	struct vmtap_err err = { "" };
 	struct create_args a;
 	struct nic_spec spec;
-	struct nic_devs devs;
 	struct nl_sock *sk = NULL;
 	struct nic nic;
 	const char *name, *sock, *owner_arg, *group_arg;
@@ -157,8 +156,8 @@ int cmd_create(int argc, char **argv)
 		return create_by_daemon(sock, &spec, owner_arg, group_arg);
 
 	if ((r = rtnl_open(&sk, &err)) < 0 ||
-	    (r = nic_devs_open(&spec, &devs, &err)) < 0 ||
-	    (r = provision(sk, &spec, PROVISION_ROOT, &devs, &nic, &err)) < 0) {
+	    (r = nic_devs_open(&spec, &nic, NULL, &err)) < 0 ||
+	    (r = provision(sk, &spec, PROVISION_ROOT, &nic, &err)) < 0) {
 		rtnl_close(sk);
 		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
 	}

@@ -679,7 +679,6 @@ static int selftest_inside(struct vhost_selftest_result *res, struct vmtap_err *
 	struct vmtap_err why = { "" };
 	struct nl_sock *sk = NULL;
 	struct nic_spec spec;
-	struct nic_devs devs;
 	struct nic nic;
 	int r;
 
@@ -695,8 +694,8 @@ static int selftest_inside(struct vhost_selftest_result *res, struct vmtap_err *
 	spec.vnet_hdr = true;
 	if ((r = rtnl_open(&sk, &why)) < 0 ||
 	    (r = bridge_create(sk, DOCTOR_SELFTEST_BRIDGE, 0, &why)) < 0 ||
-	    (r = nic_devs_open(&spec, &devs, &why)) < 0 ||
-	    (r = provision(sk, &spec, PROVISION_ROOT, &devs, &nic, &why)) < 0) {
+	    (r = nic_devs_open(&spec, &nic, NULL, &why)) < 0 ||
+	    (r = provision(sk, &spec, PROVISION_ROOT, &nic, &why)) < 0) {
 		r = vmtap_fail(err, r, "vhost self-test: cannot make its NIC: %s",
 			       vmtap_err_text(&why, r));
 		goto out;

@@ -748,6 +748,90 @@ int acl_check_nic(const struct acl *acl, const struct acl_peer *peer, struct nic
 	return 0;
 }
 
+/* One entry of acl_grants: the rules about bridge (NULL: only those for
+ * "all", the answer for a bridge no rule names) that apply to peer, read
+ * as acl_allows_peer and check_vlans read them. */
+static void grant_for(const struct acl *acl, const char *bridge, const struct acl_peer *peer,
+		      struct acl_grant *g)
+{
+	struct vlan_set denied = { { 0 } };
+	bool allowed = false, blocked = false;
+	size_t i, w;
+
+	memset(g, 0, sizeof(*g));
+	snprintf(g->bridge, sizeof(g->bridge), "%s", bridge ? bridge : "all");
+	for (i = 0; i < acl->n; i++) {
+		const struct acl_rule *rule = &acl->rules[i];
+
+		if (!subject_matches(rule, peer) ||
+		    !(rule->any_bridge || (bridge && !strcmp(rule->bridge, bridge))))
+			continue;
+		if (rule->action == ACL_REQUIRE) {
+			g->isolated |= !!(rule->value & REQ_ISOLATED);
+			g->mac_lock |= !!(rule->value & REQ_MAC_LOCK);
+		} else if (rule->action == ACL_ALLOW || rule->action == ACL_DENY) {
+			struct vlan_set *into = rule->action == ACL_ALLOW ? &g->vlans : &denied;
+
+			if (!rule->vlans && rule->action == ACL_ALLOW)
+				allowed = true;
+			else if (!rule->vlans)
+				blocked = true; /* a deny of the bridge binds tagged use too */
+			else
+				for (w = 0; w < sizeof(into->w) / sizeof(into->w[0]); w++)
+					into->w[w] |= rule->vlans->w[w];
+		}
+	}
+	for (w = 0; w < sizeof(denied.w) / sizeof(denied.w[0]); w++)
+		g->vlans.w[w] = blocked ? 0 : g->vlans.w[w] & ~denied.w[w];
+	g->untagged = allowed && !blocked;
+	if (!g->untagged && vlan_set_empty(&g->vlans))
+		g->isolated = g->mac_lock = false;
+}
+
+static bool grant_same(const struct acl_grant *a, const struct acl_grant *b)
+{
+	return a->untagged == b->untagged && a->isolated == b->isolated &&
+	       a->mac_lock == b->mac_lock && !memcmp(&a->vlans, &b->vlans, sizeof(a->vlans));
+}
+
+int acl_grants(const struct acl *acl, const struct acl_peer *peer, struct acl_grant **out,
+	       size_t *n)
+{
+	struct acl_grant all, *list;
+	size_t i, j, k = 0, kept = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!acl)
+		return 0;
+	/* One entry per distinct name, at most one per rule, plus "all". */
+	if (!(list = calloc(acl->n + 1, sizeof(*list))))
+		return -ENOMEM;
+	for (i = 0; i < acl->n; i++) {
+		const struct acl_rule *rule = &acl->rules[i];
+
+		if (rule->any_bridge || rule->action == ACL_LIMIT || !subject_matches(rule, peer))
+			continue;
+		for (j = 0; j < k && strcmp(list[j].bridge, rule->bridge); j++)
+			;
+		if (j == k)
+			grant_for(acl, rule->bridge, peer, &list[k++]);
+	}
+	grant_for(acl, NULL, peer, &all);
+	for (i = 0; i < k; i++)
+		if (!grant_same(&list[i], &all))
+			list[kept++] = list[i];
+	if (all.untagged || !vlan_set_empty(&all.vlans))
+		list[kept++] = all;
+	if (!kept) {
+		free(list);
+		list = NULL;
+	}
+	*out = list;
+	*n = kept;
+	return 0;
+}
+
 void acl_free(struct acl *acl)
 {
 	size_t i;

@@ -24,11 +24,13 @@
 #ifndef VMTAP_ACL_H
 #define VMTAP_ACL_H
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "helper/core/err.h"
+#include "helper/core/vlanset.h"
 
 /* How many include levels below the top file (a loop ends here). */
 #define ACL_MAX_DEPTH 8
@@ -162,5 +164,30 @@ struct nic_spec;
  * nic_spec_check_port.  spec is changed only when the answer is 0. */
 int acl_check_nic(const struct acl *acl, const struct acl_peer *peer, struct nic_spec *spec,
 		  uid_t caller, struct vmtap_err *err);
+
+/* ---- what a peer may do (vmtapd's hello) --------------------------------
+ *
+ * The same rules as acl_check_nic, turned round: for each bridge the
+ * rules that apply to peer name, what a NIC on it may be.  A named
+ * bridge's entry is the whole answer for it (allows of "all" included,
+ * denies subtracted); the entry "all" is the answer for every bridge not
+ * listed by name.  So `allow all` + `deny br1` lists "all" (untagged) and
+ * "br1" (nothing: an exception), and a peer no rule grants anything gets
+ * no entry at all. */
+struct acl_grant {
+	char bridge[IFNAMSIZ];  /* a bridge name, or "all" (last, when listed) */
+	bool untagged;          /* a port without a VLAN */
+	struct vlan_set vlans;  /* the VLANs it may use there (allowed minus denied) */
+	bool isolated;          /* required on (a require line applies) */
+	bool mac_lock;
+};
+
+/* Fills *out (malloc'd, the caller frees it; NULL when *n is 0) with
+ * peer's grants: named bridges in the order the policy first names them,
+ * then "all".  A named bridge is listed only where it differs from "all";
+ * "all" only when it grants something.  Requires are listed only on an
+ * entry that grants something.  0 or -ENOMEM. */
+int acl_grants(const struct acl *acl, const struct acl_peer *peer, struct acl_grant **out,
+	       size_t *n);
 
 #endif

@@ -4,8 +4,9 @@
  *   nic       what was made: the tap queue fds, the vhost fds, and the facts
  *             QEMU and the user need (name, index, MTU, MAC, counts)
  *
- * A front end fills a nic_spec, asks the policy, calls provision() and
- * delivers the nic.  It never talks to the kernel itself. */
+ * A front end fills a nic_spec, asks the policy, opens the device files
+ * into a nic (nic_devs_open), calls provision() on that same nic and
+ * delivers it.  It never talks to the kernel itself. */
 #ifndef VMTAP_NIC_H
 #define VMTAP_NIC_H
 
@@ -96,6 +97,9 @@ struct nic_spec {
 	bool announce;
 };
 
+/* Before provision() (provision.h) a nic holds only the opened device
+ * files: tapfd[0..queues) not yet attached to any device, the vhost fds,
+ * and the counts; the facts are empty. */
 struct nic {
 	char ifname[IFNAMSIZ];
 	int ifindex;

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "helper/core/field.h"
@@ -21,28 +23,6 @@
 #include "bridge/port.h"
 #include "helper/core/tap.h"
 #include "vhost/vhost.h"
-
-static void devs_reset(struct nic_devs *d)
-{
-	unsigned i;
-
-	memset(d, 0, sizeof(*d));
-	for (i = 0; i < VMTAP_MAX_QUEUES; i++)
-		d->tun[i] = d->vhost[i] = -1;
-}
-
-void nic_devs_close(struct nic_devs *d)
-{
-	unsigned i;
-
-	for (i = 0; i < VMTAP_MAX_QUEUES; i++) {
-		if (d->tun[i] >= 0)
-			close(d->tun[i]);
-		if (d->vhost[i] >= 0)
-			close(d->vhost[i]);
-	}
-	devs_reset(d);
-}
 
 int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 {
@@ -74,49 +54,54 @@ int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 	return nic_spec_check_port(spec, err);
 }
 
-/* The vhost-net fds of devs as spec->vhost says: none (off), one per queue
- * or an error (on), one per queue or none with the reason in
- * devs->vhost_skipped (auto). */
-static int vhost_part(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err)
+/* The vhost-net fds of nic as spec->vhost says: none (off), one per queue
+ * or an error (on), one per queue or none with the reason in skipped
+ * (auto). */
+static int vhost_part(const struct nic_spec *spec, struct nic *nic, struct vmtap_err *skipped,
+		      struct vmtap_err *err)
 {
 	struct vmtap_err verr = { "" };
 	int r;
 
 	if (spec->vhost == VHOST_OFF)
 		return 0;
-	r = vhost_open(spec->queues, devs->vhost, &verr);
+	r = vhost_open(spec->queues, nic->vhostfd, &verr);
 	if (r == 0) {
-		devs->nvhost = spec->queues;
+		nic->nvhost = spec->queues;
 		return 0;
 	}
 	if (spec->vhost == VHOST_ON)
 		return vmtap_fail(err, r, "vhost=on: %s", verr.msg);
-	devs->vhost_skipped = verr;
+	if (skipped)
+		*skipped = verr;
 	return 0;
 }
 
-int nic_devs_open(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err)
+int nic_devs_open(const struct nic_spec *spec, struct nic *nic, struct vmtap_err *skipped,
+		  struct vmtap_err *err)
 {
 	unsigned i;
 	int r;
 
-	devs_reset(devs);
+	nic_init(nic);
+	if (skipped)
+		skipped->msg[0] = '\0';
 	/* A persistent device needs one fd to be made: its users attach
 	 * their own queues later. */
 	for (i = 0; i < (spec->persist ? 1 : spec->queues); i++) {
-		devs->tun[i] = open(TUN_DEVICE, O_RDWR | O_CLOEXEC | O_NOCTTY);
-		if (devs->tun[i] < 0) {
+		nic->tapfd[i] = open(TUN_DEVICE, O_RDWR | O_CLOEXEC | O_NOCTTY);
+		if (nic->tapfd[i] < 0) {
 			r = -errno;
-			nic_devs_close(devs);
+			nic_close(nic);
 			return vmtap_fail(err, r, "%s: %s%s", TUN_DEVICE, strerror(-r),
 					  r == -ENOENT ? "; load the tun module (modprobe tun)" : "");
 		}
-		devs->ntun++;
+		nic->queues++;
 	}
 	if (spec->persist)
 		return 0;
-	if ((r = vhost_part(spec, devs, err)) < 0)
-		nic_devs_close(devs);
+	if ((r = vhost_part(spec, nic, skipped, err)) < 0)
+		nic_close(nic);
 	return r;
 }
 
@@ -195,19 +180,29 @@ static int tenant_apply(struct nl_sock *sk, const struct nic_spec *spec,
 	return r;
 }
 
-/* if_nametoindex needs a socket of its own: under fd exhaustion it fails
- * with EMFILE, which is not the device vanishing. */
+/* The lookup needs a socket of its own: under fd exhaustion that fails
+ * with EMFILE, which is not the device vanishing.  Not if_nametoindex:
+ * when it cannot open a socket, glibc's (2.36) tries other families and
+ * leaves the errno of its last try (ENOENT), so the cause is lost. */
 static int ifindex_of(const char *name, int *ifindex, struct vmtap_err *err)
 {
-	unsigned i = if_nametoindex(name);
-	int r = -errno;
+	struct ifreq ifr;
+	int fd, r = 0;
 
-	*ifindex = (int)i;
-	if (i)
-		return 0;
-	if (r == -ENODEV || r == 0)
-		return vmtap_fail(err, -ENODEV, "%s vanished after creation", name);
-	return vmtap_fail(err, r, "cannot look up %s's ifindex: %s", name, strerror(-r));
+	*ifindex = 0;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (r == -ENODEV)
+		return vmtap_fail(err, r, "%s vanished after creation", name);
+	if (r < 0)
+		return vmtap_fail(err, r, "cannot look up %s's ifindex: %s", name, strerror(-r));
+	*ifindex = ifr.ifr_ifindex;
+	return 0;
 }
 
 /* ---- persistent devices ------------------------------------------------ */
@@ -325,7 +320,7 @@ static int adopt(struct nl_sock *sk, int fd, const char *name, const struct tun_
  * with its fd (its port and FDB entry with it).  A device taken over is
  * not deleted on failure: it was there before. */
 static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
-				struct nic_devs *devs, struct nic *out, struct vmtap_err *err)
+				struct nic *out, struct vmtap_err *err)
 {
 	struct tun_flags f = {
 		.tun = spec->mode == NIC_MODE_TUN,
@@ -338,11 +333,12 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 	bool made = false;
 	int fd, r;
 
-	if (devs->ntun != 1) {
-		r = vmtap_fail(err, -EINVAL, "internal: %u tun fds for a persistent device", devs->ntun);
+	if (out->queues != 1 || out->nvhost) {
+		r = vmtap_fail(err, -EINVAL, "internal: %u tun and %u vhost fds for a persistent "
+			       "device", out->queues, out->nvhost);
 		goto fail;
 	}
-	fd = devs->tun[0];
+	fd = out->tapfd[0];
 	if ((r = tun_check_features(fd, &f, err)) < 0)
 		goto fail;
 	memset(&br, 0, sizeof(br));
@@ -401,25 +397,19 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 		goto fail;
 	out->mtu = now.mtu;
 	memcpy(out->mac, now.mac, 6);
-	out->queues = 1;
-	out->tapfd[0] = fd;
-	devs_reset(devs);
 	return 0;
 fail:
-	nic_devs_close(devs);
-	nic_init(out);
+	nic_close(out);
 	return r;
 }
 
-int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
-	      struct nic_devs *devs, struct nic *out, struct vmtap_err *err)
+int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as, struct nic *out,
+	      struct vmtap_err *err)
 {
 	struct bridge_for br;
 	struct port_setup ps;
-	unsigned i;
 	int r;
 
-	nic_init(out);
 	if (!sk) {
 		r = vmtap_fail(err, -EINVAL, "internal: provision() without a netlink socket");
 		goto fail;
@@ -427,13 +417,13 @@ int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
 	if ((r = nic_spec_check(spec, err)) < 0)
 		goto fail;
 	if (spec->persist)
-		return provision_persistent(sk, spec, as, devs, out, err);
-	if (devs->ntun != spec->queues) {
-		r = vmtap_fail(err, -EINVAL, "internal: %u tun fds for %u queues", devs->ntun,
+		return provision_persistent(sk, spec, as, out, err);
+	if (out->queues != spec->queues) {
+		r = vmtap_fail(err, -EINVAL, "internal: %u tun fds for %u queues", out->queues,
 			       spec->queues);
 		goto fail;
 	}
-	if ((r = tap_check_features(devs->tun[0], spec->queues, spec->vnet_hdr, err)) < 0)
+	if ((r = tap_check_features(out->tapfd[0], spec->queues, spec->vnet_hdr, err)) < 0)
 		goto fail;
 	/* Look the bridge up before making anything: the common mistake
 	 * costs no tap at all. */
@@ -441,7 +431,7 @@ int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
 		goto fail;
 
 	memcpy(out->ifname, spec->ifname, sizeof(out->ifname));
-	if ((r = tap_create(devs->tun, spec->queues, spec->vnet_hdr, out->ifname, err)) < 0)
+	if ((r = tap_create(out->tapfd, spec->queues, spec->vnet_hdr, out->ifname, err)) < 0)
 		goto fail;
 	if ((r = ifindex_of(out->ifname, &out->ifindex, err)) < 0)
 		goto fail;
@@ -458,32 +448,26 @@ int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
 	if ((r = port_setup(sk, &ps, err)) < 0 ||
 	    (r = tenant_apply(sk, spec, &br, out->ifindex, out->ifname, err)) < 0)
 		goto fail;
-
-	out->queues = spec->queues;
-	out->nvhost = devs->nvhost;
-	for (i = 0; i < VMTAP_MAX_QUEUES; i++) {
-		out->tapfd[i] = devs->tun[i];
-		out->vhostfd[i] = devs->vhost[i];
-	}
-	devs_reset(devs);
 	return 0;
 fail:
-	nic_devs_close(devs);
-	nic_init(out);
+	nic_close(out);
 	return r;
 }
 
-int nic_vhost_open(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err)
+int nic_vhost_open(const struct nic_spec *spec, struct nic *vh, struct vmtap_err *skipped,
+		   struct vmtap_err *err)
 {
 	int r;
 
-	devs_reset(devs);
-	if ((r = vhost_part(spec, devs, err)) < 0)
-		nic_devs_close(devs);
+	nic_init(vh);
+	if (skipped)
+		skipped->msg[0] = '\0';
+	if ((r = vhost_part(spec, vh, skipped, err)) < 0)
+		nic_close(vh);
 	return r;
 }
 
-int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
+int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic *vh,
 		    struct nic *nic, struct vmtap_err *err)
 {
 	uint8_t mac[6];
@@ -492,16 +476,16 @@ int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic_
 
 	if (nic_spec_tap_mac(spec, mac) && memcmp(mac, nic->mac, 6)) {
 		if ((r = link_set_mac(sk, nic->ifindex, nic->ifname, mac, err)) < 0) {
-			nic_devs_close(devs);
+			nic_close(vh);
 			nic_close(nic);
 			return r;
 		}
 		memcpy(nic->mac, mac, 6);
 	}
-	nic->nvhost = devs->nvhost;
-	for (i = 0; i < devs->nvhost; i++)
-		nic->vhostfd[i] = devs->vhost[i];
-	devs_reset(devs);
+	nic->nvhost = vh->nvhost;
+	for (i = 0; i < vh->nvhost; i++)
+		nic->vhostfd[i] = vh->vhostfd[i];
+	nic_init(vh);
 	return 0;
 }
 

@@ -1,14 +1,18 @@
 /* provision.h — the one path from a nic_spec to a nic.
  *
- * Two steps, because a setuid helper must open device files while
- * privileged and do the rest after dropping to CAP_NET_ADMIN:
+ * Two steps on one struct nic, because a setuid helper must open device
+ * files while privileged and do the rest after dropping to CAP_NET_ADMIN:
  *
- *   nic_devs_open()  open /dev/net/tun once per queue, and /dev/vhost-net
- *                    once per queue as the spec's vhost mode says
- *   provision()      make the tap, make it a bridge port, hand back a nic
+ *   nic_devs_open()  open /dev/net/tun once per queue into nic's tapfd[]
+ *                    (not yet attached to any device), and /dev/vhost-net
+ *                    once per queue into its vhostfd[] as the spec's vhost
+ *                    mode says
+ *   provision()      make the tap from those fds, make it a bridge port,
+ *                    and fill in the rest of the same nic
  *
- * provision() is all-or-nothing: on any failure every fd is closed, and
- * since the tap is not persistent the kernel removes it and its bridge
+ * Between the two, nic holds only fds and counts: nic_close() releases
+ * them.  provision() is all-or-nothing: on any failure every fd is closed,
+ * and since the tap is not persistent the kernel removes it and its bridge
  * port with its last fd.  Nothing is left behind.
  *
  * The tenant-network fields (vlan, trunk, isolated, mac_lock, announce:
@@ -38,17 +42,14 @@
 
 struct nl_sock;
 
-struct nic_devs {
-	unsigned ntun;
-	int tun[VMTAP_MAX_QUEUES];
-	unsigned nvhost;
-	int vhost[VMTAP_MAX_QUEUES];
-	/* vhost=auto went on without vhost: why (for one line on stderr). */
-	struct vmtap_err vhost_skipped;
-};
-
-int nic_devs_open(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err);
-void nic_devs_close(struct nic_devs *devs);
+/* Starts nic afresh (nic_init) and opens its device files: nic->queues
+ * tun fds (1 for a persistent spec, whose users attach their own queues
+ * later), and nic->nvhost vhost-net fds (0 or spec->queues; none for a
+ * persistent spec).  When vhost=auto goes on without vhost-net, skipped
+ * (may be NULL) gets why, for one line on stderr; else it is emptied.  On
+ * failure nothing is left open. */
+int nic_devs_open(const struct nic_spec *spec, struct nic *nic, struct vmtap_err *skipped,
+		  struct vmtap_err *err);
 
 /* Range and name checks of a spec, with the message a user sees. */
 int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err);
@@ -61,8 +62,10 @@ int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err);
  * alone.  (uid_t)-1 is no user: the kernel refuses it as an id. */
 #define PROVISION_ROOT UINT32_MAX
 
-/* Consumes devs (its fds move into out, or are closed on failure).  sk is
- * the caller's NETLINK_ROUTE socket (rtnl_open), never NULL.
+/* nic is as nic_devs_open() left it for this spec.  On success it is the
+ * made NIC, holding the same fds; on failure every fd is closed and nic is
+ * as nic_init() leaves it.  sk is the caller's NETLINK_ROUTE socket
+ * (rtnl_open), never NULL.
  *
  * For as other than 0 and PROVISION_ROOT, checked inside, next to where
  * the kernel is asked:
@@ -75,18 +78,20 @@ int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err);
  * IFF_DETACH_QUEUE) and its owner and group are exactly the spec's
  * (both unset when the spec sets none): otherwise whoever holds a queue,
  * or owns it, would read and write the new owner's traffic. */
-int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
-	      struct nic_devs *devs, struct nic *out, struct vmtap_err *err);
+int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as, struct nic *nic,
+	      struct vmtap_err *err);
 
 /* For a NIC made before it was asked for (vmtapd's pool, pool.h), in two
  * steps, so that a refusal (vhost=on without vhost-net) costs no NIC:
- *   nic_vhost_open()   only the vhost-net fds of nic_devs_open()
- *   provision_ready()  the spec's MAC if it asked for one, and devs'
- *                      vhost fds moved into nic
- * provision_ready consumes devs; on failure it closes nic too (the tap
- * vanishes). */
-int nic_vhost_open(const struct nic_spec *spec, struct nic_devs *devs, struct vmtap_err *err);
-int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
+ *   nic_vhost_open()   only the vhost-net fds of nic_devs_open(), into a
+ *                      nic vh of its own (no tap fds), skipped as there
+ *   provision_ready()  the spec's MAC if it asked for one, and vh's vhost
+ *                      fds moved into nic
+ * provision_ready consumes vh (on failure too); on failure it closes nic
+ * as well (the tap vanishes). */
+int nic_vhost_open(const struct nic_spec *spec, struct nic *vh, struct vmtap_err *skipped,
+		   struct vmtap_err *err);
+int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic *vh,
 		    struct nic *nic, struct vmtap_err *err);
 
 /* 0 when NAME is a tun/tap device that vmtap made (any tun/tap device when

@@ -19,8 +19,10 @@
 #include "helper/daemon/handlers.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -49,7 +51,7 @@ void outcome_init(struct outcome *o)
  * A trunk too long for the line is counted, not listed. */
 static const char *tenant_words(const struct nic_spec *spec, char *buf, size_t cap)
 {
-	static const char *const keys[] = { "vlan", "trunk", "isolated", "mac_lock" };
+	static const char *const keys[] = { "vlan", "trunk", "isolated", "mac_lock", "announce" };
 	char v[64];
 	size_t off = 0, i;
 	int k;
@@ -150,6 +152,9 @@ static void nl_renew(struct handler_env *env, int r)
 	}
 }
 
+/* What the client may do (its grants and limits) and what it uses now.
+ * Its NICs are counted as `limit nics` counts them, so the number is the
+ * one a refusal would name. */
 static void hello(struct handler_env *env, const struct client_id *who, struct outcome *o)
 {
 	struct vmtapd_hello h = {
@@ -159,8 +164,21 @@ static void hello(struct handler_env *env, const struct client_id *who, struct o
 		.max_queues = acl_limit(env->acl, ACL_LIMIT_QUEUES, &who->peer),
 		.max_nics = acl_limit(env->acl, ACL_LIMIT_NICS, &who->peer),
 		.max_connections = acl_limit(env->acl, ACL_LIMIT_CONNECTIONS, &who->peer),
+		.has_bridges = true,
+		.used_nics = quota_live(env->quota, who->peer.uid, UINT_MAX - 1),
+		.used_connections = who->conns,
 	};
+	struct acl_grant *grants;
+	size_t n;
 
+	if (acl_grants(env->acl, &who->peer, &grants, &n) < 0) {
+		o->kind = OUTCOME_DROP;
+		return;
+	}
+	h.nbridges = n < VMTAPD_HELLO_BRIDGES ? (unsigned)n : VMTAPD_HELLO_BRIDGES;
+	h.bridges_truncated = n > VMTAPD_HELLO_BRIDGES;
+	memcpy(h.bridges, grants, h.nbridges * sizeof(*grants));
+	free(grants);
 	snprintf(h.server, sizeof(h.server), "vmtapd %s", VMTAP_VERSION);
 	if (vmtapd_hello_encode(&h, o->out, sizeof(o->out), &o->outlen) < 0)
 		o->kind = OUTCOME_DROP;
@@ -173,19 +191,18 @@ static void hello(struct handler_env *env, const struct client_id *who, struct o
 static int from_pool(struct handler_env *env, const struct nic_spec *spec, struct nic *nic,
 		     struct vmtap_err *skipped, struct vmtap_err *err)
 {
-	struct nic_devs devs;
+	struct nic vh;
 	int r;
 
 	if (!env->pool || !pool_has(env->pool, spec))
 		return 0;
-	if ((r = nic_vhost_open(spec, &devs, err)) < 0)
+	if ((r = nic_vhost_open(spec, &vh, skipped, err)) < 0)
 		return r;
 	if (pool_take(env->pool, spec, nic) < 0) {
-		nic_devs_close(&devs);
+		nic_close(&vh);
 		return 0;
 	}
-	*skipped = devs.vhost_skipped;
-	if ((r = provision_ready(env->nl, spec, &devs, nic, err)) < 0) {
+	if ((r = provision_ready(env->nl, spec, &vh, nic, err)) < 0) {
 		nl_renew(env, r);
 		return r;
 	}
@@ -198,7 +215,6 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 	const struct acl_peer *peer = &who_->peer;
 	struct vmtap_err err = { "" }, skipped;
 	char who[160], warning[sizeof(err.msg) + 40], tenant[112];
-	struct nic_devs devs;
 	const char *ready = "";
 	int r;
 
@@ -215,10 +231,9 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 	if (r == 1) {
 		ready = " ready-made";
 	} else {
-		if ((r = nic_devs_open(spec, &devs, &err)) < 0)
+		if ((r = nic_devs_open(spec, &o->nic, &skipped, &err)) < 0)
 			goto fail;
-		skipped = devs.vhost_skipped;
-		if ((r = provision(env->nl, spec, peer->uid, &devs, &o->nic, &err)) < 0) {
+		if ((r = provision(env->nl, spec, peer->uid, &o->nic, &err)) < 0) {
 			nl_renew(env, r);
 			goto fail;
 		}
@@ -253,7 +268,6 @@ static void create_persistent(struct handler_env *env, const struct client_id *w
 	struct vmtap_err err = { "" };
 	struct vmtapd_persistent p;
 	char who[160], group[24] = "";
-	struct nic_devs devs;
 	struct nic nic;
 	bool counted;
 	int before, r;
@@ -280,9 +294,9 @@ static void create_persistent(struct handler_env *env, const struct client_id *w
 
 	spec->has_owner = true;
 	spec->owner = peer->uid;
-	if ((r = nic_devs_open(spec, &devs, &err)) < 0)
+	if ((r = nic_devs_open(spec, &nic, NULL, &err)) < 0)
 		goto fail;
-	if ((r = provision(env->nl, spec, peer->uid, &devs, &nic, &err)) < 0) {
+	if ((r = provision(env->nl, spec, peer->uid, &nic, &err)) < 0) {
 		nl_renew(env, r);
 		if (r == -EPERM)
 			goto deny; /* not its device */

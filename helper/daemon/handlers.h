@@ -43,6 +43,7 @@ struct handler_env {
 struct client_id {
 	struct acl_peer peer;
 	pid_t pid;                /* for logs only */
+	unsigned conns;           /* connections its uid has open, this one included */
 };
 
 enum outcome_kind {

@@ -155,7 +155,6 @@ static void wake_main(struct pool *p)
 static int make(struct nl_sock **sk, struct one_pool *o, struct slot *s, struct vmtap_err *err)
 {
 	struct nic_spec spec;
-	struct nic_devs devs;
 	int r;
 
 	nic_spec_init(&spec);
@@ -163,9 +162,9 @@ static int make(struct nl_sock **sk, struct one_pool *o, struct slot *s, struct 
 	spec.queues = o->cfg.queues;
 	if (!*sk && (r = rtnl_open(sk, err)) < 0)
 		return r;
-	if ((r = nic_devs_open(&spec, &devs, err)) < 0)
+	if ((r = nic_devs_open(&spec, &s->nic, NULL, err)) < 0)
 		return r;
-	if ((r = provision(*sk, &spec, PROVISION_ROOT, &devs, &s->nic, err)) < 0) {
+	if ((r = provision(*sk, &spec, PROVISION_ROOT, &s->nic, err)) < 0) {
 		/* A socket out of step would fail every later try. */
 		rtnl_close(*sk);
 		*sk = NULL;

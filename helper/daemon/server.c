@@ -364,9 +364,22 @@ static void finish(struct vmtapd_server *s, struct conn *c)
 	reply(s, c);
 }
 
+/* Connections uid has open (idle or sending: every one it has). */
+static unsigned conns_of(struct vmtapd_server *s, uid_t uid)
+{
+	const struct list *lists[2] = { &s->idle, &s->sending };
+	unsigned n = 0, i;
+	struct conn *c;
+
+	for (i = 0; i < 2; i++)
+		for (c = lists[i]->head; c; c = c->next)
+			n += c->peer.uid == uid;
+	return n;
+}
+
 static void request(struct vmtapd_server *s, struct conn *c)
 {
-	struct client_id who = { .peer = c->peer, .pid = c->pid };
+	struct client_id who = { .peer = c->peer, .pid = c->pid, .conns = conns_of(s, c->peer.uid) };
 	char buf[VMTAPD_REQUEST_MAX + 1];
 	struct vmtap_err err = { "" };
 	struct vmtapd_request req;
@@ -532,18 +545,6 @@ static uint64_t netns_cookie(int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0)
 		return 0;
 	return cookie;
-}
-
-static unsigned conns_of(struct vmtapd_server *s, uid_t uid)
-{
-	const struct list *lists[2] = { &s->idle, &s->sending };
-	unsigned n = 0, i;
-	struct conn *c;
-
-	for (i = 0; i < 2; i++)
-		for (c = lists[i]->head; c; c = c->next)
-			n += c->peer.uid == uid;
-	return n;
 }
 
 static void accept_one(struct vmtapd_server *s, int fd)

@@ -287,17 +287,69 @@ static json_t *limit_value(unsigned v)
 	return v == VMTAPD_NO_LIMIT ? json_null() : json_integer(v);
 }
 
+/* One grant as hello lists it: {"bridge":"br0","untagged":true,
+ * "vlans":"10,20-29","require":["isolated"]}. */
+static json_t *grant_value(const struct acl_grant *g)
+{
+	char vlans[VLAN_SET_FORMAT_MAX];
+	json_t *req = json_array();
+
+	if (!req || vlan_set_format(&g->vlans, vlans, sizeof(vlans), ',') < 0 ||
+	    (g->isolated && json_array_append_new(req, json_string("isolated")) < 0) ||
+	    (g->mac_lock && json_array_append_new(req, json_string("mac_lock")) < 0)) {
+		json_decref(req);
+		return NULL;
+	}
+	return json_pack("{s:s, s:b, s:s, s:o}", "bridge", g->bridge, "untagged", (int)g->untagged,
+			 "vlans", vlans, "require", req);
+}
+
 int vmtapd_hello_encode(const struct vmtapd_hello *h, char *buf, size_t cap, size_t *len)
 {
-	return json_to_buf(json_pack("{s:i, s:[i], s:s, s:[s,s,s,s], s:I, s:I, s:{s:o, s:o, s:o}}",
-			      "version", VMTAPD_PROTO_VERSION, "versions", VMTAPD_PROTO_VERSION,
-			      "server", h->server, "ops", "hello", "create-nic",
-			      "create-persistent", "delete-persistent",
-			      "uid", (json_int_t)h->uid, "gid", (json_int_t)h->gid,
-			      "limits", "queues", limit_value(h->max_queues),
-			      "nics", limit_value(h->max_nics),
-			      "connections", limit_value(h->max_connections)),
-		    buf, cap, len);
+	json_t *o, *bridges = json_array();
+	bool cut = h->bridges_truncated || h->nbridges > VMTAPD_HELLO_BRIDGES;
+	unsigned i;
+	int r;
+
+	for (i = 0; bridges && i < h->nbridges && i < VMTAPD_HELLO_BRIDGES; i++)
+		if (json_array_append_new(bridges, grant_value(&h->bridges[i])) < 0) {
+			json_decref(bridges);
+			return -ENOMEM;
+		}
+	o = json_pack("{s:i, s:[i], s:s, s:[s,s,s,s], s:I, s:I, s:{s:o, s:o, s:o}, s:o, s:b, "
+		      "s:{s:o, s:o}}",
+		      "version", VMTAPD_PROTO_VERSION, "versions", VMTAPD_PROTO_VERSION,
+		      "server", h->server, "ops", "hello", "create-nic",
+		      "create-persistent", "delete-persistent",
+		      "uid", (json_int_t)h->uid, "gid", (json_int_t)h->gid,
+		      "limits", "queues", limit_value(h->max_queues),
+		      "nics", limit_value(h->max_nics),
+		      "connections", limit_value(h->max_connections),
+		      "bridges", bridges, "bridges_truncated", (int)cut,
+		      "usage", "nics", limit_value(h->used_nics),
+		      "connections", limit_value(h->used_connections));
+	if (!o)
+		return -ENOMEM;
+	/* The list gives way to the limit every client sizes for: grants
+	 * from the end are left out, and the reply says so. */
+	for (;;) {
+		size_t n = json_dumpb(o, buf, cap, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		if (n > 0 && n < cap) {
+			buf[n] = '\0';
+			*len = n;
+			r = 0;
+			break;
+		}
+		if (!json_array_size(bridges)) {
+			r = -EMSGSIZE;
+			break;
+		}
+		json_array_remove(bridges, json_array_size(bridges) - 1);
+		json_object_set_new(o, "bridges_truncated", json_true());
+	}
+	json_decref(o);
+	return r;
 }
 
 int vmtapd_nic_encode(const struct nic *nic, const char *warning, char *buf, size_t cap,
@@ -483,6 +535,78 @@ static int get_limit(json_t *limits, const char *key, unsigned *out, struct vmta
 	return 0;
 }
 
+/* One entry of hello's "bridges" into g. */
+static int get_grant(json_t *e, size_t i, struct acl_grant *g, struct vmtap_err *err)
+{
+	const char *name = json_string_value(json_object_get(e, "bridge"));
+	const char *vlans = json_string_value(json_object_get(e, "vlans"));
+	json_t *untagged = json_object_get(e, "untagged"), *req = json_object_get(e, "require"), *v;
+	struct vmtap_err why = { "" };
+	size_t j;
+
+	memset(g, 0, sizeof(*g));
+	if (!json_is_object(e) || !name || (strcmp(name, "all") && ifname_check(name) < 0) ||
+	    !json_is_boolean(untagged) || !vlans || !json_is_array(req))
+		return vmtap_fail(err, -EPROTO, "vmtapd hello: bridges[%zu]: \"bridge\", "
+				  "\"untagged\", \"vlans\" or \"require\" missing or mistyped", i);
+	if (vlans[0] && vlan_set_parse(vlans, ",", &g->vlans, &why) < 0)
+		return vmtap_fail(err, -EPROTO, "vmtapd hello: bridges[%zu]: %s", i, why.msg);
+	/* A require this client does not know of is not its to enforce: the
+	 * daemon does. */
+	json_array_foreach(req, j, v) {
+		g->isolated |= json_is_string(v) && !strcmp(json_string_value(v), "isolated");
+		g->mac_lock |= json_is_string(v) && !strcmp(json_string_value(v), "mac_lock");
+	}
+	memcpy(g->bridge, name, strlen(name) + 1);
+	g->untagged = json_is_true(untagged);
+	return 0;
+}
+
+/* hello's "bridges" and "bridges_truncated"; absent (an older daemon):
+ * has_bridges stays false. */
+static int get_bridges(json_t *o, struct vmtapd_hello *h, struct vmtap_err *err)
+{
+	json_t *a = json_object_get(o, "bridges"), *e;
+	size_t i;
+	int r;
+
+	if (!a)
+		return 0;
+	if (!json_is_array(a))
+		return vmtap_fail(err, -EPROTO, "vmtapd hello: \"bridges\" is %s; expected an array",
+				  type_name(a));
+	json_array_foreach(a, i, e) {
+		if (i == VMTAPD_HELLO_BRIDGES) {
+			h->bridges_truncated = true;
+			break;
+		}
+		if ((r = get_grant(e, i, &h->bridges[i], err)) < 0)
+			return r;
+		h->nbridges = (unsigned)i + 1;
+	}
+	h->bridges_truncated |= json_is_true(json_object_get(o, "bridges_truncated"));
+	h->has_bridges = true;
+	return 0;
+}
+
+/* hello's "usage"; absent (an older daemon): VMTAPD_NO_LIMIT. */
+static int get_usage(json_t *o, struct vmtapd_hello *h, struct vmtap_err *err)
+{
+	json_t *u = json_object_get(o, "usage");
+	int r;
+
+	h->used_nics = h->used_connections = VMTAPD_NO_LIMIT;
+	if (!u)
+		return 0;
+	if (!json_is_object(u))
+		return vmtap_fail(err, -EPROTO, "vmtapd hello: \"usage\" is %s; expected an object",
+				  type_name(u));
+	if ((r = get_limit(u, "nics", &h->used_nics, err)) < 0 ||
+	    (r = get_limit(u, "connections", &h->used_connections, err)) < 0)
+		return r;
+	return 0;
+}
+
 int vmtapd_hello_decode(const char *buf, size_t len, struct vmtapd_hello *h,
 			struct vmtap_err *err)
 {
@@ -514,6 +638,8 @@ int vmtapd_hello_decode(const char *buf, size_t len, struct vmtapd_hello *h,
 	if ((r = get_limit(limits, "queues", &h->max_queues, err)) < 0 ||
 	    (r = get_limit(limits, "nics", &h->max_nics, err)) < 0 ||
 	    (r = get_limit(limits, "connections", &h->max_connections, err)) < 0)
+		goto out;
+	if ((r = get_bridges(o, h, err)) < 0 || (r = get_usage(o, h, err)) < 0)
 		goto out;
 	vmtap_show(h->server, sizeof(h->server), server, SIZE_MAX, 0);
 	h->version = VMTAPD_PROTO_VERSION;

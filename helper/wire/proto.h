@@ -22,11 +22,23 @@
  *
  * Replies:
  *
- *   hello       {"version":1,"versions":[1],"server":"vmtapd 0.1.0",
+ *   hello       {"version":1,"versions":[1],"server":"vmtapd 0.2.0",
  *                "ops":["hello","create-nic","create-persistent",
  *                       "delete-persistent"],"uid":1000,"gid":1000,
- *                "limits":{"queues":8,"nics":32,"connections":64}}
- *               (a limit that does not apply is null)
+ *                "limits":{"queues":8,"nics":32,"connections":64},
+ *                "bridges":[{"bridge":"br0","untagged":true,"vlans":"",
+ *                            "require":[]},
+ *                           {"bridge":"all","untagged":false,
+ *                            "vlans":"10,20-29","require":["isolated"]}],
+ *                "bridges_truncated":false,
+ *                "usage":{"nics":1,"connections":1}}
+ *               (a limit that does not apply is null; "bridges" is
+ *               acl_grants' list for the client, "all" standing for every
+ *               bridge not named, cut past VMTAPD_HELLO_BRIDGES entries or
+ *               VMTAPD_REPLY_MAX bytes; "usage": NICs counted against the
+ *               uid as `limit nics` counts them, connections of the uid.
+ *               The keys after "limits" are new in 0.2.0: a decoder takes a
+ *               reply without them, and ignores keys it does not know)
  *   create-nic  the helper's extended reply header (reply.h), plus
  *               "warning" when vhost=auto went on without vhost-net; its
  *               SCM_RIGHTS carry the "queues" tap fds then the "vhost"
@@ -40,6 +52,19 @@
  *   any error   {"version":1,"error":{"code":"EPERM","message":"..."}}
  *               code is the errno's symbolic name; message is the one line
  *               the CLI would print; no fds
+ *
+ * What a client sizes its buffers by: a request of at most
+ * VMTAPD_REQUEST_MAX (4096) bytes, a reply of at most VMTAPD_REPLY_MAX
+ * (2048) bytes with at most NIC_FDS_MAX (2 x VMTAP_MAX_QUEUES = 128) fds.
+ * MSG_TRUNC and MSG_CTRUNC on a reply are errors, and every fd of a
+ * refused reply is closed; a create-nic reply's fd count must be its
+ * "queues" + "vhost" exactly.
+ *
+ * The client chooses the guest's MAC; the tap's ("mac") is by vmtap's rule
+ * fe + the guest MAC's last five bytes (nic_host_mac).  QEMU takes the NIC
+ * as -netdev tap,id=ID,fds=a:b[,vhost=on,vhostfds=c:d] and -device
+ * virtio-net-pci,netdev=ID,mac=GUEST_MAC[,mq=on,vectors=2N+2] (N > 1
+ * queues), as qemu-argv.h builds them.
  */
 #ifndef VMTAP_VMTAPD_PROTO_H
 #define VMTAP_VMTAPD_PROTO_H
@@ -48,6 +73,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "helper/core/acl.h"
 #include "helper/core/err.h"
 #include "helper/core/nic.h"
 
@@ -92,11 +118,23 @@ struct vmtapd_persistent {
 
 /* What a hello reply says.  limits: VMTAPD_NO_LIMIT when null. */
 #define VMTAPD_NO_LIMIT ((unsigned)-1)
+/* Most grants a hello lists; past that (or past VMTAPD_REPLY_MAX) the list
+ * is cut and "bridges_truncated" says so. */
+#define VMTAPD_HELLO_BRIDGES 32
 struct vmtapd_hello {
 	unsigned version;
 	char server[64];
 	unsigned uid, gid; /* who the daemon takes the client for */
 	unsigned max_queues, max_nics, max_connections;
+	/* What the policy grants the client (acl_grants), and whether the
+	 * list was cut.  has_bridges: the reply had the list (a daemon before
+	 * it did not). */
+	bool has_bridges, bridges_truncated;
+	unsigned nbridges;
+	struct acl_grant bridges[VMTAPD_HELLO_BRIDGES];
+	/* Its usage now: NICs counted against its uid (quota.h), connections
+	 * open for its uid (this one included); VMTAPD_NO_LIMIT when not said. */
+	unsigned used_nics, used_connections;
 };
 
 /* Server side.  The defaults of an absent key are nic_spec_init's, with

@@ -216,7 +216,8 @@ pids+=("$pid_b")
 wait_for 20 test -e "$W/a.ready" && wait_for 20 test -e "$W/b.ready" ||
 	{ echo "FAIL: $NAME: the NICs were not made"; cat "$LOGDIR/evpn-vmtapd.log"; exit 1; }
 tap_a=$(tap_of evpn-a "$MAC_A") tap_b=$(tap_of evpn-b "$MAC_B")
-check "A's NIC ${tap_a:-?} came from vmtapd" grep -q "grant uid=0 .*bridge=br100 ifname=$tap_a " "$LOGDIR/evpn-vmtapd.log"
+check "A's NIC ${tap_a:-?} came from vmtapd, which logged announce=on" \
+	grep -q "grant uid=0 .*bridge=br100 ifname=$tap_a .*announce=on" "$LOGDIR/evpn-vmtapd.log"
 check "announce=on: $MAC_A is a static FDB entry on A's tap ${tap_a:-?}" \
 	bash -c 'bridge -n evpn-a fdb show dev "$1" | grep -Eq "^$2 (sticky )?master br100 static"' _ "$tap_a" "$MAC_A"
 check "announce=on: learning off on the tap, and not locked" \

@@ -6,7 +6,8 @@
  * one-line message free of control bytes and leaves no acl; a name that is
  * not an interface name is never allowed, for anyone; limits stay in their
  * ranges; acl_check_nic (VLAN grants, require) refuses with one clean line
- * and leaves the spec alone, or only ever adds isolated / mac_lock. */
+ * and leaves the spec alone, or only ever adds isolated / mac_lock; what
+ * acl_grants lists (vmtapd's hello) is what the decisions answer. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "helper/core/acl.h"
+#include "helper/core/ifname.h"
 #include "helper/core/nic.h"
 #include "helper/core/vlanset.h"
 
@@ -64,6 +66,55 @@ static void check_nics(const struct acl *acl, const struct acl_peer *peer)
 		}
 }
 
+/* What hello lists (acl_grants) is what the decisions say: for a bridge,
+ * its entry, else "all"'s, else nothing, gives the answer of
+ * acl_allows_peer (untagged) and of acl_check_nic for a few VLANs, and
+ * the requires acl_check_nic puts in. */
+static void check_grants(const struct acl *acl, const struct acl_peer *peer)
+{
+	static const char *const bridges[] = { "br0", "br1", "zq7" };
+	static const unsigned vlans[] = { 1, 100, 150, 4094 };
+	const struct acl_grant none = { "" }, *g;
+	struct acl_grant *list;
+	size_t n, i, b, v;
+
+	if (acl_grants(acl, peer, &list, &n) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		/* "all" only last; an entry grants something unless an exception
+		 * to "all"; no require without a grant. */
+		if (!strcmp(list[i].bridge, "all") ? i != n - 1 : !ifname_valid(list[i].bridge))
+			abort();
+		if (!list[i].untagged && vlan_set_empty(&list[i].vlans) &&
+		    (list[i].isolated || list[i].mac_lock ||
+		     !n || strcmp(list[n - 1].bridge, "all")))
+			abort();
+	}
+	for (b = 0; b < sizeof(bridges) / sizeof(bridges[0]); b++) {
+		struct vmtap_err err = { { 0 } };
+		struct nic_spec s;
+
+		for (g = &none, i = 0; i < n; i++)
+			if (!strcmp(list[i].bridge, bridges[b]) ||
+			    (g == &none && !strcmp(list[i].bridge, "all")))
+				g = &list[i];
+		if (acl_allows_peer(acl, bridges[b], peer) != g->untagged)
+			abort();
+		for (v = 0; v < sizeof(vlans) / sizeof(vlans[0]); v++) {
+			nic_spec_init(&s);
+			strcpy(s.bridge, bridges[b]);
+			s.vlan = vlans[v];
+			if ((acl_check_nic(acl, peer, &s, peer->uid, &err) == 0) !=
+			    vlan_set_has(&g->vlans, vlans[v]))
+				abort();
+			if (vlan_set_has(&g->vlans, vlans[v]) &&
+			    (s.isolated != g->isolated || s.mac_lock != g->mac_lock))
+				abort();
+		}
+	}
+	free(list);
+}
+
 static bool contains(const uint8_t *data, size_t size, const char *word)
 {
 	size_t n = strlen(word), i;
@@ -112,6 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		(void)acl_allows_peer(acl, "br0", &peers[i]);
 		check_nics(acl, &peers[i]);
+		check_grants(acl, &peers[i]);
 		for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++)
 			if (acl_allows_peer(acl, bad[j], &peers[i]))
 				abort();

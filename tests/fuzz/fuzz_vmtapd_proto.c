@@ -9,7 +9,8 @@
  * accepted create-persistent is a persistent tap with valid names and no
  * owner of the client's choosing; an accepted delete-persistent holds
  * 1..VMTAPD_DELETE_MAX valid names; a decoded reply's counts match the fds
- * it came with. */
+ * it came with; a decoded hello lists at most VMTAPD_HELLO_BRIDGES grants,
+ * each of a valid bridge name or "all". */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,8 +75,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		clean_line(warn.msg);
 
 	memset(&err, 0, sizeof(err));
-	if (vmtapd_hello_decode((const char *)data, size, &h, &err) < 0)
+	if (vmtapd_hello_decode((const char *)data, size, &h, &err) < 0) {
 		clean_line(err.msg);
+	} else {
+		if (h.nbridges > VMTAPD_HELLO_BRIDGES || (h.nbridges && !h.has_bridges))
+			abort();
+		for (i = 0; i < h.nbridges; i++)
+			if (strcmp(h.bridges[i].bridge, "all") && !ifname_valid(h.bridges[i].bridge))
+				abort();
+	}
 
 	memset(&err, 0, sizeof(err));
 	r = vmtapd_persistent_decode((const char *)data, size, 0, &p, &err);

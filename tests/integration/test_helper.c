@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -67,6 +68,7 @@ struct how {
 	int leak[4][2];           /* {from, to}: dup2'd into the child, no CLOEXEC */
 	unsigned nleak;
 	unsigned closed;          /* bit n: fd n (0-2) closed in the child */
+	unsigned nofile;          /* > 0: the child's RLIMIT_NOFILE */
 };
 
 static void read_all(int fd, char *buf, size_t cap)
@@ -148,6 +150,11 @@ static void run_how(struct run *r, const struct how *how, const char *const *arg
 		for (i = 0; i < 3; i++)
 			if (how->closed & (1u << i))
 				close((int)i);
+		/* Our other fds are CLOEXEC: after exec the limit counts only
+		 * what the helper has. */
+		if (how->nofile &&
+		    setrlimit(RLIMIT_NOFILE, &(struct rlimit){ how->nofile, how->nofile }) < 0)
+			_exit(126);
 		/* A helper that hangs dies, and the test sees EOF. */
 		alarm(30);
 		if (how->sh)
@@ -628,6 +635,38 @@ static void test_queues_4(void **state)
 		close(r.fds[i]);
 	r.nfds = 0;
 	assert_gone(name);
+	assert_no_new_links();
+}
+
+/* Issue 11 item 10: out of fds, every step that needs one fails with
+ * EMFILE, and the one line says so.  if_nametoindex needs a socket of its
+ * own, so its EMFILE once read "vmtXXXXXXXX vanished after creation".
+ * The helper starts with fds 0-3 (stdio and --fd=3); from one fd more than
+ * that, one more at a time, each limit fails at the next step that opens
+ * one, until one is enough. */
+static void test_fd_exhaustion_says_emfile(void **state)
+{
+	struct how how = { .sock_at = 3 };
+	unsigned failures = 0;
+	struct run r;
+
+	(void)state;
+	for (how.nofile = 5; how.nofile < 64; how.nofile++) {
+		run_how(&r, &how, (const char *const[]){ "--use-vnet", "--fd=@FD", "--br=br0",
+							 "--queues=4", NULL });
+		if (exited_ok(&r))
+			break;
+		if (strstr(r.err, "vanished"))
+			fail_msg("RLIMIT_NOFILE %u: the tap did not vanish, fds ran out:\n%s",
+				 how.nofile, r.err);
+		expect_fail(&r, "Too many open files");
+		failures++;
+	}
+	expect_ok(&r);
+	/* Enough limits failed to reach past the tun fds to the lookups after
+	 * the tap is made: fds 0-3, 4 queues, the netlink socket, one more. */
+	assert_true(failures >= 9 - 5 + 1);
+	close_fds(&r);
 	assert_no_new_links();
 }
 
@@ -1197,6 +1236,7 @@ int main(void)
 		T(test_qemu_sh_form),
 		T(test_second_bridge_its_mtu),
 		T(test_queues_4),
+		T(test_fd_exhaustion_says_emfile),
 		T(test_ifname_mac_mtu),
 		T(test_extension_single_queue),
 		T(test_qdisc_default),

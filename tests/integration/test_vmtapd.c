@@ -29,7 +29,8 @@
  *     side with replies parked (no busy loop: a CPU-time bound), a client
  *     in another network namespace (refused), a persistent tap given away
  *     with TUNSETOWNER (counted against its maker), a 0-byte request (an
- *     error reply), a flood of bad requests (20 log lines, then a count);
+ *     error reply), a flood of bad requests (20 log lines, then a count),
+ *     an MTU below the bridge's (refused; the bridge keeps its MTU);
  *   - start-up refusals (policy file unsafe or malformed, socket path taken)
  *     leave no socket file; SIGTERM exits 0 and removes the socket it made;
  *     a socket passed the systemd way (LISTEN_PID/LISTEN_FDS) is used and
@@ -100,6 +101,8 @@
 #define PATH_SZ 100
 /* The bridge of the --pool tests, and theirs alone. */
 #define POOL_BR "pb0"
+/* The bridge of the tenant-network tests. */
+#define TEN_BR "bt0"
 
 static char dir[] = "/tmp/vmtap-test-vmtapd-XXXXXX";
 static bool dir_made, dir_mounted;
@@ -631,6 +634,74 @@ static void test_policy_nobody(void **state)
 
 	nic_close(&b);
 	nic_close(&c);
+	assert_nothing_left();
+}
+
+/* hello tells a client what it may do: the bridges its user and groups
+ * are granted (VLANs too), and its usage now, which a NIC moves. */
+static void test_hello_grants(void **state)
+{
+	static const gid_t users[] = { USERS_GID };
+	struct vmtap_err err = { "" };
+	struct vmtapd_client *cl = NULL;
+	static struct vmtapd_hello h;
+	struct nic_spec spec;
+	struct nic a;
+	char vlans[64];
+	int i;
+
+	(void)state;
+	assert_int_equal(open_as(NOBODY, NOBODY, users, 1, &cl, &err), 0);
+	assert_int_equal(vmtapd_client_hello(cl, &h, &err), 0);
+	assert_true(h.has_bridges);
+	assert_false(h.bridges_truncated);
+	assert_int_equal(h.nbridges, 3);
+	/* br1 by user (untagged, and VLANs 100-101), br2 by the group users,
+	 * TEN_BR by user (untagged and VLAN 10, for the tenant tests); br0 is
+	 * root's and not listed. */
+	assert_string_equal(h.bridges[0].bridge, "br1");
+	assert_true(h.bridges[0].untagged);
+	assert_int_equal(vlan_set_format(&h.bridges[0].vlans, vlans, sizeof(vlans), ','), 0);
+	assert_string_equal(vlans, "100-101");
+	assert_string_equal(h.bridges[1].bridge, "br2");
+	assert_true(h.bridges[1].untagged);
+	assert_true(vlan_set_empty(&h.bridges[1].vlans));
+	assert_string_equal(h.bridges[2].bridge, TEN_BR);
+	assert_true(h.bridges[2].untagged);
+	assert_int_equal(vlan_set_format(&h.bridges[2].vlans, vlans, sizeof(vlans), ','), 0);
+	assert_string_equal(vlans, "10");
+	assert_int_equal(h.max_nics, 2);
+	assert_int_equal(h.used_nics, 0);
+	assert_int_equal(h.used_connections, 1);
+
+	/* One NIC, on the same connection: the usage counts it. */
+	spec_for(&spec, "br1", 1);
+	assert_int_equal(vmtapd_client_create_nic(cl, &spec, &a, &err), 0);
+	assert_int_equal(vmtapd_client_hello(cl, &h, &err), 0);
+	assert_int_equal(h.used_nics, 1);
+	vmtapd_client_close(cl);
+
+	/* Without its supplementary group, br2 is not listed. */
+	assert_int_equal(open_as(NOBODY, NOBODY, NULL, 0, &cl, &err), 0);
+	assert_int_equal(vmtapd_client_hello(cl, &h, &err), 0);
+	assert_int_equal(h.nbridges, 2);
+	assert_string_equal(h.bridges[0].bridge, "br1");
+	assert_string_equal(h.bridges[1].bridge, TEN_BR);
+	assert_int_equal(h.used_nics, 1);
+	vmtapd_client_close(cl);
+
+	/* Its fds closed, the NIC no longer counts once the kernel has
+	 * removed the tap (bounded retries, as the kernel finishes that). */
+	nic_close(&a);
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(open_as(NOBODY, NOBODY, NULL, 0, &cl, &err), 0);
+		assert_int_equal(vmtapd_client_hello(cl, &h, &err), 0);
+		vmtapd_client_close(cl);
+		if (h.used_nics == 0)
+			break;
+		usleep(20000);
+	}
+	assert_int_equal(h.used_nics, 0);
 	assert_nothing_left();
 }
 
@@ -1964,6 +2035,66 @@ static void test_persistent_given_away(void **state)
 	assert_nothing_left();
 }
 
+static int create_mtu_as(uid_t uid, const char *bridge, unsigned mtu, struct nic *nic,
+			 struct vmtap_err *err)
+{
+	struct vmtapd_client *c = NULL;
+	struct nic_spec spec;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if ((r = open_as(uid, uid, NULL, 0, &c, err)) < 0)
+		return r;
+	spec_for(&spec, bridge, 1);
+	spec.mtu = mtu;
+	r = vmtapd_client_create_nic(c, &spec, nic, err);
+	vmtapd_client_close(c);
+	return r;
+}
+
+/* Issue 11 item 2 through create-nic: the kernel sizes a bridge to its
+ * smallest port, so a port below the bridge's MTU would shrink it for
+ * every guest on it.  A client other than root may not; at or above the
+ * bridge's MTU it may. */
+static void test_mtu_below_bridge(void **state)
+{
+	static const unsigned below[] = { 68, 1499 };
+	struct vmtap_err err;
+	char needle[96];
+	struct nic a, b;
+	unsigned i;
+	int r;
+
+	(void)state;
+	assert_int_equal(sys_num("br1", "mtu"), 1500);
+	for (i = 0; i < sizeof(below) / sizeof(below[0]); i++) {
+		r = create_mtu_as(NOBODY, "br1", below[i], &a, &err);
+		snprintf(needle, sizeof(needle), "mtu=%u: below br1's MTU 1500", below[i]);
+		expect_refusal(r, -EPERM, &err, needle);
+		assert_true(log_has(&main_d, needle));
+		assert_int_equal(sys_num("br1", "mtu"), 1500);
+		assert_nothing_left();
+	}
+
+	/* At the bridge's MTU, and above it: the bridge keeps its own (the
+	 * first port holds it at 1500 while the second joins at 9000). */
+	assert_int_equal(create_mtu_as(NOBODY, "br1", 1500, &a, &err), 0);
+	check_nic(&a, "br1", 1);
+	assert_int_equal(a.mtu, 1500);
+	assert_int_equal(sys_num(a.ifname, "mtu"), 1500);
+	r = create_mtu_as(NOBODY, "br1", 9000, &b, &err);
+	if (r < 0)
+		fail_msg("mtu=9000 on br1 for nobody: %s", err.msg);
+	check_nic(&b, "br1", 1);
+	assert_int_equal(b.mtu, 9000);
+	assert_int_equal(sys_num(b.ifname, "mtu"), 9000);
+	assert_int_equal(sys_num("br1", "mtu"), 1500);
+	nic_close(&a);
+	nic_close(&b);
+	assert_nothing_left();
+	assert_int_equal(sys_num("br1", "mtu"), 1500);
+}
+
 /* A 0-byte message is a bad request: an error reply, a log line, and the
  * connection goes on. */
 static void test_empty_request(void **state)
@@ -2017,7 +2148,6 @@ static void test_refusals_rate_limited(void **state)
 /* The tenant bridge: nobody may use it untagged and in VLAN 10 (which
  * this kernel cannot filter: the request is refused by the bridge, not
  * the policy), root untagged. */
-#define TEN_BR "bt0"
 #define TEN_ETH 0x88b6
 #define TEN_LEN 60
 
@@ -2435,6 +2565,7 @@ static int group_setup(void **state)
 		"allow br1 user root\n"
 		"allow br1 user nobody\n"
 		"allow br2 group users\n"
+		"allow br1 vlan 100-101 user nobody\n"
 		"allow pb0 user root\n"
 		"allow " TEN_BR " user root\n"
 		"allow " TEN_BR " user nobody\n"
@@ -2557,6 +2688,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_concurrent_clients),
 		cmocka_unit_test(test_policy_nobody),
+		cmocka_unit_test(test_hello_grants),
 		cmocka_unit_test(test_connection_limit),
 		cmocka_unit_test(test_persistent),
 		cmocka_unit_test(test_bad_requests),
@@ -2576,12 +2708,13 @@ int main(void)
 		cmocka_unit_test_teardown(test_shut_wr_no_spin, reset_sock),
 		cmocka_unit_test(test_other_netns),
 		cmocka_unit_test(test_persistent_given_away),
+		cmocka_unit_test(test_mtu_below_bridge),
 		cmocka_unit_test(test_empty_request),
 		cmocka_unit_test(test_refusals_rate_limited),
 		cmocka_unit_test(test_tenant_nic),
 		cmocka_unit_test(test_tenant_refusals),
 		cmocka_unit_test_teardown(test_pool_tenant, pool_teardown),
-		/* Last: it stops the main daemon. */
+		/* Last: it stops the daemon the others share. */
 		cmocka_unit_test(test_sigterm),
 	};
 

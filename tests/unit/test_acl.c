@@ -1151,6 +1151,81 @@ static void test_vlan_deny_wins(void **state)
 	acl_free(acl);
 }
 
+/* One grant of a listing as text: "br0 untagged vlans=10,20-29 isolated". */
+static const char *grant_text(const struct acl_grant *g, char *buf, size_t len)
+{
+	char vlans[200];
+
+	assert_int_equal(vlan_set_format(&g->vlans, vlans, sizeof(vlans), ','), 0);
+	snprintf(buf, len, "%s%s%s%s%s%s", g->bridge, g->untagged ? " untagged" : "",
+		 vlans[0] ? " vlans=" : "", vlans, g->isolated ? " isolated" : "",
+		 g->mac_lock ? " mac_lock" : "");
+	return buf;
+}
+
+/* acl_grants as one line, entries joined by "; " ("" for none). */
+static const char *grants(const struct acl *acl, const struct acl_peer *peer)
+{
+	static char out[1024];
+	struct acl_grant *g;
+	char one[300];
+	size_t n, i, at = 0;
+
+	assert_int_equal(acl_grants(acl, peer, &g, &n), 0);
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		at += (size_t)snprintf(out + at, sizeof(out) - at, "%s%s", i ? "; " : "",
+				       grant_text(&g[i], one, sizeof(one)));
+	free(g);
+	return out;
+}
+
+/* What hello lists: for the peer, each bridge it may use and the VLANs on
+ * it, minus denies, its requires; "all" for any bridge not named; a denied
+ * bridge is listed as an exception to "all" only. */
+static void test_grants_listing(void **state)
+{
+	struct acl *acl;
+
+	(void)state;
+	acl = must_daemon("allow br0 user nobody\n"
+			  "allow br1 vlan 10,20-29 user nobody\n"
+			  "deny br1 vlan 25\n"
+			  "require br1 isolated\n"
+			  "allow br2 user 4242\n"
+			  "deny br3 user nobody\n"
+			  "limit nics 2\n");
+	assert_string_equal(grants(acl, &nobody_peer),
+			    "br0 untagged; br1 vlans=10,20-24,26-29 isolated");
+	/* Another user's grants are not nobody's, and nobody's not theirs. */
+	assert_string_equal(grants(acl, &other_peer), "br2 untagged");
+	acl_free(acl);
+
+	/* allow all shows as "all"; a deny is an exception to it; a bridge
+	 * named only to repeat what "all" says is not listed. */
+	acl = must_daemon("allow all\n"
+			  "allow br0\n"
+			  "deny br3 user nobody\n"
+			  "allow all vlan 100 user nobody\n"
+			  "deny br4 vlan 100\n");
+	assert_string_equal(grants(acl, &nobody_peer), "br3; br4 untagged; all untagged vlans=100");
+	assert_string_equal(grants(acl, &other_peer), "all untagged");
+	acl_free(acl);
+
+	/* A deny of the bridge itself takes its VLANs too; nothing granted,
+	 * nothing listed (and no require shown for it). */
+	acl = must_daemon("allow br0 vlan 5\ndeny br0\nrequire all mac_lock\n");
+	assert_string_equal(grants(acl, &nobody_peer), "");
+	acl_free(acl);
+	acl = must_daemon("deny all\nallow br0\n");
+	assert_string_equal(grants(acl, &nobody_peer), "");
+	acl_free(acl);
+	/* The same listing whatever the order of the lines (deny wins). */
+	acl = must_daemon("allow br0 vlan 1-4094\ndeny all vlan 2-4094\nrequire br0 mac_lock\n");
+	assert_string_equal(grants(acl, &nobody_peer), "br0 vlans=1 mac_lock");
+	acl_free(acl);
+}
+
 /* bridge.conf (QEMU's grammar) grants no VLAN, whatever it allows;
  * isolated and mac_lock need no grant there either. */
 static void test_vlan_not_from_bridge_conf(void **state)
@@ -1337,6 +1412,7 @@ int main(void)
 		cmocka_unit_test(test_vlan_subset),
 		cmocka_unit_test(test_vlan_deny_wins),
 		cmocka_unit_test(test_vlan_not_from_bridge_conf),
+		cmocka_unit_test(test_grants_listing),
 		cmocka_unit_test(test_require),
 		cmocka_unit_test(test_check_nic_fields),
 		cmocka_unit_test(test_deny_name),

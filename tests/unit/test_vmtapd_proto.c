@@ -335,6 +335,107 @@ static void test_hello_reply(void **state)
 	assert_int_equal(vmtapd_hello_decode(v2, strlen(v2), &out, &e), -EPROTO);
 }
 
+/* hello says what the client may do: its grants (bridge, untagged, VLANs,
+ * requires; "all" for any other bridge) and its usage now. */
+static void test_hello_grants(void **state)
+{
+	static struct vmtapd_hello in, out;
+	struct vmtap_err e = { "" };
+	char buf[VMTAPD_REPLY_MAX], vlans[64];
+	size_t len;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.version = 1;
+	in.max_queues = 8;
+	in.max_nics = 2;
+	in.max_connections = 64;
+	in.used_nics = 1;
+	in.used_connections = 3;
+	strcpy(in.server, "vmtapd 9.9");
+	in.nbridges = 3;
+	strcpy(in.bridges[0].bridge, "br0");
+	in.bridges[0].untagged = true;
+	strcpy(in.bridges[1].bridge, "br1");
+	assert_int_equal(vlan_set_parse("10,20-29", ",", &in.bridges[1].vlans, &e), 0);
+	in.bridges[1].isolated = true;
+	in.bridges[1].mac_lock = true;
+	strcpy(in.bridges[2].bridge, "all");
+	in.bridges[2].untagged = true;
+	assert_int_equal(vmtapd_hello_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_non_null(strstr(buf, "\"bridges\":[{\"bridge\":\"br0\",\"untagged\":true,"
+				    "\"vlans\":\"\",\"require\":[]},{\"bridge\":\"br1\","
+				    "\"untagged\":false,\"vlans\":\"10,20-29\",\"require\":"
+				    "[\"isolated\",\"mac_lock\"]},{\"bridge\":\"all\""));
+	assert_non_null(strstr(buf, "\"bridges_truncated\":false"));
+	assert_non_null(strstr(buf, "\"usage\":{\"nics\":1,\"connections\":3}"));
+	assert_int_equal(vmtapd_hello_decode(buf, len, &out, &e), 0);
+	assert_true(out.has_bridges);
+	assert_false(out.bridges_truncated);
+	assert_int_equal(out.nbridges, 3);
+	assert_string_equal(out.bridges[0].bridge, "br0");
+	assert_true(out.bridges[0].untagged);
+	assert_true(vlan_set_empty(&out.bridges[0].vlans));
+	assert_string_equal(out.bridges[1].bridge, "br1");
+	assert_false(out.bridges[1].untagged);
+	assert_int_equal(vlan_set_format(&out.bridges[1].vlans, vlans, sizeof(vlans), ','), 0);
+	assert_string_equal(vlans, "10,20-29");
+	assert_true(out.bridges[1].isolated && out.bridges[1].mac_lock);
+	assert_string_equal(out.bridges[2].bridge, "all");
+	assert_int_equal(out.used_nics, 1);
+	assert_int_equal(out.used_connections, 3);
+	assert_int_equal(out.max_nics, 2);
+
+	/* A daemon from before the list: still a hello, nothing said. */
+	static const char old[] = "{\"version\":1,\"server\":\"vmtapd 0.1\",\"uid\":5,\"gid\":5,"
+				  "\"limits\":{\"queues\":8,\"nics\":null,\"connections\":64}}";
+	assert_int_equal(vmtapd_hello_decode(old, strlen(old), &out, &e), 0);
+	assert_false(out.has_bridges);
+	assert_int_equal(out.nbridges, 0);
+	assert_int_equal(out.used_nics, VMTAPD_NO_LIMIT);
+	assert_int_equal(out.used_connections, VMTAPD_NO_LIMIT);
+
+	/* A list that does not fit the reply every client sizes for is cut,
+	 * and says so: every VID not a multiple of 3, on each of 32 bridges. */
+	in.nbridges = VMTAPD_HELLO_BRIDGES;
+	for (unsigned i = 0; i < VMTAPD_HELLO_BRIDGES; i++) {
+		snprintf(in.bridges[i].bridge, sizeof(in.bridges[i].bridge), "br%u", i);
+		memset(&in.bridges[i].vlans, 0, sizeof(in.bridges[i].vlans));
+		for (unsigned v = 1; v <= 200; v++)
+			if (v % 3)
+				vlan_set_add(&in.bridges[i].vlans, v);
+	}
+	assert_int_equal(vmtapd_hello_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_true(len < VMTAPD_REPLY_MAX);
+	assert_non_null(strstr(buf, "\"bridges_truncated\":true"));
+	assert_int_equal(vmtapd_hello_decode(buf, len, &out, &e), 0);
+	assert_true(out.bridges_truncated);
+	assert_true(out.nbridges > 0 && out.nbridges < VMTAPD_HELLO_BRIDGES);
+	assert_string_equal(out.bridges[0].bridge, "br0");
+
+	/* A client trusts no entry it cannot read. */
+	static const char *const bad[] = {
+		"[{\"bridge\":\"a/b\",\"untagged\":true,\"vlans\":\"\",\"require\":[]}]",
+		"[{\"bridge\":\"br0\",\"untagged\":1,\"vlans\":\"\",\"require\":[]}]",
+		"[{\"bridge\":\"br0\",\"untagged\":true,\"vlans\":\"0-5\",\"require\":[]}]",
+		"[{\"bridge\":\"br0\",\"untagged\":true,\"vlans\":\"\"}]",
+		"[\"br0\"]",
+		"{\"br0\":true}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "{\"version\":1,\"server\":\"x\",\"uid\":5,\"gid\":5,"
+			 "\"limits\":{\"queues\":8,\"nics\":null,\"connections\":64},\"bridges\":%s}",
+			 bad[i]);
+		memset(&e, 0, sizeof(e));
+		if (vmtapd_hello_decode(msg, strlen(msg), &out, &e) != -EPROTO)
+			fail_msg("accepted %s", bad[i]);
+		assert_clean_line(e.msg);
+		assert_non_null(strstr(e.msg, "bridges"));
+	}
+}
+
 static void test_errno_names(void **state)
 {
 	(void)state;
@@ -704,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_nic_reply),
 		cmocka_unit_test(test_error_reply),
 		cmocka_unit_test(test_hello_reply),
+		cmocka_unit_test(test_hello_grants),
 		cmocka_unit_test(test_errno_names),
 		cmocka_unit_test(test_tenant_keys),
 		cmocka_unit_test(test_persistent_defaults),
