@@ -100,15 +100,13 @@ static int owner_opt(int argc, char **argv, int *i, struct owner *o)
 static void spec_for_port(struct nic_spec *spec, const struct domxml_port *p,
 			  const struct owner *o)
 {
-	/* The metadata's fields (field.h), then the <interface>'s. */
+	/* The metadata's fields (field.h), then the <interface>'s; its <mac
+	 * address> is in spec->guest_mac already (domxml.c), and the tap's
+	 * MAC follows it (nic_spec_tap_mac). */
 	*spec = p->spec;
 	spec->persist = true;
 	spec->queues = p->queues;
 	spec->mtu = p->mtu;
-	if (p->has_mac) {
-		nic_host_mac(spec->mac, p->mac);
-		spec->has_mac = true;
-	}
 	spec->has_owner = o->has_owner;
 	spec->owner = o->uid;
 	spec->has_group = o->has_group;

@@ -405,6 +405,13 @@ static int check_iface(struct domxml_port *p, const struct iface *d, struct vmta
 			return vmtap_fail(err, -EINVAL, "port %s: <mac address='%s'>: expected a "
 					  "unicast MAC like 52:54:00:12:34:56", p->spec.ifname, d->mac);
 		p->has_mac = true;
+		/* The metadata's guest_mac may only say the same. */
+		if (p->spec.has_guest_mac && memcmp(p->spec.guest_mac, p->mac, 6))
+			return vmtap_fail(err, -EINVAL, "port %s: guest_mac differs from the "
+					  "interface's <mac address='%s'>, which is the guest's; "
+					  "leave guest_mac out", p->spec.ifname, d->mac);
+		memcpy(p->spec.guest_mac, p->mac, 6);
+		p->spec.has_guest_mac = true;
 	}
 	return 0;
 }

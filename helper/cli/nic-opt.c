@@ -208,6 +208,11 @@ int nic_opt_fill_macs(struct nic_opt *o)
 		memcpy(o->guest_mac + 3, r, 3);
 		o->has_guest_mac = true;
 	}
+	/* The spec carries both: guest_mac is what mac_lock pins, and the
+	 * tap's MAC follows it (nic_spec_tap_mac); mac too, for whoever
+	 * reads the spec's tap MAC alone. */
+	memcpy(o->spec.guest_mac, o->guest_mac, 6);
+	o->spec.has_guest_mac = true;
 	nic_host_mac(o->spec.mac, o->guest_mac);
 	o->spec.has_mac = true;
 	return 0;

@@ -51,7 +51,16 @@ const struct nic_field nic_fields[] = {
 	{ .key = "mac", .type = NFT_MAC,
 	  .fronts = FRONT_HELPER | FRONT_SPEC | FRONT_CREATE | FRONT_NIC | FRONT_PERSIST,
 	  .poolable = true, .off = AT(mac), .has_off = AT(has_mac),
-	  .meta = "MAC", .help = "the tap's own MAC (default fe: and 5 random bytes)" },
+	  .meta = "MAC", .help = "the tap's own MAC (default fe: + guest_mac's last five\n"
+	  "                     bytes, or random)" },
+	/* A NIC SPEC's mac= is the guest's already (nic-opt.c fills this from
+	 * it); the hook's is <mac address=...> unless the metadata gives one.
+	 * Poolable: provision_ready gives a pooled tap the MAC it implies. */
+	{ .key = "guest_mac", .type = NFT_MAC,
+	  .fronts = FRONT_HELPER | FRONT_CREATE | FRONT_NIC | FRONT_PERSIST | FRONT_LIBVIRT,
+	  .poolable = true, .off = AT(guest_mac), .has_off = AT(has_guest_mac),
+	  .meta = "MAC", .help = "the guest's MAC: what mac_lock lets in (and the tap's\n"
+	  "                     MAC follows it when mac is not given)" },
 	{ .key = "mtu", .type = NFT_UINT,
 	  .fronts = FRONT_HELPER | FRONT_SPEC | FRONT_CREATE | FRONT_NIC | FRONT_PERSIST,
 	  .poolable = true, .off = AT(mtu), .min = VMTAP_MTU_MIN, .max = VMTAP_MTU_MAX,
@@ -458,6 +467,8 @@ int nic_spec_check_port(const struct nic_spec *s, struct vmtap_err *err)
 	if (s->mode == NIC_MODE_TUN || !s->bridge[0])
 		return vmtap_fail(err, -EINVAL, "vlan, trunk, isolated and mac_lock are a bridge "
 				  "port's: expected a tap (mode=tap) on a bridge");
+	if (s->mac_lock && !s->has_guest_mac)
+		return vmtap_fail(err, -EINVAL, "mac_lock=on needs the guest's MAC (guest_mac=...)");
 	if (s->vlan && vlan_set_has(&s->trunk, s->vlan)) {
 		vlan_set_format(&s->trunk, list, sizeof(list), ':');
 		return vmtap_fail(err, -EINVAL, "vlan=%u is also in trunk=%s; expected the native "

@@ -19,6 +19,15 @@ void nic_host_mac(uint8_t out[6], const uint8_t src[6])
 	out[0] = 0xfe;
 }
 
+bool nic_spec_tap_mac(const struct nic_spec *spec, uint8_t out[6])
+{
+	if (spec->has_mac)
+		memcpy(out, spec->mac, 6);
+	else if (spec->has_guest_mac)
+		nic_host_mac(out, spec->guest_mac);
+	return spec->has_mac || spec->has_guest_mac;
+}
+
 unsigned nic_fds_flatten(const struct nic *nic, int fds[NIC_FDS_MAX])
 {
 	unsigned i, n = 0;

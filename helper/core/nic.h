@@ -54,7 +54,12 @@ struct nic_spec {
 	unsigned queues;       /* 1 .. VMTAP_MAX_QUEUES */
 	enum vhost_mode vhost;
 	bool has_mac;
-	uint8_t mac[6];
+	uint8_t mac[6];        /* the tap's own MAC (default: nic_spec_tap_mac) */
+	/* The guest's MAC (the VM's NIC, behind the tap): what mac_lock pins
+	 * in the bridge's FDB, and what the tap's MAC follows when mac is not
+	 * given (fe: + its last five bytes, nic_host_mac). */
+	bool has_guest_mac;
+	uint8_t guest_mac[6];
 	unsigned mtu;          /* 0 = the bridge's */
 	enum qdisc_mode qdisc;
 	bool vnet_hdr;         /* IFF_VNET_HDR (QEMU's --use-vnet) */
@@ -110,6 +115,11 @@ void nic_init(struct nic *nic);
  * MAC, and high, so a bridge (which takes its lowest port MAC unless given
  * one) does not take ours.  out may be src. */
 void nic_host_mac(uint8_t out[6], const uint8_t src[6]);
+
+/* The tap's MAC a spec asks for: mac when given, else nic_host_mac of
+ * guest_mac when that is given: true.  false: neither, and the caller
+ * picks one at random.  The one place that rule lives. */
+bool nic_spec_tap_mac(const struct nic_spec *spec, uint8_t out[6]);
 
 /* The nic's fds in the order SCM_RIGHTS carries them (every tap queue,
  * then every vhost fd): the one wire order, for the helper's reply and

@@ -17,6 +17,7 @@
 
 #include "helper/core/field.h"
 #include "helper/core/ifname.h"
+#include "helper/core/parse.h"
 #include "bridge/port.h"
 #include "helper/core/tap.h"
 #include "vhost/vhost.h"
@@ -45,6 +46,7 @@ void nic_devs_close(struct nic_devs *d)
 
 int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 {
+	char mac[18];
 	int r;
 
 	if (spec->mode == NIC_MODE_TUN) {
@@ -65,7 +67,11 @@ int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 	if (spec->mtu && (spec->mtu < VMTAP_MTU_MIN || spec->mtu > VMTAP_MTU_MAX))
 		return vmtap_fail(err, -ERANGE, "mtu=%u: expected %d..%d", spec->mtu, VMTAP_MTU_MIN,
 				  VMTAP_MTU_MAX);
-	return 0;
+	if (spec->has_mac && spec->has_guest_mac && !memcmp(spec->mac, spec->guest_mac, 6))
+		return vmtap_fail(err, -EINVAL, "mac=%s is also guest_mac: the tap's MAC must differ "
+				  "from the guest's, or the bridge takes the guest's frames for its "
+				  "own; leave mac out (it follows guest_mac)", format_mac(spec->mac, mac));
+	return nic_spec_check_port(spec, err);
 }
 
 /* The vhost-net fds of devs as spec->vhost says: none (off), one per queue
@@ -130,20 +136,62 @@ static bool unrestricted(uint32_t as)
  * sizes a bridge to its smallest port's MTU, so a port below the bridge's
  * MTU shrinks it for everyone on it (and drops the host's IPv6 addresses
  * on it): only a caller acting for root may do that.  At or above is
- * harmless. */
+ * harmless.  A spec that asks for a VLAN also has the bridge's VLAN state
+ * read here (br->vlan) and refused when it cannot filter VLANs, so that
+ * mistake too costs no tap. */
+struct bridge_for {
+	struct bridge_info info;
+	struct bridge_vlan_state vlan;
+};
+
 static int bridge_for(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
-		      struct bridge_info *br, struct vmtap_err *err)
+		      struct bridge_for *br, struct vmtap_err *err)
 {
 	int r;
 
-	if ((r = bridge_lookup(sk, spec->bridge, br, err)) < 0)
+	memset(br, 0, sizeof(*br));
+	if ((r = bridge_lookup(sk, spec->bridge, &br->info, err)) < 0)
 		return r;
-	if (spec->mtu && spec->mtu < br->mtu && !unrestricted(as))
+	if (spec->mtu && spec->mtu < br->info.mtu && !unrestricted(as))
 		return vmtap_fail(err, -EPERM, "mtu=%u: below %s's MTU %u; a port's MTU would "
 				  "lower the whole bridge, which only root may do; ask for %u or "
-				  "more, or leave mtu out", spec->mtu, spec->bridge, br->mtu,
-				  br->mtu);
-	return 0;
+				  "more, or leave mtu out", spec->mtu, spec->bridge, br->info.mtu,
+				  br->info.mtu);
+	if (!spec->vlan && vlan_set_empty(&spec->trunk))
+		return 0;
+	if ((r = bridge_vlan_filtering(sk, br->info.ifindex, spec->bridge, &br->vlan, err)) < 0)
+		return r;
+	return bridge_vlan_check(&br->vlan, spec->bridge, err);
+}
+
+/* The tenant-network fields (README, "Tenant networks") on a tap that is a
+ * port already (port_setup): its flags and VLANs in one AF_BRIDGE
+ * RTM_SETLINK, then, for mac_lock, the guest's MAC as a static FDB entry
+ * on it (vid 0: the kernel puts it in each of the port's VLANs).  Undoes
+ * nothing: the port and its FDB entry go with the tap. */
+static int tenant_apply(struct nl_sock *sk, const struct nic_spec *spec,
+			const struct bridge_for *br, int ifindex, const char *ifname,
+			struct vmtap_err *err)
+{
+	struct port_tenant t = {
+		.isolated = spec->isolated,
+		.locked = spec->mac_lock,
+		.learning_off = spec->mac_lock,
+		.has_pvid = spec->vlan != 0,
+		.pvid = spec->vlan,
+		.tagged = spec->trunk,
+		.bridge_vlan = &br->vlan,
+		.bridge = spec->bridge,
+	};
+	int r;
+
+	if (!nic_spec_has_port_fields(spec))
+		return 0;
+	if ((r = port_tenant_apply(sk, ifindex, ifname, &t, err)) < 0)
+		return r;
+	if (spec->mac_lock)
+		r = fdb_add_static(sk, ifindex, ifname, spec->guest_mac, 0, err);
+	return r;
 }
 
 /* if_nametoindex needs a socket of its own: under fd exhaustion it fails
@@ -283,7 +331,7 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 		.vnet_hdr = spec->vnet_hdr,
 	};
 	struct link_detail have;
-	struct bridge_info br = { 0, 0 };
+	struct bridge_for br;
 	struct link_state now;
 	bool made = false;
 	int fd, r;
@@ -295,6 +343,7 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 	fd = devs->tun[0];
 	if ((r = tun_check_features(fd, &f, err)) < 0)
 		goto fail;
+	memset(&br, 0, sizeof(br));
 	if (!f.tun && (r = bridge_for(sk, spec, as, &br, err)) < 0)
 		goto fail;
 
@@ -318,21 +367,22 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 	} else {
 		struct port_setup ps = {
 			.ifindex = out->ifindex, .ifname = out->ifname,
-			.bridge_ifindex = br.ifindex, .bridge = spec->bridge,
-			.mtu = spec->mtu ? spec->mtu : br.mtu,
+			.bridge_ifindex = br.info.ifindex, .bridge = spec->bridge,
+			.mtu = spec->mtu ? spec->mtu : br.info.mtu,
 			.noqueue = spec->qdisc == QDISC_NOQUEUE,
 			.alias = VMTAP_ALIAS,
 		};
 
 		/* A device taken over keeps its MAC unless one was asked for:
 		 * the guest's peers may have learnt it. */
-		if (spec->has_mac)
-			memcpy(ps.mac, spec->mac, 6);
-		else if (!made)
-			memcpy(ps.mac, have.st.mac, 6);
-		else
-			random_mac(ps.mac);
-		r = port_setup(sk, &ps, err);
+		if (!nic_spec_tap_mac(spec, ps.mac)) {
+			if (made)
+				random_mac(ps.mac);
+			else
+				memcpy(ps.mac, have.st.mac, 6);
+		}
+		if ((r = port_setup(sk, &ps, err)) == 0)
+			r = tenant_apply(sk, spec, &br, out->ifindex, out->ifname, err);
 	}
 	if (r < 0)
 		goto fail;
@@ -354,24 +404,12 @@ fail:
 int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
 	      struct nic_devs *devs, struct nic *out, struct vmtap_err *err)
 {
-	struct bridge_info br;
+	struct bridge_for br;
 	struct port_setup ps;
 	unsigned i;
 	int r;
 
 	nic_init(out);
-	/* ---- tenant networks: not wired yet -------------------------------
-	 * vlan, trunk, isolated and mac_lock are parsed and granted by policy
-	 * but the bridge port is not set up for them yet (the kernel side,
-	 * bridge/, lands next and replaces this block): refuse rather than
-	 * make a port without what was asked. */
-	if ((r = nic_spec_check_port(spec, err)) < 0)
-		goto fail;
-	if (nic_spec_has_port_fields(spec)) {
-		r = vmtap_fail(err, -EOPNOTSUPP, "vlan/trunk/isolated/mac_lock: not wired yet");
-		goto fail;
-	}
-	/* ---- end of tenant networks ---- */
 	if (!sk) {
 		r = vmtap_fail(err, -EINVAL, "internal: provision() without a netlink socket");
 		goto fail;
@@ -397,19 +435,18 @@ int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
 		goto fail;
 	if ((r = ifindex_of(out->ifname, &out->ifindex, err)) < 0)
 		goto fail;
-	out->mtu = spec->mtu ? spec->mtu : br.mtu;
-	if (spec->has_mac)
-		memcpy(out->mac, spec->mac, 6);
-	else
+	out->mtu = spec->mtu ? spec->mtu : br.info.mtu;
+	if (!nic_spec_tap_mac(spec, out->mac))
 		random_mac(out->mac);
 
 	ps = (struct port_setup){
 		.ifindex = out->ifindex, .ifname = out->ifname,
-		.bridge_ifindex = br.ifindex, .bridge = spec->bridge,
+		.bridge_ifindex = br.info.ifindex, .bridge = spec->bridge,
 		.mtu = out->mtu, .noqueue = spec->qdisc == QDISC_NOQUEUE,
 	};
 	memcpy(ps.mac, out->mac, 6);
-	if ((r = port_setup(sk, &ps, err)) < 0)
+	if ((r = port_setup(sk, &ps, err)) < 0 ||
+	    (r = tenant_apply(sk, spec, &br, out->ifindex, out->ifname, err)) < 0)
 		goto fail;
 
 	out->queues = spec->queues;
@@ -439,16 +476,17 @@ int nic_vhost_open(const struct nic_spec *spec, struct nic_devs *devs, struct vm
 int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic_devs *devs,
 		    struct nic *nic, struct vmtap_err *err)
 {
+	uint8_t mac[6];
 	unsigned i;
 	int r;
 
-	if (spec->has_mac && memcmp(spec->mac, nic->mac, 6)) {
-		if ((r = link_set_mac(sk, nic->ifindex, nic->ifname, spec->mac, err)) < 0) {
+	if (nic_spec_tap_mac(spec, mac) && memcmp(mac, nic->mac, 6)) {
+		if ((r = link_set_mac(sk, nic->ifindex, nic->ifname, mac, err)) < 0) {
 			nic_devs_close(devs);
 			nic_close(nic);
 			return r;
 		}
-		memcpy(nic->mac, spec->mac, 6);
+		memcpy(nic->mac, mac, 6);
 	}
 	nic->nvhost = devs->nvhost;
 	for (i = 0; i < devs->nvhost; i++)

@@ -1170,6 +1170,8 @@ static void test_vlan_not_from_bridge_conf(void **state)
 	assert_non_null(strstr(msg, "trunk=10:20-29: VLANs are granted only by vmtapd's policy"));
 	s = vspec("br0", 0, "");
 	s.has_isolated = s.isolated = s.has_mac_lock = s.mac_lock = true;
+	s.has_guest_mac = true;
+	memcpy(s.guest_mac, "\x52\x54\x00\x01\x02\x03", 6);
 	assert_int_equal(check(acl, NULL, &s, msg), 0);
 	s = vspec("br1", 0, "");
 	assert_int_equal(check(acl, NULL, &s, msg), 0);

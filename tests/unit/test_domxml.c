@@ -389,7 +389,8 @@ static void port_attributes_from_the_table(void **state)
 		/* The tenant-network rows are read below. */
 		if (f->type != NFT_NAME && (f->fronts & FRONT_LIBVIRT) &&
 		    strcmp(f->key, "vlan") && strcmp(f->key, "trunk") &&
-		    strcmp(f->key, "isolated") && strcmp(f->key, "mac_lock"))
+		    strcmp(f->key, "isolated") && strcmp(f->key, "mac_lock") &&
+		    strcmp(f->key, "guest_mac"))
 			fail_msg("%s: a non-name libvirt field needs a case here", f->key);
 		if (base)
 			continue;

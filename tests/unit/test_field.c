@@ -271,7 +271,8 @@ static void client_encoding_round_trip(void **state)
 
 static void pool_fit_defaults_to_no(void **state)
 {
-	static const char *const poolable[] = { "bridge", "queues", "vhost", "mac", "mtu" };
+	static const char *const poolable[] = { "bridge", "queues", "vhost", "mac", "guest_mac",
+						"mtu" };
 	struct nic_field blank = { .key = "new" };
 	struct nic_spec s;
 	unsigned i, j;
@@ -310,10 +311,10 @@ static void names_and_lists(void **state)
 	assert_null(nic_field_by_name(FRONT_SPEC, "persist"));
 	assert_null(nic_field_by_key("speed"));
 	assert_string_equal(nic_field_keys(FRONT_CREATE, NULL, buf, sizeof(buf)),
-			    "--bridge, --queues, --mac, --mtu, --qdisc, --vnet-hdr, --mode, --owner, "
-			    "--group, --vlan, --trunk, --isolated or --mac-lock");
+			    "--bridge, --queues, --mac, --guest-mac, --mtu, --qdisc, --vnet-hdr, "
+			    "--mode, --owner, --group, --vlan, --trunk, --isolated or --mac-lock");
 	assert_string_equal(nic_field_keys(FRONT_LIBVIRT, NULL, buf, sizeof(buf)),
-			    "bridge, dev, vlan, trunk, isolated or mac_lock");
+			    "bridge, dev, guest_mac, vlan, trunk, isolated or mac_lock");
 	assert_string_equal(nic_field_keys(FRONT_SPEC, (const char *const[]){ "id", NULL }, buf,
 					   sizeof(buf)),
 			    "bridge, queues, vhost, mac, mtu, qdisc, vlan, trunk, isolated, mac_lock or id");
