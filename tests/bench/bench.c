@@ -13,6 +13,10 @@
  *   qbh-1q          QEMU's qemu-bridge-helper, driven the same way
  *   iproute2-1q     `ip tuntap add` + `ip link set master up`, as scripts do
  *   vmtapd-4q       a request to a running vmtapd over one connection
+ *   vmtapd-4q/tenant  the same with isolated=on,mac_lock=on and a guest MAC
+ *                   (one more bridge-port message and an FDB entry per NIC;
+ *                   README "Tenant networks"); no VLAN: the build machines'
+ *                   kernels have no bridge VLAN filtering
  *   vmtapd-4q/pool  the same to a vmtapd started with --pool for that bridge
  *                   and 4 queues (NICs made before the request; pool.h):
  *                   requests PACE_MS apart ("/pool"), and back to back
@@ -203,7 +207,10 @@ static int iproute2_1q(struct held *h)
 
 static struct vmtapd_client *vc;
 
-static int vmtapd_4q(struct held *h)
+/* tenant: isolated=on and mac_lock=on, with a guest MAC of its own per
+ * NIC (the static FDB entry the lock adds); no VLAN, since the bench's
+ * kernel may have no bridge VLAN filtering. */
+static int vmtapd_make(struct held *h, bool tenant)
 {
 	struct nic_spec spec;
 	struct nic nic;
@@ -215,6 +222,15 @@ static int vmtapd_4q(struct held *h)
 	strcpy(spec.bridge, bridge);
 	spec.queues = 4;
 	spec.vhost = VHOST_AUTO;
+	if (tenant) {
+		unsigned c = counter++;
+
+		spec.has_isolated = spec.isolated = true;
+		spec.has_mac_lock = spec.mac_lock = true;
+		spec.has_guest_mac = true;
+		memcpy(spec.guest_mac, (uint8_t[6]){ 0x52, 0x54, 0x00, (uint8_t)(c >> 16),
+						     (uint8_t)(c >> 8), (uint8_t)c }, 6);
+	}
 	if ((r = vmtapd_client_create_nic(vc, &spec, &nic, &err)) < 0) {
 		fprintf(stderr, "bench: vmtapd: %s\n", vmtap_err_text(&err, r));
 		return r;
@@ -225,6 +241,9 @@ static int vmtapd_4q(struct held *h)
 		h->fd[h->nfd++] = nic.vhostfd[i];
 	return 0;
 }
+
+static int vmtapd_4q(struct held *h) { return vmtapd_make(h, false); }
+static int vmtapd_4q_tenant(struct held *h) { return vmtapd_make(h, true); }
 
 /* ---- measuring ---------------------------------------------------------- */
 
@@ -435,10 +454,13 @@ int main(int argc, char **argv)
 	 * the helper. */
 	const struct method *vm = &help4;
 	struct vmtap_err err = { "" };
-	static const struct method vd4 = { "vmtapd-4q", vmtapd_4q, "vmtapd request, one connection" };
+	static const struct method vd4 = { "vmtapd-4q", vmtapd_4q, "vmtapd request, one connection" },
+				   vd4t = { "vmtapd-4q/tenant", vmtapd_4q_tenant,
+					    "vmtapd, isolated=on,mac_lock=on" };
 
 	if (vmtapd_sock && vmtapd_client_open(vmtapd_sock, &vc, &err) == 0) {
 		latency(&vd4, n, dat);
+		latency(&vd4t, n, dat);
 		vm = &vd4;
 	} else {
 		printf("latency vmtapd-4q    skipped: %s\n", vmtapd_sock ? err.msg : "no --vmtapd=SOCKET");

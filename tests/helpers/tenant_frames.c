@@ -238,9 +238,12 @@ static void expect(const struct port *p, int tag, unsigned vid, unsigned not_bef
 		check(false, "%s: frame %d never reached %s", what, tag, p->name);
 		return;
 	}
-	check(got_vid == vid && !(before & not_before),
-	      "%s: %s gets it %s%u%s", what, p->name, vid ? "tagged " : "untagged",
-	      vid ? vid : 0, (before & not_before) ? " (and a frame it must not get)" : "");
+	char how[16] = "untagged";
+
+	if (vid)
+		snprintf(how, sizeof(how), "tagged %u", vid);
+	check(got_vid == vid && !(before & not_before), "%s: %s gets it %s%s", what, p->name, how,
+	      (before & not_before) ? " (and a frame it must not get)" : "");
 	if (got_vid != vid)
 		printf("  %s: VID %u, expected %u\n", p->name, got_vid, vid);
 }

@@ -70,9 +70,12 @@ done
 # Tenant networks through the front ends (vmtapd, vmtap exec, vmtap
 # create, the setuid helper): VLAN refusals and frames, in a namespace of
 # its own with a private /run (vmtapd's socket) — tenant.sh.
+# Through dash, by path: busybox's unshare runs its own sh for "sh", which
+# prefers busybox's applets (ip without vlan_filtering, setpriv without
+# --reuid) to the build machine's tools on PATH.
 echo "hostvm: running tenant.sh"
-unshare -n -m sh -c "mount -t sysfs sysfs /sys && mount -t tmpfs tmpfs /run &&
-	ip link set dev lo up && exec sh /tenant.sh"
+unshare -n -m /bin/dash -c "mount -t sysfs sysfs /sys && mount -t tmpfs tmpfs /run &&
+	ip link set dev lo up && exec /bin/dash /tenant.sh"
 rc=$?
 if [ "$rc" -eq 0 ]; then pass "tenant.sh"; else fail "tenant.sh (exit $rc)"; fi
 
