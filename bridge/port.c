@@ -179,3 +179,14 @@ int link_setup_plain(struct nl_sock *sk, int ifindex, const char *ifname, const 
 		rtnl_put_u32(&req, IFLA_MTU, mtu);
 	return rtnl_do(sk, &req, 0, err, "cannot set up %s (MTU %u, up)", req.name, mtu);
 }
+
+int link_set_nomaster(struct nl_sock *sk, int ifindex, const char *ifname,
+		      struct vmtap_err *err)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct rtnl_req req = { .what = "detach", .name = name_or(ifname, "the port") };
+
+	rtnl_begin(&req, RTM_SETLINK, 0, &ifi, sizeof(ifi));
+	rtnl_put_u32(&req, IFLA_MASTER, 0);
+	return rtnl_do(sk, &req, 0, err, "cannot take %s off its bridge", req.name);
+}

@@ -61,6 +61,12 @@ int port_setup(struct nl_sock *sk, const struct port_setup *p, struct vmtap_err 
 int link_set_mac(struct nl_sock *sk, int ifindex, const char *ifname, const uint8_t mac[6],
 		 struct vmtap_err *err);
 
+/* Takes a link off its bridge (one RTM_SETLINK, IFLA_MASTER 0): its port,
+ * and with it the port's flags, VLANs and FDB entries, is gone, so a
+ * device taken over (provision.c) is made a port anew. */
+int link_set_nomaster(struct nl_sock *sk, int ifindex, const char *ifname,
+		      struct vmtap_err *err);
+
 /* For a device that is no bridge port (a tun device): alias (unless NULL),
  * MTU (unless 0) and IFF_UP, in one RTM_SETLINK. */
 int link_setup_plain(struct nl_sock *sk, int ifindex, const char *ifname, const char *alias,

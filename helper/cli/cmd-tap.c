@@ -297,6 +297,39 @@ static const char *group_name(bool has, uint32_t id, char buf[16])
 	return buf;
 }
 
+/* A VLAN set as the NIC SPEC writes it ("10:20-29"), or JSON null. */
+static json_t *vlans_json(bool port, const struct vlan_set *set)
+{
+	char buf[VLAN_SET_FORMAT_MAX];
+
+	if (!port || vlan_set_empty(set) || vlan_set_format(set, buf, sizeof(buf), ':') < 0)
+		return json_null();
+	return json_string(buf);
+}
+
+static json_t *port_bool(bool port, bool v)
+{
+	return port ? json_boolean(v) : json_null();
+}
+
+/* A port's tenant fields, named as a request names them (vlan, trunk,
+ * isolated, mac_lock), and what the kernel reports besides: locked and
+ * learning are mac_lock's two halves, untagged the VLANs sent untagged.
+ * null for a device that is no bridge port. */
+static int add_port(json_t *o, const struct tun_info *t)
+{
+	bool p = t->is_port;
+
+	return json_object_set_new(o, "vlan", p && t->has_pvid ? json_integer(t->pvid)
+							      : json_null()) |
+	       json_object_set_new(o, "trunk", vlans_json(p, &t->tagged)) |
+	       json_object_set_new(o, "untagged", vlans_json(p, &t->untagged)) |
+	       json_object_set_new(o, "isolated", port_bool(p, t->isolated)) |
+	       json_object_set_new(o, "mac_lock", port_bool(p, t->locked && !t->learning)) |
+	       json_object_set_new(o, "locked", port_bool(p, t->locked)) |
+	       json_object_set_new(o, "learning", port_bool(p, t->learning));
+}
+
 static int list_json(const struct tun_info *v, size_t n)
 {
 	json_t *arr = json_array();
@@ -324,6 +357,11 @@ static int list_json(const struct tun_info *v, size_t n)
 								     : json_null(),
 				      "queues", (int)t->queues);
 
+		/* json_array_append_new takes o, also when it fails. */
+		if (o && add_port(o, t) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
 		if (!o || json_array_append_new(arr, o) < 0) {
 			json_decref(arr);
 			return cmd_fail(1, "out of memory");
@@ -333,6 +371,20 @@ static int list_json(const struct tun_info *v, size_t n)
 	putchar('\n');
 	json_decref(arr);
 	return r;
+}
+
+/* The table's FLAGS: isolated, and mac_lock (locked, learning off) or
+ * its halves when only one is on; "-" for none or no port. */
+static const char *port_flags(const struct tun_info *t, char buf[32])
+{
+	const char *lock = t->locked && !t->learning ? "mac_lock" : t->locked ? "locked" :
+			   !t->learning ? "nolearning" : NULL;
+
+	if (!t->is_port || (!t->isolated && !lock))
+		return "-";
+	snprintf(buf, 32, "%s%s%s", t->isolated ? "isolated" : "", t->isolated && lock ? "," : "",
+		 lock ? lock : "");
+	return buf;
 }
 
 int cmd_list(int argc, char **argv)
@@ -350,8 +402,12 @@ int cmd_list(int argc, char **argv)
 			       "\n"
 			       "Every tun/tap device of this network namespace: name, mode, multi-queue\n"
 			       "flag, owner, group, bridge, state (up, no-carrier = up with nobody\n"
-			       "attached, down), and whether vmtap made it (VMTAP yes: it carries the\n"
-			       "alias \"" VMTAP_ALIAS "\").\n");
+			       "attached, down), whether vmtap made it (VMTAP yes: it carries the\n"
+			       "alias \"" VMTAP_ALIAS "\"), and a bridge port's tenant settings:\n"
+			       "VLAN (its PVID), FLAGS (isolated; mac_lock = locked with learning off)\n"
+			       "and TRUNK (the VLANs it carries tagged).  --json names them as a\n"
+			       "request does (vlan, trunk, isolated, mac_lock) and adds untagged,\n"
+			       "locked and learning.\n");
 			return 0;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
@@ -370,16 +426,24 @@ int cmd_list(int argc, char **argv)
 		free(v);
 		return r;
 	}
-	printf("%-15s %-4s %-11s %-10s %-10s %-15s %-10s %s\n", "NAME", "MODE", "MULTI_QUEUE",
-	       "OWNER", "GROUP", "BRIDGE", "STATE", "VMTAP");
+	printf("%-15s %-4s %-11s %-10s %-10s %-15s %-10s %-5s %-4s %-19s %s\n", "NAME", "MODE",
+	       "MULTI_QUEUE", "OWNER", "GROUP", "BRIDGE", "STATE", "VMTAP", "VLAN", "FLAGS",
+	       "TRUNK");
 	for (i = 0; i < n; i++) {
-		char ob[16], gb[16];
+		char ob[16], gb[16], vlan[8] = "-", flags[32], *trunk = NULL;
 
-		printf("%-15s %-4s %-11s %-10s %-10s %-15s %-10s %s\n", v[i].name,
+		if (v[i].is_port && v[i].has_pvid)
+			snprintf(vlan, sizeof(vlan), "%u", v[i].pvid);
+		if (v[i].is_port && !vlan_set_empty(&v[i].tagged) &&
+		    (trunk = malloc(VLAN_SET_FORMAT_MAX)))
+			vlan_set_format(&v[i].tagged, trunk, VLAN_SET_FORMAT_MAX, ':');
+		printf("%-15s %-4s %-11s %-10s %-10s %-15s %-10s %-5s %-4s %-19s %s\n", v[i].name,
 		       v[i].mode == NIC_MODE_TUN ? "tun" : "tap", v[i].multi_queue ? "yes" : "no",
 		       user_name(v[i].has_owner, v[i].owner, ob),
 		       group_name(v[i].has_group, v[i].group, gb),
-		       v[i].bridge[0] ? v[i].bridge : "-", v[i].state, v[i].by_vmtap ? "yes" : "no");
+		       v[i].bridge[0] ? v[i].bridge : "-", v[i].state, v[i].by_vmtap ? "yes" : "no",
+		       vlan, port_flags(&v[i], flags), trunk ? trunk : "-");
+		free(trunk);
 	}
 	free(v);
 	return 0;

@@ -319,9 +319,10 @@ static int adopt(struct nl_sock *sk, int fd, const char *name, const struct tun_
 }
 
 /* Order: make (or take over) the device, owner and group, the port set-up
- * (or alias + MTU + up for tun), and TUNSETPERSIST last, so that a device
- * made here and failing half-way still vanishes with its fd.  A device
- * taken over is left as it is on failure: it was there before. */
+ * (or alias + MTU + up for tun) and its tenant fields, and TUNSETPERSIST
+ * last, so that a device made here and failing half-way still vanishes
+ * with its fd (its port and FDB entry with it).  A device taken over is
+ * not deleted on failure: it was there before. */
 static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
 				struct nic_devs *devs, struct nic *out, struct vmtap_err *err)
 {
@@ -375,6 +376,14 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 
 		/* A device taken over keeps its MAC unless one was asked for:
 		 * the guest's peers may have learnt it. */
+		/* A device taken over that is a port still is taken off its
+		 * bridge first: its port is made anew, so nothing of a previous
+		 * user's port (VLANs, isolated, locked, FDB entries) carries
+		 * over, and what the spec asks is all it has.  (On a failure
+		 * after this it is left off the bridge.) */
+		if (!made && have.st.master &&
+		    (r = link_set_nomaster(sk, out->ifindex, out->ifname, err)) < 0)
+			goto fail;
 		if (!nic_spec_tap_mac(spec, ps.mac)) {
 			if (made)
 				random_mac(ps.mac);
@@ -543,11 +552,38 @@ static const char *link_state_name(const struct link_detail *d)
 	return d->st.flags & IFF_LOWER_UP ? "up" : "no-carrier";
 }
 
+/* The bridge-port state of every device of v that is a port. */
+static int port_states(struct nl_sock *sk, struct tun_info *v, size_t n, struct vmtap_err *err)
+{
+	struct port_tenant_state *ps = NULL;
+	size_t nps = 0, i, j;
+	int r;
+
+	if ((r = port_tenant_dump(sk, &ps, &nps, err)) < 0)
+		return r;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nps; j++) {
+			if (ps[j].ifindex != v[i].ifindex)
+				continue;
+			v[i].is_port = true;
+			v[i].isolated = ps[j].isolated;
+			v[i].locked = ps[j].locked;
+			v[i].learning = ps[j].learning;
+			v[i].has_pvid = ps[j].has_pvid;
+			v[i].pvid = ps[j].pvid;
+			v[i].untagged = ps[j].untagged;
+			v[i].tagged = ps[j].tagged;
+		}
+	free(ps);
+	return 0;
+}
+
 int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_err *err)
 {
 	struct link_detail *links = NULL;
 	struct tun_info *v;
 	size_t nlinks = 0, i, j;
+	bool ports = false;
 	int r;
 
 	*out = NULL;
@@ -582,9 +618,17 @@ int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_
 		for (j = 0; d->st.master && j < nlinks; j++)
 			if (links[j].st.ifindex == d->st.master)
 				memcpy(t->bridge, links[j].name, sizeof(t->bridge));
+		t->ifindex = d->st.ifindex;
+		if (d->st.master)
+			ports = true;
 		(*n)++;
 	}
 	free(links);
+	if (ports && (r = port_states(sk, v, *n, err)) < 0) {
+		free(v);
+		*n = 0;
+		return r;
+	}
 	*out = v;
 	return 0;
 }

@@ -94,6 +94,7 @@ int persistent_delete(struct nl_sock *sk, const char *name, uint32_t as, bool fo
 /* One tun/tap device as `vmtap list` shows it. */
 struct tun_info {
 	char name[IFNAMSIZ];
+	int ifindex;
 	enum nic_mode mode;
 	bool multi_queue, persist, vnet_hdr;
 	bool by_vmtap;          /* carries the alias VMTAP_ALIAS */
@@ -106,9 +107,20 @@ struct tun_info {
 	unsigned mtu;
 	uint8_t mac[6];         /* zero for a tun device */
 	unsigned queues;        /* queues attached now (multi_queue devices) */
+	/* Its bridge port as the bridge sees it (README, "Tenant networks");
+	 * all false and empty when it is no port. */
+	bool is_port;
+	bool isolated, locked, learning;
+	bool has_pvid;
+	unsigned pvid;          /* the PVID: untagged frames enter this VLAN */
+	struct vlan_set untagged; /* egress untagged (the PVID usually among them) */
+	struct vlan_set tagged; /* egress tagged: the trunk */
 };
 
-/* Every tun/tap device of sk's namespace, from one RTM_GETLINK dump, into a malloc'ed array the caller frees. */
+/* Every tun/tap device of sk's namespace, from one RTM_GETLINK dump, into
+ * a malloc'ed array the caller frees; the port state of those that are
+ * bridge ports from one AF_BRIDGE dump more (port_tenant_dump), only when
+ * one is. */
 int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_err *err);
 
 #endif

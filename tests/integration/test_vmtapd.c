@@ -40,7 +40,16 @@
  *     NICs never reach their later owner; NICs made stale by the bridge's
  *     MTU or its deletion are thrown away, a pool that cannot make NICs
  *     says so once and recovers; SIGTERM takes every pooled tap with it;
- *     bad --pool values stop start-up with one line.
+ *     bad --pool values stop start-up with one line; a mac_lock request
+ *     takes the usual path and gets a locked port, guest_mac alone a
+ *     pooled NIC with the tap MAC it implies;
+ *   - tenant networks (issue 13): create-nic with mac_lock, guest_mac and
+ *     isolated by an unprivileged client, read back from the kernel, and on
+ *     the wire (a spoofed source MAC enters nothing, isolated ports do not
+ *     reach each other); a second lock on the same MAC fails after its tap
+ *     was made and leaves nothing; a VLAN on a bridge that cannot filter,
+ *     a VLAN not granted and mac_lock without guest_mac are refused, with
+ *     no tap and no FDB entry left.
  *
  * Readiness comes from the daemon's own READY=1 on NOTIFY_SOCKET, never a
  * sleep.  Bounded waits (for the kernel to finish removing a tap) poll a
@@ -50,7 +59,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <linux/neighbour.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <poll.h>
@@ -1998,6 +2011,376 @@ static void test_refusals_rate_limited(void **state)
 	assert_true(log_has(&main_d, "uid=4242: 80 more refusals not logged (at most 20 lines in 10 s)"));
 }
 
+
+/* ---- tests: tenant networks (issue 13) ----------------------------------- */
+
+/* The tenant bridge: nobody may use it untagged and in VLAN 10 (which
+ * this kernel cannot filter: the request is refused by the bridge, not
+ * the policy), root untagged. */
+#define TEN_BR "bt0"
+#define TEN_ETH 0x88b6
+#define TEN_LEN 60
+
+static const uint8_t TEN_GUEST[6] = { 0x52, 0x54, 0x00, 0x7e, 0x00, 0x01 };
+static const uint8_t TEN_SPOOF[6] = { 0x52, 0x54, 0x00, 0x7e, 0x00, 0x66 };
+static const uint8_t TEN_OTHER[6] = { 0x52, 0x54, 0x00, 0x7e, 0x00, 0x02 };
+static const uint8_t TEN_BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* A create-nic on TEN_BR as uid (nobody or root), with the tenant keys as
+ * a JSON client sends them (the C client's encoder is the table's). */
+static int tenant_create(uid_t uid, const struct nic_spec *spec, struct nic *nic,
+			 struct vmtap_err *err)
+{
+	struct vmtapd_client *c = NULL;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if ((r = open_as(uid, uid, NULL, 0, &c, err)) < 0)
+		return r;
+	r = vmtapd_client_create_nic(c, spec, nic, err);
+	vmtapd_client_close(c);
+	return r;
+}
+
+static void tenant_spec(struct nic_spec *s, bool isolated, bool lock, const uint8_t *guest)
+{
+	spec_for(s, TEN_BR, 1);
+	s->has_isolated = s->isolated = isolated;
+	s->has_mac_lock = s->mac_lock = lock;
+	if (guest) {
+		s->has_guest_mac = true;
+		memcpy(s->guest_mac, guest, 6);
+	}
+}
+
+static void tenant_read(const char *ifname, struct port_tenant_state *st)
+{
+	struct vmtap_err e = { "" };
+	struct nl_sock *sk = NULL;
+	int r;
+
+	if ((r = rtnl_open(&sk, &e)) == 0)
+		r = port_tenant_read(sk, (int)if_nametoindex(ifname), ifname, st, &e);
+	rtnl_close(sk);
+	if (r < 0)
+		fail_msg("port_tenant_read %s: %s", ifname, vmtap_err_text(&e, r));
+}
+
+/* The FDB entry of mac on the bridge of port ifname: its port's name, or
+ * "" when there is none. */
+static void fdb_port_of(const char *ifname, const uint8_t mac[6], char out[IFNAMSIZ],
+			uint16_t *state)
+{
+	struct vmtap_err e = { "" };
+	struct nl_sock *sk = NULL;
+	struct fdb_entry fe;
+	int r;
+
+	out[0] = '\0';
+	assert_int_equal(rtnl_open(&sk, &e), 0);
+	r = fdb_lookup(sk, (int)if_nametoindex(ifname), mac, 0, &fe, &e);
+	rtnl_close(sk);
+	if (r == -ENOENT)
+		return;
+	if (r < 0)
+		fail_msg("fdb_lookup: %s", vmtap_err_text(&e, r));
+	assert_non_null(if_indextoname((unsigned)fe.port, out));
+	if (state)
+		*state = fe.state;
+}
+
+/* A test frame on a NIC's queue fd, as its guest would send it: the vnet
+ * header (all zero: no offload), then DST, SRC, our EtherType, "vt", tag. */
+static void tenant_send(int fd, const uint8_t dst[6], const uint8_t src[6], uint8_t tag)
+{
+	uint8_t b[64 + TEN_LEN] = { 0 };
+	int hdr;
+
+	assert_int_equal(ioctl(fd, TUNGETVNETHDRSZ, &hdr), 0);
+	memcpy(b + hdr, dst, 6);
+	memcpy(b + hdr + 6, src, 6);
+	b[hdr + 12] = TEN_ETH >> 8;
+	b[hdr + 13] = TEN_ETH & 0xff;
+	b[hdr + 14] = 'v';
+	b[hdr + 15] = 't';
+	b[hdr + 16] = tag;
+	assert_int_equal(write(fd, b, (size_t)hdr + TEN_LEN), hdr + TEN_LEN);
+}
+
+/* The test frame's tag in b (skip bytes of header first), or -1. */
+static int tenant_tag(const uint8_t *b, ssize_t n, int skip)
+{
+	b += skip;
+	n -= skip;
+	if (n < 17 || b[12] != (TEN_ETH >> 8) || b[13] != (TEN_ETH & 0xff) || b[14] != 'v' ||
+	    b[15] != 't')
+		return -1;
+	return b[16];
+}
+
+/* Reads fd (a NIC's queue, skip = its vnet header size; or a packet
+ * socket, skip 0) until frame tag comes, which must: the process is pinned
+ * to one CPU and the bridge forwards a frame in the writer's context, so
+ * whatever an earlier frame produced is queued before it.  Returns the
+ * tags read before it (bit = tag). */
+static unsigned tenant_wait(int fd, int skip, int tag)
+{
+	uint8_t b[2048];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	unsigned before = 0;
+	int fl = fcntl(fd, F_GETFL);
+
+	assert_int_equal(fcntl(fd, F_SETFL, fl | O_NONBLOCK), 0);
+	for (;;) {
+		ssize_t n = read(fd, b, sizeof(b));
+		int t;
+
+		if (n < 0 && errno == EAGAIN) {
+			/* A hang guard: the frame must come. */
+			if (poll(&p, 1, 10000) != 1)
+				fail_msg("test frame %d never arrived", tag);
+			continue;
+		}
+		assert_true(n > 0);
+		if ((t = tenant_tag(b, n, skip)) == tag)
+			break;
+		if (t >= 0 && t < 32)
+			before |= 1u << t;
+	}
+	assert_int_equal(fcntl(fd, F_SETFL, fl), 0);
+	return before;
+}
+
+/* The tags already queued on fd. */
+static unsigned tenant_drain(int fd, int skip)
+{
+	uint8_t b[2048];
+	unsigned seen = 0;
+	int fl = fcntl(fd, F_GETFL), t;
+	ssize_t n;
+
+	assert_int_equal(fcntl(fd, F_SETFL, fl | O_NONBLOCK), 0);
+	while ((n = read(fd, b, sizeof(b))) > 0)
+		if ((t = tenant_tag(b, n, skip)) >= 0 && t < 32)
+			seen |= 1u << t;
+	assert_true(n < 0 && errno == EAGAIN);
+	assert_int_equal(fcntl(fd, F_SETFL, fl), 0);
+	return seen;
+}
+
+static int vnet_hdr_of(int fd)
+{
+	int hdr;
+
+	assert_int_equal(ioctl(fd, TUNGETVNETHDRSZ, &hdr), 0);
+	return hdr;
+}
+
+/* What the bridge hands the host: a packet socket on TEN_BR. */
+static int tenant_host_socket(void)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = (int)if_nametoindex(TEN_BR) };
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
+
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	return s;
+}
+
+/* create-nic with mac_lock, guest_mac and isolated, by an unprivileged
+ * client: the port is locked, learns nothing, is isolated, and the guest's
+ * MAC is a static FDB entry on it; the tap's own MAC follows the guest's
+ * (fe:...).  On the wire: a frame from another source MAC enters nothing,
+ * the guest's own reaches the plain port and the host but not another
+ * isolated port; the isolated NIC still reaches the host. */
+static void test_tenant_nic(void **state)
+{
+	struct port_tenant_state st;
+	struct vmtap_err err;
+	struct nic_spec spec;
+	struct nic a, b, c, d;
+	char port[IFNAMSIZ];
+	uint16_t nud = 0;
+	cpu_set_t one, all;
+	int host, ha, hb, hc;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+
+	tenant_spec(&spec, true, true, TEN_GUEST);
+	if (tenant_create(NOBODY, &spec, &a, &err) < 0)
+		fail_msg("create-nic mac_lock isolated: %s", err.msg);
+	check_nic(&a, TEN_BR, 1);
+	assert_memory_equal(a.mac, "\xfe\x54\x00\x7e\x00\x01", 6);
+	tenant_read(a.ifname, &st);
+	assert_true(st.isolated);
+	assert_true(st.locked);
+	assert_false(st.learning);
+	fdb_port_of(a.ifname, TEN_GUEST, port, &nud);
+	assert_string_equal(port, a.ifname);
+	assert_int_equal(nud, NUD_NOARP); /* static, not permanent */
+	assert_true(log_has(&main_d, "bridge=" TEN_BR " ifname="));
+
+	/* b: isolated alone (root); c: a plain port (root). */
+	tenant_spec(&spec, true, false, NULL);
+	assert_int_equal(tenant_create(0, &spec, &b, &err), 0);
+	tenant_read(b.ifname, &st);
+	assert_true(st.isolated && !st.locked && st.learning);
+	spec_for(&spec, TEN_BR, 1);
+	assert_int_equal(tenant_create(0, &spec, &c, &err), 0);
+	tenant_read(c.ifname, &st);
+	assert_false(st.isolated || st.locked);
+
+	host = tenant_host_socket();
+	ha = vnet_hdr_of(a.tapfd[0]);
+	hb = vnet_hdr_of(b.tapfd[0]);
+	hc = vnet_hdr_of(c.tapfd[0]);
+	tenant_drain(b.tapfd[0], hb);
+	tenant_drain(c.tapfd[0], hc);
+	tenant_drain(host, 0);
+
+	/* a spoofs (1), then sends as itself (2): only 2 comes out, at the
+	 * plain port and at the host; the isolated b gets neither. */
+	tenant_send(a.tapfd[0], TEN_BCAST, TEN_SPOOF, 1);
+	tenant_send(a.tapfd[0], TEN_BCAST, TEN_GUEST, 2);
+	assert_int_equal(tenant_wait(c.tapfd[0], hc, 2), 0);
+	assert_int_equal(tenant_wait(host, 0, 2), 0);
+	/* b is isolated like a: a marker from the plain port shows what b
+	 * got before it. */
+	tenant_send(c.tapfd[0], TEN_BCAST, TEN_OTHER, 3);
+	assert_int_equal(tenant_wait(b.tapfd[0], hb, 3), 0);
+	/* A spoofed unicast to the plain port's sender does not pass either,
+	 * nor does it teach the bridge the spoofed MAC. */
+	tenant_send(a.tapfd[0], TEN_OTHER, TEN_SPOOF, 4);
+	tenant_send(a.tapfd[0], TEN_OTHER, TEN_GUEST, 5);
+	assert_int_equal(tenant_wait(c.tapfd[0], hc, 5), 0);
+	fdb_port_of(a.ifname, TEN_SPOOF, port, NULL);
+	assert_string_equal(port, "");
+	/* The plain port reaches the guest by its MAC (the static entry). */
+	tenant_send(c.tapfd[0], TEN_GUEST, TEN_OTHER, 6);
+	assert_int_equal(tenant_wait(a.tapfd[0], ha, 6) & ~(1u << 3), 0);
+	/* b, isolated, reaches the host and the plain port, not a. */
+	tenant_send(b.tapfd[0], TEN_BCAST, TEN_OTHER, 7);
+	tenant_send(c.tapfd[0], TEN_BCAST, TEN_OTHER, 8);
+	assert_int_equal(tenant_wait(host, 0, 7), 1u << 3); /* c's broadcast */
+	assert_int_equal(tenant_wait(a.tapfd[0], ha, 8), 0);
+	close(host);
+
+	/* All or nothing: the guest MAC is a's; a second lock on it fails
+	 * after its tap was made a port (the kernel refuses the FDB entry),
+	 * and that tap is gone, a's entry untouched. */
+	tenant_spec(&spec, false, true, TEN_GUEST);
+	strcpy(spec.ifname, "bttwice0");
+	expect_refusal(tenant_create(0, &spec, &d, &err), -EEXIST, &err,
+		       "52:54:00:7e:00:01");
+	assert_int_equal(if_nametoindex("bttwice0"), 0);
+	fdb_port_of(a.ifname, TEN_GUEST, port, NULL);
+	assert_string_equal(port, a.ifname);
+
+	nic_close(&a);
+	nic_close(&b);
+	nic_close(&c);
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	assert_nothing_left();
+}
+
+/* Refusals leave nothing: a VLAN the policy grants, on a bridge that
+ * cannot filter VLANs (this kernel has no CONFIG_BRIDGE_VLAN_FILTERING, or
+ * the bridge no vlan_filtering), is the bridge's clear error before any
+ * tap is made; a VLAN not granted names the VLAN, the bridge and the uid;
+ * mac_lock without the guest's MAC says what is missing. */
+static void test_tenant_refusals(void **state)
+{
+	struct vmtap_err err;
+	struct nic_spec spec;
+	struct nic n;
+	int r;
+
+	(void)state;
+	spec_for(&spec, TEN_BR, 1);
+	spec.vlan = 10;
+	r = tenant_create(NOBODY, &spec, &n, &err);
+	expect_refusal(r, -EOPNOTSUPP, &err, "VLAN asked of bridge " TEN_BR);
+	assert_true(strstr(err.msg, "vlan_filtering") || strstr(err.msg, "VLAN_FILTERING"));
+	spec.vlan = 0;
+	assert_int_equal(vlan_set_add(&spec.trunk, 10), 0);
+	r = tenant_create(NOBODY, &spec, &n, &err);
+	expect_refusal(r, -EOPNOTSUPP, &err, "VLAN asked of bridge " TEN_BR);
+
+	spec_for(&spec, TEN_BR, 1);
+	spec.vlan = 20;
+	spec.has_mac_lock = spec.mac_lock = true;
+	spec.has_guest_mac = true;
+	memcpy(spec.guest_mac, TEN_GUEST, 6);
+	r = tenant_create(NOBODY, &spec, &n, &err);
+	expect_refusal(r, -EPERM, &err, "uid 65534 may not use VLAN 20 on " TEN_BR);
+	assert_true(log_has(&main_d, "may not use VLAN 20 on " TEN_BR));
+
+	tenant_spec(&spec, false, true, NULL);
+	r = tenant_create(NOBODY, &spec, &n, &err);
+	expect_refusal(r, -EINVAL, &err, "mac_lock=on needs the guest's MAC (guest_mac=...)");
+
+	/* Nothing of any of them: no tap, and no FDB entry for the MAC. */
+	assert_nothing_left();
+	assert_int_not_equal(system("bridge fdb show br " TEN_BR " | grep -qi 52:54:00:7e:00:01"),
+			     0);
+}
+
+/* The pool keeps NICs made without tenant fields: a mac_lock request takes
+ * the usual path (no "ready-made"), and its port is locked with the
+ * guest's MAC pinned; the pooled NICs stay in the pool.  guest_mac alone is
+ * poolable: a pooled NIC gets the tap MAC it implies (fe: + its last five
+ * bytes). */
+static void test_pool_tenant(void **state)
+{
+	static const uint8_t guest[6] = { 0x52, 0x54, 0x00, 0x9a, 0x0c, 0x01 };
+	char pooled[POOL_N][IFNAMSIZ], port[IFNAMSIZ];
+	struct port_tenant_state st;
+	struct nic_spec spec;
+	struct nic a, b;
+	unsigned i;
+
+	(void)state;
+	pool_daemon_start(POOL_ARG, NULL);
+	wait_pb_ports(POOL_N);
+	assert_int_equal(pb_ports(pooled, POOL_N), POOL_N);
+	for (i = 0; i < POOL_N; i++)
+		wait_pooled(pooled[i]);
+
+	spec_for(&spec, POOL_BR, POOL_Q);
+	spec.has_mac_lock = spec.mac_lock = true;
+	spec.has_guest_mac = true;
+	memcpy(spec.guest_mac, guest, 6);
+	pool_get(&spec, &a);
+	expect_grant(a.ifname, POOL_Q, false);
+	assert_false(name_in(a.ifname, pooled, POOL_N));
+	tenant_read(a.ifname, &st);
+	assert_true(st.locked);
+	assert_false(st.learning);
+	fdb_port_of(a.ifname, guest, port, NULL);
+	assert_string_equal(port, a.ifname);
+	assert_memory_equal(a.mac, "\xfe\x54\x00\x9a\x0c\x01", 6);
+	/* The pool was left alone: its NICs and a. */
+	assert_int_equal(pb_ports(NULL, 0), POOL_N + 1);
+	nic_close(&a);
+
+	spec_for(&spec, POOL_BR, POOL_Q);
+	spec.has_guest_mac = true;
+	memcpy(spec.guest_mac, guest, 6);
+	pool_get(&spec, &b);
+	expect_grant(b.ifname, POOL_Q, true);
+	assert_true(name_in(b.ifname, pooled, POOL_N));
+	assert_memory_equal(b.mac, "\xfe\x54\x00\x9a\x0c\x01", 6);
+	tenant_read(b.ifname, &st);
+	assert_false(st.locked || st.isolated);
+	nic_close(&b);
+	pool_daemon_stop();
+}
+
 static void remove_dir(void)
 {
 	char cmd[256];
@@ -2029,6 +2412,9 @@ static int group_setup(void **state)
 		"allow br1 user nobody\n"
 		"allow br2 group users\n"
 		"allow pb0 user root\n"
+		"allow " TEN_BR " user root\n"
+		"allow " TEN_BR " user nobody\n"
+		"allow " TEN_BR " vlan 10 user nobody\n"
 		"limit queues 2 user nobody\n"
 		"limit nics 2 user nobody\n"
 		"limit connections 3 user nobody\n";
@@ -2051,7 +2437,8 @@ static int group_setup(void **state)
 	dir_mounted = true;
 	if ((r = rtnl_open(&sk, &e)) < 0 || (r = bridge_create(sk, "br0", 0, &e)) < 0 ||
 	    (r = bridge_create(sk, "br1", 0, &e)) < 0 || (r = bridge_create(sk, "br2", 0, &e)) < 0 ||
-	    (r = bridge_create(sk, POOL_BR, 0, &e)) < 0) {
+	    (r = bridge_create(sk, POOL_BR, 0, &e)) < 0 ||
+	    (r = bridge_create(sk, TEN_BR, 0, &e)) < 0) {
 		fprintf(stderr, "setup: %s\n", vmtap_err_text(&e, r));
 		rtnl_close(sk);
 		return -1;
@@ -2168,6 +2555,9 @@ int main(void)
 		cmocka_unit_test(test_empty_request),
 		cmocka_unit_test(test_refusals_rate_limited),
 		cmocka_unit_test(test_sigterm),
+		cmocka_unit_test(test_tenant_nic),
+		cmocka_unit_test(test_tenant_refusals),
+		cmocka_unit_test_teardown(test_pool_tenant, pool_teardown),
 	};
 
 	if (geteuid() != 0) {
