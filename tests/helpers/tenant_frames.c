@@ -8,15 +8,17 @@
  *       Four ports of one vlan_filtering bridge, each from another front
  *       end:
  *         acc10a  the first `-netdev tap,...,fds=N` in ARGS: the NIC
- *                 `vmtap exec --nic BR,vlan=10 -- tenant_frames ...` made
+ *                 `vmtap exec --nic BR,vlan=10,mac_lock=on,mac=52:54:00:10:00:0a
+ *                 -- tenant_frames ...` made (the MAC lock in a VLAN)
  *         acc10b  create-nic SPEC10 (a NIC SPEC, e.g. "brv,vlan=10") sent
  *                 to vmtapd at SOCKET
  *         trunk   create-nic SPECTRUNK ("brv,trunk=10:20") likewise
  *         acc20   the persistent tap IFNAME20 (`vmtap create IFNAME20
  *                 --bridge brv --vlan 20`), opened by name
  *       and checks that frames stay in their VLAN, the trunk sees them
- *       tagged with the right VID, and a tag written on an access port
- *       does not leak into that VLAN.
+ *       tagged with the right VID, a tag written on an access port does
+ *       not leak into that VLAN, and acc10a's lock lets only its guest's
+ *       MAC into VLAN 10.
  *
  *   tenant_frames refuse SOCKET SPEC NEEDLE
  *       create-nic SPEC must be refused with EPERM and a message that
@@ -65,6 +67,7 @@ static const uint8_t SRC_A[6] = { 0x52, 0x54, 0x00, 0x10, 0x00, 0x0a };
 static const uint8_t SRC_B[6] = { 0x52, 0x54, 0x00, 0x10, 0x00, 0x0b };
 static const uint8_t SRC_T[6] = { 0x52, 0x54, 0x00, 0x10, 0x00, 0x0e };
 static const uint8_t SRC_C[6] = { 0x52, 0x54, 0x00, 0x20, 0x00, 0x0c };
+static const uint8_t SPOOF[6] = { 0x52, 0x54, 0x00, 0x10, 0x00, 0x66 };
 
 static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void check(bool ok, const char *fmt, ...)
@@ -408,6 +411,14 @@ static int cmd_vlans(int argc, char **argv)
 	expect(&t, 11, 20, 0, "VLAN 20 broadcast from the vmtap create port");
 	expect_none(&a, 11, "VLAN 20 broadcast from the vmtap create port");
 	expect_none(&b, 11, "VLAN 20 broadcast from the vmtap create port");
+
+	/* acc10a is locked to SRC_A in VLAN 10: a frame from another MAC
+	 * reaches no one; the guest's own (the marker) does. */
+	send_frame(&a, SPOOF, 0, 12);
+	send_frame(&a, SRC_A, 0, 13);
+	expect(&b, 13, 0, 1u << 12, "a spoofed source MAC on the locked VLAN-10 port, then its own");
+	expect(&t, 13, 10, 1u << 12, "a spoofed source MAC on the locked VLAN-10 port, then its own");
+	expect_none(&c, 12, "a spoofed source MAC on the locked VLAN-10 port");
 
 	nic_close(&nb);
 	nic_close(&nt);

@@ -10,8 +10,8 @@
 #     `vmtap create` as nobody (through vmtapd).  Each is one line naming
 #     the VLAN, and leaves no tap and no FDB entry for the MAC it asked to
 #     lock.
-#   - frames on a vlan_filtering bridge: `vmtap exec --nic brv,vlan=10`
-#     runs tests/helpers/tenant_frames, which takes a VLAN-10 and a trunk
+#   - frames on a vlan_filtering bridge: `vmtap exec --nic
+#     brv,vlan=10,mac_lock=on,mac=...` runs tests/helpers/tenant_frames, which takes a VLAN-10 and a trunk
 #     (10, 20) NIC from vmtapd's create-nic and opens the VLAN-20 tap
 #     `vmtap create vtx --bridge brv --vlan 20` made; it writes and reads
 #     frames on the fds.
@@ -131,7 +131,7 @@ else
 	fail "vmtap create vtx --bridge brv --vlan 20: $(cat /tmp/tenant-create.txt)"
 fi
 bridge vlan show dev vtx
-"$B/vmtap" exec --no-device --nic brv,vlan=10 -- \
+"$B/vmtap" exec --no-device --nic brv,vlan=10,mac_lock=on,mac=52:54:00:10:00:0a -- \
 	"$B/tests/helpers/tenant_frames" vlans "$SOCK" brv,vlan=10 brv,trunk=10:20 vtx \
 	>/tmp/tenant-frames.txt 2>&1
 rc=$?
