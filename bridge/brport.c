@@ -190,13 +190,13 @@ int port_tenant_apply(struct nl_sock *sk, int ifindex, const char *ifname,
 /* An AF_BRIDGE neighbour message about MAC in VLAN vid, for the bridge of
  * port ifindex (NTF_MASTER: the bridge's FDB, not the port's own). */
 static void begin_neigh(struct rtnl_req *req, int type, int nlflags, int ifindex,
-			uint16_t state, const uint8_t mac[6], unsigned vid)
+			uint16_t state, uint8_t flags, const uint8_t mac[6], unsigned vid)
 {
 	struct ndmsg ndm = {
 		.ndm_family = AF_BRIDGE,
 		.ndm_ifindex = ifindex,
 		.ndm_state = state,
-		.ndm_flags = NTF_MASTER,
+		.ndm_flags = NTF_MASTER | flags,
 	};
 	uint16_t v = (uint16_t)vid;
 
@@ -225,8 +225,11 @@ int fdb_add_static(struct nl_sock *sk, int port_ifindex, const char *ifname,
 		return vmtap_fail(err, -EINVAL, "cannot add MAC %s%s to the FDB of %s: %s",
 				  format_mac(mac, m), in_vlan(vid, v), req.name,
 				  vid > VLAN_VID_MAX ? "VLAN not in 1..4094" : "no interface index");
-	begin_neigh(&req, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, port_ifindex, NUD_NOARP, mac,
-		    vid);
+	/* Sticky: a frame from this MAC on another (unlocked, learning)
+	 * port would otherwise move even a static entry there (br_fdb_update),
+	 * taking the guest's MAC and traffic and locking the guest out. */
+	begin_neigh(&req, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, port_ifindex, NUD_NOARP,
+		    NTF_STICKY, mac, vid);
 	r = rtnl_do(sk, &req, -EEXIST, err, "cannot add MAC %s%s to the FDB of %s",
 		    format_mac(mac, m), in_vlan(vid, v), req.name);
 	if (r == -EEXIST)
@@ -241,7 +244,7 @@ int fdb_del_static(struct nl_sock *sk, int port_ifindex, const char *ifname,
 	struct rtnl_req req = { .what = "FDB", .name = name_or(ifname, "the port") };
 	char m[18], v[24];
 
-	begin_neigh(&req, RTM_DELNEIGH, 0, port_ifindex, 0, mac, vid);
+	begin_neigh(&req, RTM_DELNEIGH, 0, port_ifindex, 0, 0, mac, vid);
 	return rtnl_do(sk, &req, 0, err, "cannot remove MAC %s%s from the FDB of %s",
 		       format_mac(mac, m), in_vlan(vid, v), req.name);
 }
@@ -268,7 +271,7 @@ int fdb_lookup(struct nl_sock *sk, int port_ifindex, const uint8_t mac[6], unsig
 
 	memset(out, 0, sizeof(*out));
 	/* The kernel wants a bare header in a get: no state. */
-	begin_neigh(&req, RTM_GETNEIGH, 0, port_ifindex, 0, mac, vid);
+	begin_neigh(&req, RTM_GETNEIGH, 0, port_ifindex, 0, 0, mac, vid);
 	return rtnl_do(sk, &req, -ENOENT, err, "cannot look up MAC %s%s in the FDB",
 		       format_mac(mac, m), in_vlan(vid, v));
 }

@@ -73,7 +73,10 @@ int port_tenant_apply(struct nl_sock *sk, int ifindex, const char *ifname,
 /* One RTM_NEWNEIGH (AF_BRIDGE, NTF_MASTER, NLM_F_EXCL): MAC on port
  * ifindex, in VLAN vid (0: no VLAN), `static` (NUD_NOARP) — not
  * `permanent`, which the bridge takes as its own address (delivered to the
- * host, refused by a locked port) and which EVPN does not advertise.
+ * host, refused by a locked port) and which EVPN does not advertise — and
+ * `sticky` (NTF_STICKY, Linux 4.19): a static entry is moved by a frame
+ * from its MAC on any learning port, so without it a guest on an unlocked
+ * port could take a locked guest's MAC (and lock that guest out).
  * -EEXIST "MAC M (VLAN V) is already in the FDB of the bridge of P" when
  * any port holds it: a MAC is never taken from another port.  A locked
  * port in VLANs needs the entry in each VLAN the guest sends in; vid 0 on

@@ -166,7 +166,7 @@ static int bridge_for(struct nl_sock *sk, const struct nic_spec *spec, uint32_t 
 
 /* The tenant-network fields (README, "Tenant networks") on a tap that is a
  * port already (port_setup): its flags and VLANs in one AF_BRIDGE
- * RTM_SETLINK, then, for mac_lock, the guest's MAC as a static FDB entry
+ * RTM_SETLINK, then, for mac_lock, the guest's MAC as a static, sticky FDB entry
  * on it (vid 0: the kernel puts it in each of the port's VLANs).  Undoes
  * nothing: the port and its FDB entry go with the tap. */
 static int tenant_apply(struct nl_sock *sk, const struct nic_spec *spec,

@@ -11,6 +11,14 @@
  * since the tap is not persistent the kernel removes it and its bridge
  * port with its last fd.  Nothing is left behind.
  *
+ * The tenant-network fields (vlan, trunk, isolated, mac_lock: README,
+ * "Tenant networks") are a step after the port exists: one AF_BRIDGE
+ * RTM_SETLINK with the port's flags and VLANs, and for mac_lock the
+ * guest's MAC (spec->guest_mac, required) as a static, sticky FDB entry.
+ * A VLAN on a bridge that cannot filter VLANs is refused before anything
+ * is made.  A persistent device taken over that is a bridge port is taken
+ * off its bridge first, so its port has exactly the fields asked now.
+ *
  * A spec with persist set (vmtap create, the libvirt hook) takes the same
  * path to a device that outlives its fds: one /dev/net/tun fd, owner and
  * group, the same port set-up (or, for a tun device, alias + MTU + up),

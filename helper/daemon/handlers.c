@@ -25,6 +25,7 @@
 #include <syslog.h>
 
 #include "bridge/port.h"
+#include "helper/core/field.h"
 #include "helper/core/ids.h"
 #include "helper/core/provision.h"
 
@@ -43,6 +44,33 @@ void outcome_init(struct outcome *o)
 
 /* A refusal: "deny" (the policy said no) or "fail" (it could not be
  * done), logged and answered with the same one line. */
+/* The tenant-network fields a granted NIC has (" vlan=10 isolated=on"),
+ * for the grant line: what an audit of the log needs to know of its port.
+ * A trunk too long for the line is counted, not listed. */
+static const char *tenant_words(const struct nic_spec *spec, char *buf, size_t cap)
+{
+	static const char *const keys[] = { "vlan", "trunk", "isolated", "mac_lock" };
+	char v[64];
+	size_t off = 0, i;
+	int k;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && off < cap; i++) {
+		const struct nic_field *f = nic_field_by_key(keys[i]);
+		int r = nic_field_format(spec, f, v, sizeof(v));
+
+		if (r == 0)
+			continue;
+		if (r < 0)
+			snprintf(v, sizeof(v), "(%u VLANs)", vlan_set_count(&spec->trunk));
+		k = snprintf(buf + off, cap - off, " %s=%s", keys[i], v);
+		if (k < 0)
+			break;
+		off += (size_t)k;
+	}
+	return buf;
+}
+
 static void refuse(struct outcome *o, const char *what, const char *who, int r,
 		   const struct vmtap_err *err)
 {
@@ -169,7 +197,7 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 {
 	const struct acl_peer *peer = &who_->peer;
 	struct vmtap_err err = { "" }, skipped;
-	char who[160], warning[sizeof(err.msg) + 40];
+	char who[160], warning[sizeof(err.msg) + 40], tenant[112];
 	struct nic_devs devs;
 	const char *ready = "";
 	int r;
@@ -205,9 +233,9 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));
 		goto fail;
 	}
-	snprintf(o->grant, sizeof(o->grant), "grant uid=%u pid=%d bridge=%s ifname=%s queues=%u vhost=%u%s",
-		 (unsigned)peer->uid, (int)who_->pid, spec->bridge, o->nic.ifname, o->nic.queues,
-		 o->nic.nvhost, ready);
+	snprintf(o->grant, sizeof(o->grant), "grant uid=%u pid=%d bridge=%s ifname=%s queues=%u "
+		 "vhost=%u%s%s", (unsigned)peer->uid, (int)who_->pid, spec->bridge, o->nic.ifname,
+		 o->nic.queues, o->nic.nvhost, tenant_words(spec, tenant, sizeof(tenant)), ready);
 	return;
 deny:
 	refuse(o, "deny", who, r, &err);

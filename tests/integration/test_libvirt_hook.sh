@@ -5,6 +5,10 @@
 #   - prepare begin with metadata: the declared ports appear as persistent
 #     taps (queues, MAC, MTU, bridge, owner), nothing else does; again:
 #     still fine (idempotent); release end: they vanish; again: fine
+#   - tenant networks: isolated='on' mac_lock='on' in the metadata make the
+#     port isolated and locked with the interface's <mac address> a static
+#     FDB entry; release takes both; vlan= on this bridge (no VLAN
+#     filtering) is refused, nothing left
 #   - without metadata: nothing; other operations: nothing, exit 0, even
 #     on malformed XML
 #   - malformed XML, a DOCTYPE, an oversized document, an interface of
@@ -78,6 +82,20 @@ check "release end exits 0" hook "$XML/two-ports.xml" release end
 check "  vh0 and vh1 are gone" test "$(links)" = "$base"
 check "release end again (nothing to delete): exit 0" hook "$XML/two-ports.xml" release end
 
+# ---- tenant networks: the metadata's fields, the interface's guest MAC ------
+check "prepare begin (isolated, mac_lock) exits 0" hook "$XML/tenant.xml" prepare begin
+check "vh5: isolated, locked, learning off" \
+	test "$(bridge -d -j link show dev vh5 | jq -r '.[0] | "\(.isolated) \(.locked) \(.learning)"')" \
+	= "true true false"
+check "vh5: <mac address> is a static FDB entry on it" \
+	test "$(bridge -j fdb show br br0 | jq -r '.[] | select(.mac == "52:54:00:aa:bb:05") | "\(.ifname) \(.state)"')" \
+	= "vh5 static"
+check "vh5: its MAC is fe + the guest's last five bytes" \
+	test "$(kfield vh5 .address)" = fe:54:00:aa:bb:05
+check "release end (tenant) exits 0" hook "$XML/tenant.xml" release end
+check "  vh5 is gone" test "$(links)" = "$base"
+check "  and its FDB entry" bash -c "! bridge fdb show br br0 | grep -q 52:54:00:aa:bb:05"
+
 # ---- nothing declared, nothing done ----------------------------------------------
 check "prepare begin without vmtap metadata: exit 0" hook "$XML/no-metadata.xml" prepare begin
 check "  nothing made" test "$(links)" = "$base"
@@ -119,6 +137,8 @@ expect_failure "the second port's bridge is missing: the first is deleted again"
 	"port vh1: bridge br9 does not exist" hook "$XML/second-fails.xml" prepare begin
 expect_failure "an unknown owner" "--owner nobody-here: no user \"nobody-here\"; expected a user name or a numeric uid" \
 	hook "$XML/two-ports.xml" prepare begin --owner nobody-here
+expect_failure "a VLAN on a bridge without VLAN filtering" "VLAN asked of bridge br0" \
+	hook "$XML/tenant-vlan.xml" prepare begin
 expect_failure "three arguments" "expected DOMAIN OP SUBOP EXTRA" \
 	"$VMTAP" libvirt-hook dom prepare begin </dev/null
 expect_failure "prepare without CAP_NET_ADMIN" "needs CAP_NET_ADMIN" \

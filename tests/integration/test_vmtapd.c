@@ -2223,7 +2223,13 @@ static void test_tenant_nic(void **state)
 	fdb_port_of(a.ifname, TEN_GUEST, port, &nud);
 	assert_string_equal(port, a.ifname);
 	assert_int_equal(nud, NUD_NOARP); /* static, not permanent */
-	assert_true(log_has(&main_d, "bridge=" TEN_BR " ifname="));
+	{
+		char line[160];
+
+		snprintf(line, sizeof(line), "grant uid=65534 pid=%d bridge=" TEN_BR " ifname=%s "
+			 "queues=1 vhost=0 isolated=on mac_lock=on\n", (int)getpid(), a.ifname);
+		assert_true(log_has(&main_d, line));
+	}
 
 	/* b: isolated alone (root); c: a plain port (root). */
 	tenant_spec(&spec, true, false, NULL);
@@ -2269,6 +2275,16 @@ static void test_tenant_nic(void **state)
 	assert_int_equal(tenant_wait(host, 0, 7), 1u << 3); /* c's broadcast */
 	assert_int_equal(tenant_wait(a.tapfd[0], ha, 8), 0);
 	close(host);
+
+	/* The plain port sends from a's guest MAC: the entry stays on a (it
+	 * is sticky; a static one would move to c and lock a out), and a
+	 * still gets out. */
+	tenant_send(c.tapfd[0], TEN_BCAST, TEN_GUEST, 9);
+	assert_int_equal(tenant_wait(a.tapfd[0], ha, 9), 0);
+	fdb_port_of(a.ifname, TEN_GUEST, port, NULL);
+	assert_string_equal(port, a.ifname);
+	tenant_send(a.tapfd[0], TEN_BCAST, TEN_GUEST, 10);
+	assert_int_equal(tenant_wait(c.tapfd[0], hc, 10), 1u << 7); /* b's */
 
 	/* All or nothing: the guest MAC is a's; a second lock on it fails
 	 * after its tap was made a port (the kernel refuses the FDB entry),
@@ -2356,7 +2372,15 @@ static void test_pool_tenant(void **state)
 	spec.has_guest_mac = true;
 	memcpy(spec.guest_mac, guest, 6);
 	pool_get(&spec, &a);
-	expect_grant(a.ifname, POOL_Q, false);
+	/* Not ready-made; the grant line names the lock. */
+	{
+		char line[160];
+
+		snprintf(line, sizeof(line), "bridge=%s ifname=%s queues=%u vhost=0 mac_lock=on\n",
+			 POOL_BR, a.ifname, POOL_Q);
+		if (!log_has(&pool_d, line))
+			fail_msg("no grant line ending \"%s\" in %s", line, pool_d.log);
+	}
 	assert_false(name_in(a.ifname, pooled, POOL_N));
 	tenant_read(a.ifname, &st);
 	assert_true(st.locked);
@@ -2554,10 +2578,11 @@ int main(void)
 		cmocka_unit_test(test_persistent_given_away),
 		cmocka_unit_test(test_empty_request),
 		cmocka_unit_test(test_refusals_rate_limited),
-		cmocka_unit_test(test_sigterm),
 		cmocka_unit_test(test_tenant_nic),
 		cmocka_unit_test(test_tenant_refusals),
 		cmocka_unit_test_teardown(test_pool_tenant, pool_teardown),
+		/* Last: it stops the main daemon. */
+		cmocka_unit_test(test_sigterm),
 	};
 
 	if (geteuid() != 0) {

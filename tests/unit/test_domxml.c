@@ -134,6 +134,9 @@ static void several_ports(void **state)
 	assert_int_equal(ports_of(xml, true, p), 3);
 	assert_string_equal(p[0].spec.ifname, "vh0");
 	assert_int_equal(p[0].queues, 4);
+	/* The interface's MAC is the guest's: what mac_lock pins. */
+	assert_true(p[0].spec.has_guest_mac);
+	assert_memory_equal(p[0].spec.guest_mac, "\x52\x54\x00\xaa\xbb\x01", 6);
 	assert_string_equal(p[1].spec.ifname, "vh1");
 	assert_string_equal(p[1].spec.bridge, "br1");
 	assert_int_equal(p[1].queues, 1); /* no <driver queues> */
@@ -231,6 +234,19 @@ static void bad_values(void **state)
 		"<mac address='zz:54:00:aa:bb:01'>: expected a unicast MAC");
 	refused(iface_with("<mac address='01:00:5e:00:00:01'/>"), true, -EINVAL,
 		"'01:00:5e:00:00:01'");
+	/* The metadata's guest_mac may only repeat the interface's. */
+	refused(domain("<metadata><vmtap:net " NS "><vmtap:port dev='vh0' bridge='br0' "
+		       "guest_mac='52:54:00:aa:bb:02'/></vmtap:net></metadata>", eth0), true,
+		-EINVAL, "port vh0: guest_mac differs from the interface's <mac "
+		"address='52:54:00:aa:bb:01'>");
+	{
+		struct domxml_port p[DOMXML_MAX_PORTS];
+
+		assert_int_equal(ports_of(domain("<metadata><vmtap:net " NS "><vmtap:port "
+						 "dev='vh0' bridge='br0' guest_mac='52:54:00:aa:bb:01'/>"
+						 "</vmtap:net></metadata>", eth0), true, p), 1);
+		assert_true(p[0].spec.has_guest_mac);
+	}
 }
 
 static void malformed(void **state)

@@ -441,11 +441,22 @@ static void tenant_rules_between_fields(void **state)
 	nic_spec_init(&s);
 	s.has_isolated = true;
 	assert_false(nic_spec_has_port_fields(&s));
+	/* mac_lock pins the guest's MAC: without one it is refused. */
+	e.msg[0] = '\0';
+	nic_spec_init(&s);
+	strcpy(s.bridge, "br0");
+	s.has_mac_lock = s.mac_lock = true;
+	assert_int_equal(nic_spec_check_port(&s, &e), -EINVAL);
+	assert_string_equal(e.msg, "mac_lock=on needs the guest's MAC (guest_mac=...)");
+	assert_int_equal(nic_spec_set(&s, "guest_mac", "guest_mac", "52:54:00:01:02:03", &e), 0);
+	assert_int_equal(nic_spec_check_port(&s, &e), 0);
+	/* mac_lock=off needs none. */
+	s.has_guest_mac = s.mac_lock = false;
+	assert_int_equal(nic_spec_check_port(&s, &e), 0);
 }
 
 /* A pooled NIC was made without VLANs and flags: a request that gives any
- * of them, even off, takes the usual path (and is refused there until the
- * kernel side is wired), never a pooled NIC. */
+ * of them, even off, takes the usual path, never a pooled NIC. */
 static void tenant_fields_never_pooled(void **state)
 {
 	static const char *const specs[] = {
