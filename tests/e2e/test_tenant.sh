@@ -146,10 +146,10 @@ iso1_log=$LOGDIR/$NAME-isolated-1.log
 iso2_log=$LOGDIR/$NAME-isolated-2.log
 # The host reads these while the guests run: no marker of an earlier run.
 rm -f "$iso1_log" "$iso2_log"
-(GUEST_QEMU_PREFIX=("$VMTAP" exec --nic br0,mac=52:54:00:00:11:01,isolated=on --)
+(GUEST_QEMU_PREFIX=("$VMTAP" exec --nic "br0,mac=52:54:00:00:11:01,isolated=on" --)
 	guest_run "$SANDBOX_DIR/iso1.sh" "$iso1_log" >/dev/null 2>&1) &
 iso1_pid=$!
-(GUEST_QEMU_PREFIX=("$VMTAP" exec --nic br0,mac=52:54:00:00:11:02,isolated=on --)
+(GUEST_QEMU_PREFIX=("$VMTAP" exec --nic "br0,mac=52:54:00:00:11:02,isolated=on" --)
 	guest_run "$SANDBOX_DIR/iso2.sh" "$iso2_log" >/dev/null 2>&1) &
 iso2_pid=$!
 
