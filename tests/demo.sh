@@ -82,15 +82,18 @@ tap_on_br0() {
 	printf '%s' "${t%@*}"
 }
 
-# Wait until the child of timeout (pid $1) has become QEMU and its tap is
-# on br0; print QEMU's pid, or nothing if it ended first.
+# Wait until the child of timeout (pid $1) has become QEMU and the guest
+# has brought its NIC up (so all 4 queues of the tap are enabled: QEMU
+# disables all but the first until the guest's driver asks for more); print
+# QEMU's pid, or nothing if it ended first.  QEMU writes its console to
+# $2 as it goes.
 wait_qemu() {
-	local tpid=$1 pid="" _
-	for _ in $(seq 300); do
+	local tpid=$1 console=$2 pid="" _
+	for _ in $(seq 600); do
 		kill -0 "$tpid" 2>/dev/null || return 0
 		[ -n "$pid" ] || pid=$(ps -o pid= --ppid "$tpid" | tr -d ' ' | sed -n 1p)
 		if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = qemu-system-x86 ] &&
-			[ -n "$(tap_on_br0)" ]; then
+			grep -q '^DEMO eth0' "$console" 2>/dev/null; then
 			echo "$pid"
 			return 0
 		fi
@@ -98,14 +101,24 @@ wait_qemu() {
 	done
 }
 
-# Who QEMU (pid $1) runs as, and the tap fds it holds.
+# Who QEMU (pid $1) runs as and the tap fds it holds; the verdict, checked
+# against /proc, names where the NIC came from ($2).
 show_qemu() {
-	local pid=$1 n
+	local pid=$1 from=$2 n
 	say "  \$ ps -o pid,user,comm -p $pid; grep -E '^(Uid|Gid|CapPrm|CapEff)' /proc/$pid/status"
 	ps -o pid,user,comm -p "$pid" | indent
-	grep -E '^(Uid|Gid|CapPrm|CapEff)' "/proc/$pid/status" | indent
+	grep -E '^(Uid|Gid|CapPrm|CapEff)' "/proc/$pid/status" | expand -t 8 | indent
 	n=$(find "/proc/$pid/fd" -lname /dev/net/tun 2>/dev/null | wc -l)
-	say "    ($n of its open files are /dev/net/tun: the 4 queues of the tap)"
+	say "    ($n of its open files are /dev/net/tun: the queues of its tap)"
+	if grep -q '^Uid:[[:space:]]*65534[[:space:]]65534[[:space:]]65534[[:space:]]65534$' "/proc/$pid/status" &&
+		grep -q '^CapPrm:[[:space:]]*0*$' "/proc/$pid/status" &&
+		grep -q '^CapEff:[[:space:]]*0*$' "/proc/$pid/status" && [ "$n" -eq 4 ]; then
+		say "  => QEMU runs as uid 65534 (nobody) with no capabilities;"
+		say "     the NIC came from $from."
+		return 0
+	fi
+	say "  => FAILED: QEMU is not nobody without capabilities holding 4 tap queues."
+	return 1
 }
 
 # ip -d prints every bridge-port knob on one long line; keep what this
@@ -130,6 +143,7 @@ show_tap() {
 	local tap
 	tap=$(tap_on_br0)
 	say "  \$ ip -d link show master br0      (abridged)"
+	[ -n "$tap" ] || { say "    (no tap on br0)"; return 1; }
 	ip -d link show master br0 | abridge_link | indent
 	say "  \$ tc qdisc show dev $tap"
 	tc qdisc show dev "$tap" | indent
@@ -143,34 +157,38 @@ show_console() {
 		indent || true
 }
 
-# boot LOG MORE: as nobody, `$SCR/vmtap exec --nic br0,queues=4 -- QEMU`;
-# MORE (a function) runs while QEMU does.  0 iff the guest saw 4 queues
-# and pinged br0.
+# boot LOG FROM MORE: as nobody, `$SCR/vmtap exec --nic br0,queues=4 --
+# QEMU`; while QEMU runs, show it (FROM: where its NIC came from) and run
+# MORE (a function).  0 iff all that held and the guest saw 4 queues and
+# pinged br0.
 boot() {
-	local log=$1 more=$2 tpid qpid rc=0
+	local log=$1 from=$2 more=$3 tpid qpid rc=0 seen=1
 	guest_argv "$SCR/initrd" -smp 4
-	# QEMU's output goes to a file root opened; the CR and terminal
-	# escapes of the serial console are stripped afterwards.
+	# Root opens the console file; the serial console's CRs and terminal
+	# escapes are stripped afterwards.
 	(cd "$SCR" && exec timeout -k 5 "$GUEST_TIMEOUT" "${NOBODY[@]}" \
 		"$SCR/vmtap" exec --nic br0,queues=4 -- "${GUEST_ARGV[@]}") \
 		</dev/null >"$log.raw" 2>&1 &
 	tpid=$!
-	qpid=$(wait_qemu "$tpid")
+	qpid=$(wait_qemu "$tpid" "$log.raw")
 	if [ -n "$qpid" ]; then
-		show_qemu "$qpid"
-		"$more"
+		show_qemu "$qpid" "$from" || seen=0
+		"$more" || seen=0
+	else
+		say "    (QEMU ended before the guest's NIC was up)"
+		seen=0
 	fi
 	wait "$tpid" || rc=$?
 	sed 's/\r$//; s/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[A-Za-z]//g' "$log.raw" >"$log"
 	rm -f "$log.raw"
 	say "  The guest's console:"
 	show_console "$log"
-	if [ "$rc" -eq 0 ] && guest_log_has "$log" GUEST_PING_OK &&
+	if [ "$seen" = 1 ] && [ "$rc" -eq 0 ] && guest_log_has "$log" GUEST_PING_OK &&
 		guest_log_has "$log" "virtio-net, 4 queue(s)"; then
 		return 0
 	fi
-	say "FAILED: the guest did not see 4 queues or could not ping 192.0.2.1 (QEMU's"
-	say "status $rc).  The end of what vmtap, QEMU and the guest said:"
+	say "FAILED: see above; or the guest did not see 4 queues or could not ping"
+	say "192.0.2.1 (QEMU's status $rc).  The end of what vmtap, QEMU and the guest said:"
 	tail -n 20 "$log" | indent
 	return 1
 }
@@ -186,12 +204,13 @@ show_left() {
 	fi
 }
 
-grant_line() {
-	grep -o 'grant uid=.*' "$SANDBOX_DIR/vmtapd.log" | tail -n 1
-}
+# vmtapd's grant for this NIC: to nobody, 4 queues.
 show_grant() {
+	local g
+	g=$(grep -o 'grant uid=.*' "$SANDBOX_DIR/vmtapd.log" | tail -n 1)
 	say "  vmtapd's log (syslog, and stderr here):"
-	say "    $(grant_line)"
+	say "    ${g:-(no grant)}"
+	[[ "$g" == "grant uid=65534 "*" bridge=br0 "*" queues=4 "* ]]
 }
 
 main_inside() {
@@ -230,10 +249,9 @@ main_inside() {
 	say "      its fds back; vmtap adds -netdev tap,fds=a:b:c:d and -device"
 	say "      virtio-net-pci,…,mq=on,vectors=10 and becomes QEMU (same pid)."
 	say "      Booting (software emulation, ~10-20 s) ..."
-	boot "$REPO/build/demo/console-helper.log" show_tap || ok=0
+	boot "$REPO/build/demo/console-helper.log" \
+		"the setuid-root helper copy (bridge.conf: allow br0)" show_tap || ok=0
 	show_left || ok=0
-	[ "$ok" = 0 ] ||
-		say "  => QEMU ran as uid 65534 (nobody) with no capabilities; the NIC came from the setuid helper."
 
 	say ""
 	say "[3/3] (b) The daemon.  No setuid binary now: \$S/vmtap-bridge-helper is deleted,"
@@ -258,10 +276,12 @@ main_inside() {
 		indent <"$SANDBOX_DIR/vmtapd.log"
 		return 1
 	fi
-	say "      The same command, as nobody: \$S/vmtap exec --nic br0,queues=4 -- qemu-system-x86_64 …"
+	say "      The same command, as nobody:"
+	say "      \$ \$S/vmtap exec --nic br0,queues=4 -- qemu-system-x86_64 -M q35 -smp 4 …"
 	say "      vmtap asks vmtapd (/run/vmtap/vmtapd.sock), which checks who is asking"
 	say "      (SO_PEERCRED) against its policy.  Booting ..."
-	boot "$REPO/build/demo/console-vmtapd.log" show_grant || ok=0
+	boot "$REPO/build/demo/console-vmtapd.log" \
+		"vmtapd (vmtapd.conf: allow br0 user nobody)" show_grant || ok=0
 	show_left || ok=0
 	kill -TERM "$dpid"
 	wait "$dpid" || ok=0
@@ -270,11 +290,6 @@ main_inside() {
 		say "    (nothing: its socket is gone)"
 	else
 		ls -A /run/vmtap | indent
-		ok=0
-	fi
-	if [ "$ok" = 1 ] && grant_line | grep -q '^grant uid=65534 .*bridge=br0 .*queues=4'; then
-		say "  => QEMU ran as uid 65534 (nobody) with no capabilities; the NIC came from vmtapd."
-	else
 		ok=0
 	fi
 
