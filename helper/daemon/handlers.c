@@ -28,6 +28,7 @@
 
 #include "bridge/port.h"
 #include "helper/core/ids.h"
+#include "helper/core/netns.h"
 #include "helper/core/provision.h"
 
 void outcome_init(struct outcome *o)
@@ -197,10 +198,19 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 	if ((r = decide_bridge_queues(env->acl, env->config_path, spec, peer, &err)) < 0 ||
 	    (r = decide_nics(env->quota, env->acl, env->config_path, peer, false, &err)) < 0)
 		goto deny;
-
-	if ((r = from_pool(env, spec, &o->nic, &skipped, &err)) < 0)
+	/* Another namespace: the fd the client sent, judged by the kernel's
+	 * own facts (netns.h); its bridge is that namespace's, named by the
+	 * same policy.  Never pooled (the pool's NICs are ours). */
+	if (spec->netns[0]) {
+		if ((r = netns_client_may(who_->netns_fd, peer->uid, spec->netns, &err)) < 0)
+			goto deny;
+		if ((r = netns_make_nic(who_->netns_fd, spec, peer->uid, &o->nic, &skipped,
+					&err)) < 0)
+			goto fail;
+		ready = " netns";
+	} else if ((r = from_pool(env, spec, &o->nic, &skipped, &err)) < 0) {
 		goto fail;
-	if (r == 1) {
+	} else if (r == 1) {
 		ready = " ready-made";
 	} else {
 		if ((r = nic_devs_open(spec, &o->nic, &skipped, &err)) < 0)
@@ -214,7 +224,10 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 	snprintf(warning, sizeof(warning), "%s%s", skipped.msg,
 		 skipped.msg[0] ? "; going on without vhost-net" : "");
 	if ((r = vmtapd_nic_encode(&o->nic, warning, o->out, sizeof(o->out), &o->outlen)) < 0 ||
-	    (r = quota_add(env->quota, peer->uid, o->nic.ifindex)) < 0) {
+	    /* The record is by ifindex in our namespace (quota.h); a NIC in
+	     * another one is not counted: its client has CAP_NET_ADMIN there
+	     * (netns_client_may) and could make it without us. */
+	    (!spec->netns[0] && (r = quota_add(env->quota, peer->uid, o->nic.ifindex)) < 0)) {
 		nic_close(&o->nic);
 		o->has_nic = false;
 		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));

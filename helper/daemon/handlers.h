@@ -44,6 +44,8 @@ struct client_id {
 	struct acl_peer peer;
 	pid_t pid;                /* for logs only */
 	unsigned conns;           /* connections its uid has open, this one included */
+	int netns_fd;             /* the fd a create-nic with "netns" came with, or -1;
+	                           * the loop's: a handler only uses it */
 };
 
 enum outcome_kind {

@@ -377,6 +377,22 @@ static unsigned conns_of(struct vmtapd_server *s, uid_t uid)
 	return n;
 }
 
+/* A request carries an fd exactly when it is a create-nic with "netns"
+ * (proto.h). */
+static int netns_fd_matches(const struct vmtapd_request *req, unsigned nfds,
+			    struct vmtap_err *err)
+{
+	bool netns = req->op == VMTAPD_OP_CREATE_NIC && req->spec.netns[0];
+
+	if (netns && nfds != 1)
+		return vmtap_fail(err, -EPROTO, "create-nic: \"netns\" needs an fd of that network "
+				  "namespace with the request (SCM_RIGHTS); it came without one");
+	if (!netns && nfds)
+		return vmtap_fail(err, -EPROTO, "request carried a file descriptor; only a create-nic "
+				  "with \"netns\" carries one (that namespace's)");
+	return 0;
+}
+
 static void request(struct vmtapd_server *s, struct conn *c)
 {
 	struct client_id who = { .peer = c->peer, .pid = c->pid, .conns = conns_of(s, c->peer.uid) };
@@ -385,15 +401,17 @@ static void request(struct vmtapd_server *s, struct conn *c)
 	struct vmtapd_request req;
 	unsigned nfds = 0;
 	size_t len = 0;
-	int none[1], r;
+	int nsfd[1] = { -1 }, r;
 
-	/* Room for no fd: fd_recv closes any fd a client sends. */
-	r = fd_recv(c->fd, buf, VMTAPD_REQUEST_MAX, &len, none, 0, &nfds);
+	/* Room for one fd, a create-nic's network namespace ("netns");
+	 * fd_recv closes any more.  Whatever the request, the fd is closed
+	 * here once it is handled. */
+	r = fd_recv(c->fd, buf, VMTAPD_REQUEST_MAX, &len, nsfd, 1, &nfds);
 	if (r == -EAGAIN || r == -EINTR)
 		return;
 	if (r == -EPROTO)
-		vmtap_fail(&err, r, "request carried file descriptors or other control data; "
-			   "expected none");
+		vmtap_fail(&err, r, "request carried more than one file descriptor or other control "
+			   "data; expected none, or one with \"netns\"");
 	else if (r == -EMSGSIZE)
 		vmtap_fail(&err, r, "request is larger than %d bytes", VMTAPD_REQUEST_MAX);
 	if (r < 0 && !err.msg[0]) {
@@ -416,11 +434,16 @@ static void request(struct vmtapd_server *s, struct conn *c)
 	conn_idle(s, c);
 	if (r == 0)
 		r = vmtapd_request_decode(buf, len, &req, &err);
+	if (r == 0)
+		r = netns_fd_matches(&req, nfds, &err);
+	who.netns_fd = nfds ? nsfd[0] : -1;
 	outcome_init(&c->o);
 	if (r < 0)
 		handle_bad_request(&who, r, &err, &c->o);
 	else
 		handle_request(&s->env, &who, &req, &c->o);
+	if (nfds)
+		close(nsfd[0]);
 	finish(s, c);
 }
 
