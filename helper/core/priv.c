@@ -200,7 +200,7 @@ int priv_drop_to_caller(const struct priv *p, struct vmtap_err *err)
 
 int priv_daemon_keep_net_admin(bool netns, struct vmtap_err *err)
 {
-	bool setpcap;
+	bool setpcap, sys_admin;
 
 	capng_get_caps_process();
 	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN))
@@ -209,10 +209,11 @@ int priv_daemon_keep_net_admin(bool netns, struct vmtap_err *err)
 	/* The bounding set only when we may (CAP_SETPCAP: started as root);
 	 * under systemd, CapabilityBoundingSet= has done it already. */
 	setpcap = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+	sys_admin = capng_have_capability(CAPNG_PERMITTED, CAP_SYS_ADMIN);
 	capng_clear(CAPNG_SELECT_BOTH);
 	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
 	if (netns) {
-		if (!capng_have_capability(CAPNG_PERMITTED, CAP_SYS_ADMIN))
+		if (!sys_admin)
 			return vmtap_fail(err, -EPERM, "--netns: no CAP_SYS_ADMIN to keep (setns "
 					  "needs it): run vmtapd as root");
 		/* Permitted only: netns.c raises it on its own short-lived

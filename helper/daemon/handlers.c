@@ -67,6 +67,14 @@ void handle_bad_request(const struct client_id *who, int r, const struct vmtap_e
 		 (unsigned)who->peer.uid, (int)who->pid, o->err.msg);
 }
 
+void handle_denied(const struct client_id *who, int r, const struct vmtap_err *err,
+		   struct outcome *o)
+{
+	handle_bad_request(who, r, err, o);
+	snprintf(o->line, sizeof(o->line), "deny uid=%u pid=%d: %s", (unsigned)who->peer.uid,
+		 (int)who->pid, o->err.msg);
+}
+
 /* ---- decisions --------------------------------------------------------- */
 
 int decide_bridge_queues(const struct acl *acl, const char *config_path,

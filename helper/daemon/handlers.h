@@ -76,6 +76,11 @@ void outcome_init(struct outcome *o);
 void handle_bad_request(const struct client_id *who, int r, const struct vmtap_err *err,
 			struct outcome *o);
 
+/* A request refused for who sent it, not for what it asks (a client of
+ * another network namespace): logged as "deny". */
+void handle_denied(const struct client_id *who, int r, const struct vmtap_err *err,
+		   struct outcome *o);
+
 void handle_request(struct handler_env *env, const struct client_id *who,
 		    struct vmtapd_request *req, struct outcome *o);
 

@@ -82,6 +82,7 @@ struct conn {
 	bool sending;          /* parked: see the top */
 	bool pending;          /* out is not sent yet */
 	bool fds_unread;       /* a reply with fds went out; not read yet */
+	bool foreign_netns;    /* its socket is of another network namespace */
 	struct outcome o;      /* the reply, and the NIC that goes with it */
 };
 
@@ -410,8 +411,8 @@ static void request(struct vmtapd_server *s, struct conn *c)
 	if (r == -EAGAIN || r == -EINTR)
 		return;
 	if (r == -EPROTO)
-		vmtap_fail(&err, r, "request carried more than one file descriptor or other control "
-			   "data; expected none, or one with \"netns\"");
+		vmtap_fail(&err, r, "request carried file descriptors or other control data; expected "
+			   "none, or one with a create-nic's \"netns\"");
 	else if (r == -EMSGSIZE)
 		vmtap_fail(&err, r, "request is larger than %d bytes", VMTAPD_REQUEST_MAX);
 	if (r < 0 && !err.msg[0]) {
@@ -440,6 +441,12 @@ static void request(struct vmtapd_server *s, struct conn *c)
 	outcome_init(&c->o);
 	if (r < 0)
 		handle_bad_request(&who, r, &err, &c->o);
+	else if (c->foreign_netns && !(req.op == VMTAPD_OP_CREATE_NIC && req.spec.netns[0]))
+		handle_denied(&who, vmtap_fail(&err, -EPERM, "your network namespace differs from "
+					       "vmtapd's; a NIC from it would live in vmtapd's "
+					       "namespace, not yours: name yours (\"netns\", with "
+					       "its fd), or ask a vmtapd that runs in your own"),
+			      &err, &c->o);
 	else
 		handle_request(&s->env, &who, &req, &c->o);
 	if (nfds)
@@ -603,16 +610,10 @@ static void accept_one(struct vmtapd_server *s, int fd)
 	 * client's, fixed when the client made its socket: no /proc lookup,
 	 * no race with a pid.  A NIC made here lives in the daemon's
 	 * namespace, so a client in another one would get a port on a
-	 * bridge it cannot otherwise reach. */
-	if (netns_cookie(fd) != s->netns_cookie) {
-		vmtap_fail(&err, -EPERM, "your network namespace differs from vmtapd's; a NIC from "
-			   "it would live in vmtapd's namespace, not yours: ask a vmtapd that runs in "
-			   "your own");
-		say_refusal(s, c->peer.uid, LOG_WARNING, "deny uid=%u pid=%d: %s",
-			    (unsigned)c->peer.uid, (int)c->pid, err.msg);
-		refuse(fd, -EPERM, err.msg);
-		goto drop;
-	}
+	 * bridge it cannot otherwise reach: its every request is refused
+	 * (request()) but a create-nic that names its namespace ("netns",
+	 * judged by netns_client_may). */
+	c->foreign_netns = netns_cookie(fd) != s->netns_cookie;
 	ev.data.ptr = c;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		goto drop;
