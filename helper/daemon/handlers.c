@@ -195,13 +195,15 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 {
 	const struct acl_peer *peer = &who_->peer;
 	struct vmtap_err err = { "" }, skipped;
-	char who[160], warning[sizeof(err.msg) + 40];
+	char who[160 + VMTAP_NETNS_MAX], warning[sizeof(err.msg) + 40];
+	char where[VMTAP_NETNS_MAX + 8];
 	const char *ready = "";
 	int r;
 
-	snprintf(who, sizeof(who), "uid=%u pid=%d bridge=%s ifname=%s queues=%u",
+	snprintf(who, sizeof(who), "uid=%u pid=%d bridge=%s ifname=%s queues=%u%s%s",
 		 (unsigned)peer->uid, (int)who_->pid, spec->bridge,
-		 spec->ifname[0] ? spec->ifname : "-", spec->queues);
+		 spec->ifname[0] ? spec->ifname : "-", spec->queues,
+		 spec->netns[0] ? " netns=" : "", spec->netns);
 
 	if ((r = decide_bridge_queues(env->acl, env->config_path, spec, peer, &err)) < 0 ||
 	    (r = decide_nics(env->quota, env->acl, env->config_path, peer, false, &err)) < 0)
@@ -215,7 +217,8 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 		if ((r = netns_make_nic(who_->netns_fd, spec, peer->uid, &o->nic, &skipped,
 					&err)) < 0)
 			goto fail;
-		ready = " netns";
+		snprintf(where, sizeof(where), " netns=%s", spec->netns);
+		ready = where;
 	} else if ((r = from_pool(env, spec, &o->nic, &skipped, &err)) < 0) {
 		goto fail;
 	} else if (r == 1) {

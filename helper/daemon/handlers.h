@@ -63,7 +63,7 @@ struct outcome {
 	size_t outlen;
 	struct nic nic;
 	bool has_nic;
-	char grant[256];          /* logged once the NIC is handed over */
+	char grant[256 + VMTAP_NETNS_MAX]; /* logged once the NIC is handed over */
 	/* OUTCOME_REFUSE: the error reply */
 	int r;
 	struct vmtap_err err;

@@ -196,7 +196,7 @@ check "nobody: vmtap exec --nic brn,netns=/proc/PID/ns/net through vmtapd exits 
 	--nic "brn,netns=/proc/$upid/ns/net,vhost=off" -- "$WORK/qemu.sh" "$WORK/nobody" \
 	"pid:$upid"
 exec_check "nobody through vmtapd" "$WORK/nobody" 1
-check "vmtapd logged the grant" grep -q "grant uid=65534 .*bridge=brn .*netns" "$WORK/vmtapd.log"
+check "vmtapd logged the grant" grep -q "grant uid=65534 .*bridge=brn .*netns=/proc/$upid/ns/net" "$WORK/vmtapd.log"
 check "nobody: nothing left in its namespace once it exited" test "$(pidlinks "$upid")" = "$UNS"
 
 # A client inside its own namespace (its socket is of that namespace): a
