@@ -207,6 +207,12 @@ int main(int argc, char **argv)
 	}
 	if (r != -ENOENT && r != -ECONNREFUSED)
 		return die(&err, r);
+	/* Plain mode would open the namespace as root for its caller; only
+	 * vmtapd judges an fd the caller opened itself (netns.h). */
+	if (a.spec.netns[0])
+		return die(&err, vmtap_fail(&err, -EPERM, "--netns=%s: only through vmtapd (none "
+					    "answers at " VMTAPD_SOCKET "), which checks that the "
+					    "namespace is yours", a.spec.netns));
 	if ((r = priv_check_net_admin(&err)) < 0)
 		return die(&err, r);
 

@@ -36,6 +36,7 @@
 #include "helper/wire/obtain.h"
 #include "helper/core/parse.h"
 #include "bridge/port.h"
+#include "helper/core/netns.h"
 #include "helper/core/provision.h"
 #include "helper/wire/client.h"
 
@@ -79,6 +80,10 @@ static int create_by_daemon(const char *sock, struct nic_spec *spec, const char 
 		return cmd_fail(1, "--group %s: through vmtapd the group must be one of the caller's "
 				"(gid %u or a supplementary group); another group needs CAP_NET_ADMIN",
 				group_arg, (unsigned)getegid());
+	if (spec->netns[0])
+		return cmd_fail(1, "--netns %s: vmtapd makes persistent devices only in its own "
+				"namespace; one in another namespace needs CAP_NET_ADMIN (run vmtap "
+				"create as root)", spec->netns);
 	spec->has_owner = false; /* the daemon sets it: us */
 	if (daemon_open("vmtap create", sock, &c))
 		return 1;
@@ -155,9 +160,19 @@ int cmd_create(int argc, char **argv)
 	if (!have_net_admin())
 		return create_by_daemon(sock, &spec, owner_arg, group_arg);
 
-	if ((r = rtnl_open(&sk, &err)) < 0 ||
-	    (r = nic_devs_open(&spec, &nic, NULL, &err)) < 0 ||
-	    (r = provision(sk, &spec, PROVISION_ROOT, &nic, &err)) < 0) {
+	if (spec.netns[0]) {
+		int fd;
+
+		/* Opened with our own rights (netns.h). */
+		if ((r = netns_open(spec.netns, &fd, &err)) == 0) {
+			r = netns_make_nic(fd, &spec, PROVISION_ROOT, &nic, NULL, &err);
+			close(fd);
+		}
+		if (r < 0)
+			return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	} else if ((r = rtnl_open(&sk, &err)) < 0 ||
+		   (r = nic_devs_open(&spec, &nic, NULL, &err)) < 0 ||
+		   (r = provision(sk, &spec, PROVISION_ROOT, &nic, &err)) < 0) {
 		rtnl_close(sk);
 		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
 	}

@@ -69,6 +69,8 @@ enum nic_field_type {
 	NFT_SWITCH, /* bool and its has_ flag: "on"/"off" (JSON true/false);
 	             * absent is neither, which a policy's require tells from
 	             * "off" */
+	NFT_NETNS,  /* char[VMTAP_NETNS_MAX]; "" is absent; a name under
+	             * /run/netns or an absolute path (netns.h) */
 };
 
 struct nic_word {

@@ -22,6 +22,9 @@
 #define VMTAP_MTU_MAX 65521
 /* The name prefix of every tap vmtap names itself. */
 #define VMTAP_IFNAME_PREFIX "vmt"
+/* Room for a netns= value with its NUL: a name under /run/netns or an
+ * absolute path (/proc/PID/ns/net, /var/run/netns/cni-...). */
+#define VMTAP_NETNS_MAX 128
 
 enum vhost_mode {
 	VHOST_OFF,
@@ -95,6 +98,10 @@ struct nic_spec {
 	 * as an EVPN type-2 route while the port exists. */
 	bool has_announce;
 	bool announce;
+	/* The network namespace the NIC is made in (README, "NICs in another
+	 * network namespace"; netns.h): "" = the caller's.  A name under
+	 * /run/netns or an absolute path; its bridge is that namespace's. */
+	char netns[VMTAP_NETNS_MAX];
 };
 
 /* Before provision() (provision.h) a nic holds only the opened device

@@ -198,9 +198,9 @@ int priv_drop_to_caller(const struct priv *p, struct vmtap_err *err)
 	return 0;
 }
 
-int priv_daemon_keep_net_admin(struct vmtap_err *err)
+int priv_daemon_keep_net_admin(bool netns, struct vmtap_err *err)
 {
-	bool setpcap;
+	bool setpcap, sys_admin;
 
 	capng_get_caps_process();
 	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN))
@@ -209,8 +209,17 @@ int priv_daemon_keep_net_admin(struct vmtap_err *err)
 	/* The bounding set only when we may (CAP_SETPCAP: started as root);
 	 * under systemd, CapabilityBoundingSet= has done it already. */
 	setpcap = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+	sys_admin = capng_have_capability(CAPNG_PERMITTED, CAP_SYS_ADMIN);
 	capng_clear(CAPNG_SELECT_BOTH);
 	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
+	if (netns) {
+		if (!sys_admin)
+			return vmtap_fail(err, -EPERM, "--netns: no CAP_SYS_ADMIN to keep (setns "
+					  "needs it): run vmtapd as root");
+		/* Permitted only: netns.c raises it on its own short-lived
+		 * thread, for setns alone. */
+		capng_update(CAPNG_ADD, CAPNG_PERMITTED, CAP_SYS_ADMIN);
+	}
 	if (capng_apply(setpcap ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS) < 0)
 		return vmtap_fail(err, -EPERM, "cannot drop capabilities to CAP_NET_ADMIN");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -29,6 +29,7 @@
 #include "bridge/port.h"
 #include "helper/core/field.h"
 #include "helper/core/ids.h"
+#include "helper/core/netns.h"
 #include "helper/core/provision.h"
 
 void outcome_init(struct outcome *o)
@@ -92,6 +93,14 @@ void handle_bad_request(const struct client_id *who, int r, const struct vmtap_e
 	snprintf(o->err.msg, sizeof(o->err.msg), "%s", vmtap_err_text(err, r));
 	snprintf(o->line, sizeof(o->line), "bad request uid=%u pid=%d: %s",
 		 (unsigned)who->peer.uid, (int)who->pid, o->err.msg);
+}
+
+void handle_denied(const struct client_id *who, int r, const struct vmtap_err *err,
+		   struct outcome *o)
+{
+	handle_bad_request(who, r, err, o);
+	snprintf(o->line, sizeof(o->line), "deny uid=%u pid=%d: %s", (unsigned)who->peer.uid,
+		 (int)who->pid, o->err.msg);
 }
 
 /* ---- decisions --------------------------------------------------------- */
@@ -214,21 +223,33 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 {
 	const struct acl_peer *peer = &who_->peer;
 	struct vmtap_err err = { "" }, skipped;
-	char who[160], warning[sizeof(err.msg) + 40], tenant[112];
+	char who[160 + VMTAP_NETNS_MAX], warning[sizeof(err.msg) + 40], tenant[112];
+	char where[VMTAP_NETNS_MAX + 8];
 	const char *ready = "";
 	int r;
 
-	snprintf(who, sizeof(who), "uid=%u pid=%d bridge=%s ifname=%s queues=%u",
+	snprintf(who, sizeof(who), "uid=%u pid=%d bridge=%s ifname=%s queues=%u%s%s",
 		 (unsigned)peer->uid, (int)who_->pid, spec->bridge,
-		 spec->ifname[0] ? spec->ifname : "-", spec->queues);
+		 spec->ifname[0] ? spec->ifname : "-", spec->queues,
+		 spec->netns[0] ? " netns=" : "", spec->netns);
 
 	if ((r = decide_bridge_queues(env->acl, env->config_path, spec, peer, &err)) < 0 ||
 	    (r = decide_nics(env->quota, env->acl, env->config_path, peer, false, &err)) < 0)
 		goto deny;
-
-	if ((r = from_pool(env, spec, &o->nic, &skipped, &err)) < 0)
+	/* Another namespace: the fd the client sent, judged by the kernel's
+	 * own facts (netns.h); its bridge is that namespace's, named by the
+	 * same policy.  Never pooled (the pool's NICs are ours). */
+	if (spec->netns[0]) {
+		if ((r = netns_client_may(who_->netns_fd, peer->uid, spec->netns, &err)) < 0)
+			goto deny;
+		if ((r = netns_make_nic(who_->netns_fd, spec, peer->uid, &o->nic, &skipped,
+					&err)) < 0)
+			goto fail;
+		snprintf(where, sizeof(where), " netns=%s", spec->netns);
+		ready = where;
+	} else if ((r = from_pool(env, spec, &o->nic, &skipped, &err)) < 0) {
 		goto fail;
-	if (r == 1) {
+	} else if (r == 1) {
 		ready = " ready-made";
 	} else {
 		if ((r = nic_devs_open(spec, &o->nic, &skipped, &err)) < 0)
@@ -242,7 +263,10 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 	snprintf(warning, sizeof(warning), "%s%s", skipped.msg,
 		 skipped.msg[0] ? "; going on without vhost-net" : "");
 	if ((r = vmtapd_nic_encode(&o->nic, warning, o->out, sizeof(o->out), &o->outlen)) < 0 ||
-	    (r = quota_add(env->quota, peer->uid, o->nic.ifindex)) < 0) {
+	    /* The record is by ifindex in our namespace (quota.h); a NIC in
+	     * another one is not counted: its client has CAP_NET_ADMIN there
+	     * (netns_client_may) and could make it without us. */
+	    (!spec->netns[0] && (r = quota_add(env->quota, peer->uid, o->nic.ifindex)) < 0)) {
 		nic_close(&o->nic);
 		o->has_nic = false;
 		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));

@@ -947,6 +947,52 @@ static void test_client_sends_fds(void **state)
 	assert_int_equal(poll(&pfd, 1, 10000), 1);
 	assert_int_equal(read(p[0], &c, 1), 0);
 	close(p[0]);
+	/* One fd is room for a create-nic's "netns" (issue 15), and nothing
+	 * else: with a hello it is refused and closed too. */
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(fd_send(s, hello, sizeof(hello) - 1, &p[1], 1), 0);
+	close(p[1]);
+	{
+		char buf[VMTAPD_REPLY_MAX + 1];
+		unsigned nfds = 0;
+		size_t n = 0;
+
+		assert_int_equal(fd_recv(s, buf, sizeof(buf) - 1, &n, fds, 3, &nfds), 0);
+		buf[n] = '\0';
+		assert_int_equal(nfds, 0);
+		if (!strstr(buf, "\"EPROTO\"") || !strstr(buf, "only a create-nic with"))
+			fail_msg("reply: %s", buf);
+	}
+	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	assert_int_equal(read(p[0], &c, 1), 0);
+	close(p[0]);
+	/* A create-nic with "netns" must carry the namespace's fd; one that
+	 * carries a pipe instead is refused by the kernel's word on it. */
+	{
+		static const char req[] = "{\"op\":\"create-nic\",\"bridge\":\"br0\","
+					  "\"netns\":\"pod1\"}";
+
+		expect_error_reply(s, req, sizeof(req) - 1, "EPROTO", "needs an fd of that network");
+		assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+		assert_int_equal(fd_send(s, req, sizeof(req) - 1, &p[1], 1), 0);
+		close(p[1]);
+		{
+			char buf[VMTAPD_REPLY_MAX + 1];
+			unsigned nfds = 0;
+			size_t n = 0;
+
+			assert_int_equal(fd_recv(s, buf, sizeof(buf) - 1, &n, fds, 3, &nfds), 0);
+			buf[n] = '\0';
+			assert_int_equal(nfds, 0);
+			if (!strstr(buf, "netns=pod1: not a namespace file"))
+				fail_msg("reply: %s", buf);
+		}
+		pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+		assert_int_equal(poll(&pfd, 1, 10000), 1);
+		assert_int_equal(read(p[0], &c, 1), 0);
+		close(p[0]);
+	}
 	/* The same connection still works. */
 	expect_error_reply(s, "{\"op\":\"x\"}", 10, "EOPNOTSUPP", "unknown op");
 	close(s);

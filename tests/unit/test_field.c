@@ -41,6 +41,8 @@ static const char *valid_value(const struct nic_field *f)
 		return "10:20-29";
 	case NFT_SWITCH:
 		return "on";
+	case NFT_NETNS:
+		return "/proc/1/ns/net";
 	default:
 		return "true";
 	}
@@ -312,14 +314,14 @@ static void names_and_lists(void **state)
 	assert_null(nic_field_by_key("speed"));
 	assert_string_equal(nic_field_keys(FRONT_CREATE, NULL, buf, sizeof(buf)),
 			    "--bridge, --queues, --mac, --guest-mac, --mtu, --qdisc, --vnet-hdr, "
-			    "--mode, --owner, --group, --vlan, --trunk, --isolated, --mac-lock or "
-			    "--announce");
+			    "--mode, --owner, --group, --vlan, --trunk, --isolated, --mac-lock, "
+			    "--announce or --netns");
 	assert_string_equal(nic_field_keys(FRONT_LIBVIRT, NULL, buf, sizeof(buf)),
 			    "bridge, dev, guest_mac, vlan, trunk, isolated, mac_lock or announce");
 	assert_string_equal(nic_field_keys(FRONT_SPEC, (const char *const[]){ "id", NULL }, buf,
 					   sizeof(buf)),
 			    "bridge, queues, vhost, mac, mtu, qdisc, vlan, trunk, isolated, mac_lock, "
-			    "announce or id");
+			    "announce, netns or id");
 	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_HELPER, name),
 			    "--mac-lock");
 	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_SPEC, name),
@@ -497,6 +499,49 @@ static void tenant_fields_never_pooled(void **state)
 	}
 }
 
+/* netns= (issue 15): a name under /run/netns or an absolute path, in
+ * every front end that takes it; never pooled; refused with the words of
+ * the table. */
+static void netns_values(void **state)
+{
+	static const char *const good[] = {
+		"pod1", "cni-1a2b-3c4d", "a.b_c", "/proc/1234/ns/net", "/run/netns/pod1",
+		"/var/run/netns/cni-1a2b",
+	};
+	static const char *const bad[] = {
+		"", ".", "..", "-n", "a/b", "/", "/proc/../etc/x", "/proc/./1", "//x", "/x/",
+		"a b", "a,b", "a=b", "pod\n1", "br\xc3\xa9",
+		"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	};
+	const struct nic_field *f = nic_field_by_key("netns");
+	struct vmtap_err e = { "" };
+	struct nic_spec s;
+	size_t i;
+
+	(void)state;
+	assert_non_null(f);
+	assert_false(f->poolable);
+	assert_false(f->fronts & FRONT_LIBVIRT);
+	assert_false(f->fronts & FRONT_PERSIST);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		nic_spec_init(&s);
+		assert_int_equal(nic_field_set(&s, f, "netns", '=', good[i], &e), 0);
+		assert_string_equal(s.netns, good[i]);
+		assert_true(nic_field_given(&s, f));
+		assert_false(nic_spec_poolable(&s));
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vmtap_err why = { "" };
+
+		nic_spec_init(&s);
+		if (nic_field_set(&s, f, "netns", '=', bad[i], &why) != -EINVAL)
+			fail_msg("netns=%s accepted", bad[i]);
+		assert_non_null(strstr(why.msg, "expected a name under /run/netns or an absolute path"));
+		assert_string_equal(s.netns, "");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -510,6 +555,7 @@ int main(void)
 		cmocka_unit_test(tenant_bad_values),
 		cmocka_unit_test(tenant_rules_between_fields),
 		cmocka_unit_test(tenant_fields_never_pooled),
+		cmocka_unit_test(netns_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -191,7 +191,7 @@ static void test_missing_and_unknown(void **state)
 	refused("{\"op\":\"create-nic\",\"queues\":2}", -EINVAL, "missing \"bridge\"");
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"speed\":10}", -EINVAL,
 		"unknown key \"speed\"; expected bridge, ifname, queues, vhost, mac, guest_mac, mtu, "
-		"qdisc, vnet_hdr, vlan, trunk, isolated, mac_lock or announce");
+		"qdisc, vnet_hdr, vlan, trunk, isolated, mac_lock, announce or netns");
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"uid\":0}", -EINVAL, "unknown key \"uid\"");
 }
 
