@@ -41,7 +41,7 @@ struct doctor_check {
 
 /* Enough for the fixed checks and DOCTOR_MAX_BRIDGES bridges. */
 #define DOCTOR_MAX_BRIDGES 64
-#define DOCTOR_MAX_CHECKS (16 + DOCTOR_MAX_BRIDGES)
+#define DOCTOR_MAX_CHECKS (20 + DOCTOR_MAX_BRIDGES)
 
 struct doctor_report {
 	unsigned n;
@@ -53,6 +53,7 @@ struct doctor_opts {
 	const char *socket_path;  /* NULL: VMTAPD_SOCKET */
 	const char *acl_path;     /* NULL: VMTAP_ACL_FILE */
 	const char *policy_path;  /* NULL: VMTAPD_POLICY_FILE */
+	const char *user;         /* whose policy to report (name or uid); NULL: the caller */
 };
 
 /* Runs every check, in a fixed order, into rep. */
