@@ -183,6 +183,7 @@ static int broker_refused(struct vmtap_err *err, int r)
 	char why[sizeof(err->msg)];
 
 	snprintf(why, sizeof(why), "%s", err->msg);
+	err->msg[0] = '\0'; /* vmtap_fail keeps a first message: this one replaces it */
 	return vmtap_fail(err, r,
 			  "refused by vmtapd's policy (broker mode): %s; %s does not apply while "
 			  "vmtapd answers on %s (%s turns broker mode off)", why, VMTAP_ACL_FILE,
