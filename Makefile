@@ -223,6 +223,7 @@ COMPLETION := $(B)/completion/vmtap
 # The paths a page or a unit names, as installed.
 INSTALL_SUBST = sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@ACL_FILE@|$(ACL_FILE)|g' \
 	-e 's|@VMTAPD_CONF@|$(VMTAPD_CONF)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	-e 's|@NO_BROKER@|$(NO_BROKER)|g' \
 	-e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g'
 
 .PHONY: man completion units uninstall clean-install
