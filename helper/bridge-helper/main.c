@@ -235,8 +235,8 @@ int main(int argc, char **argv)
 		return die(&err, r);
 	if (a.spec.bridge[0] && if_nametoindex(a.spec.bridge) == 0)
 		return die(&err, vmtap_fail(&err, -ENODEV,
-					    "no such bridge: %s does not exist (ip link add %s type "
-					    "bridge makes it)", a.spec.bridge, a.spec.bridge));
+					    "bridge %s does not exist (ip link add %s type bridge "
+					    "makes it)", a.spec.bridge, a.spec.bridge));
 	if ((r = priv_check_net_admin(&err)) < 0)
 		return die(&err, r);
 

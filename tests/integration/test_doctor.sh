@@ -23,8 +23,8 @@
 #     refusal names vmtapd's policy; /etc/vmtap/no-broker turns it off
 #     (then bridge.conf decides, and doctor says so); an untrustworthy
 #     no-broker file is refused with its fix;
-#   - causes first: a bridge that does not exist is "no such bridge", not
-#     a refusal;
+#   - causes first: a bridge that does not exist is reported as missing,
+#     not as refused;
 #   - --json is valid JSON with the same checks; bad options are one line.
 # Exit: 0 pass, 77 skipped, anything else fail.
 set -euo pipefail
@@ -277,7 +277,7 @@ check "no-broker: br1 refused by bridge.conf, which says so" \
 	grep -q "bridge br1 is not allowed for uid 65534 by /etc/qemu/bridge.conf" "$ERR"
 helper_as_nobody nosuchbr0
 check "a bridge that does not exist: reported as missing, not as refused" \
-	bash -c '[ "$1" -ne 0 ] && grep -q "no such bridge: nosuchbr0 does not exist" "$2" && ! grep -q "not allowed" "$2"' _ "$rc" "$ERR"
+	bash -c '[ "$1" -ne 0 ] && grep -q "bridge nosuchbr0 does not exist (ip link add nosuchbr0 type bridge" "$2" && ! grep -q "not allowed" "$2"' _ "$rc" "$ERR"
 chmod 0666 /etc/vmtap/no-broker
 helper_as_nobody br0
 check "a no-broker file others may write: refused, with the fix" \
