@@ -215,7 +215,7 @@ check "... exit 1" test "$rc" -eq 1
 printf '%s\n' "allow br0 user no-such-user-here" >/etc/vmtap/vmtapd.conf
 doctor
 check "vmtapd policy naming an unknown user: fail" has "vmtapd policy" '^fail .*no-such-user-here'
-printf '%s\n' "allow br1 user nobody" >/etc/vmtap/vmtapd.conf
+printf '%s\n' "allow br1 user nobody" "allow gone0 user nobody" >/etc/vmtap/vmtapd.conf
 doctor
 check "a policy vmtapd takes: ok, parsed as vmtapd reads it" \
 	has "vmtapd policy" '^ok .*parses as vmtapd reads it'
@@ -252,7 +252,7 @@ check "broker mode: bridge br0 judged by vmtapd's policy, not the ACL" \
 	has "bridge br0" "not allowed by vmtapd's policy \(broker mode\)$"
 doctor --user nobody
 check "--user nobody: vmtapd's policy grants br1" \
-	has policy '^ok +policy +uid 65534 \(nobody\): vmtapd.s policy /etc/vmtap/vmtapd.conf applies .*: br1 \(untagged\)$'
+	has policy '^ok +policy +uid 65534 \(nobody\): vmtapd.s policy /etc/vmtap/vmtapd.conf applies .*: br1 \(untagged\), gone0 \(untagged\)$'
 check "--user nobody: bridge br1 allowed by vmtapd's policy" \
 	has "bridge br1" "allowed by vmtapd's policy \(broker mode\)$"
 doctor --user no-such-user-here
@@ -264,6 +264,14 @@ check "... and says vmtapd's policy refused it, in broker mode" \
 	grep -q "refused by vmtapd's policy (broker mode): .*br0.*/etc/vmtap/vmtapd.conf.*/etc/vmtap/no-broker turns broker mode off" "$ERR"
 helper_as_nobody br1
 check "broker mode: br1, which vmtapd's policy grants nobody, works" test "$rc" -eq 0
+# Through vmtapd the policy comes first: only a caller it would allow
+# learns that a bridge is missing.
+helper_as_nobody gone0
+check "broker mode: a granted bridge that does not exist: reported as missing" \
+	bash -c '[ "$1" -ne 0 ] && grep -q "bridge gone0 does not exist" "$2"' _ "$rc" "$ERR"
+helper_as_nobody gone1
+check "broker mode: a missing bridge the policy does not grant: refused, its existence not told" \
+	bash -c '[ "$1" -ne 0 ] && grep -q "refused by vmtapd.s policy (broker mode): bridge gone1 is not allowed" "$2" && ! grep -q "does not exist" "$2"' _ "$rc" "$ERR"
 
 touch /etc/vmtap/no-broker
 doctor
