@@ -51,6 +51,10 @@
 #define VMTAP_ACL_FILE "/etc/qemu/bridge.conf"
 #endif
 
+/* Supplementary groups doctor counts for a user (a policy's group rules
+ * beyond them are not seen). */
+#define DOCTOR_MAX_GROUPS 1024
+
 /* What later checks need to know from earlier ones. */
 struct facts {
 	bool helper_setuid;     /* setuid root: opens devices as root */
@@ -62,8 +66,10 @@ struct facts {
 				 * relays, vmtapd's policy decides, bridge.conf does not */
 	bool who_known;         /* peer below is filled in */
 	struct acl_peer peer;   /* whose policy: --user, else the caller */
-	gid_t groups[NGROUPS_MAX];
+	gid_t groups[DOCTOR_MAX_GROUPS];
 	char who[96];           /* "uid 1000 (alice)" */
+	struct acl_grant *grants; /* in broker mode: what vmtapd's policy grants peer */
+	size_t ngrants;
 };
 
 static struct doctor_check *add(struct doctor_report *rep, const char *name,
@@ -534,7 +540,9 @@ static void check_vmtapd(struct doctor_report *rep, const char *policy, const ch
 	if (e == 0) {
 		add(rep, "vmtapd socket", DOCTOR_OK, NULL, "%s answers: vmtap exec gets NICs from vmtapd",
 		    sock);
-		check_broker(rep, sock, f);
+		/* The helper relays only to its compiled-in socket. */
+		if (!strcmp(sock, VMTAPD_SOCKET))
+			check_broker(rep, sock, f);
 	} else if (e == ENOENT) {
 		if (f->policy_present)
 			add(rep, "vmtapd socket", DOCTOR_WARN, START_VMTAPD,
@@ -562,7 +570,7 @@ static void check_vmtapd(struct doctor_report *rep, const char *policy, const ch
 static bool resolve_who(struct doctor_report *rep, const char *user, struct facts *f)
 {
 	struct passwd *pw = NULL;
-	int ng = NGROUPS_MAX;
+	int ng = DOCTOR_MAX_GROUPS;
 	char *end;
 
 	if (user) {
@@ -582,13 +590,15 @@ static bool resolve_who(struct doctor_report *rep, const char *user, struct fact
 		}
 		f->peer.uid = pw->pw_uid;
 		f->peer.gid = pw->pw_gid;
-		if (getgrouplist(pw->pw_name, pw->pw_gid, f->groups, &ng) < 0)
-			ng = 0;
+		/* On overflow the array holds the first DOCTOR_MAX_GROUPS. */
+		if (getgrouplist(pw->pw_name, pw->pw_gid, f->groups, &ng) < 0 &&
+		    ng > DOCTOR_MAX_GROUPS)
+			ng = DOCTOR_MAX_GROUPS;
 	} else {
 		pw = getpwuid(getuid());
 		f->peer.uid = getuid();
 		f->peer.gid = getgid();
-		ng = getgroups(NGROUPS_MAX, f->groups);
+		ng = getgroups(DOCTOR_MAX_GROUPS, f->groups);
 		if (ng < 0)
 			ng = 0;
 	}
@@ -628,9 +638,10 @@ static void describe_grants(const struct acl_grant *g, size_t n, char *buf, size
 	}
 }
 
-/* Which policy decides for f->who, and what it grants. */
+/* Which policy decides for f->who, and what it grants (kept in f for the
+ * bridges' verdicts in broker mode). */
 static void check_policy_for(struct doctor_report *rep, const char *acl_path,
-			     const char *policy_path, const struct facts *f)
+			     const char *policy_path, struct facts *f)
 {
 	struct acl_grant *g = NULL;
 	char list[320];
@@ -654,7 +665,8 @@ static void check_policy_for(struct doctor_report *rep, const char *acl_path,
 		    "grant it in vmtapd's policy (allow BRIDGE user NAME)",
 		    "%s: vmtapd's policy %s applies (broker mode; %s does not): %s", f->who,
 		    policy_path, acl_path, n ? list : "no bridge");
-		free(g);
+		f->grants = g;
+		f->ngrants = n;
 		return;
 	}
 	if (!f->acl) {
@@ -674,6 +686,34 @@ static void check_policy_for(struct doctor_report *rep, const char *acl_path,
 }
 
 /* ---- bridges ----------------------------------------------------------- */
+
+/* In broker mode, what vmtapd's policy lets f->who do on bridge: its own
+ * entry, else the one for "all" (acl_grants' shape). */
+static const char *broker_verdict(const struct facts *f, const char *bridge, char *buf,
+				  size_t cap)
+{
+	const struct acl_grant *g = NULL;
+	char vl[64];
+	size_t i;
+
+	for (i = 0; i < f->ngrants && !g; i++)
+		if (!strcmp(f->grants[i].bridge, bridge))
+			g = &f->grants[i];
+	for (i = 0; i < f->ngrants && !g; i++)
+		if (!strcmp(f->grants[i].bridge, "all"))
+			g = &f->grants[i];
+	if (g && !g->untagged && !vlan_set_empty(&g->vlans) &&
+	    vlan_set_format(&g->vlans, vl, sizeof(vl), ',') < 0)
+		snprintf(vl, sizeof(vl), "some");
+	if (!g || (!g->untagged && vlan_set_empty(&g->vlans)))
+		snprintf(buf, cap, ", not allowed for %s by vmtapd's policy (broker mode)", f->who);
+	else if (g->untagged)
+		snprintf(buf, cap, ", allowed for %s by vmtapd's policy (broker mode)", f->who);
+	else
+		snprintf(buf, cap, ", VLANs %s only for %s by vmtapd's policy (broker mode)", vl,
+			 f->who);
+	return buf;
+}
 
 static void check_bridges(struct doctor_report *rep, const struct facts *f)
 {
@@ -700,12 +740,11 @@ static void check_bridges(struct doctor_report *rep, const struct facts *f)
 	}
 	for (i = 0; i < n && i < DOCTOR_MAX_BRIDGES; i++) {
 		/* The policy that decides: vmtapd's in broker mode, for whom
-		 * doctor asks about (untagged use, as acl_check_nic). */
+		 * doctor asks about. */
+		char verdict[320];
 		const char *acl = f->broker
-			? !f->dacl ? ""
-			  : acl_allows_peer(f->dacl, b[i].name, &f->peer)
-				? ", allowed by vmtapd's policy (broker mode)"
-				: ", not allowed by vmtapd's policy (broker mode)"
+			? !f->dacl || !f->who_known ? ""
+			  : broker_verdict(f, b[i].name, verdict, sizeof(verdict))
 			: !f->acl			? ""
 			: acl_allows(f->acl, b[i].name) ? ", allowed by the ACL"
 							: ", not allowed by the ACL";
@@ -778,6 +817,7 @@ void doctor_run(const struct doctor_opts *o, struct doctor_report *rep)
 	check_qdisc(rep);
 	acl_free(f.acl);
 	acl_free(f.dacl);
+	free(f.grants);
 }
 
 /* ---- the isolated vhost self-test -------------------------------------- */

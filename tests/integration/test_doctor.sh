@@ -249,12 +249,12 @@ check "vmtapd answers: broker mode on, bridge.conf does not apply" \
 check "broker mode: the policy that applies is vmtapd's (root: granted nothing)" \
 	has policy '^warn +policy +uid 0 \(root\): vmtapd.s policy /etc/vmtap/vmtapd.conf applies \(broker mode'
 check "broker mode: bridge br0 judged by vmtapd's policy, not the ACL" \
-	has "bridge br0" "not allowed by vmtapd's policy \(broker mode\)$"
+	has "bridge br0" "not allowed for uid 0 \(root\) by vmtapd's policy \(broker mode\)$"
 doctor --user nobody
 check "--user nobody: vmtapd's policy grants br1" \
 	has policy '^ok +policy +uid 65534 \(nobody\): vmtapd.s policy /etc/vmtap/vmtapd.conf applies .*: br1 \(untagged\), gone0 \(untagged\)$'
 check "--user nobody: bridge br1 allowed by vmtapd's policy" \
-	has "bridge br1" "allowed by vmtapd's policy \(broker mode\)$"
+	has "bridge br1" ", allowed for uid 65534 \(nobody\) by vmtapd's policy \(broker mode\)$"
 doctor --user no-such-user-here
 check "--user with an unknown name: fail naming it" has policy '^fail .*no-such-user-here: no such user'
 
