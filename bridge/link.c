@@ -148,6 +148,7 @@ static int parse_link(struct nlmsghdr *h, struct link_detail *out)
 		[IFLA_MTU] = { .type = NLA_U32 },
 		[IFLA_MASTER] = { .type = NLA_U32 },
 		[IFLA_OPERSTATE] = { .type = NLA_U8 },
+		[IFLA_CARRIER] = { .type = NLA_U8 },
 		[IFLA_GROUP] = { .type = NLA_U32 },
 		[IFLA_LINKINFO] = { .type = NLA_NESTED },
 	};
@@ -178,6 +179,7 @@ static int parse_link(struct nlmsghdr *h, struct link_detail *out)
 		nla_strlcpy(out->alias, tb[IFLA_IFALIAS], sizeof(out->alias));
 	if (tb[IFLA_OPERSTATE])
 		out->operstate = nla_get_u8(tb[IFLA_OPERSTATE]);
+	out->carrier = tb[IFLA_CARRIER] && nla_get_u8(tb[IFLA_CARRIER]);
 	if (tb[IFLA_GROUP])
 		out->group = nla_get_u32(tb[IFLA_GROUP]);
 	if (!tb[IFLA_LINKINFO] ||

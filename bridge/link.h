@@ -111,6 +111,8 @@ struct link_detail {
 	char name[16];         /* IFNAMSIZ */
 	char alias[128];       /* IFLA_IFALIAS, "" when none */
 	uint8_t operstate;     /* IF_OPER_* */
+	bool carrier;          /* IFLA_CARRIER, up or down: a tun device has carrier
+				* while a queue is attached */
 	uint32_t group;        /* IFLA_GROUP */
 	bool is_tun;           /* a tun/tap device: tun below is valid */
 	struct tun_state tun;

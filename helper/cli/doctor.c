@@ -28,7 +28,6 @@
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -52,12 +51,25 @@
 #define VMTAP_ACL_FILE "/etc/qemu/bridge.conf"
 #endif
 
+/* Supplementary groups doctor counts for a user (a policy's group rules
+ * beyond them are not seen). */
+#define DOCTOR_MAX_GROUPS 1024
+
 /* What later checks need to know from earlier ones. */
 struct facts {
 	bool helper_setuid;     /* setuid root: opens devices as root */
 	bool helper_filecap;    /* cap_net_admin+ep: opens them as the caller */
 	bool policy_present;
 	struct acl *acl;        /* NULL when missing or broken */
+	struct acl *dacl;       /* vmtapd's policy as vmtapd parses it; NULL likewise */
+	bool broker;            /* vmtapd answers and broker mode is on: the helper
+				 * relays, vmtapd's policy decides, bridge.conf does not */
+	bool who_known;         /* peer below is filled in */
+	struct acl_peer peer;   /* whose policy: --user, else the caller */
+	gid_t groups[DOCTOR_MAX_GROUPS];
+	char who[96];           /* "uid 1000 (alice)" */
+	struct acl_grant *grants; /* in broker mode: what vmtapd's policy grants peer */
+	size_t ngrants;
 };
 
 struct doctor_check *doctor_add(struct doctor_report *rep, const char *name,
@@ -270,71 +282,6 @@ static void check_tun(struct doctor_report *rep, const struct facts *f)
 
 /* ---- /dev/vhost-net ---------------------------------------------------- */
 
-/* "y", "m", "n" from /boot/config-RELEASE, or 0 when unknown. */
-static char kernel_config(const char *release, const char *option)
-{
-	char path[128], line[256];
-	size_t n = strlen(option);
-	char v = 0;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "/boot/config-%s", release);
-	fp = fopen(path, "re");
-	if (!fp)
-		return 0;
-	while (!v && fgets(line, sizeof(line), fp)) {
-		if (!strncmp(line, option, n) && line[n] == '=')
-			v = line[n + 1];
-		else if (!strncmp(line, "# ", 2) && !strncmp(line + 2, option, n) &&
-			 !strcmp(line + 2 + n, " is not set\n"))
-			v = 'n';
-	}
-	fclose(fp);
-	return v;
-}
-
-static bool module_file_exists(const char *release, const char *dir, const char *name)
-{
-	static const char *const ext[] = { "", ".xz", ".zst", ".gz" };
-	char path[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		snprintf(path, sizeof(path), "/lib/modules/%s/kernel/%s/%s.ko%s", release, dir, name,
-			 ext[i]);
-		if (access(path, F_OK) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* How to get /dev/vhost-net on this machine: one line. */
-static void vhost_missing_fix(char *fix, size_t n)
-{
-	struct utsname u;
-	char cfg, moddir[80];
-
-	if (uname(&u) < 0)
-		snprintf(u.release, sizeof(u.release), "?");
-	snprintf(moddir, sizeof(moddir), "/lib/modules/%.64s", u.release);
-	cfg = kernel_config(u.release, "CONFIG_VHOST_NET");
-	if (access("/sys/module/vhost_net", F_OK) == 0)
-		snprintf(fix, n, "the vhost_net module is loaded but the node is missing: "
-			 "mknod -m 0660 %s c 10 238 (udev or devtmpfs normally make it)",
-			 VHOST_NET_DEVICE);
-	else if (module_file_exists(u.release, "drivers/vhost", "vhost_net") || cfg == 'm')
-		snprintf(fix, n, "modprobe vhost_net (and add vhost_net to /etc/modules to load it "
-			 "at boot)");
-	else if (cfg == 'n' || access(moddir, F_OK) == 0)
-		snprintf(fix, n, "this kernel (%s) was built without CONFIG_VHOST_NET (it has no "
-			 "vhost_net module): boot one that has it (Debian's linux-image-amd64 has "
-			 "vhost_net as a module), then modprobe vhost_net", u.release);
-	else
-		snprintf(fix, n, "%s is missing, so this kernel (%s) has no vhost_net module: "
-			 "install its modules, or boot a kernel with CONFIG_VHOST_NET (Debian's "
-			 "linux-image-amd64), then modprobe vhost_net", moddir, u.release);
-}
-
 static void feature_names(uint64_t f, char *buf, size_t n)
 {
 	static const struct {
@@ -511,20 +458,61 @@ static void check_acl(struct doctor_report *rep, const char *path, struct facts 
 	doctor_add(rep, "acl", DOCTOR_OK, NULL, "%s: root-owned, not writable by others, parses", path);
 }
 
+/* Works with and without systemd: vmtapd detaches by itself. */
+#define START_VMTAPD "start vmtapd: systemctl start vmtapd, or without systemd run vmtapd as " \
+		     "root (it detaches; /etc/init.d or your init system can start it at boot)"
+
+/* Broker mode (obtain.h): whether vmtap-bridge-helper relays to the
+ * vmtapd that answers, so that its policy and not bridge.conf applies. */
+static void check_broker(struct doctor_report *rep, const char *sock, struct facts *f)
+{
+	struct vmtap_err err = { "" };
+	char fix[320];
+	int r = broker_mode_off(&err);
+
+	if (r < 0) {
+		snprintf(fix, sizeof(fix), "make %s root-owned and not writable by others, or "
+			 "remove it", VMTAP_NO_BROKER_FILE);
+		doctor_add(rep, "broker mode", DOCTOR_FAIL, fix,
+		    "%s; the helper refuses every NIC until it is fixed", err.msg);
+	} else if (r == 1) {
+		doctor_add(rep, "broker mode", DOCTOR_OK, NULL,
+		    "off (%s exists): vmtap-bridge-helper decides by %s even while vmtapd runs",
+		    VMTAP_NO_BROKER_FILE, VMTAP_ACL_FILE);
+	} else {
+		f->broker = true;
+		doctor_add(rep, "broker mode", DOCTOR_OK, NULL,
+		    "on: vmtapd answers on %s, so every vmtap-bridge-helper run on this host gets "
+		    "its tap from vmtapd under vmtapd's policy; %s does not apply (create %s to "
+		    "turn broker mode off)", sock, VMTAP_ACL_FILE, VMTAP_NO_BROKER_FILE);
+	}
+}
+
 static void check_vmtapd(struct doctor_report *rep, const char *policy, const char *sock,
 			 struct facts *f)
 {
 	static const int types[] = { SOCK_STREAM, SOCK_SEQPACKET };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vmtap_err err = { "" };
 	char fix[320];
 	size_t i;
-	int e = 0;
+	int e = 0, r;
 
 	if (check_policy_file(rep, "vmtapd policy", policy, NULL, DOCTOR_OK,
 			      "absent (vmtapd is not set up; vmtap uses the helper)",
-			      &f->policy_present))
-		doctor_add(rep, "vmtapd policy", DOCTOR_OK, NULL,
-		    "%s: root-owned, not writable by others", policy);
+			      &f->policy_present)) {
+		/* The daemon's own parser: what it refuses at start, doctor fails. */
+		if ((r = acl_load_daemon(policy, &f->dacl, &err)) < 0) {
+			f->dacl = NULL;
+			doctor_add(rep, "vmtapd policy", DOCTOR_FAIL,
+			    "correct the file and line named (vmtapd refuses to start with it)",
+			    "%s", vmtap_err_text(&err, r));
+		} else {
+			doctor_add(rep, "vmtapd policy", DOCTOR_OK, NULL,
+			    "%s: root-owned, not writable by others, parses as vmtapd reads it",
+			    policy);
+		}
+	}
 
 	if (strlen(sock) >= sizeof(sa.sun_path)) {
 		doctor_add(rep, "vmtapd socket", DOCTOR_FAIL, "use a shorter socket path",
@@ -548,16 +536,18 @@ static void check_vmtapd(struct doctor_report *rep, const char *policy, const ch
 	if (e == 0) {
 		doctor_add(rep, "vmtapd socket", DOCTOR_OK, NULL, "%s answers: vmtap exec gets NICs from vmtapd",
 		    sock);
+		/* The helper relays only to its compiled-in socket. */
+		if (!strcmp(sock, VMTAPD_SOCKET))
+			check_broker(rep, sock, f);
 	} else if (e == ENOENT) {
 		if (f->policy_present)
-			doctor_add(rep, "vmtapd socket", DOCTOR_WARN, "start vmtapd (systemctl start vmtapd)",
+			doctor_add(rep, "vmtapd socket", DOCTOR_WARN, START_VMTAPD,
 			    "%s does not exist: vmtapd is configured but not running", sock);
 		else
 			doctor_add(rep, "vmtapd socket", DOCTOR_OK, NULL,
 			    "not running (no %s): vmtap exec uses the helper", sock);
 	} else if (e == ECONNREFUSED) {
-		doctor_add(rep, "vmtapd socket", DOCTOR_WARN,
-		    "start vmtapd (systemctl start vmtapd); it replaces the stale socket",
+		doctor_add(rep, "vmtapd socket", DOCTOR_WARN, START_VMTAPD "; it replaces the stale socket",
 		    "%s exists but nothing listens on it (a stale socket): vmtap exec uses the "
 		    "helper", sock);
 	} else {
@@ -569,7 +559,157 @@ static void check_vmtapd(struct doctor_report *rep, const char *policy, const ch
 	}
 }
 
+/* ---- the policy that applies to a user ------------------------------------ */
+
+/* Whose policy: --user NAME (or a decimal uid), else the caller with its
+ * real groups.  False, with a failed check, for a user that is not known. */
+static bool resolve_who(struct doctor_report *rep, const char *user, struct facts *f)
+{
+	struct passwd *pw = NULL;
+	int ng = DOCTOR_MAX_GROUPS;
+	char *end;
+
+	if (user) {
+		unsigned long id;
+
+		pw = getpwnam(user);
+		if (!pw) {
+			errno = 0;
+			id = strtoul(user, &end, 10);
+			if (*user >= '0' && *user <= '9' && !*end && !errno && id < (uid_t)-1)
+				pw = getpwuid((uid_t)id);
+		}
+		if (!pw) {
+			doctor_add(rep, "policy", DOCTOR_FAIL, "name a user in /etc/passwd (or its uid)",
+			    "--user %s: no such user", user);
+			return false;
+		}
+		f->peer.uid = pw->pw_uid;
+		f->peer.gid = pw->pw_gid;
+		/* On overflow the array holds the first DOCTOR_MAX_GROUPS. */
+		if (getgrouplist(pw->pw_name, pw->pw_gid, f->groups, &ng) < 0 &&
+		    ng > DOCTOR_MAX_GROUPS)
+			ng = DOCTOR_MAX_GROUPS;
+	} else {
+		pw = getpwuid(getuid());
+		f->peer.uid = getuid();
+		f->peer.gid = getgid();
+		ng = getgroups(DOCTOR_MAX_GROUPS, f->groups);
+		if (ng < 0)
+			ng = 0;
+	}
+	f->peer.groups = f->groups;
+	f->peer.ngroups = (size_t)ng;
+	f->who_known = true;
+	if (pw)
+		snprintf(f->who, sizeof(f->who), "uid %u (%.64s)", (unsigned)f->peer.uid,
+			 pw->pw_name);
+	else
+		snprintf(f->who, sizeof(f->who), "uid %u", (unsigned)f->peer.uid);
+	return true;
+}
+
+/* "br0 (untagged, VLANs 10-20; isolated required), all (untagged)" */
+static void describe_grants(const struct acl_grant *g, size_t n, char *buf, size_t cap)
+{
+	char vl[96];
+	size_t len = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && len < cap; i++) {
+		bool vlans = !vlan_set_empty(&g[i].vlans);
+
+		if (vlans && vlan_set_format(&g[i].vlans, vl, sizeof(vl), ',') < 0)
+			snprintf(vl, sizeof(vl), "many");
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s (%s%s%s%s%s%s)", i ? ", " : "",
+					g[i].bridge,
+					!g[i].untagged && !vlans ? "nothing" : "",
+					g[i].untagged ? "untagged" : "",
+					g[i].untagged && vlans ? ", " : "",
+					vlans ? "VLANs " : "", vlans ? vl : "",
+					g[i].isolated && g[i].mac_lock ? "; isolated, mac_lock required"
+					: g[i].isolated	     ? "; isolated required"
+					: g[i].mac_lock	     ? "; mac_lock required"
+								     : "");
+	}
+}
+
+/* Which policy decides for f->who, and what it grants (kept in f for the
+ * bridges' verdicts in broker mode). */
+static void check_policy_for(struct doctor_report *rep, const char *acl_path,
+			     const char *policy_path, struct facts *f)
+{
+	struct acl_grant *g = NULL;
+	char list[320];
+	size_t n = 0;
+
+	if (!f->who_known)
+		return;
+	if (f->broker) {
+		if (!f->dacl) {
+			doctor_add(rep, "policy", DOCTOR_WARN, "run vmtap doctor as root, or fix the policy",
+			    "%s: vmtapd's policy applies (broker mode), but %s could not be read "
+			    "here", f->who, policy_path);
+			return;
+		}
+		if (acl_grants(f->dacl, &f->peer, &g, &n) < 0) {
+			doctor_add(rep, "policy", DOCTOR_FAIL, "retry", "out of memory");
+			return;
+		}
+		describe_grants(g, n, list, sizeof(list));
+		doctor_add(rep, "policy", n ? DOCTOR_OK : DOCTOR_WARN,
+		    "grant it in vmtapd's policy (allow BRIDGE user NAME)",
+		    "%s: vmtapd's policy %s applies (broker mode; %s does not): %s", f->who,
+		    policy_path, acl_path, n ? list : "no bridge");
+		f->grants = g;
+		f->ngrants = n;
+		return;
+	}
+	if (!f->acl) {
+		doctor_add(rep, "policy", DOCTOR_WARN, "write the bridges users may use into it",
+		    "%s: %s applies (no vmtapd answers), and grants nothing", f->who, acl_path);
+		return;
+	}
+	if (acl_grants(f->acl, NULL, &g, &n) < 0) {
+		doctor_add(rep, "policy", DOCTOR_FAIL, "retry", "out of memory");
+		return;
+	}
+	describe_grants(g, n, list, sizeof(list));
+	doctor_add(rep, "policy", n ? DOCTOR_OK : DOCTOR_WARN, "allow a bridge in it (allow br0)",
+	    "%s: %s applies (no vmtapd answers; the same for every user): %s", f->who, acl_path,
+	    n ? list : "no bridge");
+	free(g);
+}
+
 /* ---- bridges ----------------------------------------------------------- */
+
+/* In broker mode, what vmtapd's policy lets f->who do on bridge: its own
+ * entry, else the one for "all" (acl_grants' shape). */
+static const char *broker_verdict(const struct facts *f, const char *bridge, char *buf,
+				  size_t cap)
+{
+	const struct acl_grant *g = NULL;
+	char vl[64];
+	size_t i;
+
+	for (i = 0; i < f->ngrants && !g; i++)
+		if (!strcmp(f->grants[i].bridge, bridge))
+			g = &f->grants[i];
+	for (i = 0; i < f->ngrants && !g; i++)
+		if (!strcmp(f->grants[i].bridge, "all"))
+			g = &f->grants[i];
+	if (g && !g->untagged && !vlan_set_empty(&g->vlans) &&
+	    vlan_set_format(&g->vlans, vl, sizeof(vl), ',') < 0)
+		snprintf(vl, sizeof(vl), "some");
+	if (!g || (!g->untagged && vlan_set_empty(&g->vlans)))
+		snprintf(buf, cap, ", not allowed for %s by vmtapd's policy (broker mode)", f->who);
+	else if (g->untagged)
+		snprintf(buf, cap, ", allowed for %s by vmtapd's policy (broker mode)", f->who);
+	else
+		snprintf(buf, cap, ", VLANs %s only for %s by vmtapd's policy (broker mode)", vl,
+			 f->who);
+	return buf;
+}
 
 static void check_bridges(struct doctor_report *rep, const struct facts *f)
 {
@@ -595,9 +735,15 @@ static void check_bridges(struct doctor_report *rep, const struct facts *f)
 		return;
 	}
 	for (i = 0; i < n && i < DOCTOR_MAX_BRIDGES; i++) {
-		const char *acl = !f->acl                     ? ""
-				  : acl_allows(f->acl, b[i].name) ? ", allowed by the ACL"
-								  : ", not allowed by the ACL";
+		/* The policy that decides: vmtapd's in broker mode, for whom
+		 * doctor asks about. */
+		char verdict[320];
+		const char *acl = f->broker
+			? !f->dacl || !f->who_known ? ""
+			  : broker_verdict(f, b[i].name, verdict, sizeof(verdict))
+			: !f->acl			? ""
+			: acl_allows(f->acl, b[i].name) ? ", allowed by the ACL"
+							: ", not allowed by the ACL";
 
 		snprintf(name, sizeof(name), "bridge %.15s", b[i].name);
 		if (b[i].ports >= BRIDGE_MAX_PORTS) {
@@ -650,19 +796,25 @@ static void check_qdisc(struct doctor_report *rep)
 
 void doctor_run(const struct doctor_opts *o, struct doctor_report *rep)
 {
-	struct facts f = { false, false, false, NULL };
+	const char *acl_path = o->acl_path ? o->acl_path : VMTAP_ACL_FILE;
+	const char *policy_path = o->policy_path ? o->policy_path : VMTAPD_POLICY_FILE;
+	struct facts f;
 
+	memset(&f, 0, sizeof(f));
 	rep->n = 0;
 	check_helper(rep, o->helper_path ? o->helper_path : helper_default_path(), &f);
 	check_tun(rep, &f);
 	check_vhost(rep, &f);
-	check_acl(rep, o->acl_path ? o->acl_path : VMTAP_ACL_FILE, &f);
-	check_vmtapd(rep, o->policy_path ? o->policy_path : VMTAPD_POLICY_FILE,
-		     o->socket_path ? o->socket_path : VMTAPD_SOCKET, &f);
+	check_acl(rep, acl_path, &f);
+	check_vmtapd(rep, policy_path, o->socket_path ? o->socket_path : VMTAPD_SOCKET, &f);
+	if (resolve_who(rep, o->user, &f))
+		check_policy_for(rep, acl_path, policy_path, &f);
 	check_bridges(rep, &f);
 	doctor_overlay(rep);
 	check_qdisc(rep);
 	acl_free(f.acl);
+	acl_free(f.dacl);
+	free(f.grants);
 }
 
 /* ---- the isolated vhost self-test -------------------------------------- */

@@ -43,7 +43,7 @@ struct doctor_check {
  * checks for each of DOCTOR_MAX_VXLAN VXLAN ports, and FRR's. */
 #define DOCTOR_MAX_BRIDGES 64
 #define DOCTOR_MAX_VXLAN 32
-#define DOCTOR_MAX_CHECKS (16 + DOCTOR_MAX_BRIDGES + 3 * DOCTOR_MAX_VXLAN + 2)
+#define DOCTOR_MAX_CHECKS (20 + DOCTOR_MAX_BRIDGES + 3 * DOCTOR_MAX_VXLAN + 2)
 
 struct doctor_report {
 	unsigned n;
@@ -55,6 +55,7 @@ struct doctor_opts {
 	const char *socket_path;  /* NULL: VMTAPD_SOCKET */
 	const char *acl_path;     /* NULL: VMTAP_ACL_FILE */
 	const char *policy_path;  /* NULL: VMTAPD_POLICY_FILE */
+	const char *user;         /* whose policy to report (name or uid); NULL: the caller */
 };
 
 /* One check into rep (nothing once it is full): fix is dropped when st is

@@ -8,11 +8,17 @@
 #include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#ifndef VMTAP_LIBEXECDIR
+#define VMTAP_LIBEXECDIR "/usr/local/libexec"
+#endif
 
 static int close_from(unsigned lo, unsigned hi)
 {
@@ -21,11 +27,26 @@ static int close_from(unsigned lo, unsigned hi)
 	return close_range(lo, hi, 0) < 0 ? -errno : 0;
 }
 
+/* Names the program that lacks the privilege: a user who ran the build
+ * tree's copy (not setuid) learns that, and where the installed one is. */
 static int no_net_admin(struct vmtap_err *err)
 {
+	static const char installed[] = VMTAP_LIBEXECDIR "/vmtap-bridge-helper";
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		snprintf(self, sizeof(self), "this helper");
+	else
+		self[n] = '\0';
+	if (strcmp(self, installed) && access(installed, X_OK) == 0)
+		return vmtap_fail(err, -EPERM,
+				  "no CAP_NET_ADMIN: %s is not setuid root and has no file capability "
+				  "cap_net_admin; the installed one is at %s", self, installed);
 	return vmtap_fail(err, -EPERM,
-			  "no CAP_NET_ADMIN: install the helper setuid root "
-			  "(make install SETUID=1) or with file capability cap_net_admin");
+			  "no CAP_NET_ADMIN: %s is not setuid root and has no file capability "
+			  "cap_net_admin; install it setuid root (make install SETUID=1) or with "
+			  "file capability cap_net_admin", self);
 }
 
 int priv_std_fds(void)

@@ -591,12 +591,17 @@ int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_
 		t->multi_queue = d->tun.multi_queue;
 		t->persist = d->tun.persist;
 		t->vnet_hdr = d->tun.vnet_hdr;
-		t->by_vmtap = !strcmp(d->alias, VMTAP_ALIAS);
+		/* Persistent devices carry the alias; the helper's and vmtapd's
+		 * taps live only as long as their fds and carry the name vmtap
+		 * chose for them instead. */
+		t->by_vmtap = !strcmp(d->alias, VMTAP_ALIAS) || tap_name_is_chosen(d->name);
 		t->has_owner = d->tun.has_owner;
 		t->owner = d->tun.owner;
 		t->has_group = d->tun.has_group;
 		t->group = d->tun.group;
-		t->queues = d->tun.queues;
+		/* The kernel counts queues only for a multiqueue device; a
+		 * single-queue one has carrier while its one queue is attached. */
+		t->queues = d->tun.multi_queue ? d->tun.queues : d->carrier ? 1 : 0;
 		t->mtu = d->st.mtu;
 		memcpy(t->mac, d->st.mac, 6);
 		t->state = link_state_name(d);

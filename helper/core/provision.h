@@ -111,7 +111,8 @@ struct tun_info {
 	int ifindex;
 	enum nic_mode mode;
 	bool multi_queue, persist, vnet_hdr;
-	bool by_vmtap;          /* carries the alias VMTAP_ALIAS */
+	bool by_vmtap;          /* carries the alias VMTAP_ALIAS, or a name tap_create
+				 * chose (tap_name_is_chosen) */
 	bool has_owner;
 	uint32_t owner;
 	bool has_group;
@@ -120,7 +121,8 @@ struct tun_info {
 	const char *state;      /* "up", "no-carrier" (up, nobody attached), "down" */
 	unsigned mtu;
 	uint8_t mac[6];         /* zero for a tun device */
-	unsigned queues;        /* queues attached now (multi_queue devices) */
+	unsigned queues;        /* queues attached now (a single-queue device: 1 while
+				 * its queue is attached, from its carrier) */
 	/* Its bridge port as the bridge sees it (README, "Tenant networks");
 	 * all false and empty when it is no port. */
 	bool is_port;

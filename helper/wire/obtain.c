@@ -11,11 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "helper/core/fdpass.h"
+#include "helper/core/filesafe.h"
 #include "helper/core/field.h"
 #include "helper/core/netns.h"
 #include "helper/core/provision.h"
@@ -46,6 +48,23 @@ const char *helper_default_path(void)
 		}
 	}
 	return VMTAP_LIBEXECDIR "/" HELPER_NAME;
+}
+
+int broker_mode_off(struct vmtap_err *err)
+{
+	enum file_fault why;
+	struct stat st;
+	int fd = open(VMTAP_NO_BROKER_FILE, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), r;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return vmtap_fail(err, -errno, "%s: cannot open: %s (it turns broker mode off; "
+				  "expected a root-owned file, or none)", VMTAP_NO_BROKER_FILE,
+				  strerror(errno));
+	r = file_safe_check(fd, VMTAP_NO_BROKER_FILE, &st, &why, err);
+	close(fd);
+	return r < 0 ? r : 1;
 }
 
 /* The last line of what the helper printed (its error, or its warning),
