@@ -30,9 +30,8 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_table[];
 extern const unsigned cmd_count;
 
-/* The value of option NAME at argv[*i], spelled "NAME=VALUE" or "NAME VALUE"
- * (then *i moves past the value); NULL when argv[*i] is not NAME with a
- * value. */
+/* parse_opt_value (helper/core/parse.h), under the name vmtap's commands
+ * use. */
 const char *cmd_opt_value(int argc, char **argv, int *i, const char *name);
 
 /* "vmtap: MESSAGE" on stderr; returns status (1 for failures, 2 for usage

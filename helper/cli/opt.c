@@ -10,11 +10,5 @@
 
 const char *cmd_opt_value(int argc, char **argv, int *i, const char *name)
 {
-	size_t n = strlen(name);
-
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (!strcmp(argv[*i], name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
+	return parse_opt_value(argc, argv, i, name);
 }

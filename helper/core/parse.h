@@ -16,4 +16,9 @@ int parse_mac(const char *s, uint8_t mac[6]);
 /* Formats mac into buf (18 bytes) and returns buf. */
 char *format_mac(const uint8_t mac[6], char buf[18]);
 
+/* The value of option NAME at argv[*i], spelled "NAME=VALUE" or "NAME VALUE"
+ * (then *i moves past the value); NULL when argv[*i] is not NAME with a
+ * value.  Every program's option loop reads values with it. */
+const char *parse_opt_value(int argc, char **argv, int *i, const char *name);
+
 #endif

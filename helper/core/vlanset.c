@@ -1,4 +1,5 @@
 /* vlanset.c — VLAN ID sets and their list grammar (see vlanset.h). */
+#include "helper/core/jsonkind.h"
 #include "helper/core/vlanset.h"
 
 #include <errno.h>
@@ -159,27 +160,6 @@ int vlan_set_parse(const char *s, const char *seps, struct vlan_set *out,
 	return 0;
 }
 
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 int vlan_set_add_json(struct vlan_set *set, const struct json_t *v, struct vmtap_err *err)
 {
 	struct vlan_set add = { { 0 } };
@@ -204,7 +184,7 @@ int vlan_set_add_json(struct vlan_set *set, const struct json_t *v, struct vmtap
 	}
 	if (!json_is_array(v))
 		return vmtap_fail(err, -EINVAL, "VLAN list is %s; expected an array of VIDs 1..4094 "
-				  "and \"N-M\" strings, or a string \"N,N-M\"", type_name(v));
+				  "and \"N-M\" strings, or a string \"N,N-M\"", json_kind(v));
 	if (!json_array_size(v))
 		return vmtap_fail(err, -EINVAL, "empty VLAN list []; expected an array of VIDs "
 				  "1..4094 and \"N-M\" strings");
@@ -225,7 +205,7 @@ int vlan_set_add_json(struct vlan_set *set, const struct json_t *v, struct vmtap
 						  why, EXPECTED);
 		} else {
 			return vmtap_fail(err, -EINVAL, "VLAN list element %zu is %s; expected an "
-					  "integer 1..4094 or a string \"N-M\"", i, type_name(m));
+					  "integer 1..4094 or a string \"N-M\"", i, json_kind(m));
 		}
 		fill(&add, lo, hi);
 	}

@@ -105,17 +105,6 @@ static int die(const char *fmt, ...)
 	return 1;
 }
 
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (!strcmp(argv[*i], name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
 /* 0; 1 after --help/--version; 3 after a usage error (said).  main
  * returns one less. */
 static int parse_args(int argc, char **argv, struct args *a)
@@ -135,15 +124,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->foreground = true;
 		} else if (!strcmp(argv[i], "--netns")) {
 			a->netns = true;
-		} else if ((v = opt_value(argc, argv, &i, "--socket"))) {
+		} else if ((v = parse_opt_value(argc, argv, &i, "--socket"))) {
 			a->socket_path = v;
-		} else if ((v = opt_value(argc, argv, &i, "--config"))) {
+		} else if ((v = parse_opt_value(argc, argv, &i, "--config"))) {
 			a->config_path = v;
-		} else if ((v = opt_value(argc, argv, &i, "--idle-timeout"))) {
+		} else if ((v = parse_opt_value(argc, argv, &i, "--idle-timeout"))) {
 			if (parse_uint(v, 1, 86400, &n) < 0)
 				return die("--idle-timeout=%s: expected 1..86400 seconds", v) + 2;
 			a->idle_timeout_s = (unsigned)n;
-		} else if ((v = opt_value(argc, argv, &i, "--pool"))) {
+		} else if ((v = parse_opt_value(argc, argv, &i, "--pool"))) {
 			struct vmtap_err err = { "" }; /* vmtap_fail keeps a first message */
 
 			if (a->npools == POOL_MAX)
@@ -153,7 +142,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			    pool_cfg_unique(a->pools, a->npools + 1, &err) < 0)
 				return die("%s", err.msg) + 2;
 			a->npools++;
-		} else if ((v = opt_value(argc, argv, &i, "--send-timeout"))) {
+		} else if ((v = parse_opt_value(argc, argv, &i, "--send-timeout"))) {
 			if (parse_uint(v, 1, 3600, &n) < 0)
 				return die("--send-timeout=%s: expected 1..3600 seconds", v) + 2;
 			a->send_timeout_s = (unsigned)n;

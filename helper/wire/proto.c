@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helper/core/jsonkind.h"
 #include "helper/core/field.h"
 #include "helper/core/ifname.h"
 #include "helper/core/parse.h"
@@ -32,27 +33,6 @@ static bool printable(const char *s)
 	return true;
 }
 
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 static int check_version(json_t *o, struct vmtap_err *err)
 {
 	json_t *v = json_object_get(o, "version");
@@ -61,7 +41,7 @@ static int check_version(json_t *o, struct vmtap_err *err)
 		return 0;
 	if (!json_is_integer(v))
 		return vmtap_fail(err, -EINVAL, "\"version\" is %s; expected the integer %d",
-				  type_name(v), VMTAPD_PROTO_VERSION);
+				  json_kind(v), VMTAPD_PROTO_VERSION);
 	if (json_integer_value(v) != VMTAPD_PROTO_VERSION)
 		return vmtap_fail(err, -EPROTONOSUPPORT, "protocol version %lld is not spoken here; "
 				  "expected %d", (long long)json_integer_value(v),
@@ -97,7 +77,7 @@ static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct 
 	case NFT_ID:
 		if (!json_is_integer(v))
 			return vmtap_fail(err, -EINVAL, "%s: \"%s\" is %s; expected an integer", op,
-					  key, type_name(v));
+					  key, json_kind(v));
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		s = num;
 		break;
@@ -105,7 +85,7 @@ static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct 
 	case NFT_SWITCH:
 		if (!json_is_boolean(v))
 			return vmtap_fail(err, -EINVAL, "%s: \"%s\" is %s; expected true or false",
-					  op, key, type_name(v));
+					  op, key, json_kind(v));
 		s = f->type == NFT_BOOL ? (json_is_true(v) ? "true" : "false") :
 		    (json_is_true(v) ? "on" : "off");
 		break;
@@ -128,7 +108,7 @@ static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct 
 	default:
 		if (!json_is_string(v))
 			return vmtap_fail(err, -EINVAL, "%s: \"%s\" is %s; expected a string", op,
-					  key, type_name(v));
+					  key, json_kind(v));
 		s = json_string_value(v);
 		/* nic_field_set echoes the value: it must be one clean line. */
 		if (strlen(s) > SHOW_MAX || !printable(s))
@@ -154,7 +134,7 @@ static int names_key(struct vmtapd_request *req, json_t *v, struct vmtap_err *er
 
 	if (!json_is_array(v))
 		return vmtap_fail(err, -EINVAL, "delete-persistent: \"ifnames\" is %s; expected an "
-				  "array of interface names", type_name(v));
+				  "array of interface names", json_kind(v));
 	if (json_array_size(v) < 1 || json_array_size(v) > VMTAPD_DELETE_MAX)
 		return vmtap_fail(err, -ERANGE, "delete-persistent: \"ifnames\" has %zu names; "
 				  "expected 1..%d", json_array_size(v), VMTAPD_DELETE_MAX);
@@ -163,7 +143,7 @@ static int names_key(struct vmtapd_request *req, json_t *v, struct vmtap_err *er
 
 		if (!json_is_string(e))
 			return vmtap_fail(err, -EINVAL, "delete-persistent: ifnames[%zu] is %s; "
-					  "expected a string", i, type_name(e));
+					  "expected a string", i, json_kind(e));
 		/* ifname_check refuses what printable() would. */
 		if (ifname_check_err(s, NULL, &bad) < 0)
 			return vmtap_fail(err, -EINVAL, "delete-persistent: ifnames[%zu]: %s", i,
@@ -197,7 +177,7 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 				  "expected one JSON object per message", VMTAP_SHOW_TOKEN(shown, jerr.text),
 				  jerr.position);
 	if (!json_is_object(o)) {
-		r = vmtap_fail(err, -EPROTO, "request is %s; expected a JSON object", type_name(o));
+		r = vmtap_fail(err, -EPROTO, "request is %s; expected a JSON object", json_kind(o));
 		goto out;
 	}
 	v = json_object_get(o, "op");
@@ -206,7 +186,7 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 		goto out;
 	}
 	if (!json_is_string(v)) {
-		r = vmtap_fail(err, -EINVAL, "\"op\" is %s; expected a string (%s)", type_name(v),
+		r = vmtap_fail(err, -EINVAL, "\"op\" is %s; expected a string (%s)", json_kind(v),
 			       OPS);
 		goto out;
 	}
@@ -513,7 +493,7 @@ static json_t *load_reply(const char *buf, size_t len, struct vmtap_err *err)
 
 	if (!json_is_object(o)) {
 		vmtap_fail(err, -EPROTO, "vmtapd reply is not a JSON object: %s",
-			   o ? type_name(o) : VMTAP_SHOW_TOKEN(shown, jerr.text));
+			   o ? json_kind(o) : VMTAP_SHOW_TOKEN(shown, jerr.text));
 		json_decref(o);
 		return NULL;
 	}
@@ -574,7 +554,7 @@ static int get_bridges(json_t *o, struct vmtapd_hello *h, struct vmtap_err *err)
 		return 0;
 	if (!json_is_array(a))
 		return vmtap_fail(err, -EPROTO, "vmtapd hello: \"bridges\" is %s; expected an array",
-				  type_name(a));
+				  json_kind(a));
 	json_array_foreach(a, i, e) {
 		if (i == VMTAPD_HELLO_BRIDGES) {
 			h->bridges_truncated = true;
@@ -600,7 +580,7 @@ static int get_usage(json_t *o, struct vmtapd_hello *h, struct vmtap_err *err)
 		return 0;
 	if (!json_is_object(u))
 		return vmtap_fail(err, -EPROTO, "vmtapd hello: \"usage\" is %s; expected an object",
-				  type_name(u));
+				  json_kind(u));
 	if ((r = get_limit(u, "nics", &h->used_nics, err)) < 0 ||
 	    (r = get_limit(u, "connections", &h->used_connections, err)) < 0)
 		return r;
@@ -762,7 +742,7 @@ int vmtapd_deleted_decode(const char *buf, size_t len, unsigned nfds, unsigned *
 	json_array_foreach(a, i, e) {
 		if (!json_is_string(e)) {
 			vmtap_fail(err, r, "vmtapd delete-persistent reply: \"deleted\" holds %s; "
-				   "expected names", type_name(e));
+				   "expected names", json_kind(e));
 			goto out;
 		}
 	}
