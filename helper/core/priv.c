@@ -200,7 +200,7 @@ int priv_drop_to_caller(const struct priv *p, struct vmtap_err *err)
 
 int priv_daemon_keep_net_admin(struct vmtap_err *err)
 {
-	bool setpcap;
+	bool setpcap, mknod_too;
 
 	capng_get_caps_process();
 	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN))
@@ -209,8 +209,13 @@ int priv_daemon_keep_net_admin(struct vmtap_err *err)
 	/* The bounding set only when we may (CAP_SETPCAP: started as root);
 	 * under systemd, CapabilityBoundingSet= has done it already. */
 	setpcap = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+	/* CAP_MKNOD, when we have it: a macvtap's /dev/tapN where no udev
+	 * made it (helper/core/macvtap.c: a private node, gone at once). */
+	mknod_too = capng_have_capability(CAPNG_EFFECTIVE, CAP_MKNOD);
 	capng_clear(CAPNG_SELECT_BOTH);
 	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
+	if (mknod_too)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_MKNOD);
 	if (capng_apply(setpcap ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS) < 0)
 		return vmtap_fail(err, -EPERM, "cannot drop capabilities to CAP_NET_ADMIN");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -19,6 +19,7 @@
 
 #include "helper/core/field.h"
 #include "helper/core/ifname.h"
+#include "helper/core/macvtap.h"
 #include "helper/core/parse.h"
 #include "bridge/port.h"
 #include "helper/core/tap.h"
@@ -29,6 +30,13 @@ int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 	char mac[18];
 	int r;
 
+	if (spec->macvtap[0])
+		return macvtap_spec_check(spec, err);
+	if (spec->mode != NIC_MODE_TAP && spec->mode != NIC_MODE_TUN)
+		return vmtap_fail(err, -EINVAL, "mode=%s is a macvtap's; expected tap or tun, or a "
+				  "parent (macvtap=DEV)", spec->mode == NIC_MODE_BRIDGE ? "bridge" :
+				  spec->mode == NIC_MODE_VEPA ? "vepa" : spec->mode == NIC_MODE_PRIVATE ?
+				  "private" : "passthru");
 	if (spec->mode == NIC_MODE_TUN) {
 		if (!spec->persist)
 			return vmtap_fail(err, -EINVAL, "mode=tun: only persistent devices may be "
@@ -87,8 +95,9 @@ int nic_devs_open(const struct nic_spec *spec, struct nic *nic, struct vmtap_err
 	if (skipped)
 		skipped->msg[0] = '\0';
 	/* A persistent device needs one fd to be made: its users attach
-	 * their own queues later. */
-	for (i = 0; i < (spec->persist ? 1 : spec->queues); i++) {
+	 * their own queues later.  A macvtap's queues are its own character
+	 * device, opened once it exists (provision_macvtap). */
+	for (i = 0; !spec->macvtap[0] && i < (spec->persist ? 1 : spec->queues); i++) {
 		nic->tapfd[i] = open(TUN_DEVICE, O_RDWR | O_CLOEXEC | O_NOCTTY);
 		if (nic->tapfd[i] < 0) {
 			r = -errno;
@@ -415,6 +424,8 @@ int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as, stru
 	}
 	if ((r = nic_spec_check(spec, err)) < 0)
 		goto fail;
+	if (spec->macvtap[0])
+		return provision_macvtap(sk, spec, as, 0, out, err);
 	if (spec->persist)
 		return provision_persistent(sk, spec, as, out, err);
 	if (out->queues != spec->queues) {

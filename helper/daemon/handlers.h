@@ -42,7 +42,8 @@ struct handler_env {
 /* Who asks, as the kernel recorded it at connect(). */
 struct client_id {
 	struct acl_peer peer;
-	pid_t pid;                /* for logs only */
+	pid_t pid;                /* for logs, and a macvtap's mark */
+	int pidfd;                /* the process, or -1: a macvtap needs it */
 	unsigned conns;           /* connections its uid has open, this one included */
 };
 
@@ -62,6 +63,7 @@ struct outcome {
 	struct nic nic;
 	bool has_nic;
 	char grant[256];          /* logged once the NIC is handed over */
+	bool macvtap;             /* nic is a macvtap: the loop watches pid */
 	/* OUTCOME_REFUSE: the error reply */
 	int r;
 	struct vmtap_err err;
