@@ -143,8 +143,9 @@ int cmd_create(int argc, char **argv)
 	if (ifname_check_err(name, "NAME", &err) < 0)
 		return cmd_fail(2, "create: %s", err.msg);
 	snprintf(spec.ifname, sizeof(spec.ifname), "%s", name);
-	if (spec.mode == NIC_MODE_TAP && !spec.bridge[0])
-		return cmd_fail(2, "create: a tap needs --bridge BR (or --mode tun for an L3 device)");
+	if (spec.mode == NIC_MODE_TAP && !spec.bridge[0] && !spec.macvtap[0])
+		return cmd_fail(2, "create: a tap needs --bridge BR (or --mode tun for an L3 device, "
+				"or --macvtap DEV)");
 	if (spec.mode == NIC_MODE_TUN && spec.bridge[0])
 		return cmd_fail(2, "create: --mode tun makes an L3 device with no bridge; drop "
 				"--bridge %s", spec.bridge);
@@ -329,6 +330,18 @@ static int add_port(json_t *o, const struct tun_info *t)
 	       json_object_set_new(o, "learning", port_bool(p, t->learning));
 }
 
+/* The mode as the field table words it (tap, tun, or a macvtap's mode). */
+static const char *mode_word(enum nic_mode m)
+{
+	static const char *const w[] = {
+		[NIC_MODE_TAP] = "tap", [NIC_MODE_TUN] = "tun", [NIC_MODE_BRIDGE] = "bridge",
+		[NIC_MODE_VEPA] = "vepa", [NIC_MODE_PRIVATE] = "private",
+		[NIC_MODE_PASSTHRU] = "passthru",
+	};
+
+	return (unsigned)m < sizeof(w) / sizeof(w[0]) ? w[m] : "?";
+}
+
 static int list_json(const struct tun_info *v, size_t n)
 {
 	json_t *arr = json_array();
@@ -340,9 +353,10 @@ static int list_json(const struct tun_info *v, size_t n)
 		return cmd_fail(1, "out of memory");
 	for (i = 0; i < n; i++) {
 		const struct tun_info *t = &v[i];
-		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:o, s:s, s:i, s:o, s:i}",
+		json_t *o = json_pack("{s:s, s:s, s:o, s:b, s:b, s:b, s:b, s:o, s:o, s:o, s:s, s:i, s:o, s:i}",
 				      "name", t->name,
-				      "mode", t->mode == NIC_MODE_TUN ? "tun" : "tap",
+				      "mode", mode_word(t->mode),
+				      "macvtap", t->parent[0] ? json_string(t->parent) : json_null(),
 				      "multi_queue", t->multi_queue,
 				      "persist", t->persist,
 				      "vnet_hdr", t->vnet_hdr,
@@ -352,7 +366,7 @@ static int list_json(const struct tun_info *v, size_t n)
 				      "bridge", t->bridge[0] ? json_string(t->bridge) : json_null(),
 				      "state", t->state,
 				      "mtu", (int)t->mtu,
-				      "mac", t->mode == NIC_MODE_TAP ? json_string(format_mac(t->mac, mac))
+				      "mac", t->mode != NIC_MODE_TUN ? json_string(format_mac(t->mac, mac))
 								     : json_null(),
 				      "queues", (int)t->queues);
 
@@ -399,7 +413,9 @@ int cmd_list(int argc, char **argv)
 		if (!strcmp(argv[i], "--help")) {
 			printf("Usage: vmtap list [--json]\n"
 			       "\n"
-			       "Every tun/tap device of this network namespace: name, mode, multi-queue\n"
+			       "Every tun/tap device and macvtap of this network namespace: name, mode\n"
+			       "(a macvtap's: bridge, vepa, private or passthru; its BRIDGE is\n"
+			       "macvtap:PARENT), multi-queue\n"
 			       "flag, owner, group, bridge, state (up, no-carrier = up with nobody\n"
 			       "attached, down), whether vmtap made it (VMTAP yes: it carries the\n"
 			       "alias \"" VMTAP_ALIAS "\"), and a bridge port's tenant settings:\n"
@@ -425,22 +441,24 @@ int cmd_list(int argc, char **argv)
 		free(v);
 		return r;
 	}
-	printf("%-15s %-4s %-11s %-10s %-10s %-15s %-10s %-5s %-4s %-19s %s\n", "NAME", "MODE",
+	printf("%-15s %-8s %-11s %-10s %-10s %-15s %-10s %-5s %-4s %-19s %s\n", "NAME", "MODE",
 	       "MULTI_QUEUE", "OWNER", "GROUP", "BRIDGE", "STATE", "VMTAP", "VLAN", "FLAGS",
 	       "TRUNK");
 	for (i = 0; i < n; i++) {
-		char ob[16], gb[16], vlan[8] = "-", flags[32], *trunk = NULL;
+		char ob[16], gb[16], vlan[8] = "-", flags[32], *trunk = NULL, br[IFNAMSIZ + 8];
 
 		if (v[i].is_port && v[i].has_pvid)
 			snprintf(vlan, sizeof(vlan), "%u", v[i].pvid);
 		if (v[i].is_port && !vlan_set_empty(&v[i].tagged) &&
 		    (trunk = malloc(VLAN_SET_FORMAT_MAX)))
 			vlan_set_format(&v[i].tagged, trunk, VLAN_SET_FORMAT_MAX, ':');
-		printf("%-15s %-4s %-11s %-10s %-10s %-15s %-10s %-5s %-4s %-19s %s\n", v[i].name,
-		       v[i].mode == NIC_MODE_TUN ? "tun" : "tap", v[i].multi_queue ? "yes" : "no",
+		snprintf(br, sizeof(br), "%s%s", v[i].parent[0] ? "macvtap:" : "",
+			 v[i].parent[0] ? v[i].parent : v[i].bridge[0] ? v[i].bridge : "-");
+		printf("%-15s %-8s %-11s %-10s %-10s %-15s %-10s %-5s %-4s %-19s %s\n", v[i].name,
+		       mode_word(v[i].mode), v[i].multi_queue ? "yes" : "no",
 		       user_name(v[i].has_owner, v[i].owner, ob),
 		       group_name(v[i].has_group, v[i].group, gb),
-		       v[i].bridge[0] ? v[i].bridge : "-", v[i].state, v[i].by_vmtap ? "yes" : "no",
+		       br, v[i].state, v[i].by_vmtap ? "yes" : "no",
 		       vlan, port_flags(&v[i], flags), trunk ? trunk : "-");
 		free(trunk);
 	}

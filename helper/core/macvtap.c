@@ -97,6 +97,20 @@ static uint32_t kernel_mode(enum nic_mode m)
 	}
 }
 
+enum nic_mode macvtap_nic_mode(uint32_t m)
+{
+	switch (m) {
+	case MACVLAN_MODE_VEPA:
+		return NIC_MODE_VEPA;
+	case MACVLAN_MODE_PRIVATE:
+		return NIC_MODE_PRIVATE;
+	case MACVLAN_MODE_PASSTHRU:
+		return NIC_MODE_PASSTHRU;
+	default:
+		return NIC_MODE_BRIDGE;
+	}
+}
+
 int macvtap_proc_start(pid_t pid, unsigned long long *start)
 {
 	char path[48], buf[1024], *p;

@@ -52,6 +52,9 @@ bool macvtap_spec_mac(const struct nic_spec *spec, uint8_t out[6]);
 int provision_macvtap(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
 		      pid_t owner, struct nic *out, struct vmtap_err *err);
 
+/* The nic_mode of a MACVLAN_MODE_* (bridge for one vmtap does not know). */
+enum nic_mode macvtap_nic_mode(uint32_t kernel_mode);
+
 /* A process's start time (field 22 of /proc/PID/stat): 0 or -errno
  * (-ESRCH: no such process). */
 int macvtap_proc_start(pid_t pid, unsigned long long *start);

@@ -512,9 +512,10 @@ int persistent_check(struct nl_sock *sk, const char *name, uint32_t as, bool for
 		return r;
 	if ((r = link_get_detail(sk, name, &d, err)) < 0)
 		return r;
-	if (!d.is_tun)
+	if (!d.is_tun && !d.is_macvtap)
 		return vmtap_fail(err, -EINVAL, "%s is a %s, not a tun/tap device; vmtap deletes only "
-				  "tun/tap devices", name, d.st.kind[0] ? d.st.kind : "plain device");
+				  "tun/tap devices and macvtaps", name,
+				  d.st.kind[0] ? d.st.kind : "plain device");
 	if (!force && strcmp(d.alias, VMTAP_ALIAS))
 		return vmtap_fail(err, -EPERM, "%s %s was not made by vmtap (its alias is not \""
 				  VMTAP_ALIAS "\"); %s", d.st.kind, name,
@@ -594,14 +595,15 @@ int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_
 		const struct link_detail *d = &links[i];
 		struct tun_info *t = &v[*n];
 
-		if (!d->is_tun)
+		if (!d->is_tun && !d->is_macvtap)
 			continue;
 		memcpy(t->name, d->name, sizeof(t->name));
 		t->mode = d->tun.tun ? NIC_MODE_TUN : NIC_MODE_TAP;
 		t->multi_queue = d->tun.multi_queue;
 		t->persist = d->tun.persist;
 		t->vnet_hdr = d->tun.vnet_hdr;
-		t->by_vmtap = !strcmp(d->alias, VMTAP_ALIAS);
+		t->by_vmtap = !strcmp(d->alias, VMTAP_ALIAS) ||
+			      !strncmp(d->alias, MACVTAP_ALIAS_PREFIX, strlen(MACVTAP_ALIAS_PREFIX));
 		t->has_owner = d->tun.has_owner;
 		t->owner = d->tun.owner;
 		t->has_group = d->tun.has_group;
@@ -614,6 +616,14 @@ int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_
 			if (links[j].st.ifindex == d->st.master)
 				memcpy(t->bridge, links[j].name, sizeof(t->bridge));
 		t->ifindex = d->st.ifindex;
+		if (d->is_macvtap) {
+			t->mode = macvtap_nic_mode(d->macvlan_mode);
+			/* Persistent: made by vmtap create, not for a process. */
+			t->persist = !strcmp(d->alias, VMTAP_ALIAS);
+			for (j = 0; j < nlinks; j++)
+				if (links[j].st.ifindex == d->link)
+					memcpy(t->parent, links[j].name, sizeof(t->parent));
+		}
 		if (d->st.master)
 			ports = true;
 		(*n)++;

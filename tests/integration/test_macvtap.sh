@@ -16,6 +16,9 @@
 #     passthru for a user, a MAC another macvtap on the parent has (the
 #     kernel refuses after the policy said yes: all or nothing), a persistent
 #     macvtap through vmtapd, a macvtap without vmtapd (the helper)
+#   - vmtap create NAME --macvtap veth0 --mode vepa as root: a persistent
+#     macvtap that vmtap list shows (mode, parent) and vmtap delete removes;
+#     delete refuses a macvtap vmtap did not make
 # Waits on the daemon are bounded polls, not timed assertions.
 # Exit: 0 pass, 77 skipped, anything else fail.
 set -euo pipefail
@@ -110,7 +113,15 @@ for _ in $(seq 200); do [ -S "$SOCK" ] && break; sleep 0.05; done
 check "at start vmtapd deleted the macvtap marked for a process that is gone" \
 	bash -c '! ip link show mvstale >/dev/null 2>&1'
 check "and left the macvtap it did not mark" bash -c 'ip link show mvother >/dev/null' 
-check "and said so" grep -q "deleted 1 macvtap left by processes that are gone" "$WORK/vmtapd.log"
+said() { # NEEDLE — true once vmtapd's log has it (a bounded poll)
+	local i
+	for i in $(seq 200); do
+		grep -q -- "$1" "$WORK/vmtapd.log" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "and said so" said "deleted 1 macvtap left by processes that are gone"
 START=$(links)
 
 # ---- a 2-queue macvtap for nobody; frames reach the peer -------------------
@@ -163,6 +174,27 @@ expect_failure "a macvtap without vmtapd (the helper)" \
 	--nic macvtap=veth0,vhost=off -- /bin/true
 check "nothing left" test "$(links)" = "$START"
 check "nothing left under /dev" bash -c '! ls -d /dev/.vmtap-* 2>/dev/null'
+
+# ---- a persistent macvtap (vmtap create as root), list, delete ----------
+check "create mvp0 --macvtap veth0 --mode vepa exits 0" \
+	"$VMTAP" create mvp0 --macvtap veth0 --mode vepa --mac 52:54:00:aa:00:05
+check "the kernel has it: a vepa macvtap on veth0 with that MAC" \
+	bash -c "ip -d link show mvp0 | grep -q 'macvtap mode vepa' &&
+		test \$(cat /sys/class/net/mvp0/address) = 52:54:00:aa:00:05"
+check "list shows it: MODE vepa, BRIDGE macvtap:veth0, VMTAP yes" \
+	bash -c "'$VMTAP' list | grep -E -q '^mvp0 +vepa +no +- +- +macvtap:veth0 +[a-z-]+ +yes '"
+check "list --json: mode vepa, macvtap veth0, persist" \
+	bash -c "'$VMTAP' list --json | grep -A3 '\"name\": \"mvp0\"' | tr -d ' \n' |
+		grep -q '\"mode\":\"vepa\",\"macvtap\":\"veth0\",'"
+expect_failure "delete of a macvtap vmtap did not make" "was not made by vmtap" \
+	"$VMTAP" delete mvother
+check "delete mvp0 exits 0 and it is gone" \
+	bash -c "'$VMTAP' delete mvp0 && ! ip link show mvp0 2>/dev/null"
+expect_failure "create with both a bridge and a macvtap" "a NIC is a macvtap on a parent or a tap" \
+	"$VMTAP" create mvp1 --macvtap veth0 --bridge veth2
+expect_failure "create-persistent of a macvtap through vmtapd" \
+	"create-persistent: macvtap=veth0 is not offered by vmtapd" \
+	"${NOBODY[@]}" "$VMTAP" create mvp1 --macvtap veth0 --socket "$SOCK"
 
 kill "$DPID"
 wait "$DPID" || true
