@@ -123,7 +123,16 @@ kill -9 "$QPID"
 wait "$QPID" 2>/dev/null || true
 rm -rf "$tmp"
 check "kill -9 of QEMU: no macvtap left" gone
-check "vmtapd said it deleted it" grep -q "pid=$QPID exited; deleted its macvtap" "$DLOG"
+said() { # NEEDLE — true once vmtapd's log has it (a bounded poll: it logs
+	# right after the deletion the test saw)
+	local i
+	for i in $(seq 200); do
+		grep -q -- "$1" "$DLOG" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "vmtapd said it deleted it" said "pid=$QPID exited; deleted its macvtap"
 
 kill "$DPID"
 wait "$DPID" || true

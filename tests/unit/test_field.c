@@ -17,6 +17,7 @@
 #include "helper/cli/create-opt.h"
 #include "helper/cli/nic-opt.h"
 #include "helper/core/field.h"
+#include "helper/core/provision.h"
 #include "helper/wire/proto.h"
 
 static const unsigned fronts[] = { FRONT_HELPER, FRONT_SPEC, FRONT_CREATE, FRONT_NIC,
@@ -467,6 +468,59 @@ static void tenant_fields_never_pooled(void **state)
 	}
 }
 
+/* The one key mode: its words are checked against the kind of device
+ * (nic_spec_check), and a macvtap takes none of a bridge port's fields. */
+/* nic_spec_check with a fresh message (the first one written stays). */
+static int spec_check(const struct nic_spec *s, struct vmtap_err *e)
+{
+	e->msg[0] = '\0';
+	return nic_spec_check(s, e);
+}
+
+static void macvtap_mode_and_kind(void **state)
+{
+	struct vmtap_err e = { "" };
+	struct nic_spec s;
+
+	(void)state;
+	nic_spec_init(&s);
+	snprintf(s.macvtap, sizeof(s.macvtap), "eth0");
+	assert_int_equal(spec_check(&s, &e), 0); /* tap, the default: bridge */
+	s.mode = NIC_MODE_PASSTHRU;
+	assert_int_equal(spec_check(&s, &e), 0);
+	s.mode = NIC_MODE_TUN;
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "mode=tun with macvtap=eth0"));
+	s.mode = NIC_MODE_BRIDGE;
+	snprintf(s.bridge, sizeof(s.bridge), "br0");
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "a NIC is a macvtap on a parent or a tap on a bridge"));
+	s.bridge[0] = '\0';
+	s.has_isolated = s.isolated = true;
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	s.has_isolated = s.isolated = false;
+	s.has_owner = true;
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	s.has_owner = false;
+	s.has_mac = s.has_guest_mac = true;
+	memcpy(s.mac, "\x52\x54\x00\x01\x02\x03", 6);
+	memcpy(s.guest_mac, "\x52\x54\x00\x01\x02\x04", 6);
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "a macvtap's MAC is the guest's"));
+	memcpy(s.guest_mac, s.mac, 6);
+	assert_int_equal(spec_check(&s, &e), 0);
+	/* a tap with a macvtap's mode */
+	nic_spec_init(&s);
+	snprintf(s.bridge, sizeof(s.bridge), "br0");
+	s.mode = NIC_MODE_VEPA;
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "mode=vepa is a macvtap's"));
+	/* never from the pool */
+	nic_spec_init(&s);
+	snprintf(s.macvtap, sizeof(s.macvtap), "eth0");
+	assert_false(nic_spec_poolable(&s));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +534,7 @@ int main(void)
 		cmocka_unit_test(tenant_bad_values),
 		cmocka_unit_test(tenant_rules_between_fields),
 		cmocka_unit_test(tenant_fields_never_pooled),
+		cmocka_unit_test(macvtap_mode_and_kind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
