@@ -4,8 +4,8 @@
 # its own (tests/lib/sandbox.sh).  The uplink is a veth pair: veth0 here is
 # the parent, its peer veth1 lives in a second network namespace with
 # 192.0.2.2.
-#   - at start vmtapd deletes a macvtap marked for a process that is gone,
-#     and leaves one it did not mark
+#   - vmtap doctor warns of a macvtap marked for a process that is gone;
+#     at start vmtapd deletes it, and leaves one it did not mark
 #   - vmtap exec --nic macvtap=veth0,queues=2 as nobody (policy: allow
 #     macvtap veth0 user nobody): the command run in QEMU's place gets 2
 #     queue fds; an ARP request written on one reaches the peer, whose
@@ -15,7 +15,8 @@
 #   - refused, one line, nothing left: a parent the policy does not allow,
 #     passthru for a user, a MAC another macvtap on the parent has (the
 #     kernel refuses after the policy said yes: all or nothing), a persistent
-#     macvtap through vmtapd, a macvtap without vmtapd (the helper)
+#     macvtap through vmtapd, a macvtap without vmtapd (the helper),
+#     vmtap hotplug of a macvtap
 #   - vmtap create NAME --macvtap veth0 --mode vepa as root: a persistent
 #     macvtap that vmtap list shows (mode, parent) and vmtap delete removes;
 #     delete refuses a macvtap vmtap did not make
@@ -99,6 +100,9 @@ ip link set mvstale alias "vmtap:macvtap:999999:1"
 ip link add link veth0 name mvother address 52:54:00:aa:00:77 type macvtap mode bridge
 ip link set mvother up
 
+check "doctor warns of the macvtap left by a process that is gone" \
+	bash -c "'$VMTAP' doctor | grep -E -q '^warn +macvtap +1 macvtap left by processes that are gone: mvstale'"
+
 SOCK=/run/vmtap/macvtap.sock
 mkdir -p /etc/vmtap
 printf '%s\n' "allow macvtap veth0 user nobody" "allow macvtap veth2" "deny macvtap veth2 user nobody" \
@@ -123,6 +127,8 @@ said() { # NEEDLE — true once vmtapd's log has it (a bounded poll)
 }
 check "and said so" said "deleted 1 macvtap left by processes that are gone"
 START=$(links)
+check "doctor: macvtap ok once vmtapd reaped it" \
+	bash -c "'$VMTAP' doctor | grep -E -q '^ok +macvtap '"
 
 # ---- a 2-queue macvtap for nobody; frames reach the peer -------------------
 out=$("${NOBODY[@]}" "$VMTAP" exec --socket "$SOCK" \
@@ -172,6 +178,8 @@ expect_failure "a macvtap without vmtapd (the helper)" \
 	"macvtap NICs are granted only by vmtapd's policy" \
 	"${NOBODY[@]}" "$VMTAP" exec --socket /run/vmtap/none.sock \
 	--nic macvtap=veth0,vhost=off -- /bin/true
+expect_failure "vmtap hotplug of a macvtap" "hotplug exits once QEMU has the fds" \
+	"${NOBODY[@]}" "$VMTAP" hotplug --qmp "$WORK/none.qmp" --nic macvtap=veth0
 check "nothing left" test "$(links)" = "$START"
 check "nothing left under /dev" bash -c '! ls -d /dev/.vmtap-* 2>/dev/null'
 
