@@ -6,6 +6,8 @@
 # 192.0.2.2.
 #   - vmtap doctor warns of a macvtap marked for a process that is gone;
 #     at start vmtapd deletes it, and leaves one it did not mark
+#   - /dev is a tmpfs of the test's own (no udev, no devtmpfs: no
+#     /dev/tapN), so every queue comes through vmtapd's private node
 #   - vmtap exec --nic macvtap=veth0,queues=2 as nobody (policy: allow
 #     macvtap veth0 user nobody): the command run in QEMU's place gets 2
 #     queue fds; an ARP request written on one reaches the peer, whose
@@ -75,6 +77,17 @@ expect_failure() { # LABEL NEEDLE CMD... — non-zero, one line with NEEDLE, lin
 }
 
 sandbox_private_run
+# A /dev of its own, as in a container: a tmpfs with only the nodes the
+# programs here open, so no /dev/tapN ever appears (devtmpfs would make
+# one) and every macvtap below is opened through vmtapd's private node.
+mkdir "$WORK/dev"
+mount -t tmpfs -o mode=0755 sandbox-dev "$WORK/dev"
+mkdir "$WORK/dev/net"
+for n in null zero random urandom net/tun; do
+	touch "$WORK/dev/$n"
+	mount --bind "/dev/$n" "$WORK/dev/$n"
+done
+mount --move "$WORK/dev" /dev
 # The uplink: veth0 here, veth1 in the peer's namespace with an address.
 ip link add veth0 type veth peer name veth1
 ip link add veth2 type veth peer name veth3
@@ -114,8 +127,8 @@ DPID=$!
 trap 'kill $DPID $PEER 2>/dev/null || true' EXIT
 for _ in $(seq 200); do [ -S "$SOCK" ] && break; sleep 0.05; done
 [ -S "$SOCK" ] || { fail "vmtapd did not start: $(cat "$WORK/vmtapd.log")"; exit 1; }
-check "at start vmtapd deleted the macvtap marked for a process that is gone" \
-	bash -c '! ip link show mvstale >/dev/null 2>&1'
+# vmtapd reaps right after it made its socket: a bounded poll.
+check "at start vmtapd deleted the macvtap marked for a process that is gone" gone '^[0-9]+: mvstale@'
 check "and left the macvtap it did not mark" bash -c 'ip link show mvother >/dev/null' 
 said() { # NEEDLE — true once vmtapd's log has it (a bounded poll)
 	local i
@@ -139,6 +152,8 @@ check "an ARP request written on the macvtap was answered by the peer's kernel (
 	grep -q "^ARP_REPLY $PEER_MAC$" <<<"$out"
 check "vmtapd logged the grant" \
 	grep -q "grant uid=65534 .*macvtap=veth0 ifname=vmt[0-9a-f]* queues=2" "$WORK/vmtapd.log"
+check "there was no /dev/tapN: the queues came through a private node" \
+	bash -c '! ls /dev/tap* 2>/dev/null'
 check "the macvtap is gone once the command exited" gone 'vmt[0-9a-f]{8}@'
 check "nothing else changed" test "$(links)" = "$START"
 
