@@ -27,16 +27,16 @@
 
 int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 {
-	char mac[18];
+	char mac[18], word[16] = "?";
 	int r;
 
 	if (spec->macvtap[0])
 		return macvtap_spec_check(spec, err);
-	if (spec->mode != NIC_MODE_TAP && spec->mode != NIC_MODE_TUN)
+	if (spec->mode != NIC_MODE_TAP && spec->mode != NIC_MODE_TUN) {
+		nic_field_format(spec, nic_field_by_key("mode"), word, sizeof(word));
 		return vmtap_fail(err, -EINVAL, "mode=%s is a macvtap's; expected tap or tun, or a "
-				  "parent (macvtap=DEV)", spec->mode == NIC_MODE_BRIDGE ? "bridge" :
-				  spec->mode == NIC_MODE_VEPA ? "vepa" : spec->mode == NIC_MODE_PRIVATE ?
-				  "private" : "passthru");
+				  "parent (macvtap=DEV)", word);
+	}
 	if (spec->mode == NIC_MODE_TUN) {
 		if (!spec->persist)
 			return vmtap_fail(err, -EINVAL, "mode=tun: only persistent devices may be "

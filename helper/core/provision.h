@@ -20,7 +20,13 @@
  * group, the same port set-up (or, for a tun device, alias + MTU + up),
  * the alias VMTAP_ALIAS, and TUNSETPERSIST last, so a device made and
  * failing half-way still vanishes.  persistent_delete and tun_list are its
- * other half. */
+ * other half.
+ *
+ * A spec that names a parent (spec->macvtap) takes provision_macvtap
+ * (macvtap.h): nic_devs_open opens only its vhost fds, and the macvtap's
+ * own queues are opened once it exists.  Closing them does not remove a
+ * macvtap: all or nothing is a deletion there, and what removes it later
+ * is vmtapd's watch of the process it was made for. */
 #ifndef VMTAP_PROVISION_H
 #define VMTAP_PROVISION_H
 
