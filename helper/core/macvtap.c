@@ -54,8 +54,13 @@ int macvtap_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 		return vmtap_fail(err, -EINVAL, "mode=tun with macvtap=%s: expected a macvtap mode "
 				  "(bridge, vepa, private or passthru)", spec->macvtap);
 	if (nic_spec_has_port_fields(spec))
-		return vmtap_fail(err, -EINVAL, "vlan, trunk, isolated and mac_lock are a bridge "
-				  "port's; macvtap=%s has no bridge", spec->macvtap);
+		return vmtap_fail(err, -EINVAL, "vlan, trunk, isolated, mac_lock and announce are a "
+				  "bridge port's; macvtap=%s has no bridge", spec->macvtap);
+	/* vmtapd watches a macvtap's owner and deletes it by index in its
+	 * own namespace (watch.h, macvtap_reap): one in another namespace
+	 * would be left behind. */
+	if (spec->netns[0])
+		return vmtap_fail(err, -EOPNOTSUPP, "macvtap= with netns=: not supported yet");
 	if (spec->has_owner || spec->has_group)
 		return vmtap_fail(err, -EINVAL, "owner and group are a tun device's (TUNSETOWNER); a "
 				  "macvtap's /dev/tapN has none: only root opens it");

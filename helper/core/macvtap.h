@@ -36,7 +36,7 @@ struct nl_sock;
 /* The rules of a spec that names a parent (called by nic_spec_check):
  * no bridge, a macvtap mode (tap, the default, is bridge), none of a
  * bridge port's fields, no owner or group (a macvtap's node has none),
- * mac equal to guest_mac when both are given. */
+ * mac equal to guest_mac when both are given, no netns (not yet). */
 int macvtap_spec_check(const struct nic_spec *spec, struct vmtap_err *err);
 
 /* The macvtap's MAC: guest_mac, else mac; false when neither. */

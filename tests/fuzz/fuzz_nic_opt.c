@@ -53,14 +53,17 @@ static void check(const struct nic_opt *o)
 	    ((o->guest_mac[0] & 1) || !memcmp(o->guest_mac, "\0\0\0\0\0\0", 6)))
 		abort();
 	if (s->vlan > VLAN_VID_MAX || vlan_set_has(&s->trunk, 0) || vlan_set_has(&s->trunk, 4095) ||
-	    (!s->has_isolated && s->isolated) || (!s->has_mac_lock && s->mac_lock))
+	    (!s->has_isolated && s->isolated) || (!s->has_mac_lock && s->mac_lock) ||
+	    (!s->has_announce && s->announce))
 		abort();
 }
 
 /* The parsed SPEC in keyed form, every key given. */
 static void write_back(const struct nic_opt *o, char *buf, size_t cap)
 {
-	static const char *const tenant[] = { "vlan", "trunk", "isolated", "mac_lock" };
+	/* netns is no tenant field, but written the same way (the table's). */
+	static const char *const tenant[] = { "vlan", "trunk", "isolated", "mac_lock",
+					      "announce", "netns" };
 	char mac[18], vhost[16], qdisc[16], mode[16];
 	size_t i;
 	int n;

@@ -18,7 +18,8 @@
 #     passthru for a user, a MAC another macvtap on the parent has (the
 #     kernel refuses after the policy said yes: all or nothing), a persistent
 #     macvtap through vmtapd, a macvtap without vmtapd (the helper),
-#     vmtap hotplug of a macvtap
+#     vmtap hotplug of a macvtap, macvtap with netns= (not supported yet:
+#     through vmtapd, root's exec and create)
 #   - vmtap create NAME --macvtap veth0 --mode vepa as root: a persistent
 #     macvtap that vmtap list shows (mode, parent) and vmtap delete removes;
 #     delete refuses a macvtap vmtap did not make
@@ -195,6 +196,17 @@ expect_failure "a macvtap without vmtapd (the helper)" \
 	--nic macvtap=veth0,vhost=off -- /bin/true
 expect_failure "vmtap hotplug of a macvtap" "hotplug exits once QEMU has the fds" \
 	"${NOBODY[@]}" "$VMTAP" hotplug --qmp "$WORK/none.qmp" --nic macvtap=veth0
+# macvtap with netns= is not supported yet: one line, whichever path.
+PEER_LINKS=$(nsenter -t "$PEER" -n ip -o link show | cut -d: -f2 | tr -d ' \n')
+expect_failure "macvtap with netns through vmtapd" "macvtap= with netns=: not supported yet" \
+	"${NOBODY[@]}" "$VMTAP" exec --socket "$SOCK" \
+	--nic macvtap=veth0,netns=/proc/self/ns/net,vhost=off -- /bin/true
+expect_failure "macvtap with netns as root (exec)" "macvtap= with netns=: not supported yet" \
+	"$VMTAP" exec --nic "macvtap=veth0,netns=/proc/$PEER/ns/net,vhost=off" -- /bin/true
+expect_failure "macvtap with netns as root (create)" "macvtap= with netns=: not supported yet" \
+	"$VMTAP" create mvn0 --macvtap veth0 --netns "/proc/$PEER/ns/net"
+check "nothing made in the other namespace" \
+	test "$(nsenter -t "$PEER" -n ip -o link show | cut -d: -f2 | tr -d ' \n')" = "$PEER_LINKS"
 check "nothing left" test "$(links)" = "$START"
 check "nothing left under /dev" bash -c '! ls -d /dev/.vmtap-* 2>/dev/null'
 

@@ -42,6 +42,8 @@ static const char *valid_value(const struct nic_field *f)
 		return "10:20-29";
 	case NFT_SWITCH:
 		return "on";
+	case NFT_NETNS:
+		return "/proc/1/ns/net";
 	default:
 		return "true";
 	}
@@ -313,13 +315,14 @@ static void names_and_lists(void **state)
 	assert_null(nic_field_by_key("speed"));
 	assert_string_equal(nic_field_keys(FRONT_CREATE, NULL, buf, sizeof(buf)),
 			    "--bridge, --macvtap, --queues, --mac, --guest-mac, --mtu, --qdisc, --vnet-hdr, "
-			    "--mode, --owner, --group, --vlan, --trunk, --isolated or --mac-lock");
+			    "--mode, --owner, --group, --vlan, --trunk, --isolated, --mac-lock, "
+			    "--announce or --netns");
 	assert_string_equal(nic_field_keys(FRONT_LIBVIRT, NULL, buf, sizeof(buf)),
-			    "bridge, dev, guest_mac, vlan, trunk, isolated or mac_lock");
+			    "bridge, dev, guest_mac, vlan, trunk, isolated, mac_lock or announce");
 	assert_string_equal(nic_field_keys(FRONT_SPEC, (const char *const[]){ "id", NULL }, buf,
 					   sizeof(buf)),
 			    "bridge, macvtap, queues, vhost, mac, mtu, qdisc, mode, vlan, trunk, isolated, "
-			    "mac_lock or id");
+			    "mac_lock, announce, netns or id");
 	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_HELPER, name),
 			    "--mac-lock");
 	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_SPEC, name),
@@ -328,7 +331,7 @@ static void names_and_lists(void **state)
 	assert_string_equal(nic_field_expected(nic_field_by_key("mtu"), buf), "68..65521");
 }
 
-/* The tenant-network rows (vlan, trunk, isolated, mac_lock) in every
+/* The tenant-network rows (vlan, trunk, isolated, mac_lock, announce) in every
  * front end at once, each with its own list separator. */
 static void expect_tenant(const struct nic_spec *s)
 {
@@ -338,16 +341,19 @@ static void expect_tenant(const struct nic_spec *s)
 	assert_false(vlan_set_has(&s->trunk, 10));
 	assert_true(s->has_isolated && s->isolated);
 	assert_true(s->has_mac_lock && !s->mac_lock);
+	assert_true(s->has_announce && s->announce);
 }
 
 static void tenant_fields_in_every_front(void **state)
 {
 	char *hargv[] = { "helper", "--fd=3", "--br=br0", "--vlan=10", "--trunk=20,30-39",
-			  "--isolated=on", "--mac-lock=off", NULL };
+			  "--isolated=on", "--mac-lock=off", "--announce=on", NULL };
 	char *cargv[] = { "create", "t1", "--bridge", "br0", "--vlan", "10", "--trunk",
-			  "20:30-39", "--isolated", "on", "--mac-lock", "off", NULL };
+			  "20:30-39", "--isolated", "on", "--mac-lock", "off", "--announce", "on",
+			  NULL };
 	static const char json[] = "{\"op\":\"create-nic\",\"bridge\":\"br0\",\"vlan\":10,"
-				   "\"trunk\":[20,\"30-39\"],\"isolated\":true,\"mac_lock\":false}";
+				   "\"trunk\":[20,\"30-39\"],\"isolated\":true,\"mac_lock\":false,"
+				   "\"announce\":true}";
 	struct vmtap_err e = { "" };
 	struct helper_args h;
 	struct create_args c;
@@ -355,19 +361,20 @@ static void tenant_fields_in_every_front(void **state)
 	struct nic_opt o;
 
 	(void)state;
-	assert_int_equal(helper_args_parse(7, hargv, &h, &e), 0);
+	assert_int_equal(helper_args_parse(8, hargv, &h, &e), 0);
 	expect_tenant(&h.spec);
 	assert_true(h.extended);
-	assert_int_equal(nic_opt_parse("br0,vlan=10,trunk=20:30-39,isolated=on,mac_lock=off", &o,
-				       &e), 0);
+	assert_int_equal(nic_opt_parse("br0,vlan=10,trunk=20:30-39,isolated=on,mac_lock=off,announce=on",
+				       &o, &e), 0);
 	expect_tenant(&o.spec);
-	assert_int_equal(create_args_parse(12, cargv, &c, &e), 0);
+	assert_int_equal(create_args_parse(14, cargv, &c, &e), 0);
 	expect_tenant(&c.spec);
 	assert_int_equal(vmtapd_request_decode(json, strlen(json), &req, &e), 0);
 	expect_tenant(&req.spec);
 	/* Absent is neither on nor off. */
 	assert_int_equal(nic_opt_parse("br0", &o, &e), 0);
-	assert_false(o.spec.has_isolated || o.spec.has_mac_lock || o.spec.vlan);
+	assert_false(o.spec.has_isolated || o.spec.has_mac_lock || o.spec.has_announce ||
+		     o.spec.vlan);
 	assert_true(vlan_set_empty(&o.spec.trunk));
 }
 
@@ -388,6 +395,7 @@ static void tenant_bad_values(void **state)
 		{ "br0,trunk=", -EINVAL, "trunk" },
 		{ "br0,isolated=yes", -EINVAL, "isolated=yes: expected on or off" },
 		{ "br0,mac_lock=true", -EINVAL, "mac_lock=true: expected on or off" },
+		{ "br0,announce=1", -EINVAL, "announce=1: expected on or off" },
 	};
 	struct vmtap_err e = { "" };
 	struct nic_opt o;
@@ -442,17 +450,41 @@ static void tenant_rules_between_fields(void **state)
 	/* off asked for is no port field */
 	nic_spec_init(&s);
 	s.has_isolated = true;
+	s.has_announce = true;
 	assert_false(nic_spec_has_port_fields(&s));
+	/* mac_lock pins the guest's MAC: without one it is refused. */
+	e.msg[0] = '\0';
+	nic_spec_init(&s);
+	strcpy(s.bridge, "br0");
+	s.has_mac_lock = s.mac_lock = true;
+	assert_int_equal(nic_spec_check_port(&s, &e), -EINVAL);
+	assert_string_equal(e.msg, "mac_lock=on needs the guest's MAC (guest_mac=...)");
+	assert_int_equal(nic_spec_set(&s, "guest_mac", "guest_mac", "52:54:00:01:02:03", &e), 0);
+	assert_int_equal(nic_spec_check_port(&s, &e), 0);
+	/* mac_lock=off needs none. */
+	s.has_guest_mac = s.mac_lock = false;
+	assert_int_equal(nic_spec_check_port(&s, &e), 0);
+	/* announce pins the guest's MAC, so it needs one; a NIC SPEC always
+	 * has one (mac=, or the random one it makes). */
+	nic_spec_init(&s);
+	strcpy(s.bridge, "br0");
+	s.has_announce = s.announce = true;
+	e.msg[0] = '\0';
+	assert_true(nic_spec_has_port_fields(&s));
+	assert_int_equal(nic_spec_check_port(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "announce=on needs the guest's MAC (guest_mac=...)"));
+	s.has_guest_mac = true;
+	memcpy(s.guest_mac, "\x52\x54\x00\x00\x00\x0a", 6);
+	assert_int_equal(nic_spec_check_port(&s, &e), 0);
 }
 
 /* A pooled NIC was made without VLANs and flags: a request that gives any
- * of them, even off, takes the usual path (and is refused there until the
- * kernel side is wired), never a pooled NIC. */
+ * of them, even off, takes the usual path, never a pooled NIC. */
 static void tenant_fields_never_pooled(void **state)
 {
 	static const char *const specs[] = {
 		"br0,vlan=10", "br0,trunk=10", "br0,isolated=on", "br0,mac_lock=on",
-		"br0,isolated=off", "br0,mac_lock=off",
+		"br0,isolated=off", "br0,mac_lock=off", "br0,announce=on", "br0,announce=off",
 	};
 	struct vmtap_err e = { "" };
 	struct nic_opt o;
@@ -468,8 +500,6 @@ static void tenant_fields_never_pooled(void **state)
 	}
 }
 
-/* The one key mode: its words are checked against the kind of device
- * (nic_spec_check), and a macvtap takes none of a bridge port's fields. */
 /* nic_spec_check with a fresh message (the first one written stays). */
 static int spec_check(const struct nic_spec *s, struct vmtap_err *e)
 {
@@ -477,6 +507,8 @@ static int spec_check(const struct nic_spec *s, struct vmtap_err *e)
 	return nic_spec_check(s, e);
 }
 
+/* The one key mode: its words are checked against the kind of device
+ * (nic_spec_check), and a macvtap takes none of a bridge port's fields. */
 static void macvtap_mode_and_kind(void **state)
 {
 	struct vmtap_err e = { "" };
@@ -499,6 +531,15 @@ static void macvtap_mode_and_kind(void **state)
 	s.has_isolated = s.isolated = true;
 	assert_int_equal(spec_check(&s, &e), -EINVAL);
 	s.has_isolated = s.isolated = false;
+	s.has_announce = s.announce = true;
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "announce are a bridge port's"));
+	s.has_announce = s.announce = false;
+	/* vmtapd would not find it to delete it (macvtap.h) */
+	snprintf(s.netns, sizeof(s.netns), "pod1");
+	assert_int_equal(spec_check(&s, &e), -EOPNOTSUPP);
+	assert_string_equal(e.msg, "macvtap= with netns=: not supported yet");
+	s.netns[0] = '\0';
 	s.has_owner = true;
 	assert_int_equal(spec_check(&s, &e), -EINVAL);
 	s.has_owner = false;
@@ -521,6 +562,49 @@ static void macvtap_mode_and_kind(void **state)
 	assert_false(nic_spec_poolable(&s));
 }
 
+/* netns= (issue 15): a name under /run/netns or an absolute path, in
+ * every front end that takes it; never pooled; refused with the words of
+ * the table. */
+static void netns_values(void **state)
+{
+	static const char *const good[] = {
+		"pod1", "cni-1a2b-3c4d", "a.b_c", "/proc/1234/ns/net", "/run/netns/pod1",
+		"/var/run/netns/cni-1a2b",
+	};
+	static const char *const bad[] = {
+		"", ".", "..", "-n", "a/b", "/", "/proc/../etc/x", "/proc/./1", "//x", "/x/",
+		"a b", "a,b", "a=b", "pod\n1", "br\xc3\xa9",
+		"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	};
+	const struct nic_field *f = nic_field_by_key("netns");
+	struct vmtap_err e = { "" };
+	struct nic_spec s;
+	size_t i;
+
+	(void)state;
+	assert_non_null(f);
+	assert_false(f->poolable);
+	assert_false(f->fronts & FRONT_LIBVIRT);
+	assert_false(f->fronts & FRONT_PERSIST);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		nic_spec_init(&s);
+		assert_int_equal(nic_field_set(&s, f, "netns", '=', good[i], &e), 0);
+		assert_string_equal(s.netns, good[i]);
+		assert_true(nic_field_given(&s, f));
+		assert_false(nic_spec_poolable(&s));
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vmtap_err why = { "" };
+
+		nic_spec_init(&s);
+		if (nic_field_set(&s, f, "netns", '=', bad[i], &why) != -EINVAL)
+			fail_msg("netns=%s accepted", bad[i]);
+		assert_non_null(strstr(why.msg, "expected a name under /run/netns or an absolute path"));
+		assert_string_equal(s.netns, "");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -535,6 +619,7 @@ int main(void)
 		cmocka_unit_test(tenant_rules_between_fields),
 		cmocka_unit_test(tenant_fields_never_pooled),
 		cmocka_unit_test(macvtap_mode_and_kind),
+		cmocka_unit_test(netns_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
