@@ -139,6 +139,20 @@ static void parse_brport(struct nlattr *data, struct link_detail *out)
 		f->neigh_suppress = nla_get_u8(tb[IFLA_BRPORT_NEIGH_SUPPRESS]);
 }
 
+/* A macvtap's mode (IFLA_INFO_DATA of kind "macvtap"). */
+static void parse_macvtap(struct nlattr *data, struct link_detail *out)
+{
+	static struct nla_policy policy[IFLA_MACVLAN_MAX + 1] = {
+		[IFLA_MACVLAN_MODE] = { .type = NLA_U32 },
+	};
+	struct nlattr *tb[IFLA_MACVLAN_MAX + 1];
+
+	if (nla_parse_nested(tb, IFLA_MACVLAN_MAX, data, policy) < 0)
+		return;
+	if (tb[IFLA_MACVLAN_MODE])
+		out->macvlan_mode = nla_get_u32(tb[IFLA_MACVLAN_MODE]);
+}
+
 /* The one reader of an RTM_NEWLINK: every field of struct link_detail. */
 static int parse_link(struct nlmsghdr *h, struct link_detail *out)
 {
@@ -150,6 +164,7 @@ static int parse_link(struct nlmsghdr *h, struct link_detail *out)
 		[IFLA_OPERSTATE] = { .type = NLA_U8 },
 		[IFLA_CARRIER] = { .type = NLA_U8 },
 		[IFLA_GROUP] = { .type = NLA_U32 },
+		[IFLA_LINK] = { .type = NLA_U32 },
 		[IFLA_LINKINFO] = { .type = NLA_NESTED },
 	};
 	static struct nla_policy info_policy[IFLA_INFO_MAX + 1] = {
@@ -182,6 +197,8 @@ static int parse_link(struct nlmsghdr *h, struct link_detail *out)
 	out->carrier = tb[IFLA_CARRIER] && nla_get_u8(tb[IFLA_CARRIER]);
 	if (tb[IFLA_GROUP])
 		out->group = nla_get_u32(tb[IFLA_GROUP]);
+	if (tb[IFLA_LINK])
+		out->link = (int)nla_get_u32(tb[IFLA_LINK]);
 	if (!tb[IFLA_LINKINFO] ||
 	    nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], info_policy) < 0)
 		return 0;
@@ -196,6 +213,9 @@ static int parse_link(struct nlmsghdr *h, struct link_detail *out)
 			parse_bridge(info[IFLA_INFO_DATA], out);
 		if (out->is_vxlan && info[IFLA_INFO_DATA])
 			parse_vxlan(info[IFLA_INFO_DATA], out);
+		out->is_macvtap = !strcmp(out->st.kind, "macvtap");
+		if (out->is_macvtap && info[IFLA_INFO_DATA])
+			parse_macvtap(info[IFLA_INFO_DATA], out);
 	}
 	if (info[IFLA_INFO_SLAVE_KIND]) {
 		nla_strlcpy(slave, info[IFLA_INFO_SLAVE_KIND], sizeof(slave));

@@ -122,6 +122,9 @@ struct link_detail {
 	struct vxlan_state vx;
 	bool is_brport;        /* a bridge's port: port below is valid */
 	struct brport_flags port;
+	int link;              /* IFLA_LINK: a macvtap's parent, 0 when none */
+	bool is_macvtap;       /* st.kind "macvtap" */
+	uint32_t macvlan_mode; /* its MACVLAN_MODE_* */
 };
 
 /* One RTM_GETLINK: -ENODEV "link NAME does not exist" when there is none. */

@@ -220,6 +220,15 @@ int main(int argc, char **argv)
 	if ((r = priv_check_unix_fd(a.fd, &err)) < 0 ||
 	    (r = nic_spec_check(&a.spec, &err)) < 0)
 		return die(&err, r);
+	/* A macvtap lives as long as the process that asked for it (vmtapd
+	 * watches it; README, "macvtap"), and this helper exits once the fds
+	 * are sent; bridge.conf grants no macvtap either. */
+	if (a.spec.macvtap[0]) {
+		vmtap_fail(&err, -EPERM, "macvtap=%s: macvtap NICs are granted only by vmtapd's "
+			   "policy, to the process that asks (vmtap exec with vmtapd running), not "
+			   "through this helper", a.spec.macvtap);
+		return die(&err, -EPERM);
+	}
 
 	if ((r = broker_mode_off(&err)) < 0)
 		return die(&err, r);

@@ -151,6 +151,13 @@ int cmd_hotplug(int argc, char **argv)
 		return cmd_fail(2, "hotplug: expected --nic SPEC");
 	if (nic_opt_parse(nic_arg, &opt, &err) < 0)
 		return cmd_fail(2, "--nic %s: %s", nic_arg, err.msg);
+	/* vmtapd deletes a macvtap when the process that asked exits: here
+	 * that is this one, right after QEMU has the fds (README, "macvtap"). */
+	if (opt.spec.macvtap[0])
+		return cmd_fail(2, "hotplug: macvtap=%s: a macvtap lives as long as the process that "
+				"asked vmtapd for it, and hotplug exits once QEMU has the fds; start "
+				"the VM with vmtap exec --nic macvtap=%s instead", opt.spec.macvtap,
+				opt.spec.macvtap);
 
 	nic_init(&nic);
 	if ((r = qmp_connect(qmp_path, timeout_ms, &q, &err)) < 0)

@@ -448,6 +448,11 @@ int cmd_attach(int argc, char **argv)
 		return cmd_fail(2, "attach: expected --domain NAME --nic SPEC");
 	if (nic_opt_parse(spec_s, &no, &err) < 0)
 		return cmd_fail(2, "--nic %s: %s", spec_s, err.msg);
+	/* Not tried with libvirt's managed='no' devices (README, "macvtap"). */
+	if (no.spec.macvtap[0])
+		return cmd_fail(2, "attach: macvtap=%s is not offered here; libvirt makes its own: "
+				"<interface type='direct'><source dev='%s' mode='bridge'/>",
+				no.spec.macvtap, no.spec.macvtap);
 	if (no.id[0])
 		return cmd_fail(2, "--nic %s: id= has no meaning here; libvirt names the device",
 				spec_s);

@@ -148,8 +148,9 @@ int cmd_create(int argc, char **argv)
 	if (ifname_check_err(name, "NAME", &err) < 0)
 		return cmd_fail(2, "create: %s", err.msg);
 	snprintf(spec.ifname, sizeof(spec.ifname), "%s", name);
-	if (spec.mode == NIC_MODE_TAP && !spec.bridge[0])
-		return cmd_fail(2, "create: a tap needs --bridge BR (or --mode tun for an L3 device)");
+	if (spec.mode == NIC_MODE_TAP && !spec.bridge[0] && !spec.macvtap[0])
+		return cmd_fail(2, "create: a tap needs --bridge BR (or --mode tun for an L3 device, "
+				"or --macvtap DEV)");
 	if (spec.mode == NIC_MODE_TUN && spec.bridge[0])
 		return cmd_fail(2, "create: --mode tun makes an L3 device with no bridge; drop "
 				"--bridge %s", spec.bridge);
@@ -344,6 +345,18 @@ static int add_port(json_t *o, const struct tun_info *t)
 	       json_object_set_new(o, "learning", port_bool(p, t->learning));
 }
 
+/* The mode as the field table words it (tap, tun, or a macvtap's mode). */
+static const char *mode_word(enum nic_mode m)
+{
+	static const char *const w[] = {
+		[NIC_MODE_TAP] = "tap", [NIC_MODE_TUN] = "tun", [NIC_MODE_BRIDGE] = "bridge",
+		[NIC_MODE_VEPA] = "vepa", [NIC_MODE_PRIVATE] = "private",
+		[NIC_MODE_PASSTHRU] = "passthru",
+	};
+
+	return (unsigned)m < sizeof(w) / sizeof(w[0]) ? w[m] : "?";
+}
+
 static int list_json(const struct tun_info *v, size_t n)
 {
 	json_t *arr = json_array();
@@ -355,9 +368,10 @@ static int list_json(const struct tun_info *v, size_t n)
 		return cmd_fail(1, "out of memory");
 	for (i = 0; i < n; i++) {
 		const struct tun_info *t = &v[i];
-		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:o, s:s, s:i, s:o, s:i}",
+		json_t *o = json_pack("{s:s, s:s, s:o, s:b, s:b, s:b, s:b, s:o, s:o, s:o, s:s, s:i, s:o, s:i}",
 				      "name", t->name,
-				      "mode", t->mode == NIC_MODE_TUN ? "tun" : "tap",
+				      "mode", mode_word(t->mode),
+				      "macvtap", t->parent[0] ? json_string(t->parent) : json_null(),
 				      "multi_queue", t->multi_queue,
 				      "persist", t->persist,
 				      "vnet_hdr", t->vnet_hdr,
@@ -367,7 +381,7 @@ static int list_json(const struct tun_info *v, size_t n)
 				      "bridge", t->bridge[0] ? json_string(t->bridge) : json_null(),
 				      "state", t->state,
 				      "mtu", (int)t->mtu,
-				      "mac", t->mode == NIC_MODE_TAP ? json_string(format_mac(t->mac, mac))
+				      "mac", t->mode != NIC_MODE_TUN ? json_string(format_mac(t->mac, mac))
 								     : json_null(),
 				      "queues", (int)t->queues);
 
@@ -431,11 +445,12 @@ static int list_table(const struct tun_info *v, size_t n)
 		char ob[16], gb[16], flags[32];
 
 		snprintf(cell[0], sizeof(cell[0]), "%s", v[i].name);
-		snprintf(cell[1], sizeof(cell[1]), "%s", v[i].mode == NIC_MODE_TUN ? "tun" : "tap");
+		snprintf(cell[1], sizeof(cell[1]), "%s", mode_word(v[i].mode));
 		snprintf(cell[2], sizeof(cell[2]), "%s", v[i].multi_queue ? "yes" : "no");
 		snprintf(cell[3], sizeof(cell[3]), "%s", user_name(v[i].has_owner, v[i].owner, ob));
 		snprintf(cell[4], sizeof(cell[4]), "%s", group_name(v[i].has_group, v[i].group, gb));
-		snprintf(cell[5], sizeof(cell[5]), "%s", v[i].bridge[0] ? v[i].bridge : "-");
+		snprintf(cell[5], sizeof(cell[5]), "%s%s", v[i].parent[0] ? "macvtap:" : "",
+			 v[i].parent[0] ? v[i].parent : v[i].bridge[0] ? v[i].bridge : "-");
 		snprintf(cell[6], sizeof(cell[6]), "%s", v[i].state);
 		snprintf(cell[7], sizeof(cell[7]), "%s", v[i].by_vmtap ? "yes" : "no");
 		if (v[i].is_port && v[i].has_pvid)
@@ -478,12 +493,14 @@ int cmd_list(int argc, char **argv)
 		if (!strcmp(argv[i], "--help")) {
 			printf("Usage: vmtap list [--json]\n"
 			       "\n"
-			       "Every tun/tap device of this network namespace: name, mode, multi-queue\n"
+			       "Every tun/tap device and macvtap of this network namespace: name, mode\n"
+			       "(a macvtap's: bridge, vepa, private or passthru; its BRIDGE is\n"
+			       "macvtap:PARENT), multi-queue\n"
 			       "flag, owner, group, bridge, state (up, no-carrier = up with nobody\n"
 			       "attached, down), whether vmtap made it (VMTAP yes: it carries the\n"
 			       "alias \"" VMTAP_ALIAS "\", or the name vmtap picks for the taps the\n"
-			       "helper and vmtapd make, " VMTAP_IFNAME_PREFIX " and 8 hex digits), and a bridge\n"
-			       "port's tenant settings:\n"
+			       "helper and vmtapd make, " VMTAP_IFNAME_PREFIX " and 8 hex digits, or a macvtap's\n"
+			       "owner mark), and a bridge port's tenant settings:\n"
 			       "VLAN (its PVID), FLAGS (isolated; mac_lock = locked with learning off)\n"
 			       "and TRUNK (the VLANs it carries tagged).  --json names them as a\n"
 			       "request does (vlan, trunk, isolated, mac_lock) and adds untagged,\n"

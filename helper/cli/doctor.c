@@ -28,6 +28,7 @@
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@
 
 #include "helper/core/acl.h"
 #include "helper/core/filesafe.h"
+#include "helper/core/macvtap.h"
 #include "helper/core/nic.h"
 #include "helper/wire/obtain.h"
 #include "bridge/port.h"
@@ -794,6 +796,63 @@ static void check_qdisc(struct doctor_report *rep)
 	    "mq with 256 %s children (qdisc=default keeps that)", q, q);
 }
 
+/* macvtap NICs (README, "macvtap"): the kernel has macvtap, vmtapd can
+ * watch its clients (SO_PEERPIDFD, Linux 6.5), and no macvtap is left
+ * marked for a process that is gone. */
+static void check_macvtap(struct doctor_report *rep)
+{
+	struct link_detail *links = NULL;
+	struct vmtap_err err = { "" };
+	struct nl_sock *sk = NULL;
+	unsigned long long start, now;
+	char stale[160] = "";
+	unsigned major = 0, minor = 0, nstale = 0;
+	struct utsname u;
+	size_t n = 0, i, off = 0;
+	pid_t pid;
+	int r;
+
+	if (access("/sys/class/macvtap", F_OK) < 0) {
+		doctor_add(rep, "macvtap", DOCTOR_WARN, "modprobe macvtap (CONFIG_MACVTAP)",
+		    "no macvtap in this kernel (/sys/class/macvtap): --nic macvtap=DEV fails");
+		return;
+	}
+	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+	    (major < 6 || (major == 6 && minor < 5))) {
+		doctor_add(rep, "macvtap", DOCTOR_WARN, "a kernel 6.5 or later",
+		    "kernel %s has no SO_PEERPIDFD: vmtapd cannot watch its clients and makes no "
+		    "macvtap", u.release);
+		return;
+	}
+	if ((r = rtnl_open(&sk, &err)) == 0)
+		r = link_dump_detail(sk, &links, &n, &err);
+	rtnl_close(sk);
+	if (r < 0) {
+		doctor_add(rep, "macvtap", DOCTOR_WARN, "check that rtnetlink works here",
+		    "cannot list links: %s", vmtap_err_text(&err, r));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (!links[i].is_macvtap || !macvtap_alias_owner(links[i].alias, &pid, &start) ||
+		    (macvtap_proc_start(pid, &now) == 0 && now == start))
+			continue;
+		nstale++;
+		if (off < sizeof(stale))
+			off += (size_t)snprintf(stale + off, sizeof(stale) - off, "%s%s",
+						off ? ", " : "", links[i].name);
+	}
+	free(links);
+	if (nstale)
+		doctor_add(rep, "macvtap", DOCTOR_WARN, "restart vmtapd (it deletes them at start), or "
+		    "ip link del NAME",
+		    "%u macvtap%s left by processes that are gone: %s", nstale,
+		    nstale == 1 ? "" : "s", stale);
+	else
+		doctor_add(rep, "macvtap", DOCTOR_OK, NULL,
+		    "macvtap and SO_PEERPIDFD are here (kernel %s): vmtapd can make macvtap NICs "
+		    "and delete each when its process exits", u.release);
+}
+
 void doctor_run(const struct doctor_opts *o, struct doctor_report *rep)
 {
 	const char *acl_path = o->acl_path ? o->acl_path : VMTAP_ACL_FILE;
@@ -812,6 +871,7 @@ void doctor_run(const struct doctor_opts *o, struct doctor_report *rep)
 	check_bridges(rep, &f);
 	doctor_overlay(rep);
 	check_qdisc(rep);
+	check_macvtap(rep);
 	acl_free(f.acl);
 	acl_free(f.dacl);
 	free(f.grants);

@@ -152,8 +152,9 @@ int nic_opt_parse(const char *s, struct nic_opt *o, struct vmtap_err *err)
 		if ((r = set(o, f, tok, eq + 1, err)) < 0)
 			return r;
 	}
-	if (!seen[bridge - nic_fields])
-		return vmtap_fail(err, -EINVAL, "NIC spec \"%s\": no bridge", s);
+	/* A macvtap names its parent instead (macvtap=DEV). */
+	if (!seen[bridge - nic_fields] && !o->spec.macvtap[0])
+		return vmtap_fail(err, -EINVAL, "NIC spec \"%s\": no bridge (or macvtap=DEV)", s);
 	return 0;
 }
 
@@ -213,6 +214,9 @@ int nic_opt_fill_macs(struct nic_opt *o)
 	 * reads the spec's tap MAC alone. */
 	memcpy(o->spec.guest_mac, o->guest_mac, 6);
 	o->spec.has_guest_mac = true;
+	/* A macvtap has no host side: its MAC is the guest's. */
+	if (o->spec.macvtap[0])
+		return 0;
 	nic_host_mac(o->spec.mac, o->guest_mac);
 	o->spec.has_mac = true;
 	return 0;

@@ -70,6 +70,7 @@ struct acl_rule {
 	 * lines costs no bitmaps).  NULL: the rule is about untagged use. */
 	struct vlan_set *vlans;
 	char *where;           /* ACL_REQUIRE: "FILE:LINE", for the refusal (owned) */
+	bool macvtap;          /* allow/deny macvtap DEV: bridge is the parent */
 };
 
 struct acl {
@@ -455,6 +456,18 @@ static int parse_line(struct parser *p, const char *file, unsigned long line,
 		return vmtap_fail(p->err, -EINVAL, "%s:%lu: bad bridge name \"%s\"; expected an interface name (1-%d printable ASCII bytes, not all digits, not . or .., no / : %%)",
 				  file, line, show(shown, tok[1]), IFNAMSIZ - 1);
 	rule.action = strcmp(tok[0], "deny") ? ACL_ALLOW : ACL_DENY;
+	/* "allow macvtap DEV": a parent, not a bridge called macvtap (whose
+	 * lines go on with user, group or vlan, or end). */
+	if (p->daemon && n > 2 && !strcmp(tok[1], "macvtap") && strcmp(tok[2], "user") &&
+	    strcmp(tok[2], "group") && strcmp(tok[2], "vlan")) {
+		if (strcmp(tok[2], "all") && !ifname_valid(tok[2]))
+			return vmtap_fail(p->err, -EINVAL, "%s:%lu: bad macvtap parent \"%s\"; expected an interface name or all",
+					  file, line, show(shown, tok[2]));
+		rule.macvtap = true;
+		if ((r = parse_subject(p, file, line, tok + 3, n - 3, tok[2], &rule)) < 0)
+			return r;
+		return add_rule(p, file, line, &rule, tok[2]);
+	}
 	if (p->daemon && n > 2 && !strcmp(tok[2], "vlan")) {
 		if ((r = parse_vlans(p, file, line, tok + 2, n - 2, &rule.vlans)) < 0)
 			return r;
@@ -585,7 +598,8 @@ static bool applies(const struct acl_rule *rule, const char *bridge, const struc
 static bool rule_matches(const struct acl_rule *rule, const char *bridge,
 			 const struct acl_peer *peer)
 {
-	if ((rule->action != ACL_ALLOW && rule->action != ACL_DENY) || rule->vlans)
+	if ((rule->action != ACL_ALLOW && rule->action != ACL_DENY) || rule->vlans ||
+	    rule->macvtap)
 		return false;
 	return applies(rule, bridge, peer);
 }
@@ -700,6 +714,40 @@ static int tighten(const struct acl_rule *rule, const char *key, bool *has, bool
 	return 0;
 }
 
+/* A macvtap on parent: allowed by an allow macvtap that applies, and no
+ * deny macvtap that applies (deny wins); passthru hands the parent itself
+ * to the guest (its MAC follows the guest's, and it goes promiscuous), so
+ * only root gets it. */
+static int check_macvtap(const struct acl *acl, const struct acl_peer *peer,
+			 const struct nic_spec *spec, unsigned long uid, struct vmtap_err *err)
+{
+	bool allowed = false;
+	size_t i;
+
+	if (!acl || !acl->daemon)
+		return vmtap_fail(err, -EPERM, "macvtap=%s: macvtap NICs are granted only by vmtapd's "
+				  "policy (allow macvtap DEV), not by %s", spec->macvtap,
+				  acl ? acl->name : "no policy");
+	for (i = 0; i < acl->n; i++) {
+		const struct acl_rule *rule = &acl->rules[i];
+
+		if (!rule->macvtap || !applies(rule, spec->macvtap, peer))
+			continue;
+		if (rule->action == ACL_DENY) {
+			allowed = false;
+			break;
+		}
+		allowed = true;
+	}
+	if (!allowed)
+		return vmtap_fail(err, -EPERM, "macvtap on %s is not allowed for uid %lu by %s",
+				  spec->macvtap, uid, acl->name);
+	if (spec->mode == NIC_MODE_PASSTHRU && uid != 0)
+		return vmtap_fail(err, -EPERM, "macvtap=%s,mode=passthru gives the guest the parent "
+				  "itself: only root may ask for it (uid %lu asked)", spec->macvtap, uid);
+	return 0;
+}
+
 int acl_check_nic(const struct acl *acl, const struct acl_peer *peer, struct nic_spec *spec,
 		  uid_t caller, struct vmtap_err *err)
 {
@@ -711,6 +759,8 @@ int acl_check_nic(const struct acl *acl, const struct acl_peer *peer, struct nic
 
 	if ((r = nic_spec_check_port(spec, err)) < 0)
 		return r;
+	if (spec->macvtap[0])
+		return check_macvtap(acl, peer, spec, uid, err);
 	if (!acl || !ifname_valid(spec->bridge))
 		return vmtap_fail(err, -EPERM, "bridge %s is not allowed for uid %lu by %s",
 				  spec->bridge, uid, acl ? acl->name : "no policy");
@@ -763,7 +813,7 @@ static void grant_for(const struct acl *acl, const char *bridge, const struct ac
 	for (i = 0; i < acl->n; i++) {
 		const struct acl_rule *rule = &acl->rules[i];
 
-		if (!subject_matches(rule, peer) ||
+		if (!subject_matches(rule, peer) || rule->macvtap ||
 		    !(rule->any_bridge || (bridge && !strcmp(rule->bridge, bridge))))
 			continue;
 		if (rule->action == ACL_REQUIRE) {
@@ -810,7 +860,8 @@ int acl_grants(const struct acl *acl, const struct acl_peer *peer, struct acl_gr
 	for (i = 0; i < acl->n; i++) {
 		const struct acl_rule *rule = &acl->rules[i];
 
-		if (rule->any_bridge || rule->action == ACL_LIMIT || !subject_matches(rule, peer))
+		if (rule->any_bridge || rule->action == ACL_LIMIT || rule->macvtap ||
+		    !subject_matches(rule, peer))
 			continue;
 		for (j = 0; j < k && strcmp(list[j].bridge, rule->bridge); j++)
 			;

@@ -138,6 +138,18 @@ const char *acl_limit_name(enum acl_limit which);
  * helper's bridge.conf) keeps no VLAN and no require: there a NIC with a
  * VLAN is refused.
  *
+ * macvtap (README, "macvtap: a NIC on an uplink"), vmtapd's grammar only:
+ *
+ *   allow macvtap DEV|all [user NAME | group NAME]
+ *   deny  macvtap DEV|all [user NAME | group NAME]
+ *
+ * DEV is the parent (the uplink).  Default deny, deny wins.  A bridge
+ * called "macvtap" keeps its meaning: `allow macvtap`, `allow macvtap user
+ * bob` and `allow macvtap vlan 10` are about it (so a parent called user,
+ * group or vlan cannot be named: rename it).  Any mode but passthru is
+ * granted with the parent; passthru only to uid 0 (it hands the parent
+ * itself to the guest).  bridge.conf grants no macvtap.
+ *
  * One check for every front end that makes a NIC on someone's behalf. */
 struct nic_spec;
 
@@ -147,6 +159,8 @@ struct nic_spec;
  *
  *  - nic_spec_check_port first (a vlan= inside trunk=, a VLAN without a
  *    bridge);
+ *  - a macvtap (spec->macvtap): only as the allow/deny macvtap rules say,
+ *    above, and nothing else is checked;
  *  - no vlan and no trunk: the bridge must be allowed (acl_allows_peer);
  *  - a vlan or a trunk: only vmtapd's policy can grant it (an acl loaded
  *    by acl_load refuses it); a deny of the bridge itself still binds, and

@@ -24,7 +24,9 @@ static const struct nic_word qdisc_words[] = {
 	{ "noqueue", QDISC_NOQUEUE }, { "default", QDISC_KERNEL }, { NULL, 0 },
 };
 static const struct nic_word mode_words[] = {
-	{ "tap", NIC_MODE_TAP }, { "tun", NIC_MODE_TUN }, { NULL, 0 },
+	{ "tap", NIC_MODE_TAP }, { "tun", NIC_MODE_TUN }, { "bridge", NIC_MODE_BRIDGE },
+	{ "vepa", NIC_MODE_VEPA }, { "private", NIC_MODE_PRIVATE },
+	{ "passthru", NIC_MODE_PASSTHRU }, { NULL, 0 },
 };
 
 /* The order is the order of every key list and of what encoders send. */
@@ -34,6 +36,12 @@ const struct nic_field nic_fields[] = {
 	{ .key = "bridge", .type = NFT_NAME, .fronts = FRONT_ALL, .poolable = true,
 	  .helper_opt = "--br", .off = AT(bridge),
 	  .meta = "BRIDGE", .help = "the bridge the tap joins" },
+	/* A NIC on an uplink (README, "macvtap"): never poolable, and granted
+	 * by vmtapd's policy only (acl_check_nic). */
+	{ .key = "macvtap", .type = NFT_NAME,
+	  .fronts = FRONT_HELPER | FRONT_SPEC | FRONT_CREATE | FRONT_NIC | FRONT_PERSIST,
+	  .off = AT(macvtap),
+	  .meta = "DEV", .help = "a macvtap on uplink DEV instead of a tap on a bridge" },
 	/* vmtap create's and the hook's name is positional / the port's dev. */
 	{ .key = "ifname", .type = NFT_NAME,
 	  .fronts = FRONT_HELPER | FRONT_NIC | FRONT_PERSIST | FRONT_LIBVIRT,
@@ -73,10 +81,13 @@ const struct nic_field nic_fields[] = {
 	{ .key = "vnet_hdr", .type = NFT_BOOL, .fronts = FRONT_CREATE | FRONT_NIC | FRONT_PERSIST,
 	  .off = AT(vnet_hdr),
 	  .help = "create it with IFF_VNET_HDR" },
-	/* vmtapd refuses tun (proto.c): its policy speaks of bridges. */
-	{ .key = "mode", .type = NFT_WORD, .fronts = FRONT_CREATE | FRONT_PERSIST,
+	/* vmtapd refuses tun (proto.c): its policy speaks of bridges.  The
+	 * same key is a macvtap's mode; nic_spec_check matches the word to
+	 * the kind of device. */
+	{ .key = "mode", .type = NFT_WORD, .fronts = FRONT_ALL & ~FRONT_LIBVIRT,
 	  .off = AT(mode), .words = mode_words,
-	  .help = "tap (Ethernet, default) or tun (L3, no bridge)" },
+	  .help = "tap (Ethernet, default) or tun (L3, no bridge); with\n"
+	  "                     macvtap: bridge (default), vepa, private, passthru" },
 	/* Through vmtapd the owner is always the caller. */
 	{ .key = "owner", .type = NFT_ID, .fronts = FRONT_CREATE, .off = AT(owner),
 	  .has_off = AT(has_owner),

@@ -38,10 +38,17 @@ enum qdisc_mode {
 };
 
 /* What kind of device a spec asks for.  A tun device is L3 (no Ethernet
- * header, no bridge): the VPN use of a persistent device. */
+ * header, no bridge): the VPN use of a persistent device.  The one key
+ * `mode` also carries a macvtap's mode (README, "macvtap: a NIC on an
+ * uplink"): its words are checked against the device kind (nic_spec_check),
+ * and tap, the default, is bridge on a macvtap. */
 enum nic_mode {
 	NIC_MODE_TAP,
 	NIC_MODE_TUN,
+	NIC_MODE_BRIDGE,   /* macvtap: MACVLAN_MODE_BRIDGE */
+	NIC_MODE_VEPA,     /* macvtap: MACVLAN_MODE_VEPA */
+	NIC_MODE_PRIVATE,  /* macvtap: MACVLAN_MODE_PRIVATE */
+	NIC_MODE_PASSTHRU, /* macvtap: MACVLAN_MODE_PASSTHRU */
 };
 
 /* The interface alias (IFLA_IFALIAS) vmtap gives every persistent device
@@ -54,6 +61,10 @@ enum nic_mode {
  * row there. */
 struct nic_spec {
 	char bridge[IFNAMSIZ];
+	/* A macvtap on this parent (an uplink) instead of a tap on a bridge:
+	 * exactly one of bridge and macvtap is given.  Its MAC is the guest's
+	 * (guest_mac, else mac): there is no host side. */
+	char macvtap[IFNAMSIZ];
 	char ifname[IFNAMSIZ]; /* "" = vmtap picks vmtXXXXXXXX */
 	unsigned queues;       /* 1 .. VMTAP_MAX_QUEUES */
 	enum vhost_mode vhost;

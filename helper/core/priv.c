@@ -221,7 +221,7 @@ int priv_drop_to_caller(const struct priv *p, struct vmtap_err *err)
 
 int priv_daemon_keep_net_admin(bool netns, struct vmtap_err *err)
 {
-	bool setpcap, sys_admin;
+	bool setpcap, mknod_too, sys_admin;
 
 	capng_get_caps_process();
 	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN))
@@ -230,9 +230,14 @@ int priv_daemon_keep_net_admin(bool netns, struct vmtap_err *err)
 	/* The bounding set only when we may (CAP_SETPCAP: started as root);
 	 * under systemd, CapabilityBoundingSet= has done it already. */
 	setpcap = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+	/* CAP_MKNOD, when we have it: a macvtap's /dev/tapN where no udev
+	 * made it (helper/core/macvtap.c: a private node, gone at once). */
+	mknod_too = capng_have_capability(CAPNG_EFFECTIVE, CAP_MKNOD);
 	sys_admin = capng_have_capability(CAPNG_PERMITTED, CAP_SYS_ADMIN);
 	capng_clear(CAPNG_SELECT_BOTH);
 	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
+	if (mknod_too)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_MKNOD);
 	if (netns) {
 		if (!sys_admin)
 			return vmtap_fail(err, -EPERM, "--netns: no CAP_SYS_ADMIN to keep (setns "

@@ -19,6 +19,7 @@
 
 #include "helper/core/field.h"
 #include "helper/core/ifname.h"
+#include "helper/core/macvtap.h"
 #include "helper/core/parse.h"
 #include "bridge/port.h"
 #include "helper/core/tap.h"
@@ -26,9 +27,16 @@
 
 int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 {
-	char mac[18];
+	char mac[18], word[16] = "?";
 	int r;
 
+	if (spec->macvtap[0])
+		return macvtap_spec_check(spec, err);
+	if (spec->mode != NIC_MODE_TAP && spec->mode != NIC_MODE_TUN) {
+		nic_field_format(spec, nic_field_by_key("mode"), word, sizeof(word));
+		return vmtap_fail(err, -EINVAL, "mode=%s is a macvtap's; expected tap or tun, or a "
+				  "parent (macvtap=DEV)", word);
+	}
 	if (spec->mode == NIC_MODE_TUN) {
 		if (!spec->persist)
 			return vmtap_fail(err, -EINVAL, "mode=tun: only persistent devices may be "
@@ -87,8 +95,9 @@ int nic_devs_open(const struct nic_spec *spec, struct nic *nic, struct vmtap_err
 	if (skipped)
 		skipped->msg[0] = '\0';
 	/* A persistent device needs one fd to be made: its users attach
-	 * their own queues later. */
-	for (i = 0; i < (spec->persist ? 1 : spec->queues); i++) {
+	 * their own queues later.  A macvtap's queues are its own character
+	 * device, opened once it exists (provision_macvtap). */
+	for (i = 0; !spec->macvtap[0] && i < (spec->persist ? 1 : spec->queues); i++) {
 		nic->tapfd[i] = open(TUN_DEVICE, O_RDWR | O_CLOEXEC | O_NOCTTY);
 		if (nic->tapfd[i] < 0) {
 			r = -errno;
@@ -416,6 +425,8 @@ int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as, stru
 	}
 	if ((r = nic_spec_check(spec, err)) < 0)
 		goto fail;
+	if (spec->macvtap[0])
+		return provision_macvtap(sk, spec, as, 0, out, err);
 	if (spec->persist)
 		return provision_persistent(sk, spec, as, out, err);
 	if (out->queues != spec->queues) {
@@ -502,9 +513,10 @@ int persistent_check(struct nl_sock *sk, const char *name, uint32_t as, bool for
 		return r;
 	if ((r = link_get_detail(sk, name, &d, err)) < 0)
 		return r;
-	if (!d.is_tun)
+	if (!d.is_tun && !d.is_macvtap)
 		return vmtap_fail(err, -EINVAL, "%s is a %s, not a tun/tap device; vmtap deletes only "
-				  "tun/tap devices", name, d.st.kind[0] ? d.st.kind : "plain device");
+				  "tun/tap devices and macvtaps", name,
+				  d.st.kind[0] ? d.st.kind : "plain device");
 	if (!force && strcmp(d.alias, VMTAP_ALIAS))
 		return vmtap_fail(err, -EPERM, "%s %s was not made by vmtap (its alias is not \""
 				  VMTAP_ALIAS "\"); %s", d.st.kind, name,
@@ -584,17 +596,19 @@ int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_
 		const struct link_detail *d = &links[i];
 		struct tun_info *t = &v[*n];
 
-		if (!d->is_tun)
+		if (!d->is_tun && !d->is_macvtap)
 			continue;
 		memcpy(t->name, d->name, sizeof(t->name));
 		t->mode = d->tun.tun ? NIC_MODE_TUN : NIC_MODE_TAP;
 		t->multi_queue = d->tun.multi_queue;
 		t->persist = d->tun.persist;
 		t->vnet_hdr = d->tun.vnet_hdr;
-		/* Persistent devices carry the alias; the helper's and vmtapd's
-		 * taps live only as long as their fds and carry the name vmtap
+		/* Persistent devices carry the alias, a macvtap made for a
+		 * process its owner's mark; the helper's and vmtapd's taps
+		 * live only as long as their fds and carry the name vmtap
 		 * chose for them instead. */
-		t->by_vmtap = !strcmp(d->alias, VMTAP_ALIAS) || tap_name_is_chosen(d->name);
+		t->by_vmtap = !strcmp(d->alias, VMTAP_ALIAS) || tap_name_is_chosen(d->name) ||
+			      !strncmp(d->alias, MACVTAP_ALIAS_PREFIX, strlen(MACVTAP_ALIAS_PREFIX));
 		t->has_owner = d->tun.has_owner;
 		t->owner = d->tun.owner;
 		t->has_group = d->tun.has_group;
@@ -609,6 +623,14 @@ int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_
 			if (links[j].st.ifindex == d->st.master)
 				memcpy(t->bridge, links[j].name, sizeof(t->bridge));
 		t->ifindex = d->st.ifindex;
+		if (d->is_macvtap) {
+			t->mode = macvtap_nic_mode(d->macvlan_mode);
+			/* Persistent: made by vmtap create, not for a process. */
+			t->persist = !strcmp(d->alias, VMTAP_ALIAS);
+			for (j = 0; j < nlinks; j++)
+				if (links[j].st.ifindex == d->link)
+					memcpy(t->parent, links[j].name, sizeof(t->parent));
+		}
 		if (d->st.master)
 			ports = true;
 		(*n)++;

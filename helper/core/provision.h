@@ -29,7 +29,13 @@
  * group, the same port set-up (or, for a tun device, alias + MTU + up),
  * the alias VMTAP_ALIAS, and TUNSETPERSIST last, so a device made and
  * failing half-way still vanishes.  persistent_delete and tun_list are its
- * other half. */
+ * other half.
+ *
+ * A spec that names a parent (spec->macvtap) takes provision_macvtap
+ * (macvtap.h): nic_devs_open opens only its vhost fds, and the macvtap's
+ * own queues are opened once it exists.  Closing them does not remove a
+ * macvtap: all or nothing is a deletion there, and what removes it later
+ * is vmtapd's watch of the process it was made for. */
 #ifndef VMTAP_PROVISION_H
 #define VMTAP_PROVISION_H
 
@@ -94,7 +100,8 @@ int nic_vhost_open(const struct nic_spec *spec, struct nic *vh, struct vmtap_err
 int provision_ready(struct nl_sock *sk, const struct nic_spec *spec, struct nic *vh,
 		    struct nic *nic, struct vmtap_err *err);
 
-/* 0 when NAME is a tun/tap device that vmtap made (any tun/tap device when
+/* 0 when NAME is a tun/tap device or macvtap that vmtap made as a
+ * persistent device (alias VMTAP_ALIAS; any tun/tap device or macvtap when
  * force) and, for as other than 0 and PROVISION_ROOT, owned by as: what
  * `vmtap delete` checks of every name before deleting any.  force is
  * honoured only for PROVISION_ROOT (a broker never forces). */
@@ -105,11 +112,12 @@ int persistent_check(struct nl_sock *sk, const char *name, uint32_t as, bool for
 int persistent_delete(struct nl_sock *sk, const char *name, uint32_t as, bool force,
 		      struct vmtap_err *err);
 
-/* One tun/tap device as `vmtap list` shows it. */
+/* One tun/tap device, or macvtap, as `vmtap list` shows it. */
 struct tun_info {
 	char name[IFNAMSIZ];
 	int ifindex;
-	enum nic_mode mode;
+	enum nic_mode mode;     /* a macvtap's: NIC_MODE_BRIDGE .. PASSTHRU */
+	char parent[IFNAMSIZ];  /* a macvtap's parent; "" for a tun/tap device */
 	bool multi_queue, persist, vnet_hdr;
 	bool by_vmtap;          /* carries the alias VMTAP_ALIAS, or a name tap_create
 				 * chose (tap_name_is_chosen) */
@@ -133,7 +141,7 @@ struct tun_info {
 	struct vlan_set tagged; /* egress tagged: the trunk */
 };
 
-/* Every tun/tap device of sk's namespace, from one RTM_GETLINK dump, into
+/* Every tun/tap device and macvtap of sk's namespace, from one RTM_GETLINK dump, into
  * a malloc'ed array the caller frees; the port state of those that are
  * bridge ports from one AF_BRIDGE dump more (port_tenant_dump), only when
  * one is. */

@@ -29,6 +29,7 @@
 #include "bridge/port.h"
 #include "helper/core/field.h"
 #include "helper/core/ids.h"
+#include "helper/core/macvtap.h"
 #include "helper/core/netns.h"
 #include "helper/core/provision.h"
 
@@ -40,13 +41,12 @@ void outcome_init(struct outcome *o)
 	o->outlen = 0;
 	nic_init(&o->nic);
 	o->has_nic = false;
+	o->macvtap = false;
 	o->grant[0] = '\0';
 	o->r = 0;
 	o->err.msg[0] = '\0';
 }
 
-/* A refusal: "deny" (the policy said no) or "fail" (it could not be
- * done), logged and answered with the same one line. */
 /* The tenant-network fields a granted NIC has (" vlan=10 isolated=on"),
  * for the grant line: what an audit of the log needs to know of its port.
  * A trunk too long for the line is counted, not listed. */
@@ -74,6 +74,8 @@ static const char *tenant_words(const struct nic_spec *spec, char *buf, size_t c
 	return buf;
 }
 
+/* A refusal: "deny" (the policy said no) or "fail" (it could not be
+ * done), logged and answered with the same one line. */
 static void refuse(struct outcome *o, const char *what, const char *who, int r,
 		   const struct vmtap_err *err)
 {
@@ -218,6 +220,33 @@ static int from_pool(struct handler_env *env, const struct nic_spec *spec, struc
 	return 1;
 }
 
+/* A macvtap for the client's process (README, "macvtap"): only with a
+ * pidfd of it, since its exit is what deletes the macvtap (the loop
+ * watches it, watch.h); never from the pool. */
+static int create_macvtap(struct handler_env *env, const struct client_id *who,
+			  const struct nic_spec *spec, struct outcome *o, struct vmtap_err *skipped,
+			  struct vmtap_err *err)
+{
+	int r;
+
+	/* Its rules first (macvtap.h; netns= is one), so a refusal costs
+	 * nothing and says what is wrong before what is missing. */
+	if ((r = macvtap_spec_check(spec, err)) < 0)
+		return r;
+	if (who->pidfd < 0)
+		return vmtap_fail(err, -EOPNOTSUPP, "macvtap=%s: vmtapd cannot watch your process "
+				  "(SO_PEERPIDFD needs Linux 6.5), and a macvtap it cannot delete "
+				  "when you exit is not made", spec->macvtap);
+	if ((r = nic_devs_open(spec, &o->nic, skipped, err)) < 0)
+		return r;
+	if ((r = provision_macvtap(env->nl, spec, who->peer.uid, who->pid, &o->nic, err)) < 0) {
+		nl_renew(env, r);
+		return r;
+	}
+	o->macvtap = true;
+	return 0;
+}
+
 static void create_nic(struct handler_env *env, const struct client_id *who_,
 		       struct nic_spec *spec, struct outcome *o)
 {
@@ -228,14 +257,21 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 	const char *ready = "";
 	int r;
 
-	snprintf(who, sizeof(who), "uid=%u pid=%d bridge=%s ifname=%s queues=%u%s%s",
-		 (unsigned)peer->uid, (int)who_->pid, spec->bridge,
+	snprintf(who, sizeof(who), "uid=%u pid=%d %s=%s ifname=%s queues=%u%s%s",
+		 (unsigned)peer->uid, (int)who_->pid, spec->macvtap[0] ? "macvtap" : "bridge",
+		 spec->macvtap[0] ? spec->macvtap : spec->bridge,
 		 spec->ifname[0] ? spec->ifname : "-", spec->queues,
 		 spec->netns[0] ? " netns=" : "", spec->netns);
 
 	if ((r = decide_bridge_queues(env->acl, env->config_path, spec, peer, &err)) < 0 ||
 	    (r = decide_nics(env->quota, env->acl, env->config_path, peer, false, &err)) < 0)
 		goto deny;
+	if (spec->macvtap[0]) {
+		if ((r = create_macvtap(env, who_, spec, o, &skipped, &err)) < 0)
+			goto fail;
+		ready = " macvtap";
+		goto made;
+	}
 	/* Another namespace: the fd the client sent, judged by the kernel's
 	 * own facts (netns.h); its bridge is that namespace's, named by the
 	 * same policy.  Never pooled (the pool's NICs are ours). */
@@ -259,6 +295,7 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 			goto fail;
 		}
 	}
+made:
 	o->has_nic = true;
 	snprintf(warning, sizeof(warning), "%s%s", skipped.msg,
 		 skipped.msg[0] ? "; going on without vhost-net" : "");
@@ -272,9 +309,11 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));
 		goto fail;
 	}
-	snprintf(o->grant, sizeof(o->grant), "grant uid=%u pid=%d bridge=%s ifname=%s queues=%u "
-		 "vhost=%u%s%s", (unsigned)peer->uid, (int)who_->pid, spec->bridge, o->nic.ifname,
-		 o->nic.queues, o->nic.nvhost, tenant_words(spec, tenant, sizeof(tenant)), ready);
+	snprintf(o->grant, sizeof(o->grant), "grant uid=%u pid=%d %s=%s ifname=%s queues=%u "
+		 "vhost=%u%s%s", (unsigned)peer->uid, (int)who_->pid,
+		 spec->macvtap[0] ? "macvtap" : "bridge",
+		 spec->macvtap[0] ? spec->macvtap : spec->bridge, o->nic.ifname, o->nic.queues,
+		 o->nic.nvhost, tenant_words(spec, tenant, sizeof(tenant)), ready);
 	return;
 deny:
 	refuse(o, "deny", who, r, &err);
@@ -298,6 +337,15 @@ static void create_persistent(struct handler_env *env, const struct client_id *w
 
 	snprintf(who, sizeof(who), "create-persistent uid=%u pid=%d bridge=%s ifname=%s queues=%u",
 		 (unsigned)peer->uid, (int)who_->pid, spec->bridge, spec->ifname, spec->queues);
+	/* A persistent macvtap has no owner the kernel checks (its node is
+	 * root's): nothing a client could be given. */
+	if (spec->macvtap[0]) {
+		r = vmtap_fail(&err, -EOPNOTSUPP, "create-persistent: macvtap=%s is not offered by "
+			       "vmtapd: a persistent macvtap's /dev/tapN has no owner but root; "
+			       "make it as root (vmtap create NAME --macvtap %s)", spec->macvtap,
+			       spec->macvtap);
+		goto deny;
+	}
 
 	if ((r = decide_bridge_queues(env->acl, env->config_path, spec, peer, &err)) < 0 ||
 	    (r = decide_group(spec, peer, &err)) < 0)

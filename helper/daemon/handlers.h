@@ -42,7 +42,8 @@ struct handler_env {
 /* Who asks, as the kernel recorded it at connect(). */
 struct client_id {
 	struct acl_peer peer;
-	pid_t pid;                /* for logs only */
+	pid_t pid;                /* for logs, and a macvtap's mark */
+	int pidfd;                /* the process, or -1: a macvtap needs it */
 	unsigned conns;           /* connections its uid has open, this one included */
 	int netns_fd;             /* the fd a create-nic with "netns" came with, or -1;
 	                           * the loop's: a handler only uses it */
@@ -64,6 +65,7 @@ struct outcome {
 	struct nic nic;
 	bool has_nic;
 	char grant[256 + VMTAP_NETNS_MAX]; /* logged once the NIC is handed over */
+	bool macvtap;             /* nic is a macvtap: the loop watches pid */
 	/* OUTCOME_REFUSE: the error reply */
 	int r;
 	struct vmtap_err err;

@@ -69,12 +69,16 @@
 #include "helper/daemon/handlers.h"
 #include "helper/daemon/pool.h"
 #include "helper/daemon/quota.h"
+#include "helper/daemon/watch.h"
+#include "helper/core/macvtap.h"
 #include "bridge/port.h"
 #include "helper/wire/proto.h"
 
 struct conn {
 	int fd;
-	pid_t pid;             /* at connect time; for logs only */
+	pid_t pid;             /* at connect time; for logs and macvtap marks */
+	int pidfd;             /* SO_PEERPIDFD (Linux 6.5), or -1: whose exit
+	                        * deletes a macvtap made for it (watch.h) */
 	struct acl_peer peer;  /* peer.groups points at groups */
 	gid_t *groups;
 	uint64_t deadline;     /* ms on CLOCK_MONOTONIC */
@@ -104,11 +108,12 @@ struct vmtapd_server {
 	unsigned nconns;
 	uint64_t netns_cookie; /* the daemon's network namespace */
 	struct quota quota;    /* NICs handed out and made, by uid */
+	struct watch_set *watch; /* macvtaps, by the process they are for */
 	struct loglimit loglimit;
 };
 
-/* epoll tags of the two fds that are not connections. */
-static char tag_listen, tag_signal;
+/* epoll tags of the fds that are not connections. */
+static char tag_listen, tag_signal, tag_watch;
 
 static void say(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(int prio, const char *fmt, ...)
@@ -194,6 +199,8 @@ static void conn_drop(struct vmtapd_server *s, struct conn *c)
 	list_del(list_of(s, c), c);
 	/* close() takes it out of the epoll set: the fd is never dup'ed. */
 	close(c->fd);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
 	if (c->o.has_nic)
 		nic_close(&c->o.nic);
 	free(c->groups);
@@ -378,6 +385,27 @@ static unsigned conns_of(struct vmtapd_server *s, uid_t uid)
 	return n;
 }
 
+/* A macvtap made for c's process is deleted when that process exits;
+ * one that cannot be watched is not handed out. */
+static void watch_macvtap(struct vmtapd_server *s, struct conn *c)
+{
+	struct outcome *o = &c->o;
+	int r = watch_add(s->watch, c->pidfd, c->pid, o->nic.ifindex);
+
+	if (r == 0)
+		return;
+	macvtap_delete_owned(s->env.nl, o->nic.ifindex, c->pid, NULL);
+	nic_close(&o->nic);
+	o->has_nic = false;
+	o->kind = OUTCOME_REFUSE;
+	o->prio = LOG_ERR;
+	o->r = r;
+	vmtap_fail(&o->err, r, "cannot watch pid %d for its macvtap: %s; deleted it",
+		   (int)c->pid, strerror(-r));
+	snprintf(o->line, sizeof(o->line), "fail uid=%u pid=%d: %s", (unsigned)c->peer.uid,
+		 (int)c->pid, o->err.msg);
+}
+
 /* A request carries an fd exactly when it is a create-nic with "netns"
  * (proto.h). */
 static int netns_fd_matches(const struct vmtapd_request *req, unsigned nfds,
@@ -396,7 +424,8 @@ static int netns_fd_matches(const struct vmtapd_request *req, unsigned nfds,
 
 static void request(struct vmtapd_server *s, struct conn *c)
 {
-	struct client_id who = { .peer = c->peer, .pid = c->pid, .conns = conns_of(s, c->peer.uid) };
+	struct client_id who = { .peer = c->peer, .pid = c->pid, .pidfd = c->pidfd,
+				 .conns = conns_of(s, c->peer.uid) };
 	char buf[VMTAPD_REQUEST_MAX + 1];
 	struct vmtap_err err = { "" };
 	struct vmtapd_request req;
@@ -449,6 +478,8 @@ static void request(struct vmtapd_server *s, struct conn *c)
 			      &err, &c->o);
 	else
 		handle_request(&s->env, &who, &req, &c->o);
+	if (c->o.has_nic && c->o.macvtap)
+		watch_macvtap(s, c);
 	if (nfds)
 		close(nsfd[0]);
 	finish(s, c);
@@ -561,6 +592,23 @@ static int peer_credentials(int fd, struct conn *c)
 	return 0;
 }
 
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77 /* Linux 6.5 */
+#endif
+
+/* A pidfd of the process that connected, or -1 (an older kernel: then no
+ * macvtap is made for it). */
+static int peer_pidfd(int fd)
+{
+	socklen_t len = sizeof(int);
+	int pidfd = -1;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
+		return -1;
+	/* The kernel makes it O_CLOEXEC already (pidfd_prepare). */
+	return pidfd;
+}
+
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71 /* Linux 5.14 */
 #endif
@@ -592,6 +640,7 @@ static void accept_one(struct vmtapd_server *s, int fd)
 	}
 	nic_init(&c->o.nic);
 	c->fd = fd;
+	c->pidfd = peer_pidfd(fd);
 	if ((r = peer_credentials(fd, c)) < 0) {
 		say(LOG_WARNING, "cannot read a client's credentials: %s; dropped it", strerror(-r));
 		goto drop;
@@ -622,6 +671,8 @@ static void accept_one(struct vmtapd_server *s, int fd)
 	return;
 drop:
 	close(fd);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
 	free(c->groups);
 	free(c);
 }
@@ -732,6 +783,12 @@ static int next_timeout(struct vmtapd_server *s)
 	return next - now > 60000 ? 60000 : (int)(next - now);
 }
 
+static void watch_note(int r, const char *line, void *arg)
+{
+	(void)arg;
+	say(r < 0 ? LOG_ERR : LOG_INFO, "%s", line);
+}
+
 int vmtapd_server_run(struct vmtapd_server *s, struct vmtap_err *err)
 {
 	struct epoll_event ev[64];
@@ -754,6 +811,8 @@ int vmtapd_server_run(struct vmtapd_server *s, struct vmtap_err *err)
 			} else if (ev[i].data.ptr == &tag_signal) {
 				if ((sig = on_signal(s)) > 0)
 					return sig;
+			} else if (ev[i].data.ptr == &tag_watch) {
+				watch_event(s->watch, s->env.nl, watch_note, s);
 			} else if (s->pool && pool_owns(s->pool, ev[i].data.ptr)) {
 				struct vmtap_err note = { "" };
 
@@ -774,6 +833,7 @@ int vmtapd_server_new(const struct vmtapd_server_opts *o, struct vmtapd_server *
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct vmtapd_server *s = calloc(1, sizeof(*s));
+	unsigned reaped = 0;
 	int r;
 
 	if (!s) {
@@ -823,6 +883,19 @@ int vmtapd_server_new(const struct vmtapd_server_opts *o, struct vmtapd_server *
 	 * costs its messages and nothing else. */
 	if ((r = rtnl_open(&s->env.nl, err)) < 0)
 		goto fail;
+	/* Marked macvtaps of a previous run: those whose process is gone are
+	 * deleted, the others watched. */
+	if ((r = watch_new(&s->watch, err)) < 0 || (r = watch_reap(s->watch, s->env.nl, &reaped,
+								     err)) < 0)
+		goto fail;
+	if (reaped)
+		say(LOG_NOTICE, "deleted %u macvtap%s left by processes that are gone", reaped,
+		    reaped == 1 ? "" : "s");
+	ev.data.ptr = &tag_watch;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, watch_fd(s->watch), &ev) < 0) {
+		r = vmtap_fail(err, -errno, "epoll: %s", strerror(errno));
+		goto fail;
+	}
 	if (o->npools && (r = pool_new(o->pools, o->npools, s->epfd, &s->pool, err)) < 0)
 		goto fail;
 	s->env.config_path = s->config_path;
@@ -844,6 +917,7 @@ void vmtapd_server_free(struct vmtapd_server *s)
 	while (s->sending.head)
 		conn_drop(s, s->sending.head);
 	pool_free(s->pool);
+	watch_free(s->watch);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	if (s->signal_fd >= 0)

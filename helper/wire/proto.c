@@ -209,8 +209,9 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 			if ((r = create_key(&req->spec, key, v, err)) < 0)
 				goto out;
 		}
-		if (!json_object_get(o, "bridge")) {
-			r = vmtap_fail(err, -EINVAL, "create-nic: missing \"bridge\"; expected the name of a bridge");
+		/* A macvtap names its parent instead (README, "macvtap"). */
+		if (!json_object_get(o, "bridge") && !json_object_get(o, "macvtap")) {
+			r = vmtap_fail(err, -EINVAL, "create-nic: missing \"bridge\"; expected the name of a bridge (or \"macvtap\": a parent)");
 			goto out;
 		}
 	} else if (!strcmp(op, "create-persistent")) {
@@ -228,7 +229,8 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 				       "the name of the device to make");
 			goto out;
 		}
-		if (!json_object_get(o, "bridge")) {
+		/* A macvtap is refused by the handler, in its own words. */
+		if (!json_object_get(o, "bridge") && !json_object_get(o, "macvtap")) {
 			r = vmtap_fail(err, -EINVAL, "create-persistent: missing \"bridge\"; expected "
 				       "the name of a bridge");
 			goto out;

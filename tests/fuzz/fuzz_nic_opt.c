@@ -4,9 +4,10 @@
  *
  * Besides the sanitizers' findings it aborts when a promise is broken: a
  * refusal comes with a one-line message; an accepted SPEC names a valid
- * bridge, and its id, model, queues, MTU, vhost and qdisc modes and guest
+ * bridge or macvtap parent, and its id, model, queues, MTU, vhost and qdisc modes and guest
  * MAC, VLANs and switches are each one the parser's rules allow; the tap MAC derived from it
- * is fe + the guest MAC's last five bytes; and the accepted SPEC, written
+ * is fe + the guest MAC's last five bytes (a macvtap gets none: its MAC is
+ * the guest's); and the accepted SPEC, written
  * back out in keyed form, parses to the same values. */
 #include <stdint.h>
 #include <stdio.h>
@@ -30,7 +31,10 @@ static void check(const struct nic_opt *o)
 {
 	const struct nic_spec *s = &o->spec;
 
-	if (!ifname_valid(s->bridge) || s->ifname[0] || s->has_mac)
+	if ((!ifname_valid(s->bridge) && !ifname_valid(s->macvtap)) || s->ifname[0] || s->has_mac)
+		abort();
+	if ((s->bridge[0] && !ifname_valid(s->bridge)) ||
+	    (s->macvtap[0] && !ifname_valid(s->macvtap)))
 		abort();
 	if (s->queues < 1 || s->queues > VMTAP_MAX_QUEUES)
 		abort();
@@ -59,12 +63,12 @@ static void check(const struct nic_opt *o)
  * field is round-tripped without a change here. */
 static void write_back(const struct nic_opt *o, char *buf, size_t cap)
 {
-	static const char *const by_hand[] = { "bridge", "queues", "mac", NULL };
+	static const char *const by_hand[] = { "queues", "mac", NULL };
 	char mac[18], name[64];
 	unsigned i, j;
 	int n;
 
-	n = snprintf(buf, cap, "bridge=%s,model=%s", o->spec.bridge, o->model);
+	n = snprintf(buf, cap, "model=%s", o->model);
 	if (o->id[0])
 		n += snprintf(buf + n, cap - (size_t)n, ",id=%s", o->id);
 	if (o->queues_auto)
@@ -114,8 +118,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    o.has_guest_mac != again.has_guest_mac ||
 		    (o.has_guest_mac && memcmp(o.guest_mac, again.guest_mac, 6)))
 			abort();
-		if (nic_opt_fill_macs(&o) < 0 || !o.spec.has_mac || o.spec.mac[0] != 0xfe ||
-		    memcmp(o.spec.mac + 1, o.guest_mac + 1, 5))
+		if (nic_opt_fill_macs(&o) < 0)
+			abort();
+		if (o.spec.macvtap[0] ? o.spec.has_mac :
+		    (!o.spec.has_mac || o.spec.mac[0] != 0xfe ||
+		     memcmp(o.spec.mac + 1, o.guest_mac + 1, 5)))
 			abort();
 	}
 	free(spec);

@@ -170,7 +170,7 @@ expect_failure "a truncating name" 2 "bad NAME \"abcdefghijklmnopq\"" \
 	"$VMTAP" create abcdefghijklmnopq --bridge br0
 expect_failure "an unknown owner" 2 "--owner no-such-user: no user \"no-such-user\"; expected a user name or a numeric uid" \
 	"$VMTAP" create vm3 --bridge br0 --owner no-such-user
-expect_failure "an unknown mode" 2 "--mode tup: expected tap or tun" "$VMTAP" create vm3 --mode tup
+expect_failure "an unknown mode" 2 "--mode tup: expected tap, tun, bridge, vepa, private or passthru" "$VMTAP" create vm3 --mode tup
 expect_failure "a multicast MAC" 2 "--mac 01:00:00:00:00:01" \
 	"$VMTAP" create vm3 --bridge br0 --mac 01:00:00:00:00:01
 expect_failure "create without CAP_NET_ADMIN" 1 "needs CAP_NET_ADMIN" \

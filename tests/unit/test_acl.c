@@ -1028,6 +1028,84 @@ static bool may(const struct acl *acl, const struct acl_peer *peer, const char *
 	return check(acl, peer, &s, msg) == 0;
 }
 
+/* ---- macvtap (README, "macvtap: a NIC on an uplink") ---------------- */
+
+static struct nic_spec mvspec(const char *parent, enum nic_mode mode)
+{
+	struct nic_spec s;
+
+	nic_spec_init(&s);
+	snprintf(s.macvtap, sizeof(s.macvtap), "%s", parent);
+	s.mode = mode;
+	return s;
+}
+
+static void test_macvtap_rules(void **state)
+{
+	char msg[MSG_MAX];
+	struct nic_spec s;
+	struct acl *acl;
+
+	(void)state;
+	acl = must_daemon("allow macvtap eth0 user nobody\n"
+			  "allow macvtap all group users\n"
+			  "deny macvtap eth9 user nobody\n"
+			  "allow br0\n");
+	s = mvspec("eth0", NIC_MODE_TAP);
+	assert_int_equal(check(acl, &nobody_peer, &s, msg), 0);
+	s = mvspec("eth0", NIC_MODE_VEPA);
+	assert_int_equal(check(acl, &nobody_peer, &s, msg), 0);
+	/* default deny: another parent, another user */
+	s = mvspec("eth1", NIC_MODE_TAP);
+	assert_int_equal(check(acl, &nobody_peer, &s, msg), -EPERM);
+	assert_non_null(strstr(msg, "macvtap on eth1 is not allowed for uid 65534"));
+	s = mvspec("eth0", NIC_MODE_TAP);
+	assert_int_equal(check(acl, &other_peer, &s, msg), -EPERM);
+	/* all, by group; deny wins over it */
+	s = mvspec("eth5", NIC_MODE_TAP);
+	assert_int_equal(check(acl, &nobody_in_users, &s, msg), 0);
+	s = mvspec("eth9", NIC_MODE_TAP);
+	assert_int_equal(check(acl, &nobody_in_users, &s, msg), -EPERM);
+	/* passthru: root's alone */
+	s = mvspec("eth0", NIC_MODE_PASSTHRU);
+	assert_int_equal(check(acl, &nobody_peer, &s, msg), -EPERM);
+	assert_non_null(strstr(msg, "only root may ask for it"));
+	/* a bridge grant is no parent grant, and the other way round */
+	s = mvspec("br0", NIC_MODE_TAP);
+	assert_int_equal(check(acl, &other_peer, &s, msg), -EPERM);
+	assert_false(acl_allows_peer(acl, "eth0", &nobody_peer));
+	acl_free(acl);
+	acl = must_daemon("allow macvtap all\n");
+	s = mvspec("eth0", NIC_MODE_PASSTHRU);
+	assert_int_equal(check(acl, &root_peer, &s, msg), 0);
+	acl_free(acl);
+}
+
+static void test_macvtap_grammar(void **state)
+{
+	char msg[MSG_MAX];
+	struct nic_spec s;
+	struct acl *acl;
+
+	(void)state;
+	/* a bridge called macvtap keeps its meaning */
+	acl = must_daemon("allow macvtap\nallow macvtap user nobody\n");
+	assert_true(acl_allows_peer(acl, "macvtap", &other_peer));
+	s = mvspec("eth0", NIC_MODE_TAP);
+	assert_int_equal(check(acl, &nobody_peer, &s, msg), -EPERM);
+	acl_free(acl);
+	expect_daemon_error("allow macvtap eth/0\n", -EINVAL, "vmtapd.conf:1",
+			    "bad macvtap parent");
+	expect_daemon_error("allow macvtap eth0 vlan 10\n", -EINVAL, "vmtapd.conf:1");
+	/* bridge.conf grants no macvtap */
+	acl = must_load_text("bridge.conf", "allow all\n");
+	s = mvspec("eth0", NIC_MODE_TAP);
+	assert_int_equal(check(acl, NULL, &s, msg), -EPERM);
+	assert_non_null(strstr(msg, "macvtap NICs are granted only by vmtapd's policy"));
+	acl_free(acl);
+	expect_text_error("bridge.conf", "allow macvtap eth0\n", -EINVAL, "bridge.conf:1");
+}
+
 static void test_vlan_grammar(void **state)
 {
 	struct acl *acl;
@@ -1449,6 +1527,8 @@ int main(void)
 		cmocka_unit_test(test_include_too_many_files),
 		cmocka_unit_test(test_no_fd_left),
 		cmocka_unit_test(test_daemon_subjects),
+		cmocka_unit_test(test_macvtap_rules),
+		cmocka_unit_test(test_macvtap_grammar),
 		cmocka_unit_test(test_daemon_deny_wins),
 		cmocka_unit_test(test_daemon_limits),
 		cmocka_unit_test(test_daemon_errors),

@@ -17,6 +17,7 @@
 #include "helper/cli/create-opt.h"
 #include "helper/cli/nic-opt.h"
 #include "helper/core/field.h"
+#include "helper/core/provision.h"
 #include "helper/wire/proto.h"
 
 static const unsigned fronts[] = { FRONT_HELPER, FRONT_SPEC, FRONT_CREATE, FRONT_NIC,
@@ -313,15 +314,15 @@ static void names_and_lists(void **state)
 	assert_null(nic_field_by_name(FRONT_SPEC, "persist"));
 	assert_null(nic_field_by_key("speed"));
 	assert_string_equal(nic_field_keys(FRONT_CREATE, NULL, buf, sizeof(buf)),
-			    "--bridge, --queues, --mac, --guest-mac, --mtu, --qdisc, --vnet-hdr, "
+			    "--bridge, --macvtap, --queues, --mac, --guest-mac, --mtu, --qdisc, --vnet-hdr, "
 			    "--mode, --owner, --group, --vlan, --trunk, --isolated, --mac-lock, "
 			    "--announce or --netns");
 	assert_string_equal(nic_field_keys(FRONT_LIBVIRT, NULL, buf, sizeof(buf)),
 			    "bridge, dev, guest_mac, vlan, trunk, isolated, mac_lock or announce");
 	assert_string_equal(nic_field_keys(FRONT_SPEC, (const char *const[]){ "id", NULL }, buf,
 					   sizeof(buf)),
-			    "bridge, queues, vhost, mac, mtu, qdisc, vlan, trunk, isolated, mac_lock, "
-			    "announce, netns or id");
+			    "bridge, macvtap, queues, vhost, mac, mtu, qdisc, mode, vlan, trunk, isolated, "
+			    "mac_lock, announce, netns or id");
 	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_HELPER, name),
 			    "--mac-lock");
 	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_SPEC, name),
@@ -499,6 +500,68 @@ static void tenant_fields_never_pooled(void **state)
 	}
 }
 
+/* nic_spec_check with a fresh message (the first one written stays). */
+static int spec_check(const struct nic_spec *s, struct vmtap_err *e)
+{
+	e->msg[0] = '\0';
+	return nic_spec_check(s, e);
+}
+
+/* The one key mode: its words are checked against the kind of device
+ * (nic_spec_check), and a macvtap takes none of a bridge port's fields. */
+static void macvtap_mode_and_kind(void **state)
+{
+	struct vmtap_err e = { "" };
+	struct nic_spec s;
+
+	(void)state;
+	nic_spec_init(&s);
+	snprintf(s.macvtap, sizeof(s.macvtap), "eth0");
+	assert_int_equal(spec_check(&s, &e), 0); /* tap, the default: bridge */
+	s.mode = NIC_MODE_PASSTHRU;
+	assert_int_equal(spec_check(&s, &e), 0);
+	s.mode = NIC_MODE_TUN;
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "mode=tun with macvtap=eth0"));
+	s.mode = NIC_MODE_BRIDGE;
+	snprintf(s.bridge, sizeof(s.bridge), "br0");
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "a NIC is a macvtap on a parent or a tap on a bridge"));
+	s.bridge[0] = '\0';
+	s.has_isolated = s.isolated = true;
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	s.has_isolated = s.isolated = false;
+	s.has_announce = s.announce = true;
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "announce are a bridge port's"));
+	s.has_announce = s.announce = false;
+	/* vmtapd would not find it to delete it (macvtap.h) */
+	snprintf(s.netns, sizeof(s.netns), "pod1");
+	assert_int_equal(spec_check(&s, &e), -EOPNOTSUPP);
+	assert_string_equal(e.msg, "macvtap= with netns=: not supported yet");
+	s.netns[0] = '\0';
+	s.has_owner = true;
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	s.has_owner = false;
+	s.has_mac = s.has_guest_mac = true;
+	memcpy(s.mac, "\x52\x54\x00\x01\x02\x03", 6);
+	memcpy(s.guest_mac, "\x52\x54\x00\x01\x02\x04", 6);
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "a macvtap's MAC is the guest's"));
+	memcpy(s.guest_mac, s.mac, 6);
+	assert_int_equal(spec_check(&s, &e), 0);
+	/* a tap with a macvtap's mode */
+	nic_spec_init(&s);
+	snprintf(s.bridge, sizeof(s.bridge), "br0");
+	s.mode = NIC_MODE_VEPA;
+	assert_int_equal(spec_check(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "mode=vepa is a macvtap's"));
+	/* never from the pool */
+	nic_spec_init(&s);
+	snprintf(s.macvtap, sizeof(s.macvtap), "eth0");
+	assert_false(nic_spec_poolable(&s));
+}
+
 /* netns= (issue 15): a name under /run/netns or an absolute path, in
  * every front end that takes it; never pooled; refused with the words of
  * the table. */
@@ -555,6 +618,7 @@ int main(void)
 		cmocka_unit_test(tenant_bad_values),
 		cmocka_unit_test(tenant_rules_between_fields),
 		cmocka_unit_test(tenant_fields_never_pooled),
+		cmocka_unit_test(macvtap_mode_and_kind),
 		cmocka_unit_test(netns_values),
 	};
 

@@ -107,6 +107,32 @@ static void bad_values(void **state)
 	expect_error("br0,speed=10", "unknown key \"speed\"");
 }
 
+static void macvtap_spec(void **state)
+{
+	struct nic_opt o;
+	struct vmtap_err e = { "" };
+
+	(void)state;
+	assert_int_equal(nic_opt_parse("macvtap=eth0,queues=2,mode=vepa,mac=52:54:00:01:02:03", &o,
+				       &e), 0);
+	assert_string_equal(o.spec.macvtap, "eth0");
+	assert_string_equal(o.spec.bridge, "");
+	assert_int_equal(o.spec.queues, 2);
+	assert_int_equal(o.spec.mode, NIC_MODE_VEPA);
+	/* the macvtap's MAC is the guest's: no fe: MAC of a host side */
+	assert_int_equal(nic_opt_fill_macs(&o), 0);
+	assert_true(o.spec.has_guest_mac);
+	assert_memory_equal(o.spec.guest_mac, "\x52\x54\x00\x01\x02\x03", 6);
+	assert_false(o.spec.has_mac);
+	/* a bridge's SPEC still gets its tap an fe: MAC */
+	assert_int_equal(nic_opt_parse("br0,mac=52:54:00:01:02:03", &o, &e), 0);
+	assert_int_equal(nic_opt_fill_macs(&o), 0);
+	assert_true(o.spec.has_mac);
+	assert_int_equal(o.spec.mac[0], 0xfe);
+	expect_error("queues=2", "no bridge (or macvtap=DEV)");
+	expect_error("macvtap=eth0,mode=vlan", "mode=vlan: expected tap, tun, bridge, vepa");
+}
+
 static void duplicates(void **state)
 {
 	(void)state;
@@ -124,6 +150,7 @@ int main(void)
 		cmocka_unit_test(macs_guest_and_tap),
 		cmocka_unit_test(bad_values),
 		cmocka_unit_test(duplicates),
+		cmocka_unit_test(macvtap_spec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

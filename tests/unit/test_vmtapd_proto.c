@@ -190,8 +190,8 @@ static void test_missing_and_unknown(void **state)
 	refused("{\"op\":\"create-nic\"}", -EINVAL, "missing \"bridge\"");
 	refused("{\"op\":\"create-nic\",\"queues\":2}", -EINVAL, "missing \"bridge\"");
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"speed\":10}", -EINVAL,
-		"unknown key \"speed\"; expected bridge, ifname, queues, vhost, mac, guest_mac, mtu, "
-		"qdisc, vnet_hdr, vlan, trunk, isolated, mac_lock, announce or netns");
+		"unknown key \"speed\"; expected bridge, macvtap, ifname, queues, vhost, mac, guest_mac, "
+		"mtu, qdisc, vnet_hdr, mode, vlan, trunk, isolated, mac_lock, announce or netns");
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"uid\":0}", -EINVAL, "unknown key \"uid\"");
 }
 
@@ -516,13 +516,13 @@ static void test_persistent_refused(void **state)
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"mode\":\"tun\"}", -EOPNOTSUPP,
 		"mode=tun is not offered");
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"mode\":\"tab\"}", -EINVAL,
-		"mode=tab: expected tap or tun");
+		"mode=tab: expected tap, tun, bridge, vepa, private or passthru");
 	/* the owner is never the client's to choose */
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"owner\":0}", -EINVAL,
 		"\"owner\" cannot be chosen");
 	/* no vhost fds for a device opened later */
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"vhost\":\"on\"}", -EINVAL,
-		"create-persistent: unknown key \"vhost\"; expected bridge, ifname, queues, mac, guest_mac, "
+		"create-persistent: unknown key \"vhost\"; expected bridge, macvtap, ifname, queues, mac, guest_mac, "
 		"mtu, qdisc, vnet_hdr, mode, group, vlan, trunk, isolated, mac_lock or announce");
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"persist\":true}", -EINVAL,
 		"unknown key \"persist\"");

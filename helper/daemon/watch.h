@@ -1,0 +1,46 @@
+/* watch.h — vmtapd's macvtaps and the processes they belong to.
+ *
+ * Owns: for every macvtap the daemon made (or found marked at start), a
+ * pidfd of the process it was made for, in an epoll set of its own whose
+ * one fd sits in the loop's set (so the loop's events stay typed: one tag
+ * for all of this).  When that process exits, its macvtaps are deleted:
+ * a macvtap, unlike a tap, is not removed by closing its fds
+ * (helper/core/macvtap.h).
+ *
+ * Promises: a macvtap is deleted only while it still carries the mark
+ * for that pid (macvtap_delete_owned); a process that cannot be watched
+ * (no SO_PEERPIDFD: Linux < 6.5) gets no macvtap (the handler refuses).
+ *
+ * Must never: delete a device by name alone; block the loop. */
+#ifndef VMTAP_VMTAPD_WATCH_H
+#define VMTAP_VMTAPD_WATCH_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "helper/core/err.h"
+
+struct nl_sock;
+struct watch_set;
+
+int watch_new(struct watch_set **out, struct vmtap_err *err);
+void watch_free(struct watch_set *w);
+
+/* The fd for the loop's epoll set (EPOLLIN: some watched process exited). */
+int watch_fd(const struct watch_set *w);
+
+/* Watches pid through pidfd (dup'ed: the caller keeps its own) for the
+ * macvtap ifindex.  0 or -errno. */
+int watch_add(struct watch_set *w, int pidfd, pid_t pid, int ifindex);
+
+/* Deletes the macvtaps of every watched process that exited; a line for
+ * each into note (called per line), with its -errno (0: deleted). */
+typedef void watch_note_fn(int r, const char *line, void *arg);
+void watch_event(struct watch_set *w, struct nl_sock *nl, watch_note_fn *note, void *arg);
+
+/* At start: deletes the marked macvtaps whose process is gone and
+ * watches the others.  *deleted: how many went. */
+int watch_reap(struct watch_set *w, struct nl_sock *nl, unsigned *deleted,
+	       struct vmtap_err *err);
+
+#endif

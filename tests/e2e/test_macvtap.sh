@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# test_macvtap.sh — end to end: a guest on a macvtap NIC (README, "macvtap:
+# a NIC on an uplink").  The uplink is a veth pair: veth0 is the parent,
+# its peer veth1 lives in a second network namespace with 192.0.2.2.
+# vmtapd (policy: allow macvtap veth0) makes the NIC for `vmtap exec`.
+#   - vmtap exec --nic macvtap=veth0,queues=2 -- QEMU: the guest sees 2 RX
+#     queues on eth0 and pings the peer's address through the uplink; the
+#     macvtap is gone once QEMU exits
+#   - kill -9 of QEMU while the guest runs: the macvtap is gone (vmtapd
+#     watched the process; a bounded poll, not a timed assertion)
+# Exit: 0 pass, 77 skipped, anything else fail.  Runs as root in its own
+# sandbox (tests/lib/sandbox.sh).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+B=$(cd "$REPO" && readlink -m -- "${B:-build}")
+NAME=macvtap
+VMTAP=$B/vmtap
+. "$REPO/tests/lib/sandbox.sh"
+. "$REPO/tests/lib/testlib.sh"
+. "$REPO/tests/lib/guest.sh"
+
+if ! sandbox_inside; then
+	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, macvtaps)"
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+	command -v nsenter >/dev/null || skip "nsenter (util-linux) is not installed"
+	for p in vmtap vmtapd; do
+		[ -x "$B/$p" ] || { echo "FAIL: $NAME: no $B/$p (run make first)"; exit 1; }
+	done
+	guest_build
+	sandbox_enter "$0" "$@"
+fi
+
+LOGDIR=${TEST_LOG_DIR:-$REPO/build/test-logs}/e2e
+mkdir -p "$LOGDIR"
+DLOG=$LOGDIR/$NAME-vmtapd.log
+
+check() { # LABEL CMD... — pass when CMD succeeds
+	local label=$1; shift
+	if "$@"; then pass "$label"; else fail "$label"; fi
+}
+# gone — true once no macvtap is left but the ones there at the start (a
+# bounded poll: vmtapd deletes it when it sees QEMU's process exit).
+gone() {
+	local i
+	for i in $(seq 400); do
+		[ "$(links)" = "$base_links" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+sandbox_private_run
+ip link add veth0 type veth peer name veth1
+unshare --net sleep infinity &
+PEER=$!
+trap 'kill $PEER 2>/dev/null || true' EXIT
+for _ in $(seq 200); do
+	[ "$(readlink /proc/$PEER/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+	sleep 0.05
+done
+ip link set veth1 netns "$PEER"
+nsenter -t "$PEER" -n ip link set lo up
+nsenter -t "$PEER" -n ip addr add 192.0.2.2/24 dev veth1
+nsenter -t "$PEER" -n ip link set veth1 up
+ip link set veth0 up
+
+SOCK=/run/vmtap/vmtapd.sock
+mkdir -p /etc/vmtap
+echo "allow macvtap veth0" >/etc/vmtap/vmtapd.conf
+chmod 0644 /etc/vmtap/vmtapd.conf
+"$B/vmtapd" --foreground --socket "$SOCK" 2>"$DLOG" &
+DPID=$!
+trap 'kill $DPID $PEER 2>/dev/null || true' EXIT
+for _ in $(seq 200); do [ -S "$SOCK" ] && break; sleep 0.05; done
+[ -S "$SOCK" ] || { echo "FAIL: $NAME: vmtapd did not start:"; cat "$DLOG"; exit 1; }
+base_links=$(links)
+
+# 1. A 2-queue macvtap; the guest pings the peer through the uplink.
+cat >"$SANDBOX_DIR/ping.sh" <<'G'
+set -e
+. /lib/guest.sh
+wait_iface eth0
+echo GUEST_RXQ_eth0=$(ls -d /sys/class/net/eth0/queues/rx-* | wc -l)
+net_up eth0 192.0.2.10/24
+ping_ok 192.0.2.2 3
+echo GUEST_PING_OK_eth0
+G
+GUEST_QEMU_PREFIX=("$VMTAP" exec --socket "$SOCK" --nic macvtap=veth0,queues=2 --)
+log=$LOGDIR/$NAME-ping.log
+guest_run "$SANDBOX_DIR/ping.sh" "$log" -smp 2 || true
+unset GUEST_QEMU_PREFIX
+check "the guest sees 2 RX queues on its macvtap NIC" guest_log_has "$log" "GUEST_RXQ_eth0=2"
+check "the guest pings the peer (192.0.2.2) through the uplink (console: $log)" \
+	guest_log_has "$log" "GUEST_PING_OK_eth0"
+check "vmtapd made it a macvtap on veth0 with 2 queues" \
+	grep -q "grant uid=0 pid=[0-9]* macvtap=veth0 ifname=vmt[0-9a-f]* queues=2" "$DLOG"
+check "no macvtap left once QEMU exited" gone
+
+# 2. kill -9 of QEMU while the guest runs.
+cat >"$SANDBOX_DIR/hold.sh" <<'G'
+. /lib/guest.sh
+wait_iface eth0
+echo GUEST_HOLDING
+sleep 600
+G
+tmp=$(mktemp -d)
+guest_initrd "$SANDBOX_DIR/hold.sh" "$tmp/initrd"
+guest_argv "$tmp/initrd" -smp 2
+log=$LOGDIR/$NAME-kill.log
+"$VMTAP" exec --socket "$SOCK" --nic macvtap=veth0,queues=2 -- "${GUEST_ARGV[@]}" \
+	</dev/null >"$log" 2>&1 &
+QPID=$!
+for _ in $(seq 1200); do
+	grep -q GUEST_HOLDING "$log" 2>/dev/null && break
+	kill -0 "$QPID" 2>/dev/null || break
+	sleep 0.1
+done
+check "the guest came up on its macvtap (console: $log)" grep -q GUEST_HOLDING "$log"
+check "its macvtap exists while QEMU runs" \
+	bash -c "ip -o -d link show type macvtap | grep -q 'alias vmtap:macvtap:$QPID:'"
+kill -9 "$QPID"
+wait "$QPID" 2>/dev/null || true
+rm -rf "$tmp"
+check "kill -9 of QEMU: no macvtap left" gone
+said() { # NEEDLE — true once vmtapd's log has it (a bounded poll: it logs
+	# right after the deletion the test saw)
+	local i
+	for i in $(seq 200); do
+		grep -q -- "$1" "$DLOG" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "vmtapd said it deleted it" said "pid=$QPID exited; deleted its macvtap"
+
+kill "$DPID"
+wait "$DPID" || true
+exit "$failed"
