@@ -69,6 +69,8 @@ enum nic_field_type {
 	NFT_SWITCH, /* bool and its has_ flag: "on"/"off" (JSON true/false);
 	             * absent is neither, which a policy's require tells from
 	             * "off" */
+	NFT_RATE,   /* struct nic_rate (rate.h); rate 0 is absent.  Text and
+	             * JSON: a string RATE[:PEAK][:BURST] ("10mbit:20mbit:64kb") */
 };
 
 struct nic_word {

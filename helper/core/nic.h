@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "helper/core/rate.h"
 #include "helper/core/vlanset.h"
 
 #define VMTAP_MAX_QUEUES 64
@@ -90,6 +91,12 @@ struct nic_spec {
 	bool isolated;           /* BR_ISOLATED: no traffic to other isolated ports */
 	bool has_mac_lock;
 	bool mac_lock;           /* only frames from the guest's MAC enter the bridge */
+	/* Bandwidth limits (README, "Bandwidth limits"), in the guest's
+	 * terms as libvirt has them: inbound is to the guest (the tap's
+	 * egress: a tbf root qdisc instead of noqueue), outbound from it (the
+	 * tap's ingress: a police action).  rate 0 = none. */
+	struct nic_rate inbound;
+	struct nic_rate outbound;
 };
 
 /* Before provision() (provision.h) a nic holds only the opened device

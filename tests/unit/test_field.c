@@ -41,6 +41,8 @@ static const char *valid_value(const struct nic_field *f)
 		return "10:20-29";
 	case NFT_SWITCH:
 		return "on";
+	case NFT_RATE:
+		return "10mbit:20mbit:64kb";
 	default:
 		return "true";
 	}
@@ -312,12 +314,14 @@ static void names_and_lists(void **state)
 	assert_null(nic_field_by_key("speed"));
 	assert_string_equal(nic_field_keys(FRONT_CREATE, NULL, buf, sizeof(buf)),
 			    "--bridge, --queues, --mac, --guest-mac, --mtu, --qdisc, --vnet-hdr, "
-			    "--mode, --owner, --group, --vlan, --trunk, --isolated or --mac-lock");
+			    "--mode, --owner, --group, --vlan, --trunk, --isolated, --mac-lock, "
+			    "--inbound or --outbound");
 	assert_string_equal(nic_field_keys(FRONT_LIBVIRT, NULL, buf, sizeof(buf)),
 			    "bridge, dev, guest_mac, vlan, trunk, isolated or mac_lock");
 	assert_string_equal(nic_field_keys(FRONT_SPEC, (const char *const[]){ "id", NULL }, buf,
 					   sizeof(buf)),
-			    "bridge, queues, vhost, mac, mtu, qdisc, vlan, trunk, isolated, mac_lock or id");
+			    "bridge, queues, vhost, mac, mtu, qdisc, vlan, trunk, isolated, mac_lock, "
+			    "inbound, outbound or id");
 	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_HELPER, name),
 			    "--mac-lock");
 	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_SPEC, name),
