@@ -203,7 +203,11 @@ static int iproute2_1q(struct held *h)
 
 static struct vmtapd_client *vc;
 
-static int vmtapd_4q(struct held *h)
+/* The bandwidth-limit row: both limits, or inbound alone on a kernel
+ * without the police action (the row's name says which). */
+static bool bw_inbound_only;
+
+static int vmtapd_make(struct held *h, bool limited)
 {
 	struct nic_spec spec;
 	struct nic nic;
@@ -215,6 +219,11 @@ static int vmtapd_4q(struct held *h)
 	strcpy(spec.bridge, bridge);
 	spec.queues = 4;
 	spec.vhost = VHOST_AUTO;
+	if (limited) {
+		spec.inbound.rate = 12500000; /* 100mbit */
+		if (!bw_inbound_only)
+			spec.outbound.rate = 12500000;
+	}
 	if ((r = vmtapd_client_create_nic(vc, &spec, &nic, &err)) < 0) {
 		fprintf(stderr, "bench: vmtapd: %s\n", vmtap_err_text(&err, r));
 		return r;
@@ -225,6 +234,9 @@ static int vmtapd_4q(struct held *h)
 		h->fd[h->nfd++] = nic.vhostfd[i];
 	return 0;
 }
+
+static int vmtapd_4q(struct held *h) { return vmtapd_make(h, false); }
+static int vmtapd_4q_bw(struct held *h) { return vmtapd_make(h, true); }
 
 /* ---- measuring ---------------------------------------------------------- */
 
@@ -438,8 +450,23 @@ int main(int argc, char **argv)
 	static const struct method vd4 = { "vmtapd-4q", vmtapd_4q, "vmtapd request, one connection" };
 
 	if (vmtapd_sock && vmtapd_client_open(vmtapd_sock, &vc, &err) == 0) {
+		static struct method vbw = { "vmtapd-4q-bw", vmtapd_4q_bw,
+					     "vmtapd, inbound+outbound 100mbit" };
+		struct held probe = { 0 };
+
 		latency(&vd4, n, dat);
 		vm = &vd4;
+		/* One NIC first: does this kernel police? */
+		if (vmtapd_4q_bw(&probe) < 0) {
+			bw_inbound_only = true;
+			vbw.name = "vmtapd-4q-in";
+			vbw.what = "vmtapd, inbound 100mbit (no police action here)";
+		} else {
+			held[0] = probe;
+			teardown(1);
+		}
+		latency(&vbw, n, dat);
+		memory(&vbw, 100, dat);
 	} else {
 		printf("latency vmtapd-4q    skipped: %s\n", vmtapd_sock ? err.msg : "no --vmtapd=SOCKET");
 	}
