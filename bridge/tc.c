@@ -117,7 +117,7 @@ int tc_police_ingress(struct nl_sock *sk, int ifindex, const char *ifname,
 		struct tc_u32_key key;
 	} sel = { .sel = { .flags = TC_U32_TERMINAL, .nkeys = 1 } };
 	struct tc_police p = { 0 };
-	static uint32_t rtab[256], ptab[256];
+	uint32_t rtab[256], ptab[256];
 	struct nlattr *opt, *acts, *act, *aopt;
 	char rate[32];
 	int k;
@@ -163,6 +163,10 @@ int tc_police_ingress(struct nl_sock *sk, int ifindex, const char *ifname,
 	 * EOPNOTSUPP, worded here with the option it needs. */
 	k = rtnl_do(sk, &req, -ENOENT, err, "cannot limit %s from the guest (outbound=%s; ingress "
 		    "u32 filter with police)", ifname, rate);
+	/* A device that outlives this failure (a persistent one taken over)
+	 * keeps no half-made policer: the ingress qdisc goes too. */
+	if (k < 0)
+		tc_ingress_clear(sk, ifindex, ifname, NULL);
 	if (k == -ENOENT || k == -EOPNOTSUPP)
 		return vmtap_fail(err, -EOPNOTSUPP, "cannot limit %s from the guest (outbound=%s): "
 				  "this kernel has no police action (CONFIG_NET_ACT_POLICE; "

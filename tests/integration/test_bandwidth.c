@@ -19,7 +19,9 @@
  * Outbound (the guest's frames, policed at the tap's ingress) needs the
  * kernel's police action: where it is missing (this 6.18) the test checks
  * the refusal names CONFIG_NET_ACT_POLICE and leaves nothing behind, and
- * the measurement is skipped; the test-host VM (Debian 6.1) runs it. */
+ * the measurement is skipped; the test-host VM (Debian 6.1, act_police as
+ * a module) runs it, where VMTAP_TEST_NEED_POLICE=1 makes a missing
+ * police action a failure. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -206,6 +208,12 @@ static void inbound_10mbit(void **state)
 static void inbound_100mbit(void **state)
 {
 	(void)state;
+	/* An emulated host (the test-host VM under TCG) cannot flood at
+	 * well above 100 Mbit/s: the 10mbit rows are its measurement. */
+	if (getenv("VMTAP_TEST_SLOW_HOST")) {
+		print_message("inbound_100mbit: skipped on a slow (emulated) host\n");
+		skip();
+	}
 	inbound_at("100mbit", 12500000, (const char *const[]){ "lim1", "free1", "snd1" });
 }
 
@@ -337,6 +345,10 @@ static int group_setup(void **state)
 	nic_close(&probe);
 	print_message("this kernel %s the police action%s%s\n", have_police ? "has" : "lacks",
 		      have_police ? "" : ": ", have_police ? "" : e.msg);
+	if (!have_police && getenv("VMTAP_TEST_NEED_POLICE")) {
+		fprintf(stderr, "test_bandwidth: VMTAP_TEST_NEED_POLICE is set and %s\n", e.msg);
+		return -1;
+	}
 	return 0;
 }
 
