@@ -23,6 +23,8 @@ SETUID     ?= 0
 ACL_FILE   ?= $(SYSCONFDIR)/qemu/bridge.conf
 # vmtapd's policy (its --config default).
 VMTAPD_CONF ?= $(SYSCONFDIR)/vmtap/vmtapd.conf
+# Its presence turns broker mode off (README, "Broker mode").
+NO_BROKER  ?= $(SYSCONFDIR)/vmtap/no-broker
 VERSION    := 0.2.0
 
 CC      ?= cc
@@ -40,7 +42,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE -I. \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
 	     -DVMTAP_VERSION='"$(VERSION)"' -DVMTAP_ACL_FILE='"$(ACL_FILE)"' \
-	     -DVMTAPD_CONF='"$(VMTAPD_CONF)"' \
+	     -DVMTAPD_CONF='"$(VMTAPD_CONF)"' -DVMTAP_NO_BROKER_FILE='"$(NO_BROKER)"' \
 	     -DVMTAP_LIBEXECDIR='"$(LIBEXECDIR)"'
 ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now
 LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS))
@@ -88,7 +90,7 @@ all: $(PROGS)
 
 # Paths compiled into the programs: when one changes (make install
 # PREFIX=/usr after a plain make), everything is rebuilt with the new one.
-BUILD_CONFIG := $(VERSION) $(ACL_FILE) $(VMTAPD_CONF) $(LIBEXECDIR) $(CFLAGS)
+BUILD_CONFIG := $(VERSION) $(ACL_FILE) $(VMTAPD_CONF) $(NO_BROKER) $(LIBEXECDIR) $(CFLAGS)
 $(B)/config.stamp: FORCE
 	@mkdir -p $(B)
 	@echo '$(BUILD_CONFIG)' | cmp -s - $@ || echo '$(BUILD_CONFIG)' >$@
@@ -221,6 +223,7 @@ COMPLETION := $(B)/completion/vmtap
 # The paths a page or a unit names, as installed.
 INSTALL_SUBST = sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@ACL_FILE@|$(ACL_FILE)|g' \
 	-e 's|@VMTAPD_CONF@|$(VMTAPD_CONF)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	-e 's|@NO_BROKER@|$(NO_BROKER)|g' \
 	-e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g'
 
 .PHONY: man completion units uninstall clean-install

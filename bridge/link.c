@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
@@ -79,6 +80,42 @@ static void parse_bridge(struct nlattr *data, struct link_detail *out)
 		b->default_pvid = nla_get_u16(tb[IFLA_BR_VLAN_DEFAULT_PVID]);
 }
 
+/* A VXLAN device as vxlan_fill_info() reports it. */
+static void parse_vxlan(struct nlattr *data, struct link_detail *out)
+{
+	static struct nla_policy vx_policy[IFLA_VXLAN_MAX + 1] = {
+		[IFLA_VXLAN_ID] = { .type = NLA_U32 },
+		[IFLA_VXLAN_LINK] = { .type = NLA_U32 },
+		[IFLA_VXLAN_LEARNING] = { .type = NLA_U8 },
+		[IFLA_VXLAN_PORT] = { .type = NLA_U16 },
+		[IFLA_VXLAN_COLLECT_METADATA] = { .type = NLA_U8 },
+		[IFLA_VXLAN_VNIFILTER] = { .type = NLA_U8 },
+	};
+	struct nlattr *tb[IFLA_VXLAN_MAX + 1];
+	struct vxlan_state *v = &out->vx;
+
+	if (nla_parse_nested(tb, IFLA_VXLAN_MAX, data, vx_policy) < 0)
+		return;
+	if (tb[IFLA_VXLAN_ID])
+		v->vni = nla_get_u32(tb[IFLA_VXLAN_ID]);
+	if (tb[IFLA_VXLAN_LINK])
+		v->link = (int)nla_get_u32(tb[IFLA_VXLAN_LINK]);
+	v->learning = tb[IFLA_VXLAN_LEARNING] && nla_get_u8(tb[IFLA_VXLAN_LEARNING]);
+	v->external = tb[IFLA_VXLAN_COLLECT_METADATA] &&
+		      nla_get_u8(tb[IFLA_VXLAN_COLLECT_METADATA]);
+	v->vnifilter = tb[IFLA_VXLAN_VNIFILTER] && nla_get_u8(tb[IFLA_VXLAN_VNIFILTER]);
+	/* The port goes out in network order (nla_put_be16). */
+	if (tb[IFLA_VXLAN_PORT])
+		v->port = ntohs(nla_get_u16(tb[IFLA_VXLAN_PORT]));
+	if (tb[IFLA_VXLAN_LOCAL] && nla_len(tb[IFLA_VXLAN_LOCAL]) == 4) {
+		v->local_family = AF_INET;
+		memcpy(v->local, nla_data(tb[IFLA_VXLAN_LOCAL]), 4);
+	} else if (tb[IFLA_VXLAN_LOCAL6] && nla_len(tb[IFLA_VXLAN_LOCAL6]) == 16) {
+		v->local_family = AF_INET6;
+		memcpy(v->local, nla_data(tb[IFLA_VXLAN_LOCAL6]), 16);
+	}
+}
+
 /* A bridge port's flags, as br_port_fill_attrs() reports them. */
 static void parse_brport(struct nlattr *data, struct link_detail *out)
 {
@@ -86,6 +123,7 @@ static void parse_brport(struct nlattr *data, struct link_detail *out)
 		[IFLA_BRPORT_LEARNING] = { .type = NLA_U8 },
 		[IFLA_BRPORT_ISOLATED] = { .type = NLA_U8 },
 		[IFLA_BRPORT_LOCKED] = { .type = NLA_U8 },
+		[IFLA_BRPORT_NEIGH_SUPPRESS] = { .type = NLA_U8 },
 	};
 	struct nlattr *tb[IFLA_BRPORT_MAX + 1];
 	struct brport_flags *f = &out->port;
@@ -97,6 +135,8 @@ static void parse_brport(struct nlattr *data, struct link_detail *out)
 		f->isolated = nla_get_u8(tb[IFLA_BRPORT_ISOLATED]);
 	if ((f->has_locked = tb[IFLA_BRPORT_LOCKED] != NULL))
 		f->locked = nla_get_u8(tb[IFLA_BRPORT_LOCKED]);
+	if ((f->has_neigh_suppress = tb[IFLA_BRPORT_NEIGH_SUPPRESS] != NULL))
+		f->neigh_suppress = nla_get_u8(tb[IFLA_BRPORT_NEIGH_SUPPRESS]);
 }
 
 /* The one reader of an RTM_NEWLINK: every field of struct link_detail. */
@@ -108,6 +148,7 @@ static int parse_link(struct nlmsghdr *h, struct link_detail *out)
 		[IFLA_MTU] = { .type = NLA_U32 },
 		[IFLA_MASTER] = { .type = NLA_U32 },
 		[IFLA_OPERSTATE] = { .type = NLA_U8 },
+		[IFLA_CARRIER] = { .type = NLA_U8 },
 		[IFLA_GROUP] = { .type = NLA_U32 },
 		[IFLA_LINKINFO] = { .type = NLA_NESTED },
 	};
@@ -138,6 +179,7 @@ static int parse_link(struct nlmsghdr *h, struct link_detail *out)
 		nla_strlcpy(out->alias, tb[IFLA_IFALIAS], sizeof(out->alias));
 	if (tb[IFLA_OPERSTATE])
 		out->operstate = nla_get_u8(tb[IFLA_OPERSTATE]);
+	out->carrier = tb[IFLA_CARRIER] && nla_get_u8(tb[IFLA_CARRIER]);
 	if (tb[IFLA_GROUP])
 		out->group = nla_get_u32(tb[IFLA_GROUP]);
 	if (!tb[IFLA_LINKINFO] ||
@@ -149,8 +191,11 @@ static int parse_link(struct nlmsghdr *h, struct link_detail *out)
 		out->is_bridge = !strcmp(out->st.kind, "bridge");
 		if (out->is_tun && info[IFLA_INFO_DATA])
 			parse_tun(info[IFLA_INFO_DATA], out);
+		out->is_vxlan = !strcmp(out->st.kind, "vxlan");
 		if (out->is_bridge && info[IFLA_INFO_DATA])
 			parse_bridge(info[IFLA_INFO_DATA], out);
+		if (out->is_vxlan && info[IFLA_INFO_DATA])
+			parse_vxlan(info[IFLA_INFO_DATA], out);
 	}
 	if (info[IFLA_INFO_SLAVE_KIND]) {
 		nla_strlcpy(slave, info[IFLA_INFO_SLAVE_KIND], sizeof(slave));

@@ -86,8 +86,24 @@ struct bridge_vlan_state {
  * has_X is false when the kernel does not report X (it predates it). */
 struct brport_flags {
 	bool learning;
+	bool has_neigh_suppress, neigh_suppress; /* Linux 4.15: ARP/ND answered
+	                                          * by the bridge, not flooded */
 	bool has_isolated, isolated;   /* Linux 4.18 */
 	bool has_locked, locked;       /* Linux 5.18 */
+};
+
+/* A VXLAN device (IFLA_INFO_DATA of kind "vxlan"). */
+struct vxlan_state {
+	uint32_t vni;          /* IFLA_VXLAN_ID; 0 for an external one */
+	bool external;         /* IFLA_VXLAN_COLLECT_METADATA: the VNI comes with
+	                        * each frame (one device for many VNIs) */
+	bool vnifilter;        /* IFLA_VXLAN_VNIFILTER: its VNIs in `bridge vni` */
+	bool learning;         /* IFLA_VXLAN_LEARNING: learns remote MACs from
+	                        * the frames it receives */
+	int link;              /* IFLA_VXLAN_LINK: the underlay device, 0 none */
+	int local_family;      /* AF_INET or AF_INET6 (IFLA_VXLAN_LOCAL/6), 0 none */
+	uint8_t local[16];
+	uint16_t port;         /* IFLA_VXLAN_PORT, host order */
 };
 
 struct link_detail {
@@ -95,11 +111,15 @@ struct link_detail {
 	char name[16];         /* IFNAMSIZ */
 	char alias[128];       /* IFLA_IFALIAS, "" when none */
 	uint8_t operstate;     /* IF_OPER_* */
+	bool carrier;          /* IFLA_CARRIER, up or down: a tun device has carrier
+				* while a queue is attached */
 	uint32_t group;        /* IFLA_GROUP */
 	bool is_tun;           /* a tun/tap device: tun below is valid */
 	struct tun_state tun;
 	bool is_bridge;        /* st.kind "bridge": br below is valid */
 	struct bridge_vlan_state br;
+	bool is_vxlan;         /* st.kind "vxlan": vx below is valid */
+	struct vxlan_state vx;
 	bool is_brport;        /* a bridge's port: port below is valid */
 	struct brport_flags port;
 };

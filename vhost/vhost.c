@@ -3,19 +3,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static int explain(struct vmtap_err *err, int e)
 {
+	char fix[320];
+
 	switch (e) {
 	case ENOENT:
 	case ENODEV:
 	case ENXIO:
-		return vmtap_fail(err, -e,
-				  "%s: %s; the vhost_net kernel module is not loaded (modprobe vhost_net) "
-				  "or this kernel lacks CONFIG_VHOST_NET; or use vhost=off",
-				  VHOST_NET_DEVICE, strerror(e));
+		vhost_missing_fix(fix, sizeof(fix));
+		return vmtap_fail(err, -e, "%s: %s; %s; or use vhost=off", VHOST_NET_DEVICE,
+				  strerror(e), fix);
 	case EACCES:
 	case EPERM:
 		return vmtap_fail(err, -e,

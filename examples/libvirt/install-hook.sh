@@ -3,6 +3,7 @@
 #
 #   sudo VMTAP=/usr/local/bin/vmtap OWNER=libvirt-qemu examples/libvirt/install-hook.sh
 #   sudo systemctl restart libvirtd    # or virtqemud: hooks are found at start
+#   (without systemd: sudo service libvirtd restart)
 #
 # libvirt runs every executable in qemu.d/ with DOMAIN OP SUBOP EXTRA and
 # the domain XML on stdin.  The installed file is two lines: it runs
@@ -11,15 +12,22 @@
 # the taps its <vmtap:port> metadata lists (see domain.xml next to this
 # file), and deletes them when the domain is released.
 #
-#   VMTAP      the vmtap binary (default /usr/local/bin/vmtap)
-#   OWNER      who may open the taps: the user libvirt runs QEMU as
-#              (qemu.conf's user; default root, i.e. no owner set)
+# Variables (README, "libvirt"):
+#   OWNER      required: who may open the taps, the user libvirt runs QEMU
+#              as (the user line of /etc/libvirt/qemu.conf; Debian's
+#              libvirt runs QEMU as libvirt-qemu).  OWNER=root sets no
+#              owner (only root may open the taps): say so explicitly.
 #   GROUP      optional group of the taps
+#   VMTAP      the vmtap binary (default /usr/local/bin/vmtap)
 #   HOOKS_DIR  libvirt's hook directory (default /etc/libvirt/hooks)
 set -eu
 VMTAP=${VMTAP:-/usr/local/bin/vmtap}
-OWNER=${OWNER:-root}
 HOOKS_DIR=${HOOKS_DIR:-/etc/libvirt/hooks}
+if [ -z "${OWNER:-}" ]; then
+	echo "install-hook: set OWNER= to the user libvirt runs QEMU as (qemu.conf's user;" \
+		"libvirt-qemu on Debian), or OWNER=root for taps only root may open" >&2
+	exit 2
+fi
 
 [ -x "$VMTAP" ] || { echo "install-hook: no executable $VMTAP (set VMTAP=)" >&2; exit 1; }
 # Resolved now, so a typo fails here and not at the next domain start.
@@ -34,4 +42,5 @@ tmp=$(mktemp "$HOOKS_DIR/qemu.d/.vmtap.XXXXXX")
 } >"$tmp"
 chmod 0755 "$tmp"
 mv -f "$tmp" "$HOOKS_DIR/qemu.d/vmtap"
-echo "installed $HOOKS_DIR/qemu.d/vmtap; restart libvirtd (or virtqemud) to use it"
+echo "installed $HOOKS_DIR/qemu.d/vmtap (taps owned by $OWNER${GROUP:+, group $GROUP});" \
+	"restart libvirtd (or virtqemud) to use it"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """vmtapd_client.py -- a reference client of vmtapd, in Python's standard
 library only: what a program needs to get a NIC from the daemon and start
-QEMU with it, written from the README's "The protocol (version 1)".
+QEMU with it, written from the helper/wire/PROTOCOL.md.
 
     vmtapd_client.py [--socket PATH] hello
     vmtapd_client.py [--socket PATH] run --bridge BR [--queues N]
@@ -40,7 +40,7 @@ import socket
 import sys
 
 DEFAULT_SOCKET = "/run/vmtap/vmtapd.sock"
-# The protocol's limits (README, "The protocol (version 1)"; proto.h).
+# The protocol's limits (helper/wire/PROTOCOL.md; proto.h).
 REQUEST_MAX = 4096          # the largest request vmtapd reads
 REPLY_MAX = 2048            # the largest reply it sends (VMTAPD_REPLY_MAX)
 MAX_QUEUES = 64             # queues per NIC (VMTAP_MAX_QUEUES)

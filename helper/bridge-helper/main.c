@@ -17,8 +17,16 @@
  * that is what the kernel records for the daemon (SO_PEERCRED), and the
  * helper drops every privilege for good before it sends the daemon a
  * byte.  Only "no daemon" (no socket, or nobody listening) falls through
- * to the privileged path; a daemon's refusal is final. */
+ * to the privileged path; a daemon's refusal is final, and says it is
+ * vmtapd's.  The admin turns broker mode off with VMTAP_NO_BROKER_FILE
+ * (obtain.h): then bridge.conf decides even while vmtapd runs.
+ *
+ * Without the daemon, a bridge that does not exist is reported as missing
+ * before the ACL is read: the cause first.  That tells the caller nothing
+ * it cannot already see: every interface name in its network namespace is
+ * readable by any user (/sys/class/net, if_nameindex()). */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +176,20 @@ static int from_daemon(const struct priv *p, const struct nic_spec *spec, struct
 	return r;
 }
 
+/* vmtapd's refusal, saying whose policy it is and why bridge.conf was not
+ * asked. */
+static int broker_refused(struct vmtap_err *err, int r)
+{
+	char why[sizeof(err->msg)];
+
+	snprintf(why, sizeof(why), "%s", err->msg);
+	err->msg[0] = '\0'; /* vmtap_fail keeps a first message: this one replaces it */
+	return vmtap_fail(err, r,
+			  "refused by vmtapd's policy (broker mode): %s; %s does not apply while "
+			  "vmtapd answers on %s (%s turns broker mode off)", why, VMTAP_ACL_FILE,
+			  VMTAPD_SOCKET, VMTAP_NO_BROKER_FILE);
+}
+
 int main(int argc, char **argv)
 {
 	struct vmtap_err err = { "" }, vhost_skipped = { "" };
@@ -199,14 +221,28 @@ int main(int argc, char **argv)
 	    (r = nic_spec_check(&a.spec, &err)) < 0)
 		return die(&err, r);
 
-	r = from_daemon(&p, &a.spec, &nic, &vhost_skipped, &err);
+	if ((r = broker_mode_off(&err)) < 0)
+		return die(&err, r);
+	r = r ? -ENOENT : from_daemon(&p, &a.spec, &nic, &vhost_skipped, &err);
 	if (r == 0) {
 		if (vhost_skipped.msg[0])
 			fprintf(stderr, "%s: %s\n", prog, vhost_skipped.msg);
 		goto send;
 	}
+	if (r == -EPERM || r == -EACCES)
+		return die(&err, broker_refused(&err, r));
 	if (r != -ENOENT && r != -ECONNREFUSED)
 		return die(&err, r);
+	/* Plain mode would open the namespace as root for its caller; only
+	 * vmtapd judges an fd the caller opened itself (netns.h). */
+	if (a.spec.netns[0])
+		return die(&err, vmtap_fail(&err, -EPERM, "--netns=%s: only through vmtapd (none "
+					    "answers at " VMTAPD_SOCKET "), which checks that the "
+					    "namespace is yours", a.spec.netns));
+	if (a.spec.bridge[0] && if_nametoindex(a.spec.bridge) == 0)
+		return die(&err, vmtap_fail(&err, -ENODEV,
+					    "bridge %s does not exist (ip link add %s type bridge "
+					    "makes it)", a.spec.bridge, a.spec.bridge));
 	if ((r = priv_check_net_admin(&err)) < 0)
 		return die(&err, r);
 

@@ -2,6 +2,7 @@
  * and what to do where it cannot.
  *
  *   vmtap doctor [--json] [--vhost-selftest] [--helper PATH] [--socket PATH]
+ *                [--user NAME]
  *
  * Prints one line per check (ok / warn / fail) and, under each one that is
  * not ok, one line saying how to fix it; or, with --json, one JSON object.
@@ -22,12 +23,17 @@
 static void usage(void)
 {
 	printf("Usage: vmtap doctor [--json] [--vhost-selftest] [--helper PATH] [--socket PATH]\n"
+	       "                    [--user NAME]\n"
 	       "\n"
 	       "Checks what vmtap needs on this host, each as ok, warn or fail with a fix:\n"
 	       "/dev/net/tun and its features, /dev/vhost-net and its features, the helper's\n"
 	       "setuid bit or file capability, the ACL (%s) and vmtapd's\n"
-	       "policy (%s), whether vmtapd answers, every bridge (ports, MTU)\n"
-	       "and the qdisc multiqueue taps get.  Changes nothing.\n"
+	       "policy (%s), whether vmtapd answers and so whether the helper\n"
+	       "relays to it (broker mode), which policy applies to a user and what it\n"
+	       "grants, every bridge (ports, MTU, that policy's verdict), the qdisc\n"
+	       "multiqueue taps get, and for each VXLAN port of a bridge its VNI,\n"
+	       "learning, MTU headroom and whether FRR (vtysh) knows it for EVPN.\n"
+	       "Changes nothing.\n"
 	       "\n"
 	       "  --json            one JSON object instead of text\n"
 	       "  --vhost-selftest  also move one frame each way through vhost-net, in a network\n"
@@ -36,6 +42,8 @@ static void usage(void)
 	       "  --helper PATH     the vmtap-bridge-helper to check (default: next to this\n"
 	       "                    program, else the installed one)\n"
 	       "  --socket PATH     vmtapd's socket (default %s)\n"
+	       "  --user NAME       report the policy that applies to this user (a name or a\n"
+	       "                    uid; default: the caller)\n"
 	       "  --help            this text\n"
 	       "\n"
 	       "Exit status: 0 nothing failed (warnings may remain), 1 something failed.\n",
@@ -130,7 +138,7 @@ static int print_json(const struct doctor_report *rep, const struct selftest_out
 
 int cmd_doctor(int argc, char **argv)
 {
-	struct doctor_opts o = { NULL, NULL, NULL, NULL };
+	struct doctor_opts o = { NULL, NULL, NULL, NULL, NULL };
 	struct selftest_outcome st;
 	struct doctor_report *rep;
 	struct utsname u;
@@ -152,6 +160,8 @@ int cmd_doctor(int argc, char **argv)
 			o.helper_path = v;
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
 			o.socket_path = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--user"))) {
+			o.user = v;
 		} else {
 			return cmd_fail(2, "doctor: unknown or incomplete option \"%s\"; see vmtap "
 					"doctor --help", argv[i]);

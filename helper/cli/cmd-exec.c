@@ -117,6 +117,10 @@ int cmd_exec(int argc, char **argv)
 			if (nic_opt_parse(v, &opts[nnic], &err) < 0)
 				return cmd_fail(2, "--nic %s: %s", v, err.msg);
 			nnic++;
+		} else if (argv[i][0] != '-') {
+			/* The usual slip: QEMU's argv with no -- before it. */
+			return cmd_fail(2, "exec: \"%s\" is not an option of vmtap exec; put -- before "
+					"QEMU's argv: vmtap exec --nic SPEC -- %s ...", argv[i], argv[i]);
 		} else {
 			return cmd_fail(2, "exec: unknown or incomplete option \"%s\"; see vmtap exec --help",
 					argv[i]);

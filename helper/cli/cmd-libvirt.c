@@ -10,10 +10,10 @@
  *       <target dev='X' managed='no'/> (queues from <driver queues='N'/>,
  *       MAC fe + the guest MAC's last five bytes, MTU from <mtu size='N'/>);
  *       "release end" deletes them; every other operation does nothing.
- *   vmtap attach --connect URI --domain NAME --nic SPEC [--dev X]
+ *   vmtap attach [--connect URI] --domain NAME --nic SPEC [--dev X] [--json]
  *       make a tap, then virDomainAttachDeviceFlags an ethernet interface on
  *       it (managed='no', virtio, queues) into the running domain.
- *   vmtap detach --connect URI --domain NAME --dev X
+ *   vmtap detach [--connect URI] --domain NAME --dev X
  *       virDomainDetachDeviceFlags that interface, wait until the guest has
  *       let it go, delete the tap.
  *
@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include <cap-ng.h>
+#include <jansson.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <linux/capability.h>
@@ -49,6 +50,7 @@
 #include "helper/core/parse.h"
 #include "bridge/port.h"
 #include "helper/core/provision.h"
+#include "vhost/vhost.h"
 
 /* How long detach waits for the guest to release the device. */
 #define DETACH_WAIT_MS 30000
@@ -300,9 +302,19 @@ static void *event_loop(void *arg)
 	return NULL;
 }
 
-/* Connects and finds the running domain.  An event loop runs for the
- * connection's lifetime: the embedded driver (qemu:///embed) talks to QEMU's
- * monitor through it. */
+/* What a NULL URI means, for messages: libvirt's own choice. */
+static const char *uri_shown(const char *uri)
+{
+	const char *env = getenv("LIBVIRT_DEFAULT_URI");
+
+	return uri ? uri : env && *env ? env : "libvirt's default URI";
+}
+
+/* Connects and finds the running domain.  uri NULL: virConnectOpen(NULL),
+ * which takes LIBVIRT_DEFAULT_URI, then libvirt's configured default
+ * (uri_default in libvirt.conf), then probes, as virsh does.  An event
+ * loop runs for the connection's lifetime: the embedded driver
+ * (qemu:///embed) talks to QEMU's monitor through it. */
 static int virt_open(const char *uri, const char *name, virConnectPtr *conn, virDomainPtr *dom)
 {
 	pthread_t t;
@@ -319,7 +331,7 @@ static int virt_open(const char *uri, const char *name, virConnectPtr *conn, vir
 	pthread_detach(t);
 	*conn = virConnectOpen(uri);
 	if (!*conn)
-		return cmd_fail(1, "cannot connect to %s: %s", uri, virt_error());
+		return cmd_fail(1, "cannot connect to %s: %s", uri_shown(uri), virt_error());
 	*dom = virDomainLookupByName(*conn, name);
 	if (!*dom) {
 		int s = cmd_fail(1, "domain %s: %s", name, virt_error());
@@ -349,24 +361,29 @@ static void virt_close(virConnectPtr conn, virDomainPtr dom)
 
 static void attach_usage(void)
 {
-	printf("Usage: vmtap attach --connect URI --domain NAME --nic SPEC [--dev X]\n"
-	       "                    [--owner USER] [--group GROUP]\n"
+	printf("Usage: vmtap attach [--connect URI] --domain NAME --nic SPEC [--dev X]\n"
+	       "                    [--owner USER] [--group GROUP] [--json]\n"
 	       "\n"
 	       "Makes a persistent tap X on the SPEC's bridge (as vmtap create does) and\n"
 	       "hot-plugs it into the running libvirt domain NAME as\n"
 	       "  <interface type='ethernet'><target dev='X' managed='no'/>\n"
 	       "    <model type='virtio'/><driver queues='N'/>...</interface>\n"
-	       "(live only: the domain's saved definition is not changed).  Prints X.\n"
+	       "(live only: the domain's saved definition is not changed).  Prints X,\n"
+	       "or with --json one object: dev, domain, bridge, mac (the guest's), queues.\n"
 	       "If libvirt refuses, the tap is deleted again.\n"
 	       "\n"
 	       "SPEC = BRIDGE[,KEY=VALUE...], as vmtap exec's (see vmtap exec --help);\n"
 	       "       queues=auto = the domain's vCPUs, at most %d; model virtio-net-pci\n"
 	       "       is libvirt's 'virtio', any other is passed as libvirt's model type;\n"
-	       "       vhost=on|off sets <driver name='vhost'|'qemu'>\n"
+	       "       vhost=on|off sets <driver name='vhost'|'qemu'>; vhost=on is refused\n"
+	       "       here, as by vmtap exec, when /dev/vhost-net cannot be opened\n"
 	       "\n"
+	       "  --connect URI   libvirt's URI (default: $LIBVIRT_DEFAULT_URI, else\n"
+	       "                  libvirt's own default, as virsh)\n"
 	       "  --dev X         the tap's name (default vmt + 8 hex digits)\n"
 	       "  --owner USER    owner of the tap (for libvirt running QEMU unprivileged)\n"
 	       "  --group GROUP   group of the tap\n"
+	       "  --json          print one JSON object instead of the name\n"
 	       "\n"
 	       "Needs CAP_NET_ADMIN.  Remove it with vmtap detach.\n",
 	       NIC_AUTO_QUEUES_MAX);
@@ -402,13 +419,15 @@ int cmd_attach(int argc, char **argv)
 	struct nic nic;
 	char xml[1024];
 	char tap[IFNAMSIZ];
-	bool made = false;
+	bool made = false, json = false;
 	int i, r, status = 1;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
 			attach_usage();
 			return 0;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--connect"))) {
 			uri = v;
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--domain"))) {
@@ -425,8 +444,8 @@ int cmd_attach(int argc, char **argv)
 					"attach --help", argv[i]);
 		}
 	}
-	if (!uri || !name || !spec_s)
-		return cmd_fail(2, "attach: expected --connect URI --domain NAME --nic SPEC");
+	if (!name || !spec_s)
+		return cmd_fail(2, "attach: expected --domain NAME --nic SPEC");
 	if (nic_opt_parse(spec_s, &no, &err) < 0)
 		return cmd_fail(2, "--nic %s: %s", spec_s, err.msg);
 	if (no.id[0])
@@ -440,6 +459,16 @@ int cmd_attach(int argc, char **argv)
 				"libvirt's XML)", dev);
 	if (need_net_admin("vmtap attach"))
 		return 1;
+	/* As vmtap exec: vhost=on means vhost-net or nothing, and the reason
+	 * is vhost_open's (one diagnosis, vhost/diagnose.c), said before
+	 * anything is made.  libvirt opens its own fds; this one only asks. */
+	if (no.spec.vhost == VHOST_ON) {
+		int vfd;
+
+		if ((r = vhost_open(1, &vfd, &err)) < 0)
+			return cmd_fail(1, "--nic %s: vhost=on: %s", spec_s, vmtap_err_text(&err, r));
+		close(vfd);
+	}
 	/* libvirt first: a wrong URI or domain costs no tap. */
 	if (virt_open(uri, name, &conn, &dom))
 		return 1;
@@ -487,7 +516,22 @@ int cmd_attach(int argc, char **argv)
 		cmd_fail(1, "domain %s: cannot attach %s: %s", name, tap, virt_error());
 		goto undo;
 	}
-	printf("%s\n", tap);
+	if (json) {
+		char mac[18];
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i}", "dev", tap, "domain", name,
+				      "bridge", no.spec.bridge, "mac", format_mac(no.guest_mac, mac),
+				      "queues", (int)no.spec.queues);
+
+		if (!o || json_dumpf(o, stdout, JSON_COMPACT) < 0) {
+			json_decref(o);
+			cmd_fail(1, "cannot write the JSON reply; %s stays attached", tap);
+			goto out;
+		}
+		putchar('\n');
+		json_decref(o);
+	} else {
+		printf("%s\n", tap);
+	}
 	status = 0;
 	goto out;
 undo:
@@ -535,11 +579,12 @@ int cmd_detach(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
-			printf("Usage: vmtap detach --connect URI --domain NAME --dev X\n"
+			printf("Usage: vmtap detach [--connect URI] --domain NAME --dev X\n"
 			       "\n"
 			       "Hot-unplugs the running domain's <interface type='ethernet'> on tap X\n"
 			       "(virDomainDetachDeviceFlags, live), waits until the guest has let it go\n"
-			       "(at most %d s), then deletes X.  X must be a tap vmtap made.\n"
+			       "(at most %d s), then deletes X.  X must be a tap vmtap made.  Prints\n"
+			       "one line saying so.  --connect as vmtap attach's.\n"
 			       "\n"
 			       "Needs CAP_NET_ADMIN.\n", DETACH_WAIT_MS / 1000);
 			return 0;
@@ -554,8 +599,8 @@ int cmd_detach(int argc, char **argv)
 					"detach --help", argv[i]);
 		}
 	}
-	if (!uri || !name || !dev)
-		return cmd_fail(2, "detach: expected --connect URI --domain NAME --dev X");
+	if (!name || !dev)
+		return cmd_fail(2, "detach: expected --domain NAME --dev X");
 	if (ifname_check_err(dev, "--dev", &err) < 0)
 		return cmd_fail(2, "%s", err.msg);
 	if (need_net_admin("vmtap detach"))
@@ -609,6 +654,7 @@ int cmd_detach(int argc, char **argv)
 		cmd_fail(1, "%s", vmtap_err_text(&err, r));
 		goto out;
 	}
+	printf("detached %s from domain %s and deleted it\n", dev, name);
 	status = 0;
 out:
 	free(xml);

@@ -36,6 +36,7 @@
 #include "helper/wire/obtain.h"
 #include "helper/core/parse.h"
 #include "bridge/port.h"
+#include "helper/core/netns.h"
 #include "helper/core/provision.h"
 #include "helper/wire/client.h"
 
@@ -79,6 +80,10 @@ static int create_by_daemon(const char *sock, struct nic_spec *spec, const char 
 		return cmd_fail(1, "--group %s: through vmtapd the group must be one of the caller's "
 				"(gid %u or a supplementary group); another group needs CAP_NET_ADMIN",
 				group_arg, (unsigned)getegid());
+	if (spec->netns[0])
+		return cmd_fail(1, "--netns %s: vmtapd makes persistent devices only in its own "
+				"namespace; one in another namespace needs CAP_NET_ADMIN (run vmtap "
+				"create as root)", spec->netns);
 	spec->has_owner = false; /* the daemon sets it: us */
 	if (daemon_open("vmtap create", sock, &c))
 		return 1;
@@ -155,9 +160,19 @@ int cmd_create(int argc, char **argv)
 	if (!have_net_admin())
 		return create_by_daemon(sock, &spec, owner_arg, group_arg);
 
-	if ((r = rtnl_open(&sk, &err)) < 0 ||
-	    (r = nic_devs_open(&spec, &nic, NULL, &err)) < 0 ||
-	    (r = provision(sk, &spec, PROVISION_ROOT, &nic, &err)) < 0) {
+	if (spec.netns[0]) {
+		int fd;
+
+		/* Opened with our own rights (netns.h). */
+		if ((r = netns_open(spec.netns, &fd, &err)) == 0) {
+			r = netns_make_nic(fd, &spec, PROVISION_ROOT, &nic, NULL, &err);
+			close(fd);
+		}
+		if (r < 0)
+			return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	} else if ((r = rtnl_open(&sk, &err)) < 0 ||
+		   (r = nic_devs_open(&spec, &nic, NULL, &err)) < 0 ||
+		   (r = provision(sk, &spec, PROVISION_ROOT, &nic, &err)) < 0) {
 		rtnl_close(sk);
 		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
 	}
@@ -386,6 +401,70 @@ static const char *port_flags(const struct tun_info *t, char buf[32])
 	return buf;
 }
 
+/* The padded columns; TRUNK, the last, is printed as it is. */
+#define LIST_COLS 10
+
+struct list_row {
+	char cell[LIST_COLS][64]; /* user and group names stop at 32 bytes */
+};
+
+/* The table, each column as wide as its widest cell (a long owner name
+ * moves the columns after it instead of running into them). */
+static int list_table(const struct tun_info *v, size_t n)
+{
+	static const char *const head[LIST_COLS] = { "NAME",   "MODE",  "MULTI_QUEUE", "OWNER",
+						     "GROUP",  "BRIDGE", "STATE",	"VMTAP",
+						     "VLAN",   "FLAGS" };
+	struct list_row *rows = calloc(n + 1, sizeof(*rows));
+	size_t w[LIST_COLS] = { 0 }, i, c;
+	char *trunk = malloc(VLAN_SET_FORMAT_MAX);
+
+	if (!rows || !trunk) {
+		free(rows);
+		free(trunk);
+		return cmd_fail(1, "out of memory");
+	}
+	for (c = 0; c < LIST_COLS; c++)
+		snprintf(rows[0].cell[c], sizeof(rows[0].cell[c]), "%s", head[c]);
+	for (i = 0; i < n; i++) {
+		char (*cell)[64] = rows[i + 1].cell;
+		char ob[16], gb[16], flags[32];
+
+		snprintf(cell[0], sizeof(cell[0]), "%s", v[i].name);
+		snprintf(cell[1], sizeof(cell[1]), "%s", v[i].mode == NIC_MODE_TUN ? "tun" : "tap");
+		snprintf(cell[2], sizeof(cell[2]), "%s", v[i].multi_queue ? "yes" : "no");
+		snprintf(cell[3], sizeof(cell[3]), "%s", user_name(v[i].has_owner, v[i].owner, ob));
+		snprintf(cell[4], sizeof(cell[4]), "%s", group_name(v[i].has_group, v[i].group, gb));
+		snprintf(cell[5], sizeof(cell[5]), "%s", v[i].bridge[0] ? v[i].bridge : "-");
+		snprintf(cell[6], sizeof(cell[6]), "%s", v[i].state);
+		snprintf(cell[7], sizeof(cell[7]), "%s", v[i].by_vmtap ? "yes" : "no");
+		if (v[i].is_port && v[i].has_pvid)
+			snprintf(cell[8], sizeof(cell[8]), "%u", v[i].pvid);
+		else
+			snprintf(cell[8], sizeof(cell[8]), "-");
+		snprintf(cell[9], sizeof(cell[9]), "%s", port_flags(&v[i], flags));
+	}
+	for (i = 0; i <= n; i++)
+		for (c = 0; c < LIST_COLS; c++)
+			if (strlen(rows[i].cell[c]) > w[c])
+				w[c] = strlen(rows[i].cell[c]);
+	for (i = 0; i <= n; i++) {
+		const struct tun_info *t = i ? &v[i - 1] : NULL;
+
+		for (c = 0; c < LIST_COLS; c++)
+			printf("%-*s ", (int)w[c], rows[i].cell[c]);
+		if (!t)
+			snprintf(trunk, VLAN_SET_FORMAT_MAX, "TRUNK");
+		else if (!t->is_port || vlan_set_empty(&t->tagged) ||
+			 vlan_set_format(&t->tagged, trunk, VLAN_SET_FORMAT_MAX, ':') < 0)
+			snprintf(trunk, VLAN_SET_FORMAT_MAX, "-");
+		printf("%s\n", trunk);
+	}
+	free(rows);
+	free(trunk);
+	return 0;
+}
+
 int cmd_list(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
@@ -402,7 +481,9 @@ int cmd_list(int argc, char **argv)
 			       "Every tun/tap device of this network namespace: name, mode, multi-queue\n"
 			       "flag, owner, group, bridge, state (up, no-carrier = up with nobody\n"
 			       "attached, down), whether vmtap made it (VMTAP yes: it carries the\n"
-			       "alias \"" VMTAP_ALIAS "\"), and a bridge port's tenant settings:\n"
+			       "alias \"" VMTAP_ALIAS "\", or the name vmtap picks for the taps the\n"
+			       "helper and vmtapd make, " VMTAP_IFNAME_PREFIX " and 8 hex digits), and a bridge\n"
+			       "port's tenant settings:\n"
 			       "VLAN (its PVID), FLAGS (isolated; mac_lock = locked with learning off)\n"
 			       "and TRUNK (the VLANs it carries tagged).  --json names them as a\n"
 			       "request does (vlan, trunk, isolated, mac_lock) and adds untagged,\n"
@@ -425,25 +506,7 @@ int cmd_list(int argc, char **argv)
 		free(v);
 		return r;
 	}
-	printf("%-15s %-4s %-11s %-10s %-10s %-15s %-10s %-5s %-4s %-19s %s\n", "NAME", "MODE",
-	       "MULTI_QUEUE", "OWNER", "GROUP", "BRIDGE", "STATE", "VMTAP", "VLAN", "FLAGS",
-	       "TRUNK");
-	for (i = 0; i < n; i++) {
-		char ob[16], gb[16], vlan[8] = "-", flags[32], *trunk = NULL;
-
-		if (v[i].is_port && v[i].has_pvid)
-			snprintf(vlan, sizeof(vlan), "%u", v[i].pvid);
-		if (v[i].is_port && !vlan_set_empty(&v[i].tagged) &&
-		    (trunk = malloc(VLAN_SET_FORMAT_MAX)))
-			vlan_set_format(&v[i].tagged, trunk, VLAN_SET_FORMAT_MAX, ':');
-		printf("%-15s %-4s %-11s %-10s %-10s %-15s %-10s %-5s %-4s %-19s %s\n", v[i].name,
-		       v[i].mode == NIC_MODE_TUN ? "tun" : "tap", v[i].multi_queue ? "yes" : "no",
-		       user_name(v[i].has_owner, v[i].owner, ob),
-		       group_name(v[i].has_group, v[i].group, gb),
-		       v[i].bridge[0] ? v[i].bridge : "-", v[i].state, v[i].by_vmtap ? "yes" : "no",
-		       vlan, port_flags(&v[i], flags), trunk ? trunk : "-");
-		free(trunk);
-	}
+	r = list_table(v, n);
 	free(v);
-	return 0;
+	return r;
 }

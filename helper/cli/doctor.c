@@ -28,7 +28,6 @@
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -52,20 +51,29 @@
 #define VMTAP_ACL_FILE "/etc/qemu/bridge.conf"
 #endif
 
+/* Supplementary groups doctor counts for a user (a policy's group rules
+ * beyond them are not seen). */
+#define DOCTOR_MAX_GROUPS 1024
+
 /* What later checks need to know from earlier ones. */
 struct facts {
 	bool helper_setuid;     /* setuid root: opens devices as root */
 	bool helper_filecap;    /* cap_net_admin+ep: opens them as the caller */
 	bool policy_present;
 	struct acl *acl;        /* NULL when missing or broken */
+	struct acl *dacl;       /* vmtapd's policy as vmtapd parses it; NULL likewise */
+	bool broker;            /* vmtapd answers and broker mode is on: the helper
+				 * relays, vmtapd's policy decides, bridge.conf does not */
+	bool who_known;         /* peer below is filled in */
+	struct acl_peer peer;   /* whose policy: --user, else the caller */
+	gid_t groups[DOCTOR_MAX_GROUPS];
+	char who[96];           /* "uid 1000 (alice)" */
+	struct acl_grant *grants; /* in broker mode: what vmtapd's policy grants peer */
+	size_t ngrants;
 };
 
-static struct doctor_check *add(struct doctor_report *rep, const char *name,
-				enum doctor_status st, const char *fix, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static struct doctor_check *add(struct doctor_report *rep, const char *name,
-				enum doctor_status st, const char *fix, const char *fmt, ...)
+struct doctor_check *doctor_add(struct doctor_report *rep, const char *name,
+			       enum doctor_status st, const char *fix, const char *fmt, ...)
 {
 	struct doctor_check *c;
 	va_list ap;
@@ -156,27 +164,27 @@ static void check_helper(struct doctor_report *rep, const char *path, struct fac
 	char m[80], fix[320];
 
 	if (stat(path, &st) < 0) {
-		add(rep, "helper", DOCTOR_FAIL,
+		doctor_add(rep, "helper", DOCTOR_FAIL,
 		    "install it (make install), or name it with --helper PATH",
 		    "%s: %s", path, strerror(errno));
 		return;
 	}
 	describe_mode(&st, m, sizeof(m));
 	if (!S_ISREG(st.st_mode)) {
-		add(rep, "helper", DOCTOR_FAIL, "reinstall it (make install)",
+		doctor_add(rep, "helper", DOCTOR_FAIL, "reinstall it (make install)",
 		    "%s is not a regular file (%s)", path, m);
 		return;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
 		snprintf(fix, sizeof(fix), "chmod go-w %s", path);
-		add(rep, "helper", DOCTOR_FAIL, fix,
+		doctor_add(rep, "helper", DOCTOR_FAIL, fix,
 		    "%s (%s) is writable by group or others: anyone could replace a privileged "
 		    "program", path, m);
 		return;
 	}
 	if (st.st_uid == 0 && (st.st_mode & S_ISUID)) {
 		if (statvfs(path, &sv) == 0 && (sv.f_flag & ST_NOSUID)) {
-			add(rep, "helper", DOCTOR_WARN,
+			doctor_add(rep, "helper", DOCTOR_WARN,
 			    "install it on a file system mounted without nosuid, or give it "
 			    "cap_net_admin+ep (setcap)",
 			    "%s (%s) is setuid root, but its file system is mounted nosuid, so the "
@@ -184,19 +192,19 @@ static void check_helper(struct doctor_report *rep, const char *path, struct fac
 			return;
 		}
 		f->helper_setuid = true;
-		add(rep, "helper", DOCTOR_OK, NULL, "%s (%s): setuid root", path, m);
+		doctor_add(rep, "helper", DOCTOR_OK, NULL, "%s (%s): setuid root", path, m);
 		return;
 	}
 	if (has_net_admin_filecap(path)) {
 		f->helper_filecap = true;
-		add(rep, "helper", DOCTOR_OK, NULL, "%s (%s): file capability cap_net_admin+ep",
+		doctor_add(rep, "helper", DOCTOR_OK, NULL, "%s (%s): file capability cap_net_admin+ep",
 		    path, m);
 		return;
 	}
 	snprintf(fix, sizeof(fix),
 		 "make install SETUID=1 (setuid root, as Debian installs qemu-bridge-helper), or "
 		 "setcap cap_net_admin+ep %s", path);
-	add(rep, "helper", DOCTOR_WARN, fix,
+	doctor_add(rep, "helper", DOCTOR_WARN, fix,
 	    "%s (%s) is neither setuid root nor has cap_net_admin: only root can make NICs "
 	    "with it", path, m);
 }
@@ -216,7 +224,7 @@ static void check_tun(struct doctor_report *rep, const struct facts *f)
 	int fd;
 
 	if (stat(TUN_DEVICE, &st) < 0) {
-		add(rep, "tun", DOCTOR_FAIL,
+		doctor_add(rep, "tun", DOCTOR_FAIL,
 		    "modprobe tun; if the node is still missing: mkdir -p /dev/net && "
 		    "mknod -m 0666 /dev/net/tun c 10 200",
 		    "%s: %s", TUN_DEVICE, strerror(errno));
@@ -224,18 +232,18 @@ static void check_tun(struct doctor_report *rep, const struct facts *f)
 	}
 	describe_mode(&st, m, sizeof(m));
 	if (!S_ISCHR(st.st_mode)) {
-		add(rep, "tun", DOCTOR_FAIL, "rm it, then modprobe tun (udev makes the node)",
+		doctor_add(rep, "tun", DOCTOR_FAIL, "rm it, then modprobe tun (udev makes the node)",
 		    "%s is not a character device (%s)", TUN_DEVICE, m);
 		return;
 	}
 	if (world_rw(&st))
-		add(rep, "tun", DOCTOR_OK, NULL, "%s %s (%u:%u)", TUN_DEVICE, m, major(st.st_rdev),
+		doctor_add(rep, "tun", DOCTOR_OK, NULL, "%s %s (%u:%u)", TUN_DEVICE, m, major(st.st_rdev),
 		    minor(st.st_rdev));
 	else if (f->helper_setuid)
-		add(rep, "tun", DOCTOR_OK, NULL, "%s %s (%u:%u); the setuid helper opens it as root",
+		doctor_add(rep, "tun", DOCTOR_OK, NULL, "%s %s (%u:%u); the setuid helper opens it as root",
 		    TUN_DEVICE, m, major(st.st_rdev), minor(st.st_rdev));
 	else
-		add(rep, "tun", DOCTOR_WARN,
+		doctor_add(rep, "tun", DOCTOR_WARN,
 		    "chmod 0666 " TUN_DEVICE " (Debian's default; tun checks CAP_NET_ADMIN itself), "
 		    "or install the helper setuid (make install SETUID=1)",
 		    "%s %s: only root can open it, so a helper with file capabilities works only "
@@ -246,98 +254,33 @@ static void check_tun(struct doctor_report *rep, const struct facts *f)
 		int e = errno;
 
 		if (e == EACCES || e == EPERM)
-			add(rep, "tun features", DOCTOR_WARN, "run vmtap doctor as root",
+			doctor_add(rep, "tun features", DOCTOR_WARN, "run vmtap doctor as root",
 			    "cannot open %s as uid %u to ask TUNGETFEATURES: %s", TUN_DEVICE,
 			    (unsigned)getuid(), strerror(e));
 		else
-			add(rep, "tun features", DOCTOR_FAIL, "modprobe tun",
+			doctor_add(rep, "tun features", DOCTOR_FAIL, "modprobe tun",
 			    "cannot open %s: %s", TUN_DEVICE, strerror(e));
 		return;
 	}
 	if (ioctl(fd, TUNGETFEATURES, &feat) < 0) {
-		add(rep, "tun features", DOCTOR_FAIL, "use a kernel newer than 2.6.27",
+		doctor_add(rep, "tun features", DOCTOR_FAIL, "use a kernel newer than 2.6.27",
 		    "TUNGETFEATURES on %s: %s", TUN_DEVICE, strerror(errno));
 	} else if (!(feat & IFF_VNET_HDR) || !(feat & IFF_MULTI_QUEUE) || !(feat & IFF_TAP) ||
 		   !(feat & IFF_NO_PI)) {
-		add(rep, "tun features", DOCTOR_FAIL,
+		doctor_add(rep, "tun features", DOCTOR_FAIL,
 		    "use a kernel with multiqueue tun (Linux 3.8 or later)",
 		    "TUNGETFEATURES 0x%x lacks%s%s%s%s", feat, feat & IFF_TAP ? "" : " IFF_TAP",
 		    feat & IFF_NO_PI ? "" : " IFF_NO_PI",
 		    feat & IFF_VNET_HDR ? "" : " IFF_VNET_HDR (virtio-net header)",
 		    feat & IFF_MULTI_QUEUE ? "" : " IFF_MULTI_QUEUE (queues>1)");
 	} else {
-		add(rep, "tun features", DOCTOR_OK, NULL,
+		doctor_add(rep, "tun features", DOCTOR_OK, NULL,
 		    "TUNGETFEATURES 0x%x: IFF_TAP, IFF_NO_PI, IFF_VNET_HDR, IFF_MULTI_QUEUE", feat);
 	}
 	close(fd);
 }
 
 /* ---- /dev/vhost-net ---------------------------------------------------- */
-
-/* "y", "m", "n" from /boot/config-RELEASE, or 0 when unknown. */
-static char kernel_config(const char *release, const char *option)
-{
-	char path[128], line[256];
-	size_t n = strlen(option);
-	char v = 0;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "/boot/config-%s", release);
-	fp = fopen(path, "re");
-	if (!fp)
-		return 0;
-	while (!v && fgets(line, sizeof(line), fp)) {
-		if (!strncmp(line, option, n) && line[n] == '=')
-			v = line[n + 1];
-		else if (!strncmp(line, "# ", 2) && !strncmp(line + 2, option, n) &&
-			 !strcmp(line + 2 + n, " is not set\n"))
-			v = 'n';
-	}
-	fclose(fp);
-	return v;
-}
-
-static bool module_file_exists(const char *release, const char *dir, const char *name)
-{
-	static const char *const ext[] = { "", ".xz", ".zst", ".gz" };
-	char path[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		snprintf(path, sizeof(path), "/lib/modules/%s/kernel/%s/%s.ko%s", release, dir, name,
-			 ext[i]);
-		if (access(path, F_OK) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* How to get /dev/vhost-net on this machine: one line. */
-static void vhost_missing_fix(char *fix, size_t n)
-{
-	struct utsname u;
-	char cfg, moddir[80];
-
-	if (uname(&u) < 0)
-		snprintf(u.release, sizeof(u.release), "?");
-	snprintf(moddir, sizeof(moddir), "/lib/modules/%.64s", u.release);
-	cfg = kernel_config(u.release, "CONFIG_VHOST_NET");
-	if (access("/sys/module/vhost_net", F_OK) == 0)
-		snprintf(fix, n, "the vhost_net module is loaded but the node is missing: "
-			 "mknod -m 0660 %s c 10 238 (udev or devtmpfs normally make it)",
-			 VHOST_NET_DEVICE);
-	else if (module_file_exists(u.release, "drivers/vhost", "vhost_net") || cfg == 'm')
-		snprintf(fix, n, "modprobe vhost_net (and add vhost_net to /etc/modules to load it "
-			 "at boot)");
-	else if (cfg == 'n' || access(moddir, F_OK) == 0)
-		snprintf(fix, n, "this kernel (%s) was built without CONFIG_VHOST_NET (it has no "
-			 "vhost_net module): boot one that has it (Debian's linux-image-amd64 has "
-			 "vhost_net as a module), then modprobe vhost_net", u.release);
-	else
-		snprintf(fix, n, "%s is missing, so this kernel (%s) has no vhost_net module: "
-			 "install its modules, or boot a kernel with CONFIG_VHOST_NET (Debian's "
-			 "linux-image-amd64), then modprobe vhost_net", moddir, u.release);
-}
 
 static void feature_names(uint64_t f, char *buf, size_t n)
 {
@@ -374,29 +317,29 @@ static void check_vhost(struct doctor_report *rep, const struct facts *f)
 		int e = errno;
 
 		vhost_missing_fix(fix, sizeof(fix));
-		add(rep, "vhost-net", DOCTOR_WARN, fix,
+		doctor_add(rep, "vhost-net", DOCTOR_WARN, fix,
 		    "%s: %s; NICs work without vhost-net, slower (vhost=auto goes on without it, "
 		    "vhost=on fails)", VHOST_NET_DEVICE, strerror(e));
 		return;
 	}
 	describe_mode(&st, m, sizeof(m));
 	if (!S_ISCHR(st.st_mode)) {
-		add(rep, "vhost-net", DOCTOR_FAIL, "rm it, then modprobe vhost_net",
+		doctor_add(rep, "vhost-net", DOCTOR_FAIL, "rm it, then modprobe vhost_net",
 		    "%s is not a character device (%s)", VHOST_NET_DEVICE, m);
 		return;
 	}
 	gr = getgrgid(st.st_gid);
 	if (world_rw(&st))
-		add(rep, "vhost-net", DOCTOR_OK, NULL, "%s %s: anyone may open it", VHOST_NET_DEVICE,
+		doctor_add(rep, "vhost-net", DOCTOR_OK, NULL, "%s %s: anyone may open it", VHOST_NET_DEVICE,
 		    m);
 	else if ((st.st_mode & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP) && st.st_gid != 0)
-		add(rep, "vhost-net", DOCTOR_OK, NULL, "%s %s: members of group %s may open it",
+		doctor_add(rep, "vhost-net", DOCTOR_OK, NULL, "%s %s: members of group %s may open it",
 		    VHOST_NET_DEVICE, m, gr ? gr->gr_name : "?");
 	else if (f->helper_setuid)
-		add(rep, "vhost-net", DOCTOR_OK, NULL, "%s %s; the setuid helper opens it as root",
+		doctor_add(rep, "vhost-net", DOCTOR_OK, NULL, "%s %s; the setuid helper opens it as root",
 		    VHOST_NET_DEVICE, m);
 	else
-		add(rep, "vhost-net", DOCTOR_WARN,
+		doctor_add(rep, "vhost-net", DOCTOR_WARN,
 		    "chgrp kvm " VHOST_NET_DEVICE " && chmod 0660 " VHOST_NET_DEVICE
 		    " (Debian's udev rule) and add VM users to group kvm, or install the helper "
 		    "setuid (make install SETUID=1)",
@@ -407,7 +350,7 @@ static void check_vhost(struct doctor_report *rep, const struct facts *f)
 	if (fd < 0) {
 		int e = errno;
 
-		add(rep, "vhost features", e == EACCES || e == EPERM ? DOCTOR_WARN : DOCTOR_FAIL,
+		doctor_add(rep, "vhost features", e == EACCES || e == EPERM ? DOCTOR_WARN : DOCTOR_FAIL,
 		    e == EACCES || e == EPERM ? "run vmtap doctor as root" : "modprobe vhost_net",
 		    "cannot open %s as uid %u: %s", VHOST_NET_DEVICE, (unsigned)getuid(),
 		    strerror(e));
@@ -415,15 +358,15 @@ static void check_vhost(struct doctor_report *rep, const struct facts *f)
 	}
 	/* Asking features needs no owner: this fd is closed unowned. */
 	if (ioctl(fd, VHOST_GET_FEATURES, &feat) < 0) {
-		add(rep, "vhost features", DOCTOR_FAIL, "use a kernel whose vhost_net works",
+		doctor_add(rep, "vhost features", DOCTOR_FAIL, "use a kernel whose vhost_net works",
 		    "VHOST_GET_FEATURES on %s: %s", VHOST_NET_DEVICE, strerror(errno));
 	} else if (!(feat & (1ULL << VIRTIO_NET_F_MRG_RXBUF))) {
-		add(rep, "vhost features", DOCTOR_WARN, "use a newer kernel",
+		doctor_add(rep, "vhost features", DOCTOR_WARN, "use a newer kernel",
 		    "VHOST_GET_FEATURES 0x%llx lacks MRG_RXBUF (mergeable RX buffers)",
 		    (unsigned long long)feat);
 	} else {
 		feature_names(feat, names, sizeof(names));
-		add(rep, "vhost features", DOCTOR_OK, NULL, "VHOST_GET_FEATURES 0x%llx: %s",
+		doctor_add(rep, "vhost features", DOCTOR_OK, NULL, "VHOST_GET_FEATURES 0x%llx: %s",
 		    (unsigned long long)feat, names);
 	}
 	close(fd);
@@ -449,12 +392,12 @@ static bool check_policy_file(struct doctor_report *rep, const char *name, const
 		int e = errno;
 
 		if (e == ENOENT)
-			add(rep, name, missing_status, missing_fix, "%s: %s", path, missing_text);
+			doctor_add(rep, name, missing_status, missing_fix, "%s: %s", path, missing_text);
 		else if (e == EACCES)
-			add(rep, name, DOCTOR_WARN, "run vmtap doctor as root",
+			doctor_add(rep, name, DOCTOR_WARN, "run vmtap doctor as root",
 			    "cannot read %s as uid %u: %s", path, (unsigned)getuid(), strerror(e));
 		else
-			add(rep, name, DOCTOR_FAIL, "make it a regular file", "%s: %s", path,
+			doctor_add(rep, name, DOCTOR_FAIL, "make it a regular file", "%s: %s", path,
 			    strerror(e));
 		return false;
 	}
@@ -468,25 +411,25 @@ static bool check_policy_file(struct doctor_report *rep, const char *name, const
 		describe_mode(&st, m, sizeof(m));
 	switch (why) {
 	case FILE_STAT_FAILED:
-		add(rep, name, DOCTOR_FAIL, "check the file system", "%s", err.msg);
+		doctor_add(rep, name, DOCTOR_FAIL, "check the file system", "%s", err.msg);
 		break;
 	case FILE_PSEUDO_FS:
-		add(rep, name, DOCTOR_FAIL, "make it a regular file on a real filesystem", "%s",
+		doctor_add(rep, name, DOCTOR_FAIL, "make it a regular file on a real filesystem", "%s",
 		    err.msg);
 		break;
 	case FILE_NOT_REGULAR:
-		add(rep, name, DOCTOR_FAIL, "make it a regular file",
+		doctor_add(rep, name, DOCTOR_FAIL, "make it a regular file",
 		    "%s (%s) is not a regular file", path, m);
 		break;
 	case FILE_NOT_ROOT:
 		snprintf(fix, sizeof(fix), "chown root:root %s", path);
-		add(rep, name, DOCTOR_FAIL, fix, "%s (%s) is not owned by root: it is refused",
+		doctor_add(rep, name, DOCTOR_FAIL, fix, "%s (%s) is not owned by root: it is refused",
 		    path, m);
 		break;
 	case FILE_WRITABLE:
 	case FILE_OK: /* never with r < 0 */
 		snprintf(fix, sizeof(fix), "chmod go-w %s", path);
-		add(rep, name, DOCTOR_FAIL, fix,
+		doctor_add(rep, name, DOCTOR_FAIL, fix,
 		    "%s (%s) is writable by group or others: it is refused", path, m);
 		break;
 	}
@@ -508,11 +451,41 @@ static void check_acl(struct doctor_report *rep, const char *path, struct facts 
 	r = acl_load(path, &f->acl, &err);
 	if (r < 0) {
 		f->acl = NULL;
-		add(rep, "acl", DOCTOR_FAIL, "correct the file and line named",
+		doctor_add(rep, "acl", DOCTOR_FAIL, "correct the file and line named",
 		    "%s", vmtap_err_text(&err, r));
 		return;
 	}
-	add(rep, "acl", DOCTOR_OK, NULL, "%s: root-owned, not writable by others, parses", path);
+	doctor_add(rep, "acl", DOCTOR_OK, NULL, "%s: root-owned, not writable by others, parses", path);
+}
+
+/* Works with and without systemd: vmtapd detaches by itself. */
+#define START_VMTAPD "start vmtapd: systemctl start vmtapd, or without systemd run vmtapd as " \
+		     "root (it detaches; /etc/init.d or your init system can start it at boot)"
+
+/* Broker mode (obtain.h): whether vmtap-bridge-helper relays to the
+ * vmtapd that answers, so that its policy and not bridge.conf applies. */
+static void check_broker(struct doctor_report *rep, const char *sock, struct facts *f)
+{
+	struct vmtap_err err = { "" };
+	char fix[320];
+	int r = broker_mode_off(&err);
+
+	if (r < 0) {
+		snprintf(fix, sizeof(fix), "make %s root-owned and not writable by others, or "
+			 "remove it", VMTAP_NO_BROKER_FILE);
+		doctor_add(rep, "broker mode", DOCTOR_FAIL, fix,
+		    "%s; the helper refuses every NIC until it is fixed", err.msg);
+	} else if (r == 1) {
+		doctor_add(rep, "broker mode", DOCTOR_OK, NULL,
+		    "off (%s exists): vmtap-bridge-helper decides by %s even while vmtapd runs",
+		    VMTAP_NO_BROKER_FILE, VMTAP_ACL_FILE);
+	} else {
+		f->broker = true;
+		doctor_add(rep, "broker mode", DOCTOR_OK, NULL,
+		    "on: vmtapd answers on %s, so every vmtap-bridge-helper run on this host gets "
+		    "its tap from vmtapd under vmtapd's policy; %s does not apply (create %s to "
+		    "turn broker mode off)", sock, VMTAP_ACL_FILE, VMTAP_NO_BROKER_FILE);
+	}
 }
 
 static void check_vmtapd(struct doctor_report *rep, const char *policy, const char *sock,
@@ -520,18 +493,29 @@ static void check_vmtapd(struct doctor_report *rep, const char *policy, const ch
 {
 	static const int types[] = { SOCK_STREAM, SOCK_SEQPACKET };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vmtap_err err = { "" };
 	char fix[320];
 	size_t i;
-	int e = 0;
+	int e = 0, r;
 
 	if (check_policy_file(rep, "vmtapd policy", policy, NULL, DOCTOR_OK,
 			      "absent (vmtapd is not set up; vmtap uses the helper)",
-			      &f->policy_present))
-		add(rep, "vmtapd policy", DOCTOR_OK, NULL,
-		    "%s: root-owned, not writable by others", policy);
+			      &f->policy_present)) {
+		/* The daemon's own parser: what it refuses at start, doctor fails. */
+		if ((r = acl_load_daemon(policy, &f->dacl, &err)) < 0) {
+			f->dacl = NULL;
+			doctor_add(rep, "vmtapd policy", DOCTOR_FAIL,
+			    "correct the file and line named (vmtapd refuses to start with it)",
+			    "%s", vmtap_err_text(&err, r));
+		} else {
+			doctor_add(rep, "vmtapd policy", DOCTOR_OK, NULL,
+			    "%s: root-owned, not writable by others, parses as vmtapd reads it",
+			    policy);
+		}
+	}
 
 	if (strlen(sock) >= sizeof(sa.sun_path)) {
-		add(rep, "vmtapd socket", DOCTOR_FAIL, "use a shorter socket path",
+		doctor_add(rep, "vmtapd socket", DOCTOR_FAIL, "use a shorter socket path",
 		    "socket path %s is longer than %zu bytes", sock, sizeof(sa.sun_path) - 1);
 		return;
 	}
@@ -550,30 +534,182 @@ static void check_vmtapd(struct doctor_report *rep, const char *policy, const ch
 			break;
 	}
 	if (e == 0) {
-		add(rep, "vmtapd socket", DOCTOR_OK, NULL, "%s answers: vmtap exec gets NICs from vmtapd",
+		doctor_add(rep, "vmtapd socket", DOCTOR_OK, NULL, "%s answers: vmtap exec gets NICs from vmtapd",
 		    sock);
+		/* The helper relays only to its compiled-in socket. */
+		if (!strcmp(sock, VMTAPD_SOCKET))
+			check_broker(rep, sock, f);
 	} else if (e == ENOENT) {
 		if (f->policy_present)
-			add(rep, "vmtapd socket", DOCTOR_WARN, "start vmtapd (systemctl start vmtapd)",
+			doctor_add(rep, "vmtapd socket", DOCTOR_WARN, START_VMTAPD,
 			    "%s does not exist: vmtapd is configured but not running", sock);
 		else
-			add(rep, "vmtapd socket", DOCTOR_OK, NULL,
+			doctor_add(rep, "vmtapd socket", DOCTOR_OK, NULL,
 			    "not running (no %s): vmtap exec uses the helper", sock);
 	} else if (e == ECONNREFUSED) {
-		add(rep, "vmtapd socket", DOCTOR_WARN,
-		    "start vmtapd (systemctl start vmtapd); it replaces the stale socket",
+		doctor_add(rep, "vmtapd socket", DOCTOR_WARN, START_VMTAPD "; it replaces the stale socket",
 		    "%s exists but nothing listens on it (a stale socket): vmtap exec uses the "
 		    "helper", sock);
 	} else {
 		snprintf(fix, sizeof(fix), "%s",
 			 e == EACCES ? "ask for access to vmtapd's socket (its group), or run as root"
 				     : "check the path");
-		add(rep, "vmtapd socket", DOCTOR_WARN, fix, "cannot connect to %s as uid %u: %s", sock,
+		doctor_add(rep, "vmtapd socket", DOCTOR_WARN, fix, "cannot connect to %s as uid %u: %s", sock,
 		    (unsigned)getuid(), strerror(e));
 	}
 }
 
+/* ---- the policy that applies to a user ------------------------------------ */
+
+/* Whose policy: --user NAME (or a decimal uid), else the caller with its
+ * real groups.  False, with a failed check, for a user that is not known. */
+static bool resolve_who(struct doctor_report *rep, const char *user, struct facts *f)
+{
+	struct passwd *pw = NULL;
+	int ng = DOCTOR_MAX_GROUPS;
+	char *end;
+
+	if (user) {
+		unsigned long id;
+
+		pw = getpwnam(user);
+		if (!pw) {
+			errno = 0;
+			id = strtoul(user, &end, 10);
+			if (*user >= '0' && *user <= '9' && !*end && !errno && id < (uid_t)-1)
+				pw = getpwuid((uid_t)id);
+		}
+		if (!pw) {
+			doctor_add(rep, "policy", DOCTOR_FAIL, "name a user in /etc/passwd (or its uid)",
+			    "--user %s: no such user", user);
+			return false;
+		}
+		f->peer.uid = pw->pw_uid;
+		f->peer.gid = pw->pw_gid;
+		/* On overflow the array holds the first DOCTOR_MAX_GROUPS. */
+		if (getgrouplist(pw->pw_name, pw->pw_gid, f->groups, &ng) < 0 &&
+		    ng > DOCTOR_MAX_GROUPS)
+			ng = DOCTOR_MAX_GROUPS;
+	} else {
+		pw = getpwuid(getuid());
+		f->peer.uid = getuid();
+		f->peer.gid = getgid();
+		ng = getgroups(DOCTOR_MAX_GROUPS, f->groups);
+		if (ng < 0)
+			ng = 0;
+	}
+	f->peer.groups = f->groups;
+	f->peer.ngroups = (size_t)ng;
+	f->who_known = true;
+	if (pw)
+		snprintf(f->who, sizeof(f->who), "uid %u (%.64s)", (unsigned)f->peer.uid,
+			 pw->pw_name);
+	else
+		snprintf(f->who, sizeof(f->who), "uid %u", (unsigned)f->peer.uid);
+	return true;
+}
+
+/* "br0 (untagged, VLANs 10-20; isolated required), all (untagged)" */
+static void describe_grants(const struct acl_grant *g, size_t n, char *buf, size_t cap)
+{
+	char vl[96];
+	size_t len = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && len < cap; i++) {
+		bool vlans = !vlan_set_empty(&g[i].vlans);
+
+		if (vlans && vlan_set_format(&g[i].vlans, vl, sizeof(vl), ',') < 0)
+			snprintf(vl, sizeof(vl), "many");
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s (%s%s%s%s%s%s)", i ? ", " : "",
+					g[i].bridge,
+					!g[i].untagged && !vlans ? "nothing" : "",
+					g[i].untagged ? "untagged" : "",
+					g[i].untagged && vlans ? ", " : "",
+					vlans ? "VLANs " : "", vlans ? vl : "",
+					g[i].isolated && g[i].mac_lock ? "; isolated, mac_lock required"
+					: g[i].isolated	     ? "; isolated required"
+					: g[i].mac_lock	     ? "; mac_lock required"
+								     : "");
+	}
+}
+
+/* Which policy decides for f->who, and what it grants (kept in f for the
+ * bridges' verdicts in broker mode). */
+static void check_policy_for(struct doctor_report *rep, const char *acl_path,
+			     const char *policy_path, struct facts *f)
+{
+	struct acl_grant *g = NULL;
+	char list[320];
+	size_t n = 0;
+
+	if (!f->who_known)
+		return;
+	if (f->broker) {
+		if (!f->dacl) {
+			doctor_add(rep, "policy", DOCTOR_WARN, "run vmtap doctor as root, or fix the policy",
+			    "%s: vmtapd's policy applies (broker mode), but %s could not be read "
+			    "here", f->who, policy_path);
+			return;
+		}
+		if (acl_grants(f->dacl, &f->peer, &g, &n) < 0) {
+			doctor_add(rep, "policy", DOCTOR_FAIL, "retry", "out of memory");
+			return;
+		}
+		describe_grants(g, n, list, sizeof(list));
+		doctor_add(rep, "policy", n ? DOCTOR_OK : DOCTOR_WARN,
+		    "grant it in vmtapd's policy (allow BRIDGE user NAME)",
+		    "%s: vmtapd's policy %s applies (broker mode; %s does not): %s", f->who,
+		    policy_path, acl_path, n ? list : "no bridge");
+		f->grants = g;
+		f->ngrants = n;
+		return;
+	}
+	if (!f->acl) {
+		doctor_add(rep, "policy", DOCTOR_WARN, "write the bridges users may use into it",
+		    "%s: %s applies (no vmtapd answers), and grants nothing", f->who, acl_path);
+		return;
+	}
+	if (acl_grants(f->acl, NULL, &g, &n) < 0) {
+		doctor_add(rep, "policy", DOCTOR_FAIL, "retry", "out of memory");
+		return;
+	}
+	describe_grants(g, n, list, sizeof(list));
+	doctor_add(rep, "policy", n ? DOCTOR_OK : DOCTOR_WARN, "allow a bridge in it (allow br0)",
+	    "%s: %s applies (no vmtapd answers; the same for every user): %s", f->who, acl_path,
+	    n ? list : "no bridge");
+	free(g);
+}
+
 /* ---- bridges ----------------------------------------------------------- */
+
+/* In broker mode, what vmtapd's policy lets f->who do on bridge: its own
+ * entry, else the one for "all" (acl_grants' shape). */
+static const char *broker_verdict(const struct facts *f, const char *bridge, char *buf,
+				  size_t cap)
+{
+	const struct acl_grant *g = NULL;
+	char vl[64];
+	size_t i;
+
+	for (i = 0; i < f->ngrants && !g; i++)
+		if (!strcmp(f->grants[i].bridge, bridge))
+			g = &f->grants[i];
+	for (i = 0; i < f->ngrants && !g; i++)
+		if (!strcmp(f->grants[i].bridge, "all"))
+			g = &f->grants[i];
+	if (g && !g->untagged && !vlan_set_empty(&g->vlans) &&
+	    vlan_set_format(&g->vlans, vl, sizeof(vl), ',') < 0)
+		snprintf(vl, sizeof(vl), "some");
+	if (!g || (!g->untagged && vlan_set_empty(&g->vlans)))
+		snprintf(buf, cap, ", not allowed for %s by vmtapd's policy (broker mode)", f->who);
+	else if (g->untagged)
+		snprintf(buf, cap, ", allowed for %s by vmtapd's policy (broker mode)", f->who);
+	else
+		snprintf(buf, cap, ", VLANs %s only for %s by vmtapd's policy (broker mode)", vl,
+			 f->who);
+	return buf;
+}
 
 static void check_bridges(struct doctor_report *rep, const struct facts *f)
 {
@@ -586,39 +722,45 @@ static void check_bridges(struct doctor_report *rep, const struct facts *f)
 
 	if ((r = rtnl_open(&sk, &err)) < 0 ||
 	    (r = bridge_list(sk, b, DOCTOR_MAX_BRIDGES, &n, &err)) < 0) {
-		add(rep, "bridges", DOCTOR_FAIL, "check that rtnetlink works here",
+		doctor_add(rep, "bridges", DOCTOR_FAIL, "check that rtnetlink works here",
 		    "cannot list bridges: %s", vmtap_err_text(&err, r));
 		rtnl_close(sk);
 		return;
 	}
 	rtnl_close(sk);
 	if (n == 0) {
-		add(rep, "bridges", DOCTOR_WARN,
+		doctor_add(rep, "bridges", DOCTOR_WARN,
 		    "ip link add br0 type bridge && ip link set br0 up (and allow it in the ACL)",
 		    "no bridge in this network namespace: vmtap has nothing to attach taps to");
 		return;
 	}
 	for (i = 0; i < n && i < DOCTOR_MAX_BRIDGES; i++) {
-		const char *acl = !f->acl                     ? ""
-				  : acl_allows(f->acl, b[i].name) ? ", allowed by the ACL"
-								  : ", not allowed by the ACL";
+		/* The policy that decides: vmtapd's in broker mode, for whom
+		 * doctor asks about. */
+		char verdict[320];
+		const char *acl = f->broker
+			? !f->dacl || !f->who_known ? ""
+			  : broker_verdict(f, b[i].name, verdict, sizeof(verdict))
+			: !f->acl			? ""
+			: acl_allows(f->acl, b[i].name) ? ", allowed by the ACL"
+							: ", not allowed by the ACL";
 
 		snprintf(name, sizeof(name), "bridge %.15s", b[i].name);
 		if (b[i].ports >= BRIDGE_MAX_PORTS) {
-			add(rep, name, DOCTOR_FAIL, "use another bridge for new NICs",
+			doctor_add(rep, name, DOCTOR_FAIL, "use another bridge for new NICs",
 			    "%s: %u ports (full: a bridge takes %d), MTU %u%s", b[i].name,
 			    b[i].ports, BRIDGE_MAX_PORTS, b[i].mtu, acl);
 		} else if (!(b[i].flags & IFF_UP)) {
 			snprintf(fix, sizeof(fix), "ip link set %.15s up", b[i].name);
-			add(rep, name, DOCTOR_WARN, fix, "%s: %u port%s, MTU %u, down%s", b[i].name,
+			doctor_add(rep, name, DOCTOR_WARN, fix, "%s: %u port%s, MTU %u, down%s", b[i].name,
 			    b[i].ports, b[i].ports == 1 ? "" : "s", b[i].mtu, acl);
 		} else {
-			add(rep, name, DOCTOR_OK, NULL, "%s: %u port%s, MTU %u, up%s", b[i].name,
+			doctor_add(rep, name, DOCTOR_OK, NULL, "%s: %u port%s, MTU %u, up%s", b[i].name,
 			    b[i].ports, b[i].ports == 1 ? "" : "s", b[i].mtu, acl);
 		}
 	}
 	if (n > DOCTOR_MAX_BRIDGES)
-		add(rep, "bridges", DOCTOR_OK, NULL, "and %u more bridges not shown",
+		doctor_add(rep, "bridges", DOCTOR_OK, NULL, "and %u more bridges not shown",
 		    n - DOCTOR_MAX_BRIDGES);
 }
 
@@ -632,7 +774,7 @@ static void check_qdisc(struct doctor_report *rep)
 	if (!fp && errno == ENOENT && access("/proc/sys/net/core", F_OK) == 0) {
 		/* The setting is global, and the kernel shows it only in the
 		 * initial network namespace. */
-		add(rep, "qdisc", DOCTOR_OK, NULL,
+		doctor_add(rep, "qdisc", DOCTOR_OK, NULL,
 		    "net.core.default_qdisc is not visible in this network namespace; vmtap gives "
 		    "its taps root qdisc noqueue before they go up (qdisc=noqueue, the default)");
 		return;
@@ -640,13 +782,13 @@ static void check_qdisc(struct doctor_report *rep)
 	if (!fp || !fgets(q, sizeof(q), fp)) {
 		if (fp)
 			fclose(fp);
-		add(rep, "qdisc", DOCTOR_WARN, "mount /proc",
+		doctor_add(rep, "qdisc", DOCTOR_WARN, "mount /proc",
 		    "cannot read net.core.default_qdisc (/proc/sys/net/core/default_qdisc)");
 		return;
 	}
 	fclose(fp);
 	q[strcspn(q, "\n")] = '\0';
-	add(rep, "qdisc", DOCTOR_OK, NULL,
+	doctor_add(rep, "qdisc", DOCTOR_OK, NULL,
 	    "net.core.default_qdisc = %s; vmtap gives its taps root qdisc noqueue before they "
 	    "go up (qdisc=noqueue, the default), where the kernel would give a multiqueue tap "
 	    "mq with 256 %s children (qdisc=default keeps that)", q, q);
@@ -654,18 +796,25 @@ static void check_qdisc(struct doctor_report *rep)
 
 void doctor_run(const struct doctor_opts *o, struct doctor_report *rep)
 {
-	struct facts f = { false, false, false, NULL };
+	const char *acl_path = o->acl_path ? o->acl_path : VMTAP_ACL_FILE;
+	const char *policy_path = o->policy_path ? o->policy_path : VMTAPD_POLICY_FILE;
+	struct facts f;
 
+	memset(&f, 0, sizeof(f));
 	rep->n = 0;
 	check_helper(rep, o->helper_path ? o->helper_path : helper_default_path(), &f);
 	check_tun(rep, &f);
 	check_vhost(rep, &f);
-	check_acl(rep, o->acl_path ? o->acl_path : VMTAP_ACL_FILE, &f);
-	check_vmtapd(rep, o->policy_path ? o->policy_path : VMTAPD_POLICY_FILE,
-		     o->socket_path ? o->socket_path : VMTAPD_SOCKET, &f);
+	check_acl(rep, acl_path, &f);
+	check_vmtapd(rep, policy_path, o->socket_path ? o->socket_path : VMTAPD_SOCKET, &f);
+	if (resolve_who(rep, o->user, &f))
+		check_policy_for(rep, acl_path, policy_path, &f);
 	check_bridges(rep, &f);
+	doctor_overlay(rep);
 	check_qdisc(rep);
 	acl_free(f.acl);
+	acl_free(f.dacl);
+	free(f.grants);
 }
 
 /* ---- the isolated vhost self-test -------------------------------------- */

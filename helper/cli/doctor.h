@@ -39,9 +39,11 @@ struct doctor_check {
 	char fix[320];          /* "" when ok */
 };
 
-/* Enough for the fixed checks and DOCTOR_MAX_BRIDGES bridges. */
+/* Enough for the fixed checks, DOCTOR_MAX_BRIDGES bridges and three
+ * checks for each of DOCTOR_MAX_VXLAN VXLAN ports, and FRR's. */
 #define DOCTOR_MAX_BRIDGES 64
-#define DOCTOR_MAX_CHECKS (16 + DOCTOR_MAX_BRIDGES)
+#define DOCTOR_MAX_VXLAN 32
+#define DOCTOR_MAX_CHECKS (20 + DOCTOR_MAX_BRIDGES + 3 * DOCTOR_MAX_VXLAN + 2)
 
 struct doctor_report {
 	unsigned n;
@@ -53,7 +55,22 @@ struct doctor_opts {
 	const char *socket_path;  /* NULL: VMTAPD_SOCKET */
 	const char *acl_path;     /* NULL: VMTAP_ACL_FILE */
 	const char *policy_path;  /* NULL: VMTAPD_POLICY_FILE */
+	const char *user;         /* whose policy to report (name or uid); NULL: the caller */
 };
+
+/* One check into rep (nothing once it is full): fix is dropped when st is
+ * DOCTOR_OK.  The one way checks are added, here and in doctor-overlay.c. */
+struct doctor_check *doctor_add(struct doctor_report *rep, const char *name,
+				enum doctor_status st, const char *fix, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* The overlay's checks (doctor-overlay.c): for each VXLAN device that is a
+ * bridge port, "vxlan NAME" (VNI, up), "vxlan NAME learning" (device and
+ * port learning off, neigh_suppress), "vxlan NAME mtu" (bridge MTU +50,
+ * +70 over IPv6, fits the underlay), then one "evpn" (FRR through vtysh
+ * in PATH: knows each VNI, has an established EVPN peer).  Nothing when
+ * there is no VXLAN port. */
+void doctor_overlay(struct doctor_report *rep);
 
 /* Runs every check, in a fixed order, into rep. */
 void doctor_run(const struct doctor_opts *o, struct doctor_report *rep);

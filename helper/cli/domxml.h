@@ -39,7 +39,9 @@
 struct domxml_port {
 	/* From <vmtap:port>'s attributes: every NIC field the table lets the
 	 * libvirt metadata carry (field.h, FRONT_LIBVIRT): dev= is ifname,
-	 * bridge= the bridge; both are required. */
+	 * bridge= the bridge; both are required.  With the interfaces
+	 * checked, spec.guest_mac is the interface's <mac address> (a
+	 * guest_mac attribute may only say the same). */
 	struct nic_spec spec;
 	/* From the port's <interface> (only when domxml_ports was asked to
 	 * check the interfaces; else 1, 0, false). */

@@ -16,7 +16,7 @@ const struct cmd_entry cmd_table[] = {
 	{ "exec", cmd_exec, "start QEMU with NICs made by vmtap",
 	  "--nic= --no-device --socket= --helper=", 0 },
 	{ "doctor", cmd_doctor, "check this host: tun, vhost-net, helper, policy, bridges",
-	  "--json --vhost-selftest --helper= --socket=", 0 },
+	  "--json --vhost-selftest --helper= --socket= --user=", 0 },
 	{ "hotplug", cmd_hotplug, "plug a NIC into a running QEMU (QMP)",
 	  "--qmp= --nic= --bus= --timeout= --json --socket= --helper=", 0 },
 	{ "unplug", cmd_unplug, "unplug a NIC from a running QEMU (QMP)",
@@ -28,7 +28,7 @@ const struct cmd_entry cmd_table[] = {
 	{ "libvirt-hook", cmd_libvirt_hook, "libvirt's qemu hook: taps for <vmtap:port> metadata",
 	  "--owner= --group=", 0 },
 	{ "attach", cmd_attach, "hot-plug a NIC into a libvirt domain",
-	  "--connect= --domain= --nic= --dev= --owner= --group=", 0 },
+	  "--connect= --domain= --nic= --dev= --owner= --group= --json", 0 },
 	{ "detach", cmd_detach, "hot-unplug a NIC from a libvirt domain, delete its tap",
 	  "--connect= --domain= --dev=", 0 },
 	{ "completion", cmd_completion, "print the bash completion script (from these tables)",
@@ -76,6 +76,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		/* vmtap help COMMAND: that command's own help. */
+		if (argc > 2) {
+			for (i = 0; i < cmd_count; i++)
+				if (!strcmp(argv[2], cmd_table[i].name))
+					return cmd_table[i].run(2, (char *[]){ argv[2], "--help", NULL });
+			return cmd_fail(2, "help: unknown command \"%s\"; see vmtap --help", argv[2]);
+		}
 		usage();
 		return 0;
 	}

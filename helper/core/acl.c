@@ -905,7 +905,9 @@ int acl_grants(const struct acl *acl, const struct acl_peer *peer, struct acl_gr
 	for (i = 0; i < acl->n; i++) {
 		const struct acl_rule *rule = &acl->rules[i];
 
-		if (rule->any_bridge || rule->action == ACL_LIMIT || !subject_matches(rule, peer))
+		/* Count and rate rules name no bridge. */
+		if (rule->any_bridge || rule->action == ACL_LIMIT || rule->action == ACL_RATE_MAX ||
+		    rule->action == ACL_RATE_DEFAULT || !subject_matches(rule, peer))
 			continue;
 		for (j = 0; j < k && strcmp(list[j].bridge, rule->bridge); j++)
 			;

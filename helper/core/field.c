@@ -100,6 +100,24 @@ const struct nic_field nic_fields[] = {
 	{ .key = "mac_lock", .type = NFT_SWITCH, .fronts = FRONT_ALL, .off = AT(mac_lock),
 	  .has_off = AT(has_mac_lock), .meta = "on|off",
 	  .help = "only frames from the guest's MAC enter the bridge" },
+	/* What mac_lock does but the lock: learning off and the guest's MAC
+	 * as a static FDB entry, which an EVPN speaker (FRR) on the host
+	 * advertises from the moment the NIC is plugged (README, "Across
+	 * hosts"). */
+	{ .key = "announce", .type = NFT_SWITCH, .fronts = FRONT_ALL, .off = AT(announce),
+	  .has_off = AT(has_announce), .meta = "on|off",
+	  .help = "the guest's MAC in the bridge's FDB from the start\n"
+	  "                     (static: EVPN advertises it); learning off" },
+	/* README, "NICs in another network namespace".  vmtapd never opens
+	 * the text: the client sends an fd of the namespace with it
+	 * (proto.h).  Not create-persistent (vmtapd's record of a device is
+	 * by name and index in its own namespace: `vmtap create --netns`
+	 * needs CAP_NET_ADMIN), nor the hook (libvirt's own namespace). */
+	{ .key = "netns", .type = NFT_NETNS,
+	  .fronts = FRONT_HELPER | FRONT_SPEC | FRONT_CREATE | FRONT_NIC,
+	  .off = AT(netns), .meta = "NS",
+	  .help = "make it in network namespace NS (a name under\n"
+	  "                     /run/netns, or a path like /proc/PID/ns/net)" },
 	/* Bandwidth limits: not poolable (a pooled NIC has noqueue).  The
 	 * hook reads them from the interface's own <bandwidth> (domxml.c), so
 	 * not from the metadata. */
@@ -138,6 +156,33 @@ static bool *has_flag(struct nic_spec *s, const struct nic_field *f)
 static bool chas_flag(const struct nic_spec *s, const struct nic_field *f)
 {
 	return *(const bool *)cmember(s, f->has_off);
+}
+
+/* A netns= value: a name as `ip netns` makes them under /run/netns, or an
+ * absolute path; no "." or ".." part, nothing a NIC SPEC or a log would
+ * split or hide (',', '=', spaces, control bytes). */
+static int netns_text_check(const char *v)
+{
+	const char *p = v[0] == '/' ? v + 1 : v;
+	size_t n = strlen(v), k;
+
+	if (n == 0 || n >= VMTAP_NETNS_MAX || v[0] == '-')
+		return -EINVAL;
+	for (;;) { /* each part between '/' */
+		k = strcspn(p, "/");
+		if (k == 0 || (k == 1 && p[0] == '.') || (k == 2 && !strncmp(p, "..", 2)))
+			return -EINVAL;
+		for (size_t i = 0; i < k; i++)
+			if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+			      (p[i] >= '0' && p[i] <= '9') || p[i] == '_' || p[i] == '-' ||
+			      p[i] == '.'))
+				return -EINVAL;
+		if (!p[k])
+			return 0;
+		if (v[0] != '/')
+			return -EINVAL; /* a name has no '/' */
+		p += k + 1;
+	}
 }
 
 static const char *dashed(const char *key, char buf[NIC_FIELD_NAME_MAX])
@@ -229,6 +274,8 @@ const char *nic_field_expected(const struct nic_field *f, char buf[NIC_FIELD_EXP
 		return "a VLAN list like 10:20-29 (VLANs 1..4094)";
 	case NFT_SWITCH:
 		return "on or off";
+	case NFT_NETNS:
+		return "a name under /run/netns or an absolute path like /proc/PID/ns/net";
 	case NFT_RATE:
 		return RATE_EXPECTED;
 	default:
@@ -249,6 +296,11 @@ int nic_field_set(struct nic_spec *s, const struct nic_field *f, const char *as,
 	switch (f->type) {
 	case NFT_NAME:
 		if (ifname_check(v) < 0)
+			break;
+		memcpy(member(s, f->off), v, strlen(v) + 1);
+		return 0;
+	case NFT_NETNS:
+		if (netns_text_check(v) < 0)
 			break;
 		memcpy(member(s, f->off), v, strlen(v) + 1);
 		return 0;
@@ -328,6 +380,7 @@ int nic_field_format(const struct nic_spec *s, const struct nic_field *f, char *
 
 	switch (f->type) {
 	case NFT_NAME:
+	case NFT_NETNS:
 		t = cmember(s, f->off);
 		if (!*t)
 			return 0;
@@ -383,6 +436,7 @@ bool nic_field_given(const struct nic_spec *s, const struct nic_field *f)
 	nic_spec_init(&d);
 	switch (f->type) {
 	case NFT_NAME:
+	case NFT_NETNS:
 		return strcmp(cmember(s, f->off), cmember(&d, f->off)) != 0;
 	case NFT_UINT:
 		return *(const unsigned *)cmember(s, f->off) != *(const unsigned *)cmember(&d, f->off);
@@ -483,7 +537,8 @@ struct vlan_set *nic_field_vlans(struct nic_spec *s, const struct nic_field *f)
 
 bool nic_spec_has_port_fields(const struct nic_spec *s)
 {
-	return s->vlan || !vlan_set_empty(&s->trunk) || s->isolated || s->mac_lock;
+	return s->vlan || !vlan_set_empty(&s->trunk) || s->isolated || s->mac_lock ||
+	       s->announce;
 }
 
 int nic_spec_check_port(const struct nic_spec *s, struct vmtap_err *err)
@@ -493,10 +548,12 @@ int nic_spec_check_port(const struct nic_spec *s, struct vmtap_err *err)
 	if (!nic_spec_has_port_fields(s))
 		return 0;
 	if (s->mode == NIC_MODE_TUN || !s->bridge[0])
-		return vmtap_fail(err, -EINVAL, "vlan, trunk, isolated and mac_lock are a bridge "
-				  "port's: expected a tap (mode=tap) on a bridge");
+		return vmtap_fail(err, -EINVAL, "vlan, trunk, isolated, mac_lock and announce are "
+				  "a bridge port's: expected a tap (mode=tap) on a bridge");
 	if (s->mac_lock && !s->has_guest_mac)
 		return vmtap_fail(err, -EINVAL, "mac_lock=on needs the guest's MAC (guest_mac=...)");
+	if (s->announce && !s->has_guest_mac)
+		return vmtap_fail(err, -EINVAL, "announce=on needs the guest's MAC (guest_mac=...)");
 	if (s->vlan && vlan_set_has(&s->trunk, s->vlan)) {
 		vlan_set_format(&s->trunk, list, sizeof(list), ':');
 		return vmtap_fail(err, -EINVAL, "vlan=%u is also in trunk=%s; expected the native "

@@ -69,6 +69,8 @@ enum nic_field_type {
 	NFT_SWITCH, /* bool and its has_ flag: "on"/"off" (JSON true/false);
 	             * absent is neither, which a policy's require tells from
 	             * "off" */
+	NFT_NETNS,  /* char[VMTAP_NETNS_MAX]; "" is absent; a name under
+	             * /run/netns or an absolute path (netns.h) */
 	NFT_RATE,   /* struct nic_rate (rate.h); rate 0 is absent.  Text and
 	             * JSON: a string RATE[:PEAK][:BURST] ("10mbit:20mbit:64kb") */
 };
@@ -161,13 +163,13 @@ struct vlan_set *nic_field_vlans(struct nic_spec *s, const struct nic_field *f);
 
 /* The rules between fields of the tenant-network rows (nic.h): a vlan=
  * VLAN is not also in trunk=, and a NIC that asks for any of vlan, trunk,
- * isolated or mac_lock is a tap on a bridge.  -EINVAL naming the value.
+ * isolated, mac_lock or announce is a tap on a bridge.  -EINVAL naming the value.
  * (Every front end parses one field at a time; this is what they share
  * after, called by acl_check_nic and provision.) */
 int nic_spec_check_port(const struct nic_spec *s, struct vmtap_err *err);
 
 /* Whether s asks for any of the tenant-network fields (vlan, trunk,
- * isolated, mac_lock) other than off. */
+ * isolated, mac_lock, announce) other than off. */
 bool nic_spec_has_port_fields(const struct nic_spec *s);
 
 /* Shorthand for KEY's row in any front end: -ENOENT, with no message, for

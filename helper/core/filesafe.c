@@ -84,12 +84,12 @@ int file_safe_check(int fd, const char *path, struct stat *st, enum file_fault *
 	if (st->st_uid != 0)
 		return fault(why, FILE_NOT_ROOT,
 			     vmtap_fail(err, -EPERM, "%s: is owned by uid %lu; expected root-owned, "
-					"not group/world-writable", path,
-					(unsigned long)st->st_uid));
+					"not group/world-writable (fix: chown root:root %s)", path,
+					(unsigned long)st->st_uid, path));
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		return fault(why, FILE_WRITABLE,
 			     vmtap_fail(err, -EPERM, "%s: is writable by group or others (mode %04o); "
-					"expected root-owned, not group/world-writable", path,
-					(unsigned)(st->st_mode & 07777)));
+					"expected root-owned, not group/world-writable (fix: chmod go-w %s)",
+					path, (unsigned)(st->st_mode & 07777), path));
 	return fault(why, FILE_OK, 0);
 }

@@ -23,6 +23,9 @@
 #define VMTAP_MTU_MAX 65521
 /* The name prefix of every tap vmtap names itself. */
 #define VMTAP_IFNAME_PREFIX "vmt"
+/* Room for a netns= value with its NUL: a name under /run/netns or an
+ * absolute path (/proc/PID/ns/net, /var/run/netns/cni-...). */
+#define VMTAP_NETNS_MAX 128
 
 enum vhost_mode {
 	VHOST_OFF,
@@ -91,6 +94,15 @@ struct nic_spec {
 	bool isolated;           /* BR_ISOLATED: no traffic to other isolated ports */
 	bool has_mac_lock;
 	bool mac_lock;           /* only frames from the guest's MAC enter the bridge */
+	/* mac_lock without the lock (mac_lock implies it): learning off and
+	 * guest_mac as a static FDB entry on the port, which FRR advertises
+	 * as an EVPN type-2 route while the port exists. */
+	bool has_announce;
+	bool announce;
+	/* The network namespace the NIC is made in (README, "NICs in another
+	 * network namespace"; netns.h): "" = the caller's.  A name under
+	 * /run/netns or an absolute path; its bridge is that namespace's. */
+	char netns[VMTAP_NETNS_MAX];
 	/* Bandwidth limits (README, "Bandwidth limits"), in the guest's
 	 * terms as libvirt has them: inbound is to the guest (the tap's
 	 * egress: a tbf root qdisc instead of noqueue), outbound from it (the

@@ -8,11 +8,17 @@
 #include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#ifndef VMTAP_LIBEXECDIR
+#define VMTAP_LIBEXECDIR "/usr/local/libexec"
+#endif
 
 static int close_from(unsigned lo, unsigned hi)
 {
@@ -21,11 +27,26 @@ static int close_from(unsigned lo, unsigned hi)
 	return close_range(lo, hi, 0) < 0 ? -errno : 0;
 }
 
+/* Names the program that lacks the privilege: a user who ran the build
+ * tree's copy (not setuid) learns that, and where the installed one is. */
 static int no_net_admin(struct vmtap_err *err)
 {
+	static const char installed[] = VMTAP_LIBEXECDIR "/vmtap-bridge-helper";
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		snprintf(self, sizeof(self), "this helper");
+	else
+		self[n] = '\0';
+	if (strcmp(self, installed) && access(installed, X_OK) == 0)
+		return vmtap_fail(err, -EPERM,
+				  "no CAP_NET_ADMIN: %s is not setuid root and has no file capability "
+				  "cap_net_admin; the installed one is at %s", self, installed);
 	return vmtap_fail(err, -EPERM,
-			  "no CAP_NET_ADMIN: install the helper setuid root "
-			  "(make install SETUID=1) or with file capability cap_net_admin");
+			  "no CAP_NET_ADMIN: %s is not setuid root and has no file capability "
+			  "cap_net_admin; install it setuid root (make install SETUID=1) or with "
+			  "file capability cap_net_admin", self);
 }
 
 int priv_std_fds(void)
@@ -198,9 +219,9 @@ int priv_drop_to_caller(const struct priv *p, struct vmtap_err *err)
 	return 0;
 }
 
-int priv_daemon_keep_net_admin(struct vmtap_err *err)
+int priv_daemon_keep_net_admin(bool netns, struct vmtap_err *err)
 {
-	bool setpcap;
+	bool setpcap, sys_admin;
 
 	capng_get_caps_process();
 	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN))
@@ -209,8 +230,17 @@ int priv_daemon_keep_net_admin(struct vmtap_err *err)
 	/* The bounding set only when we may (CAP_SETPCAP: started as root);
 	 * under systemd, CapabilityBoundingSet= has done it already. */
 	setpcap = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+	sys_admin = capng_have_capability(CAPNG_PERMITTED, CAP_SYS_ADMIN);
 	capng_clear(CAPNG_SELECT_BOTH);
 	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
+	if (netns) {
+		if (!sys_admin)
+			return vmtap_fail(err, -EPERM, "--netns: no CAP_SYS_ADMIN to keep (setns "
+					  "needs it): run vmtapd as root");
+		/* Permitted only: netns.c raises it on its own short-lived
+		 * thread, for setns alone. */
+		capng_update(CAPNG_ADD, CAPNG_PERMITTED, CAP_SYS_ADMIN);
+	}
 	if (capng_apply(setpcap ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS) < 0)
 		return vmtap_fail(err, -EPERM, "cannot drop capabilities to CAP_NET_ADMIN");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -74,7 +74,10 @@ int priv_drop_to_caller(const struct priv *p, struct vmtap_err *err);
 /* vmtapd: keeps its uid but only CAP_NET_ADMIN (effective + permitted),
  * empties the bounding set when it may (CAP_SETPCAP), and sets
  * no_new_privs.  -EPERM with a
- * message when CAP_NET_ADMIN is not effective to begin with. */
-int priv_daemon_keep_net_admin(struct vmtap_err *err);
+ * message when CAP_NET_ADMIN is not effective to begin with.  With netns
+ * (vmtapd --netns) CAP_SYS_ADMIN stays permitted, never effective: setns
+ * into a client's namespace needs it, and netns.c raises it on a thread
+ * of its own for that alone. */
+int priv_daemon_keep_net_admin(bool netns, struct vmtap_err *err);
 
 #endif

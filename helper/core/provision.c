@@ -154,9 +154,10 @@ static int bridge_for(struct nl_sock *sk, const struct nic_spec *spec, uint32_t 
 
 /* The tenant-network fields (README, "Tenant networks") on a tap that is a
  * port already (port_setup): its flags and VLANs in one AF_BRIDGE
- * RTM_SETLINK, then, for mac_lock, the guest's MAC as a static FDB entry
- * on it (vid 0: the kernel puts it in each of the port's VLANs).  Undoes
- * nothing: the port and its FDB entry go with the tap. */
+ * RTM_SETLINK, then, for mac_lock and announce, the guest's MAC as a
+ * static, sticky FDB entry on it (vid 0: the kernel puts it in each of the
+ * port's VLANs; static, not permanent, is what an EVPN speaker advertises).
+ * Undoes nothing: the port and its FDB entry go with the tap. */
 static int tenant_apply(struct nl_sock *sk, const struct nic_spec *spec,
 			const struct bridge_for *br, int ifindex, const char *ifname,
 			struct vmtap_err *err)
@@ -164,7 +165,7 @@ static int tenant_apply(struct nl_sock *sk, const struct nic_spec *spec,
 	struct port_tenant t = {
 		.isolated = spec->isolated,
 		.locked = spec->mac_lock,
-		.learning_off = spec->mac_lock,
+		.learning_off = spec->mac_lock || spec->announce,
 		.has_pvid = spec->vlan != 0,
 		.pvid = spec->vlan,
 		.tagged = spec->trunk,
@@ -177,7 +178,7 @@ static int tenant_apply(struct nl_sock *sk, const struct nic_spec *spec,
 		return 0;
 	if ((r = port_tenant_apply(sk, ifindex, ifname, &t, err)) < 0)
 		return r;
-	if (spec->mac_lock)
+	if (spec->mac_lock || spec->announce)
 		r = fdb_add_static(sk, ifindex, ifname, spec->guest_mac, 0, err);
 	return r;
 }
@@ -599,12 +600,17 @@ int tun_list(struct nl_sock *sk, struct tun_info **out, size_t *n, struct vmtap_
 		t->multi_queue = d->tun.multi_queue;
 		t->persist = d->tun.persist;
 		t->vnet_hdr = d->tun.vnet_hdr;
-		t->by_vmtap = !strcmp(d->alias, VMTAP_ALIAS);
+		/* Persistent devices carry the alias; the helper's and vmtapd's
+		 * taps live only as long as their fds and carry the name vmtap
+		 * chose for them instead. */
+		t->by_vmtap = !strcmp(d->alias, VMTAP_ALIAS) || tap_name_is_chosen(d->name);
 		t->has_owner = d->tun.has_owner;
 		t->owner = d->tun.owner;
 		t->has_group = d->tun.has_group;
 		t->group = d->tun.group;
-		t->queues = d->tun.queues;
+		/* The kernel counts queues only for a multiqueue device; a
+		 * single-queue one has carrier while its one queue is attached. */
+		t->queues = d->tun.multi_queue ? d->tun.queues : d->carrier ? 1 : 0;
 		t->mtu = d->st.mtu;
 		memcpy(t->mac, d->st.mac, 6);
 		t->state = link_state_name(d);

@@ -15,6 +15,15 @@
  * and since the tap is not persistent the kernel removes it and its bridge
  * port with its last fd.  Nothing is left behind.
  *
+ * The tenant-network fields (vlan, trunk, isolated, mac_lock, announce:
+ * README, "Tenant networks") are a step after the port exists: one
+ * AF_BRIDGE RTM_SETLINK with the port's flags and VLANs, and for mac_lock
+ * and announce the guest's MAC (spec->guest_mac, required) as a static,
+ * sticky FDB entry (announce: learning off, not locked).
+ * A VLAN on a bridge that cannot filter VLANs is refused before anything
+ * is made.  A persistent device taken over that is a bridge port is taken
+ * off its bridge first, so its port has exactly the fields asked now.
+ *
  * A spec with persist set (vmtap create, the libvirt hook) takes the same
  * path to a device that outlives its fds: one /dev/net/tun fd, owner and
  * group, the same port set-up (or, for a tun device, alias + MTU + up),
@@ -102,7 +111,8 @@ struct tun_info {
 	int ifindex;
 	enum nic_mode mode;
 	bool multi_queue, persist, vnet_hdr;
-	bool by_vmtap;          /* carries the alias VMTAP_ALIAS */
+	bool by_vmtap;          /* carries the alias VMTAP_ALIAS, or a name tap_create
+				 * chose (tap_name_is_chosen) */
 	bool has_owner;
 	uint32_t owner;
 	bool has_group;
@@ -111,7 +121,8 @@ struct tun_info {
 	const char *state;      /* "up", "no-carrier" (up, nobody attached), "down" */
 	unsigned mtu;
 	uint8_t mac[6];         /* zero for a tun device */
-	unsigned queues;        /* queues attached now (multi_queue devices) */
+	unsigned queues;        /* queues attached now (a single-queue device: 1 while
+				 * its queue is attached, from its carrier) */
 	/* Its bridge port as the bridge sees it (README, "Tenant networks");
 	 * all false and empty when it is no port. */
 	bool is_port;

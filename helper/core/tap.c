@@ -49,6 +49,18 @@ static int pick_name(char name[IFNAMSIZ])
 	return 0;
 }
 
+bool tap_name_is_chosen(const char *name)
+{
+	size_t k = sizeof(VMTAP_IFNAME_PREFIX) - 1, i;
+
+	if (strncmp(name, VMTAP_IFNAME_PREFIX, k) || strlen(name) != k + 8)
+		return false;
+	for (i = k; i < k + 8; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return true;
+}
+
 static int setiff(int fd, const char *name, short flags)
 {
 	struct ifreq ifr;

@@ -22,6 +22,12 @@ int tap_check_features(int tunfd, unsigned queues, bool vnet_hdr, struct vmtap_e
  * back.  A name given by the caller that exists is -EEXIST.  The tap is
  * left down.  On failure the fds are still the caller's to close (which
  * removes whatever was made). */
+/* Whether name has the shape tap_create gives a name it chooses:
+ * VMTAP_IFNAME_PREFIX and 8 lowercase hex digits.  For display only (vmtap
+ * list's VMTAP column): anyone may name a device so, so it decides
+ * nothing. */
+bool tap_name_is_chosen(const char *name);
+
 int tap_create(const int *fds, unsigned n, bool vnet_hdr, char name[IFNAMSIZ],
 	       struct vmtap_err *err);
 

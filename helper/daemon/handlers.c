@@ -27,7 +27,9 @@
 #include <syslog.h>
 
 #include "bridge/port.h"
+#include "helper/core/field.h"
 #include "helper/core/ids.h"
+#include "helper/core/netns.h"
 #include "helper/core/provision.h"
 
 void outcome_init(struct outcome *o)
@@ -45,6 +47,33 @@ void outcome_init(struct outcome *o)
 
 /* A refusal: "deny" (the policy said no) or "fail" (it could not be
  * done), logged and answered with the same one line. */
+/* The tenant-network fields a granted NIC has (" vlan=10 isolated=on"),
+ * for the grant line: what an audit of the log needs to know of its port.
+ * A trunk too long for the line is counted, not listed. */
+static const char *tenant_words(const struct nic_spec *spec, char *buf, size_t cap)
+{
+	static const char *const keys[] = { "vlan", "trunk", "isolated", "mac_lock", "announce" };
+	char v[64];
+	size_t off = 0, i;
+	int k;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && off < cap; i++) {
+		const struct nic_field *f = nic_field_by_key(keys[i]);
+		int r = nic_field_format(spec, f, v, sizeof(v));
+
+		if (r == 0)
+			continue;
+		if (r < 0)
+			snprintf(v, sizeof(v), "(%u VLANs)", vlan_set_count(&spec->trunk));
+		k = snprintf(buf + off, cap - off, " %s=%s", keys[i], v);
+		if (k < 0)
+			break;
+		off += (size_t)k;
+	}
+	return buf;
+}
+
 static void refuse(struct outcome *o, const char *what, const char *who, int r,
 		   const struct vmtap_err *err)
 {
@@ -64,6 +93,14 @@ void handle_bad_request(const struct client_id *who, int r, const struct vmtap_e
 	snprintf(o->err.msg, sizeof(o->err.msg), "%s", vmtap_err_text(err, r));
 	snprintf(o->line, sizeof(o->line), "bad request uid=%u pid=%d: %s",
 		 (unsigned)who->peer.uid, (int)who->pid, o->err.msg);
+}
+
+void handle_denied(const struct client_id *who, int r, const struct vmtap_err *err,
+		   struct outcome *o)
+{
+	handle_bad_request(who, r, err, o);
+	snprintf(o->line, sizeof(o->line), "deny uid=%u pid=%d: %s", (unsigned)who->peer.uid,
+		 (int)who->pid, o->err.msg);
 }
 
 /* ---- decisions --------------------------------------------------------- */
@@ -186,21 +223,33 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 {
 	const struct acl_peer *peer = &who_->peer;
 	struct vmtap_err err = { "" }, skipped;
-	char who[160], warning[sizeof(err.msg) + 40];
+	char who[160 + VMTAP_NETNS_MAX], warning[sizeof(err.msg) + 40], tenant[112];
+	char where[VMTAP_NETNS_MAX + 8];
 	const char *ready = "";
 	int r;
 
-	snprintf(who, sizeof(who), "uid=%u pid=%d bridge=%s ifname=%s queues=%u",
+	snprintf(who, sizeof(who), "uid=%u pid=%d bridge=%s ifname=%s queues=%u%s%s",
 		 (unsigned)peer->uid, (int)who_->pid, spec->bridge,
-		 spec->ifname[0] ? spec->ifname : "-", spec->queues);
+		 spec->ifname[0] ? spec->ifname : "-", spec->queues,
+		 spec->netns[0] ? " netns=" : "", spec->netns);
 
 	if ((r = decide_bridge_queues(env->acl, env->config_path, spec, peer, &err)) < 0 ||
 	    (r = decide_nics(env->quota, env->acl, env->config_path, peer, false, &err)) < 0)
 		goto deny;
-
-	if ((r = from_pool(env, spec, &o->nic, &skipped, &err)) < 0)
+	/* Another namespace: the fd the client sent, judged by the kernel's
+	 * own facts (netns.h); its bridge is that namespace's, named by the
+	 * same policy.  Never pooled (the pool's NICs are ours). */
+	if (spec->netns[0]) {
+		if ((r = netns_client_may(who_->netns_fd, peer->uid, spec->netns, &err)) < 0)
+			goto deny;
+		if ((r = netns_make_nic(who_->netns_fd, spec, peer->uid, &o->nic, &skipped,
+					&err)) < 0)
+			goto fail;
+		snprintf(where, sizeof(where), " netns=%s", spec->netns);
+		ready = where;
+	} else if ((r = from_pool(env, spec, &o->nic, &skipped, &err)) < 0) {
 		goto fail;
-	if (r == 1) {
+	} else if (r == 1) {
 		ready = " ready-made";
 	} else {
 		if ((r = nic_devs_open(spec, &o->nic, &skipped, &err)) < 0)
@@ -214,15 +263,18 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 	snprintf(warning, sizeof(warning), "%s%s", skipped.msg,
 		 skipped.msg[0] ? "; going on without vhost-net" : "");
 	if ((r = vmtapd_nic_encode(&o->nic, warning, o->out, sizeof(o->out), &o->outlen)) < 0 ||
-	    (r = quota_add(env->quota, peer->uid, o->nic.ifindex)) < 0) {
+	    /* The record is by ifindex in our namespace (quota.h); a NIC in
+	     * another one is not counted: its client has CAP_NET_ADMIN there
+	     * (netns_client_may) and could make it without us. */
+	    (!spec->netns[0] && (r = quota_add(env->quota, peer->uid, o->nic.ifindex)) < 0)) {
 		nic_close(&o->nic);
 		o->has_nic = false;
 		vmtap_fail(&err, r, "internal: cannot answer: %s", strerror(-r));
 		goto fail;
 	}
-	snprintf(o->grant, sizeof(o->grant), "grant uid=%u pid=%d bridge=%s ifname=%s queues=%u vhost=%u%s",
-		 (unsigned)peer->uid, (int)who_->pid, spec->bridge, o->nic.ifname, o->nic.queues,
-		 o->nic.nvhost, ready);
+	snprintf(o->grant, sizeof(o->grant), "grant uid=%u pid=%d bridge=%s ifname=%s queues=%u "
+		 "vhost=%u%s%s", (unsigned)peer->uid, (int)who_->pid, spec->bridge, o->nic.ifname,
+		 o->nic.queues, o->nic.nvhost, tenant_words(spec, tenant, sizeof(tenant)), ready);
 	return;
 deny:
 	refuse(o, "deny", who, r, &err);

@@ -44,6 +44,8 @@ struct client_id {
 	struct acl_peer peer;
 	pid_t pid;                /* for logs only */
 	unsigned conns;           /* connections its uid has open, this one included */
+	int netns_fd;             /* the fd a create-nic with "netns" came with, or -1;
+	                           * the loop's: a handler only uses it */
 };
 
 enum outcome_kind {
@@ -61,7 +63,7 @@ struct outcome {
 	size_t outlen;
 	struct nic nic;
 	bool has_nic;
-	char grant[256];          /* logged once the NIC is handed over */
+	char grant[256 + VMTAP_NETNS_MAX]; /* logged once the NIC is handed over */
 	/* OUTCOME_REFUSE: the error reply */
 	int r;
 	struct vmtap_err err;
@@ -73,6 +75,11 @@ void outcome_init(struct outcome *o);
 /* A request that did not decode (r, err): refused as a bad request. */
 void handle_bad_request(const struct client_id *who, int r, const struct vmtap_err *err,
 			struct outcome *o);
+
+/* A request refused for who sent it, not for what it asks (a client of
+ * another network namespace): logged as "deny". */
+void handle_denied(const struct client_id *who, int r, const struct vmtap_err *err,
+		   struct outcome *o);
 
 void handle_request(struct handler_env *env, const struct client_id *who,
 		    struct vmtapd_request *req, struct outcome *o);

@@ -52,6 +52,7 @@ struct args {
 	const char *socket_path;
 	const char *config_path;
 	bool foreground;
+	bool netns;            /* keep CAP_SYS_ADMIN permitted, for setns (netns.h) */
 	unsigned idle_timeout_s, send_timeout_s;
 	struct pool_cfg pools[POOL_MAX];
 	unsigned npools;
@@ -73,6 +74,9 @@ static void usage(void)
 	       "                         BRIDGE [user NAME|group NAME], limit queues|nics|\n"
 	       "                         connections N [...], include PATH\n"
 	       "  --foreground           do not detach; log to stderr as well as syslog\n"
+	       "  --netns                serve create-nic with \"netns\": keeps CAP_SYS_ADMIN\n"
+	       "                         permitted (not effective) for setns into a client's\n"
+	       "                         own namespace\n"
 	       "  --idle-timeout SECONDS close connections idle this long (default %d)\n"
 	       "  --send-timeout SECONDS drop clients that leave a reply unread this long\n"
 	       "                         (default %d)\n"
@@ -129,6 +133,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return 1;
 		} else if (!strcmp(argv[i], "--foreground")) {
 			a->foreground = true;
+		} else if (!strcmp(argv[i], "--netns")) {
+			a->netns = true;
 		} else if ((v = opt_value(argc, argv, &i, "--socket"))) {
 			a->socket_path = v;
 		} else if ((v = opt_value(argc, argv, &i, "--config"))) {
@@ -426,7 +432,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* Everything privileged that is not making taps is done. */
-	if ((r = priv_daemon_keep_net_admin(&err)) < 0) {
+	if ((r = priv_daemon_keep_net_admin(a.netns, &err)) < 0) {
 		r = die("%s", vmtap_err_text(&err, r));
 		goto out;
 	}

@@ -82,6 +82,7 @@ struct conn {
 	bool sending;          /* parked: see the top */
 	bool pending;          /* out is not sent yet */
 	bool fds_unread;       /* a reply with fds went out; not read yet */
+	bool foreign_netns;    /* its socket is of another network namespace */
 	struct outcome o;      /* the reply, and the NIC that goes with it */
 };
 
@@ -377,6 +378,22 @@ static unsigned conns_of(struct vmtapd_server *s, uid_t uid)
 	return n;
 }
 
+/* A request carries an fd exactly when it is a create-nic with "netns"
+ * (proto.h). */
+static int netns_fd_matches(const struct vmtapd_request *req, unsigned nfds,
+			    struct vmtap_err *err)
+{
+	bool netns = req->op == VMTAPD_OP_CREATE_NIC && req->spec.netns[0];
+
+	if (netns && nfds != 1)
+		return vmtap_fail(err, -EPROTO, "create-nic: \"netns\" needs an fd of that network "
+				  "namespace with the request (SCM_RIGHTS); it came without one");
+	if (!netns && nfds)
+		return vmtap_fail(err, -EPROTO, "request carried a file descriptor; only a create-nic "
+				  "with \"netns\" carries one (that namespace's)");
+	return 0;
+}
+
 static void request(struct vmtapd_server *s, struct conn *c)
 {
 	struct client_id who = { .peer = c->peer, .pid = c->pid, .conns = conns_of(s, c->peer.uid) };
@@ -385,15 +402,17 @@ static void request(struct vmtapd_server *s, struct conn *c)
 	struct vmtapd_request req;
 	unsigned nfds = 0;
 	size_t len = 0;
-	int none[1], r;
+	int nsfd[1] = { -1 }, r;
 
-	/* Room for no fd: fd_recv closes any fd a client sends. */
-	r = fd_recv(c->fd, buf, VMTAPD_REQUEST_MAX, &len, none, 0, &nfds);
+	/* Room for one fd, a create-nic's network namespace ("netns");
+	 * fd_recv closes any more.  Whatever the request, the fd is closed
+	 * here once it is handled. */
+	r = fd_recv(c->fd, buf, VMTAPD_REQUEST_MAX, &len, nsfd, 1, &nfds);
 	if (r == -EAGAIN || r == -EINTR)
 		return;
 	if (r == -EPROTO)
-		vmtap_fail(&err, r, "request carried file descriptors or other control data; "
-			   "expected none");
+		vmtap_fail(&err, r, "request carried file descriptors or other control data; expected "
+			   "none, or one with a create-nic's \"netns\"");
 	else if (r == -EMSGSIZE)
 		vmtap_fail(&err, r, "request is larger than %d bytes", VMTAPD_REQUEST_MAX);
 	if (r < 0 && !err.msg[0]) {
@@ -416,11 +435,22 @@ static void request(struct vmtapd_server *s, struct conn *c)
 	conn_idle(s, c);
 	if (r == 0)
 		r = vmtapd_request_decode(buf, len, &req, &err);
+	if (r == 0)
+		r = netns_fd_matches(&req, nfds, &err);
+	who.netns_fd = nfds ? nsfd[0] : -1;
 	outcome_init(&c->o);
 	if (r < 0)
 		handle_bad_request(&who, r, &err, &c->o);
+	else if (c->foreign_netns && !(req.op == VMTAPD_OP_CREATE_NIC && req.spec.netns[0]))
+		handle_denied(&who, vmtap_fail(&err, -EPERM, "your network namespace differs from "
+					       "vmtapd's; a NIC from it would live in vmtapd's "
+					       "namespace, not yours: name yours (\"netns\", with "
+					       "its fd), or ask a vmtapd that runs in your own"),
+			      &err, &c->o);
 	else
 		handle_request(&s->env, &who, &req, &c->o);
+	if (nfds)
+		close(nsfd[0]);
 	finish(s, c);
 }
 
@@ -580,16 +610,10 @@ static void accept_one(struct vmtapd_server *s, int fd)
 	 * client's, fixed when the client made its socket: no /proc lookup,
 	 * no race with a pid.  A NIC made here lives in the daemon's
 	 * namespace, so a client in another one would get a port on a
-	 * bridge it cannot otherwise reach. */
-	if (netns_cookie(fd) != s->netns_cookie) {
-		vmtap_fail(&err, -EPERM, "your network namespace differs from vmtapd's; a NIC from "
-			   "it would live in vmtapd's namespace, not yours: ask a vmtapd that runs in "
-			   "your own");
-		say_refusal(s, c->peer.uid, LOG_WARNING, "deny uid=%u pid=%d: %s",
-			    (unsigned)c->peer.uid, (int)c->pid, err.msg);
-		refuse(fd, -EPERM, err.msg);
-		goto drop;
-	}
+	 * bridge it cannot otherwise reach: its every request is refused
+	 * (request()) but a create-nic that names its namespace ("netns",
+	 * judged by netns_client_may). */
+	c->foreign_netns = netns_cookie(fd) != s->netns_cookie;
 	ev.data.ptr = c;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		goto drop;

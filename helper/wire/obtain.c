@@ -11,12 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "helper/core/fdpass.h"
+#include "helper/core/filesafe.h"
 #include "helper/core/field.h"
+#include "helper/core/netns.h"
+#include "helper/core/provision.h"
 #include "helper/core/reply.h"
 #include "helper/wire/client.h"
 
@@ -44,6 +48,23 @@ const char *helper_default_path(void)
 		}
 	}
 	return VMTAP_LIBEXECDIR "/" HELPER_NAME;
+}
+
+int broker_mode_off(struct vmtap_err *err)
+{
+	enum file_fault why;
+	struct stat st;
+	int fd = open(VMTAP_NO_BROKER_FILE, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), r;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return vmtap_fail(err, -errno, "%s: cannot open: %s (it turns broker mode off; "
+				  "expected a root-owned file, or none)", VMTAP_NO_BROKER_FILE,
+				  strerror(errno));
+	r = file_safe_check(fd, VMTAP_NO_BROKER_FILE, &st, &why, err);
+	close(fd);
+	return r < 0 ? r : 1;
 }
 
 /* The last line of what the helper printed (its error, or its warning),
@@ -209,10 +230,29 @@ static int nic_from_daemon(const char *path, const struct nic_spec *spec, struct
 	return r;
 }
 
+/* Root makes a NIC in another namespace itself, having opened the path
+ * with its own rights (netns.h): no daemon or helper needed. */
+static int nic_in_netns_as_root(const struct nic_spec *spec, struct nic *out,
+				struct vmtap_err *warn, struct vmtap_err *err)
+{
+	int fd, r;
+
+	nic_init(out);
+	if ((r = netns_open(spec->netns, &fd, err)) < 0)
+		return r;
+	r = netns_make_nic(fd, spec, PROVISION_ROOT, out, warn, err);
+	close(fd);
+	return r;
+}
+
 int nic_obtain(const struct obtain_opts *o, const struct nic_spec *spec, struct nic *out,
 	       struct vmtap_err *warn, struct vmtap_err *err)
 {
-	int r = nic_from_daemon(o->socket_path ? o->socket_path : VMTAPD_SOCKET, spec, out, warn,
+	int r;
+
+	if (spec->netns[0] && geteuid() == 0)
+		return nic_in_netns_as_root(spec, out, warn, err);
+	r = nic_from_daemon(o->socket_path ? o->socket_path : VMTAPD_SOCKET, spec, out, warn,
 				err);
 
 	if (r != -ENOENT && r != -ECONNREFUSED)

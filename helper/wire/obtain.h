@@ -11,6 +11,23 @@
 
 #define VMTAPD_SOCKET "/run/vmtap/vmtapd.sock"
 
+/* Broker mode: while vmtapd answers on VMTAPD_SOCKET, vmtap-bridge-helper
+ * gets every tap from it, under vmtapd's policy, and bridge.conf does not
+ * apply.  The admin turns that off by creating this file (any content;
+ * root-owned, not writable by group or others, like every policy file).
+ * Only a file in root's /etc decides it, never the caller's environment or
+ * argv: switching between two policies the admin wrote is the admin's
+ * choice, since either may be the wider one for a given user. */
+#ifndef VMTAP_NO_BROKER_FILE
+#define VMTAP_NO_BROKER_FILE "/etc/vmtap/no-broker"
+#endif
+
+/* 1 when VMTAP_NO_BROKER_FILE turns broker mode off, 0 when it is absent,
+ * -errno with one line in err when it exists but is not to be trusted (not
+ * root's, writable by others, unreadable): then neither policy is
+ * guessed. */
+int broker_mode_off(struct vmtap_err *err);
+
 struct obtain_opts {
 	const char *socket_path; /* vmtapd; NULL = VMTAPD_SOCKET */
 	const char *helper_path; /* NULL = helper_default_path() */

@@ -13,6 +13,11 @@
  *   qbh-1q          QEMU's qemu-bridge-helper, driven the same way
  *   iproute2-1q     `ip tuntap add` + `ip link set master up`, as scripts do
  *   vmtapd-4q       a request to a running vmtapd over one connection
+ *   vmtapd-4q/tenant  the same with isolated=on,mac_lock=on and a guest MAC
+ *                   (one more bridge-port message and an FDB entry per NIC;
+ *                   README "Tenant networks"); no VLAN: the build machines'
+ *                   kernels have no bridge VLAN filtering.  Made alternately
+ *                   with plain ones ("vmtapd-4q/ab"), its anchor
  *   vmtapd-4q/pool  the same to a vmtapd started with --pool for that bridge
  *                   and 4 queues (NICs made before the request; pool.h):
  *                   requests PACE_MS apart ("/pool"), and back to back
@@ -203,11 +208,17 @@ static int iproute2_1q(struct held *h)
 
 static struct vmtapd_client *vc;
 
-/* The bandwidth-limit row: both limits, or inbound alone on a kernel
- * without the police action (the row's name says which). */
+/* What a vmtapd NIC carries besides the plain 4 queues.  tenant:
+ * isolated=on and mac_lock=on, with a guest MAC of its own per NIC (the
+ * static FDB entry the lock adds); no VLAN, since the bench's kernel may
+ * have no bridge VLAN filtering.  bw: the bandwidth-limit row, both
+ * limits, or inbound alone on a kernel without the police action (the
+ * row's name says which). */
+enum vd_kind { VD_PLAIN, VD_TENANT, VD_BW };
+
 static bool bw_inbound_only;
 
-static int vmtapd_make(struct held *h, bool limited)
+static int vmtapd_make(struct held *h, enum vd_kind kind)
 {
 	struct nic_spec spec;
 	struct nic nic;
@@ -219,10 +230,19 @@ static int vmtapd_make(struct held *h, bool limited)
 	strcpy(spec.bridge, bridge);
 	spec.queues = 4;
 	spec.vhost = VHOST_AUTO;
-	if (limited) {
+	if (kind == VD_BW) {
 		spec.inbound.rate = 12500000; /* 100mbit */
 		if (!bw_inbound_only)
 			spec.outbound.rate = 12500000;
+	}
+	if (kind == VD_TENANT) {
+		unsigned c = counter++;
+
+		spec.has_isolated = spec.isolated = true;
+		spec.has_mac_lock = spec.mac_lock = true;
+		spec.has_guest_mac = true;
+		memcpy(spec.guest_mac, (uint8_t[6]){ 0x52, 0x54, 0x00, (uint8_t)(c >> 16),
+						     (uint8_t)(c >> 8), (uint8_t)c }, 6);
 	}
 	if ((r = vmtapd_client_create_nic(vc, &spec, &nic, &err)) < 0) {
 		fprintf(stderr, "bench: vmtapd: %s\n", vmtap_err_text(&err, r));
@@ -235,8 +255,9 @@ static int vmtapd_make(struct held *h, bool limited)
 	return 0;
 }
 
-static int vmtapd_4q(struct held *h) { return vmtapd_make(h, false); }
-static int vmtapd_4q_bw(struct held *h) { return vmtapd_make(h, true); }
+static int vmtapd_4q(struct held *h) { return vmtapd_make(h, VD_PLAIN); }
+static int vmtapd_4q_tenant(struct held *h) { return vmtapd_make(h, VD_TENANT); }
+static int vmtapd_4q_bw(struct held *h) { return vmtapd_make(h, VD_BW); }
 
 /* ---- measuring ---------------------------------------------------------- */
 
@@ -336,6 +357,43 @@ static void latency(const struct method *m, unsigned n, FILE *dat)
 	       m->name, n, pct(samples, n, 0.5), pct(samples, n, 0.99), td, m->what);
 	fprintf(dat, "latency %s %.4f %.4f %.4f\n", m->name, pct(samples, n, 0.5),
 		pct(samples, n, 0.99), td);
+}
+
+/* Two methods' latencies, their NICs made alternately (a, b, a, b, ...)
+ * on the same bridge and all alive until the teardown: on a shared
+ * machine, drift (another load, the bridge filling) then weighs on both
+ * alike, which one after the other it would not.  Rows a->name and
+ * b->name; the teardown is the mean over both. */
+static double samples_b[MAXN];
+
+static void latency_ab(const struct method *a, const struct method *b, unsigned n, FILE *dat)
+{
+	const struct method *m[2] = { a, b };
+	double *out[2] = { samples, samples_b }, td;
+	unsigned i, k;
+	int r;
+
+	for (i = 0; i < 2 * n; i++) {
+		double t0 = now_ms();
+
+		k = i & 1;
+		memset(&held[i], 0, sizeof(held[i]));
+		if ((r = m[k]->make(&held[i])) < 0) {
+			fprintf(stderr, "bench: %s: NIC %u failed: %s\n", m[k]->name, i, strerror(-r));
+			teardown(i + 1);
+			printf("latency %-14s failed (see above)\n", m[k]->name);
+			return;
+		}
+		out[k][i / 2] = now_ms() - t0;
+	}
+	td = teardown(2 * n);
+	for (k = 0; k < 2; k++) {
+		printf("latency %-14s n=%-4u p50 %7.3f ms  p99 %7.3f ms  teardown %7.3f ms/NIC   "
+		       "(%s; made alternately with %s)\n", m[k]->name, n, pct(out[k], n, 0.5),
+		       pct(out[k], n, 0.99), td, m[k]->what, m[!k]->name);
+		fprintf(dat, "latency %s %.4f %.4f %.4f\n", m[k]->name, pct(out[k], n, 0.5),
+			pct(out[k], n, 0.99), td);
+	}
 }
 
 static void scaling(const struct method *m, unsigned n, FILE *dat)
@@ -447,7 +505,10 @@ int main(int argc, char **argv)
 	 * the helper. */
 	const struct method *vm = &help4;
 	struct vmtap_err err = { "" };
-	static const struct method vd4 = { "vmtapd-4q", vmtapd_4q, "vmtapd request, one connection" };
+	static const struct method vd4 = { "vmtapd-4q", vmtapd_4q, "vmtapd request, one connection" },
+				   vd4ab = { "vmtapd-4q/ab", vmtapd_4q, "vmtapd, plain" },
+				   vd4t = { "vmtapd-4q/tenant", vmtapd_4q_tenant,
+					    "vmtapd, isolated=on,mac_lock=on" };
 
 	if (vmtapd_sock && vmtapd_client_open(vmtapd_sock, &vc, &err) == 0) {
 		static struct method vbw = { "vmtapd-4q-bw", vmtapd_4q_bw,
@@ -455,6 +516,9 @@ int main(int argc, char **argv)
 		struct held probe = { 0 };
 
 		latency(&vd4, n, dat);
+		/* The tenant flags' cost: against plain NICs made in turn with
+		 * them (n/2 each: 200 NICs alive, as in the other rows). */
+		latency_ab(&vd4ab, &vd4t, n / 2, dat);
 		vm = &vd4;
 		/* One NIC first: does this kernel police? */
 		if (vmtapd_4q_bw(&probe) < 0) {

@@ -64,6 +64,8 @@ check_log() { # LABEL LOG IF EXPECTED_RXQ
 
 sandbox_bridge br0 192.0.2.1/25
 sandbox_bridge br1 192.0.2.129/25
+# A bridge that exists and that the ACL never allows.
+ip link add br8 type bridge
 sandbox_acl "allow br0" "allow br1"
 base_links=$(links)
 
@@ -121,11 +123,15 @@ sandbox_acl "allow all"
 expect_failure "missing bridge" "bridge br7 does not exist" \
 	"$VMTAP" exec --nic br7 -- "$fake_qemu"
 sandbox_acl "allow br0" "allow br1"
-expect_failure "bridge not allowed" "bridge br7 is not allowed" \
-	"$VMTAP" exec --nic br7 -- "$fake_qemu"
+# The cause first: a bridge that does not exist is missing, whether or not
+# the ACL names it (any user can list the namespace's interfaces anyway).
+expect_failure "missing bridge the ACL does not allow: reported as missing" \
+	"bridge br7 does not exist" "$VMTAP" exec --nic br7 -- "$fake_qemu"
+expect_failure "bridge not allowed" "bridge br8 is not allowed" \
+	"$VMTAP" exec --nic br8 -- "$fake_qemu"
 expect_failure "queues out of range" "queues=100000" \
 	"$VMTAP" exec --nic br0,queues=100000 -- "$fake_qemu"
-expect_failure "second NIC fails: the first is undone" "bridge br7 is not allowed" \
+expect_failure "second NIC fails: the first is undone" "bridge br7 does not exist" \
 	"$VMTAP" exec --nic br0,queues=2 --nic br7 -- "$fake_qemu"
 expect_failure "helper missing" "/nonexistent/helper" \
 	"$VMTAP" exec --helper /nonexistent/helper --nic br0 -- "$fake_qemu"

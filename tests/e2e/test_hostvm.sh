@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_hostvm.sh — the test-host VM (tests/hostvm/): Debian's kernel 6.1
 # booted under QEMU TCG as a host that has vhost-net, running the core's
-# integration tests (a second kernel in the test matrix) and the vhost-net
+# integration tests (a second kernel in the test matrix), VLANs through
+# vmtap's front ends on a vlan_filtering bridge (tests/hostvm/tenant.sh:
+# this machine's kernel has no bridge VLAN filtering) and the vhost-net
 # data-path self-test (`vmtap doctor --vhost-selftest`) inside.
 #
 # Passes when the VM finished, printed "kernel 6.1.N", every test inside
@@ -59,6 +61,12 @@ for t in test_port test_helper test_setuid; do
 		fail "integration/$t on kernel 6.1 ($(grep -m1 "hostvm: FAIL integration/$t" "$log" || echo "no result"))"
 	fi
 done
+# VLANs through the front ends (tests/hostvm/tenant.sh): its summary line.
+if grep -qx 'hostvm: PASS tenant networks' "$log"; then
+	pass "tenant networks: VLANs through vmtapd, vmtap exec, vmtap create and the setuid helper"
+else
+	fail "tenant networks ($(grep -m1 -E '^hostvm: FAIL tenant' "$log" || echo "no result"))"
+fi
 if grep -qx 'vhost-selftest: tx ok, rx ok' "$log"; then
 	pass "vhost-selftest: tx ok, rx ok"
 else

@@ -12,10 +12,11 @@
 #                driver runs no hooks, so the test runs it where libvirt
 #                would: before start, and after the domain is gone)
 # The guest finds each NIC by its MAC, reports its RX queues (2) and pings
-# its bridge.  Then examples/libvirt/attach.sh hot-plugs a third NIC
-# (vmtap attach: a 2-queue tap on br2, virDomainAttachDeviceFlags); the
-# guest sees it, 2 queues, pings br2; `attach.sh --detach` unplugs it and
-# the tap is gone.  The domain is destroyed; vt0 outlives it until
+# its bridge.  Then `vmtap attach --json`, its URI from LIBVIRT_DEFAULT_URI,
+# hot-plugs a third NIC (a 2-queue tap on br2, virDomainAttachDeviceFlags);
+# the guest sees it, 2 queues, pings br2; `examples/libvirt/attach.sh
+# --detach` unplugs it, says so, and the tap is gone.  vhost=on without
+# /dev/vhost-net is refused as vmtap exec refuses it.  The domain is destroyed; vt0 outlives it until
 # `vmtap delete vt0`; the hook's release deletes vmtap-demo0.
 # Failures of attach/detach: one line, non-zero, nothing left.
 #
@@ -188,12 +189,27 @@ expect_failure "attach with a bad SPEC" "queues=0" \
 expect_failure "detach a tap the domain does not have" "has no interface on vt9" \
 	bash -c "'$VMTAP' create vt9 --bridge br2 && VMTAP='$VMTAP' URI='$URI' '$ATTACH' --detach $DOM vt9; rc=\$?; '$VMTAP' delete vt9; exit \$rc"
 
-tap=$(VMTAP=$VMTAP URI=$URI "$ATTACH" "$DOM" br2,queues=2,mac=52:54:00:00:00:30 2>>"$VLOG") || tap=
-if [ -n "$tap" ] && ip link show dev "$tap" >/dev/null 2>&1; then
-	pass "examples/libvirt/attach.sh made tap $tap and attached it"
-else
-	fail "examples/libvirt/attach.sh attached no tap (virsh log: $VLOG)"
+if [ ! -e /dev/vhost-net ]; then
+	expect_failure "attach vhost=on without /dev/vhost-net: refused as exec refuses it" \
+		"vhost=on: /dev/vhost-net: No such file or directory" \
+		env VMTAP="$VMTAP" URI="$URI" "$ATTACH" "$DOM" br2,queues=2,vhost=on
 fi
+expect_failure "attach with no --connect and no LIBVIRT_DEFAULT_URI: libvirt's default, named" \
+	"libvirt's default URI" \
+	env -u LIBVIRT_DEFAULT_URI XDG_CONFIG_HOME="$SANDBOX_DIR/none" "$VMTAP" attach --domain "$DOM" --nic br2
+# No --connect: LIBVIRT_DEFAULT_URI, as virsh; --json: one object.
+AJ=$SANDBOX_DIR/attach.json
+LIBVIRT_DEFAULT_URI=$URI "$VMTAP" attach --json --domain "$DOM" \
+	--nic br2,queues=2,mac=52:54:00:00:00:30 >"$AJ" 2>>"$VLOG" || true
+tap=$(jq -r .dev "$AJ" 2>/dev/null) || tap=
+if [ -n "$tap" ] && ip link show dev "$tap" >/dev/null 2>&1; then
+	pass "vmtap attach (URI from LIBVIRT_DEFAULT_URI) made tap $tap and attached it"
+else
+	tap=
+	fail "vmtap attach --json attached no tap: $(cat "$AJ") (virsh log: $VLOG)"
+fi
+check "  attach --json: dev, domain, bridge, guest MAC, queues" \
+	jq -e --arg d "$DOM" '.domain == $d and .bridge == "br2" and .mac == "52:54:00:00:00:30" and .queues == 2' "$AJ"
 check "  libvirt's live XML has <target dev='$tap' managed='no'/> with 2 queues" \
 	bash -c "virsh -q -c '$URI' dumpxml $DOM 2>/dev/null | xmllint --xpath \"//interface[target/@dev='$tap' and target/@managed='no' and driver/@queues='2']\" - >/dev/null"
 if wait_log GUEST_PING_OK_ATTACHED 120; then
@@ -203,7 +219,9 @@ else
 fi
 check "the guest sees 2 RX queues on the hot-plugged NIC" grep -a -q 'GUEST_RXQ_ATTACHED=2' "$CONSOLE"
 if [ -n "$tap" ]; then
-	check "attach.sh --detach $tap" env VMTAP="$VMTAP" URI="$URI" "$ATTACH" --detach "$DOM" "$tap"
+	out=$(env VMTAP="$VMTAP" URI="$URI" "$ATTACH" --detach "$DOM" "$tap" 2>>"$VLOG") || out="FAILED: $out"
+	check "attach.sh --detach $tap: says so in one line" \
+		test "$out" = "detached $tap from domain $DOM and deleted it"
 	check "  the tap $tap is gone" bash -c "! ip link show dev '$tap' >/dev/null 2>&1"
 fi
 if wait_log GUEST_UNPLUGGED 60; then

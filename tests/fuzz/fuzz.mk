@@ -25,6 +25,9 @@
 
 CLANG        ?= clang
 FUZZ_SECONDS ?= 60
+# A fixed seed: a run that finds a crash can be run again the same way
+# (FUZZ_SEED=0 lets libFuzzer pick one).
+FUZZ_SEED    ?= 1
 # make check: 7 harnesses, 2 at a time, 45 s each: about 3 minutes of its
 # run on a 2-core machine (README, Testing).
 FUZZ_CHECK_SECONDS ?= 45
@@ -87,7 +90,7 @@ fuzz-run-%: $(B)/fuzz/fuzz_%
 	@rm -f $(B)/fuzz/artifacts/$*/*
 	@echo "vmtap: fuzzing $* for $(FUZZ_SECONDS)s"
 	@if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		$(B)/fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		$(B)/fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix=$(B)/fuzz/artifacts/$*/ \
 		$(B)/fuzz/corpus/$* tests/fuzz/corpus/$* >$(B)/fuzz/$*.log 2>&1; then \

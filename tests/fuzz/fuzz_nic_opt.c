@@ -49,41 +49,43 @@ static void check(const struct nic_opt *o)
 	    ((o->guest_mac[0] & 1) || !memcmp(o->guest_mac, "\0\0\0\0\0\0", 6)))
 		abort();
 	if (s->vlan > VLAN_VID_MAX || vlan_set_has(&s->trunk, 0) || vlan_set_has(&s->trunk, 4095) ||
-	    (!s->has_isolated && s->isolated) || (!s->has_mac_lock && s->mac_lock))
+	    (!s->has_isolated && s->isolated) || (!s->has_mac_lock && s->mac_lock) ||
+	    (!s->has_announce && s->announce))
 		abort();
 }
 
-/* The parsed SPEC in keyed form, every key given. */
+/* The parsed SPEC in keyed form: the SPEC's own keys by hand, then every
+ * other row of the table the SPEC takes, as the table writes it, so a new
+ * field is round-tripped without a change here. */
 static void write_back(const struct nic_opt *o, char *buf, size_t cap)
 {
-	static const char *const tenant[] = { "vlan", "trunk", "isolated", "mac_lock" };
-	char mac[18], vhost[16], qdisc[16];
-	size_t i;
+	static const char *const by_hand[] = { "bridge", "queues", "mac", NULL };
+	char mac[18], name[64];
+	unsigned i, j;
 	int n;
 
-	nic_field_format(&o->spec, nic_field_by_key("vhost"), vhost, sizeof(vhost));
-	nic_field_format(&o->spec, nic_field_by_key("qdisc"), qdisc, sizeof(qdisc));
-	n = snprintf(buf, cap, "bridge=%s,vhost=%s,qdisc=%s,model=%s", o->spec.bridge, vhost,
-		     qdisc, o->model);
+	n = snprintf(buf, cap, "bridge=%s,model=%s", o->spec.bridge, o->model);
 	if (o->id[0])
 		n += snprintf(buf + n, cap - (size_t)n, ",id=%s", o->id);
 	if (o->queues_auto)
 		n += snprintf(buf + n, cap - (size_t)n, ",queues=auto");
 	else
 		n += snprintf(buf + n, cap - (size_t)n, ",queues=%u", o->spec.queues);
-	if (o->spec.mtu)
-		n += snprintf(buf + n, cap - (size_t)n, ",mtu=%u", o->spec.mtu);
 	if (o->has_guest_mac)
 		n += snprintf(buf + n, cap - (size_t)n, ",mac=%s", format_mac(o->guest_mac, mac));
-	/* The tenant-network rows, as the table writes them. */
-	for (i = 0; i < sizeof(tenant) / sizeof(tenant[0]); i++) {
-		const struct nic_field *f = nic_field_by_key(tenant[i]);
+	for (i = 0; i < nic_nfields; i++) {
+		const struct nic_field *f = &nic_fields[i];
+		int k = n;
 
-		n += snprintf(buf + n, cap - (size_t)n, ",%s=", f->key);
-		if (nic_field_format(&o->spec, f, buf + n, cap - (size_t)n) == 1)
-			n += (int)strlen(buf + n);
-		else
-			n -= (int)strlen(f->key) + 2;
+		if (!(f->fronts & FRONT_SPEC))
+			continue;
+		for (j = 0; by_hand[j] && strcmp(by_hand[j], f->key); j++)
+			;
+		if (by_hand[j])
+			continue;
+		k += snprintf(buf + k, cap - (size_t)k, ",%s=", nic_field_name(f, FRONT_SPEC, name));
+		if (nic_field_format(&o->spec, f, buf + k, cap - (size_t)k) == 1)
+			n = k + (int)strlen(buf + k);
 		buf[n] = '\0';
 	}
 }

@@ -17,7 +17,8 @@
 #                            build machine, dash as /bin/sh, every shared
 #                            library they load (from ldd), a minimal
 #                            passwd/group, and
-#                            tests/hostvm/inside.sh as /test.sh
+#                            tests/hostvm/inside.sh as /test.sh and
+#                            tests/hostvm/tenant.sh as /tenant.sh
 #
 # Environment: HOSTVM_TIMEOUT (seconds, default 540), HOSTVM_MEM (MiB,
 # default 1024).
@@ -42,11 +43,13 @@ HOSTVM_BINARIES=(
 	build/tests/integration/test_brport
 	build/tests/integration/test_helper
 	build/tests/integration/test_setuid
+	build/vmtapd
+	build/tests/helpers/tenant_frames
 	build/tests/integration/test_bandwidth
 )
 # From the build machine: the tests call tc, ip (veth, MTU) and setpriv
-# with options busybox lacks.
-HOSTVM_TOOLS=(tc ip setpriv)
+# with options busybox lacks; bridge shows VLANs and the FDB (tenant.sh).
+HOSTVM_TOOLS=(tc ip setpriv bridge)
 
 hostvm_msg() { echo "hostvm: $*" >&2; }
 
@@ -91,7 +94,8 @@ _hostvm_stage() {
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
 		>"$stage/etc/passwd"
 	printf 'root:x:0:\nkvm:x:104:\nnogroup:x:65534:\n' >"$stage/etc/group"
-	install -m 0755 "$HOSTVM_DIR/inside.sh" "$stage/test.sh"
+	install -m 0755 "$HOSTVM_DIR/inside.sh" "$stage/test.sh" &&
+		install -m 0755 "$HOSTVM_DIR/tenant.sh" "$stage/tenant.sh"
 }
 
 hostvm_build() {

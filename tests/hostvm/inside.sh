@@ -4,7 +4,8 @@
 #
 # Debian's kernel here is a *host*: it runs the core's integration tests
 # (taps, bridge ports, isolation / MAC lock / VLANs on them, the helper
-# driven as QEMU drives it, the setuid helper) against a second kernel, and the vhost-net data-path self-test
+# driven as QEMU drives it, the setuid helper) against a second kernel,
+# VLANs through vmtap's front ends (tenant.sh), and the vhost-net data-path self-test
 # through `vmtap doctor --vhost-selftest`, which the machines that build
 # vmtap cannot run (their kernel has no vhost-net).
 #
@@ -68,6 +69,18 @@ for t in test_port test_brport test_helper test_setuid test_bandwidth; do
 	rc=$?
 	if [ "$rc" -eq 0 ]; then pass "integration/$t"; else fail "integration/$t (exit $rc)"; fi
 done
+
+# Tenant networks through the front ends (vmtapd, vmtap exec, vmtap
+# create, the setuid helper): VLAN refusals and frames, in a namespace of
+# its own with a private /run (vmtapd's socket) — tenant.sh.
+# Through dash, by path: busybox's unshare runs its own sh for "sh", which
+# prefers busybox's applets (ip without vlan_filtering, setpriv without
+# --reuid) to the build machine's tools on PATH.
+echo "hostvm: running tenant.sh"
+unshare -n -m /bin/dash -c "mount -t sysfs sysfs /sys && mount -t tmpfs tmpfs /run &&
+	ip link set dev lo up && exec /bin/dash /tenant.sh"
+rc=$?
+if [ "$rc" -eq 0 ]; then pass "tenant.sh"; else fail "tenant.sh (exit $rc)"; fi
 
 # doctor on a host that has vhost-net: it must see the device answer.
 build/vmtap doctor >/tmp/doctor.txt 2>&1

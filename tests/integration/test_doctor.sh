@@ -10,10 +10,25 @@
 #     the device, leaving nothing behind; when present, the self-test runs;
 #   - tun and its features, the default qdisc, as the kernel says;
 #   - bridges with port count, MTU, up/down and the ACL's verdict;
+#   - a VXLAN port on a bridge: its VNI and state, learning on (device and
+#     port) and neigh_suppress, MTU headroom against the underlay found by
+#     the local address, FRR absent / not answering / without the VNI, each
+#     with a fix, and the fixes as given clear the warnings;
 #   - the ACL and vmtapd's policy: missing, fine, writable by others, not
 #     root-owned, malformed; the exit status is 1 exactly when one fails;
 #   - vmtapd's socket: absent, answering, stale;
 #   - the helper: missing, plain, setuid root, file capability, writable;
+#   - vmtapd's policy through vmtapd's own parser (a limit it does not
+#     know, an unknown user: fail); the fix for a stopped vmtapd works
+#     without systemd too;
+#   - broker mode (a real vmtapd on the helper's socket): doctor says it is
+#     on and judges bridges by vmtapd's policy; --user NAME reports the
+#     policy that applies to NAME and its grants; the setuid helper's
+#     refusal names vmtapd's policy; /etc/vmtap/no-broker turns it off
+#     (then bridge.conf decides, and doctor says so); an untrustworthy
+#     no-broker file is refused with its fix;
+#   - causes first: a bridge that does not exist is reported as missing,
+#     not as refused;
 #   - --json is valid JSON with the same checks; bad options are one line.
 # Exit: 0 pass, 77 skipped, anything else fail.
 set -euo pipefail
@@ -143,6 +158,55 @@ check "malformed ACL: fail naming file:line" has acl '^fail .*/etc/qemu/bridge.c
 check "... exit 1" test "$rc" -eq 1
 sandbox_acl "allow br0"
 
+# ---- the overlay: a VXLAN port on a bridge (no FRR needed) -----------------------
+
+# An underlay holding the VTEP address, and VNI 100 as examples/evpn's
+# host-setup.sh makes it but for what is being checked.
+ip link add ul0 mtu 1500 type veth peer name ul1
+ip addr add 198.51.100.1/30 dev ul0
+ip link set ul0 up
+ip link add br100 type bridge
+ip link add vx100 type vxlan id 100 local 198.51.100.1 dstport 4789
+ip link set vx100 master br100
+ip link set br100 up
+nobin=$SANDBOX_DIR/nobin
+mkdir -p "$nobin"
+# doctor looks for vtysh in PATH; a PATH without it is a host without FRR.
+PATH=$nobin doctor
+check "vxlan: VNI 100 on br100, local address, down: warn" has "vxlan vx100" '^warn .*vx100: VNI 100 on bridge br100, local 198.51.100.1, UDP port 4789, down'
+check "... fix: ip link set vx100 up" test "$(fix_of "vxlan vx100")" = "ip link set vx100 up"
+check "vxlan learning on (device and port): warn" has "vxlan vx100 learning" '^warn .*the VXLAN device and its bridge port learn remote MACs.*neigh_suppress off'
+check "... fix: nolearning, learning off, neigh_suppress on" test "$(fix_of "vxlan vx100 learning")" = \
+	"ip link set vx100 type vxlan nolearning && bridge link set dev vx100 learning off neigh_suppress on"
+check "vxlan MTU: underlay ul0 (found by the local address) 1500 for a 1500 bridge: warn" has "vxlan vx100 mtu" '^warn .*bridge br100 MTU 1500, vx100 MTU 1500, underlay ul0 MTU 1500: 0 bytes of headroom where VXLAN needs 50'
+check "... fix: ul0 to 1550, or 1450 for the guests" bash -c '[[ "$1" == "ip link set ul0 mtu 1550 "*"ip link set vx100 mtu 1450 && ip link set br100 mtu 1450" ]]' _ "$(fix_of "vxlan vx100 mtu")"
+check "no vtysh: evpn warn, NICs work locally, flooding" has evpn '^warn .*no vtysh in PATH: .*learn their MACs by flooding'
+check "a VXLAN port changes no exit status (warnings only)" test "$rc" -eq 0
+# The fixes doctor gave, applied as given.
+eval "$(fix_of "vxlan vx100")"
+eval "$(fix_of "vxlan vx100 learning")"
+ip link set ul0 mtu 1550
+# A vtysh that cannot reach FRR (as on a host where FRR is installed but not
+# running): a stand-in, since a real vtysh's failure needs a daemon this
+# test does not start (tests/e2e/test_evpn.sh runs FRR for real).
+printf '#!/bin/sh\necho "Exiting: failed to connect to any daemons." >&2\nexit 1\n' >"$nobin/vtysh"
+chmod 0755 "$nobin/vtysh"
+PATH=$nobin doctor
+check "after the fixes: vxlan up ok" has "vxlan vx100" '^ok .*VNI 100 on bridge br100, .*, up$'
+check "after the fixes: learning off, neigh_suppress on: ok" has "vxlan vx100 learning" '^ok .*learning off \(device and bridge port\).*neigh_suppress on$'
+check "after the fixes: 50 bytes of headroom: ok" has "vxlan vx100 mtu" '^ok .*underlay ul0 MTU 1550: 50 bytes of headroom, VXLAN needs 50$'
+check "vtysh that fails: evpn warn, FRR does not answer" has evpn "^warn .*$nobin/vtysh -c 'show evpn vni' failed as uid 0: FRR does not answer"
+# FRR that answers but was not told advertise-all-vni knows no VNI.
+printf '#!/bin/sh\necho "{}"\n' >"$nobin/vtysh"
+PATH=$nobin doctor --json
+check "--json: FRR without VNI 100: warn naming advertise-all-vni" \
+	jq_ok '.checks[] | select(.name == "evpn") | .status == "warn" and (.detail | test("does not know VNI 100")) and (.fix | test("advertise-all-vni"))' "$OUT"
+check "--json: the overlay checks are there" \
+	jq_ok '[.checks[] | select(.name | startswith("vxlan vx100"))] | length == 3' "$OUT"
+ip link del vx100
+ip link del br100
+ip link del ul0
+
 # ---- vmtapd: policy file and socket -------------------------------------------
 
 mkdir -p /etc/vmtap
@@ -193,6 +257,99 @@ doctor --helper "$hdir/filecap"
 check "helper with cap_net_admin+ep: ok" has helper "^ok .*file capability cap_net_admin\+ep"
 doctor --helper "$hdir/writable"
 check "group-writable helper: fail" has helper '^fail .*writable by group or others'
+
+# ---- vmtapd's policy, as vmtapd parses it ----------------------------------------
+
+printf '%s\n' "allow br0" "limit frobs 3" >/etc/vmtap/vmtapd.conf
+doctor
+check "vmtapd policy with a limit vmtapd does not know: fail naming the line" \
+	has "vmtapd policy" '^fail .*/etc/vmtap/vmtapd.conf:2'
+check "... exit 1" test "$rc" -eq 1
+printf '%s\n' "allow br0 user no-such-user-here" >/etc/vmtap/vmtapd.conf
+doctor
+check "vmtapd policy naming an unknown user: fail" has "vmtapd policy" '^fail .*no-such-user-here'
+printf '%s\n' "allow br1 user nobody" "allow gone0 user nobody" >/etc/vmtap/vmtapd.conf
+doctor
+check "a policy vmtapd takes: ok, parsed as vmtapd reads it" \
+	has "vmtapd policy" '^ok .*parses as vmtapd reads it'
+check "vmtapd not running: the fix works without systemd too" \
+	bash -c '[[ "$1" == *"systemctl start vmtapd"*"without systemd"*vmtapd* ]]' _ "$(fix_of "vmtapd socket")"
+check "no vmtapd: broker mode is not claimed" test -z "$(line_of "broker mode")"
+check "no vmtapd: the policy that applies is bridge.conf's" \
+	has policy "^ok +policy +uid 0 \(root\): /etc/qemu/bridge.conf applies .*: br0 \(untagged\)$"
+
+# ---- broker mode -----------------------------------------------------------------
+# A real vmtapd on the socket the helper relays to, and the setuid helper
+# run by nobody (through vmtap exec, as a user would).
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+RUNDIR=/run/truth
+sandbox_tmpfs "$RUNDIR"
+install -m 04755 -o root -g root "$HELPER" "$RUNDIR/helper"
+"$B/vmtapd" --foreground --socket "$sock" --config /etc/vmtap/vmtapd.conf 2>"$SANDBOX_DIR/vmtapd.log" &
+dpid=$!
+trap 'kill $dpid 2>/dev/null || true' EXIT
+for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
+# helper_as_nobody BRIDGE — the setuid helper's verdict, in $OUT/$ERR, $rc.
+helper_as_nobody() {
+	rc=0
+	"${NOBODY[@]}" "$VMTAP" exec --socket /run/vmtap/none.sock --helper "$RUNDIR/helper" \
+		--nic "$1,vhost=off" -- /bin/true >"$OUT" 2>"$ERR" || rc=$?
+}
+
+doctor
+check "vmtapd answers: broker mode on, bridge.conf does not apply" \
+	has "broker mode" "^ok .*on: vmtapd answers on $sock.*/etc/qemu/bridge.conf does not apply"
+check "broker mode: the policy that applies is vmtapd's (root: granted nothing)" \
+	has policy '^warn +policy +uid 0 \(root\): vmtapd.s policy /etc/vmtap/vmtapd.conf applies \(broker mode'
+check "broker mode: bridge br0 judged by vmtapd's policy, not the ACL" \
+	has "bridge br0" "not allowed for uid 0 \(root\) by vmtapd's policy \(broker mode\)$"
+doctor --user nobody
+check "--user nobody: vmtapd's policy grants br1" \
+	has policy '^ok +policy +uid 65534 \(nobody\): vmtapd.s policy /etc/vmtap/vmtapd.conf applies .*: br1 \(untagged\), gone0 \(untagged\)$'
+check "--user nobody: bridge br1 allowed by vmtapd's policy" \
+	has "bridge br1" ", allowed for uid 65534 \(nobody\) by vmtapd's policy \(broker mode\)$"
+doctor --user no-such-user-here
+check "--user with an unknown name: fail naming it" has policy '^fail .*no-such-user-here: no such user'
+
+helper_as_nobody br0
+check "broker mode: the helper refuses br0 (bridge.conf allows it, vmtapd's policy does not)" test "$rc" -ne 0
+check "... and says vmtapd's policy refused it, in broker mode" \
+	grep -q "refused by vmtapd's policy (broker mode): .*br0.*/etc/vmtap/vmtapd.conf.*/etc/vmtap/no-broker turns broker mode off" "$ERR"
+helper_as_nobody br1
+check "broker mode: br1, which vmtapd's policy grants nobody, works" test "$rc" -eq 0
+# Through vmtapd the policy comes first: only a caller it would allow
+# learns that a bridge is missing.
+helper_as_nobody gone0
+check "broker mode: a granted bridge that does not exist: reported as missing" \
+	bash -c '[ "$1" -ne 0 ] && grep -q "bridge gone0 does not exist" "$2"' _ "$rc" "$ERR"
+helper_as_nobody gone1
+check "broker mode: a missing bridge the policy does not grant: refused, its existence not told" \
+	bash -c '[ "$1" -ne 0 ] && grep -q "refused by vmtapd.s policy (broker mode): bridge gone1 is not allowed" "$2" && ! grep -q "does not exist" "$2"' _ "$rc" "$ERR"
+
+touch /etc/vmtap/no-broker
+doctor
+check "no-broker: doctor says broker mode is off, bridge.conf decides" \
+	has "broker mode" "^ok .*off \(/etc/vmtap/no-broker exists\): vmtap-bridge-helper decides by /etc/qemu/bridge.conf"
+check "no-broker: bridges judged by the ACL again" has "bridge br0" 'allowed by the ACL$'
+helper_as_nobody br0
+check "no-broker: the helper gives nobody br0, as bridge.conf allows" test "$rc" -eq 0
+helper_as_nobody br1
+check "no-broker: br1 refused by bridge.conf, which says so" \
+	grep -q "bridge br1 is not allowed for uid 65534 by /etc/qemu/bridge.conf" "$ERR"
+helper_as_nobody nosuchbr0
+check "a bridge that does not exist: reported as missing, not as refused" \
+	bash -c '[ "$1" -ne 0 ] && grep -q "bridge nosuchbr0 does not exist (ip link add nosuchbr0 type bridge" "$2" && ! grep -q "not allowed" "$2"' _ "$rc" "$ERR"
+chmod 0666 /etc/vmtap/no-broker
+helper_as_nobody br0
+check "a no-broker file others may write: refused, with the fix" \
+	bash -c '[ "$1" -ne 0 ] && grep -q "/etc/vmtap/no-broker: is writable by group or others.*chmod go-w /etc/vmtap/no-broker" "$2"' _ "$rc" "$ERR"
+doctor
+check "... and doctor fails it" has "broker mode" '^fail .*no-broker'
+rm -f /etc/vmtap/no-broker
+kill "$dpid"
+wait "$dpid" 2>/dev/null || true
+trap - EXIT
+rm -f "$sock"
 
 # ---- --json --------------------------------------------------------------------
 

@@ -214,6 +214,7 @@ out=$(VMTAP=$VMTAP OWNER=nobody "$REPO/examples/libvirt/install-hook.sh" 2>&1) &
 installed=/etc/libvirt/hooks/qemu.d/vmtap
 check "examples/libvirt/install-hook.sh installs $installed ($out)" \
 	test "$rc" -eq 0 -a -x "$installed"
+check "  and says whose the taps will be" bash -c '[[ "$1" == *"taps owned by nobody"* ]]' _ "$out"
 check "the installed hook, prepare begin on examples/libvirt/domain.xml" \
 	bash -c "'$installed' vmtap-demo prepare begin - <'$REPO/examples/libvirt/domain.xml'"
 check "  vmtap-demo0: 2 queues on br0, owned by nobody" \
@@ -221,6 +222,10 @@ check "  vmtap-demo0: 2 queues on br0, owned by nobody" \
 check "the installed hook, release end" \
 	bash -c "'$installed' vmtap-demo release end - <'$REPO/examples/libvirt/domain.xml'"
 check "  vmtap-demo0 is gone" test "$(links)" = "$base"
+cp "$installed" "$SANDBOX_DIR/hook.before"
+expect_failure "install-hook.sh without OWNER: refused, never a silent root" \
+	"set OWNER=" env -u OWNER VMTAP="$VMTAP" "$REPO/examples/libvirt/install-hook.sh"
+check "  the installed hook is unchanged" cmp -s "$installed" "$SANDBOX_DIR/hook.before"
 expect_failure "install-hook.sh with an unknown owner installs nothing new" \
 	"--owner nobody-here" env VMTAP="$VMTAP" OWNER=nobody-here "$REPO/examples/libvirt/install-hook.sh"
 

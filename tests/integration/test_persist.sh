@@ -178,6 +178,42 @@ expect_failure "create without CAP_NET_ADMIN" 1 "needs CAP_NET_ADMIN" \
 expect_failure "delete without CAP_NET_ADMIN" 1 "needs CAP_NET_ADMIN" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups -- "$VMTAP" delete vm1
 
+# ---- list tells the truth ---------------------------------------------------------
+# A tap the helper makes (no alias, the name vmtap picks) while the command
+# vmtap exec runs in QEMU's place holds its one queue.
+sandbox_acl "allow br0"
+LST=$SANDBOX_DIR/list
+check "exec through the helper (root, 1 queue) exits 0" \
+	"$VMTAP" exec --socket /run/vmtap/none.sock --nic br0,vhost=off -- \
+	sh -c "'$VMTAP' list --json >'$LST.json' && '$VMTAP' list >'$LST.txt'"
+htap=$(jq -r '.[] | select(.name | test("^vmt[0-9a-f]{8}$")) | .name' "$LST.json")
+check "list --json saw the helper's tap ($htap)" test -n "$htap"
+check "list --json: the helper's tap is vmtap's" \
+	test "$(jq -r ".[] | select(.name == \"$htap\") | .vmtap" "$LST.json")" = true
+check "list --json: a single-queue tap QEMU holds has 1 queue, not 0" \
+	test "$(jq -r ".[] | select(.name == \"$htap\") | .queues" "$LST.json")" = 1
+check "list: the helper's tap says VMTAP yes" \
+	bash -c '[ "$(awk -v n="$1" "\$1 == n { print \$8 }" "$2")" = yes ]' _ "$htap" "$LST.txt"
+check "list --json: vm1, nobody attached, has 0 queues" test "$(lfield vm1 .queues)" = 0
+# An owner whose name is longer than the old fixed column.
+long=a-rather-long-user-name-here
+echo "$long:x:4242:4242::/nonexistent:/usr/sbin/nologin" >>/etc/passwd
+check "create vmlong --owner $long" "$VMTAP" create vmlong --bridge br0 --owner "$long"
+"$VMTAP" list >"$LST.txt"
+# Each column starts where its heading does, on every row.
+hdr=$(head -n 1 "$LST.txt")
+col() { local h=$1; local pre=${h%%"$2"*}; echo "${#pre}"; }
+row=$(grep '^vmlong ' "$LST.txt")
+check "list: a long owner name does not shift the columns after it" \
+	test "${row:$(col "$hdr" BRIDGE):4}" = "br0 " -a "${row:$(col "$hdr" OWNER):${#long}}" = "$long"
+check "delete vmlong" "$VMTAP" delete vmlong
+
+# ---- help and argv slips -----------------------------------------------------------
+check "vmtap help exec prints exec's help" \
+	bash -c '"$1" help exec | head -n 1 | grep -q "^Usage: vmtap exec "' _ "$VMTAP"
+expect_failure "exec without -- before QEMU's argv: the hint" 2 \
+	"put -- before QEMU's argv" "$VMTAP" exec --nic br0 qemu-system-x86_64 -m 1G
+
 # ---- delete ----------------------------------------------------------------------
 check "delete vm1 vm2 vpn0" "$VMTAP" delete vm1 vm2 vpn0
 check "  they are gone" test "$(links)" = "br0 lo "

@@ -8,7 +8,8 @@
 #     permanent) FDB entry on it, its own MAC fe: + M's last five bytes, as
 #     the kernel reports it and as vmtap list (table and --json) shows it;
 #     taking it over with other fields gives exactly those (nothing of the
-#     old port carries over), and taking it over with the lock again works
+#     old port carries over), with --announce on (learning off and the
+#     static entry, not locked), and with the lock again
 #   - refused, one line, nothing made: a VLAN on a bridge that cannot filter
 #     VLANs (the bridge's clear error), mac_lock without the guest's MAC, a
 #     tap MAC equal to the guest's; a lock on a MAC another port holds fails
@@ -99,6 +100,15 @@ check "taken over: not isolated, not locked, learning" \
 check "taken over: the old static FDB entry is gone" test -z "$(fdb_of "$GUEST")"
 check "taken over: the MAC follows the guest's" \
 	test "$(ip -j link show dev vt0 | jq -r '.[0].address')" = fe:54:00:aa:00:01
+# announce=on (README, "Across hosts"): the lock's FDB entry and learning
+# off, without the lock; on a persistent tap it stays while the device does.
+check "create vt0 again with --announce on exits 0" \
+	"$VMTAP" create vt0 --bridge br0 --guest-mac "$GUEST" --announce on
+check "announce: not locked, learns nothing, the guest's MAC a static entry on vt0" \
+	test "$(pfield vt0 '| "\(.locked) \(.learning)"') $(fdb_of "$GUEST")" = "false false vt0 static"
+expect_failure "announce without the guest's MAC" \
+	"announce=on needs the guest's MAC (guest_mac=...)" \
+	"$VMTAP" create vt1 --bridge br0 --announce on
 check "create vt0 again with the lock exits 0" \
 	"$VMTAP" create vt0 --bridge br0 --guest-mac "$GUEST" --mac-lock on
 check "taken over with the lock: locked, the entry back" \

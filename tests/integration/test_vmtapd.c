@@ -948,6 +948,52 @@ static void test_client_sends_fds(void **state)
 	assert_int_equal(poll(&pfd, 1, 10000), 1);
 	assert_int_equal(read(p[0], &c, 1), 0);
 	close(p[0]);
+	/* One fd is room for a create-nic's "netns" (issue 15), and nothing
+	 * else: with a hello it is refused and closed too. */
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(fd_send(s, hello, sizeof(hello) - 1, &p[1], 1), 0);
+	close(p[1]);
+	{
+		char buf[VMTAPD_REPLY_MAX + 1];
+		unsigned nfds = 0;
+		size_t n = 0;
+
+		assert_int_equal(fd_recv(s, buf, sizeof(buf) - 1, &n, fds, 3, &nfds), 0);
+		buf[n] = '\0';
+		assert_int_equal(nfds, 0);
+		if (!strstr(buf, "\"EPROTO\"") || !strstr(buf, "only a create-nic with"))
+			fail_msg("reply: %s", buf);
+	}
+	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	assert_int_equal(read(p[0], &c, 1), 0);
+	close(p[0]);
+	/* A create-nic with "netns" must carry the namespace's fd; one that
+	 * carries a pipe instead is refused by the kernel's word on it. */
+	{
+		static const char req[] = "{\"op\":\"create-nic\",\"bridge\":\"br0\","
+					  "\"netns\":\"pod1\"}";
+
+		expect_error_reply(s, req, sizeof(req) - 1, "EPROTO", "needs an fd of that network");
+		assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+		assert_int_equal(fd_send(s, req, sizeof(req) - 1, &p[1], 1), 0);
+		close(p[1]);
+		{
+			char buf[VMTAPD_REPLY_MAX + 1];
+			unsigned nfds = 0;
+			size_t n = 0;
+
+			assert_int_equal(fd_recv(s, buf, sizeof(buf) - 1, &n, fds, 3, &nfds), 0);
+			buf[n] = '\0';
+			assert_int_equal(nfds, 0);
+			if (!strstr(buf, "netns=pod1: not a namespace file"))
+				fail_msg("reply: %s", buf);
+		}
+		pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+		assert_int_equal(poll(&pfd, 1, 10000), 1);
+		assert_int_equal(read(p[0], &c, 1), 0);
+		close(p[0]);
+	}
 	/* The same connection still works. */
 	expect_error_reply(s, "{\"op\":\"x\"}", 10, "EOPNOTSUPP", "unknown op");
 	close(s);
@@ -2354,7 +2400,13 @@ static void test_tenant_nic(void **state)
 	fdb_port_of(a.ifname, TEN_GUEST, port, &nud);
 	assert_string_equal(port, a.ifname);
 	assert_int_equal(nud, NUD_NOARP); /* static, not permanent */
-	assert_true(log_has(&main_d, "bridge=" TEN_BR " ifname="));
+	{
+		char line[160];
+
+		snprintf(line, sizeof(line), "grant uid=65534 pid=%d bridge=" TEN_BR " ifname=%s "
+			 "queues=1 vhost=0 isolated=on mac_lock=on\n", (int)getpid(), a.ifname);
+		assert_true(log_has(&main_d, line));
+	}
 
 	/* b: isolated alone (root); c: a plain port (root). */
 	tenant_spec(&spec, true, false, NULL);
@@ -2540,7 +2592,15 @@ static void test_pool_tenant(void **state)
 	spec.has_guest_mac = true;
 	memcpy(spec.guest_mac, guest, 6);
 	pool_get(&spec, &a);
-	expect_grant(a.ifname, POOL_Q, false);
+	/* Not ready-made; the grant line names the lock. */
+	{
+		char line[160];
+
+		snprintf(line, sizeof(line), "bridge=%s ifname=%s queues=%u vhost=0 mac_lock=on\n",
+			 POOL_BR, a.ifname, POOL_Q);
+		if (!log_has(&pool_d, line))
+			fail_msg("no grant line ending \"%s\" in %s", line, pool_d.log);
+	}
 	assert_false(name_in(a.ifname, pooled, POOL_N));
 	tenant_read(a.ifname, &st);
 	assert_true(st.locked);

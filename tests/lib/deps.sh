@@ -15,6 +15,7 @@ pkgs=(
 	libvirt-clients libvirt-daemon-driver-qemu libxml2-utils     # test_libvirt: virsh, embedded QEMU driver, xmllint
 	clang libclang-rt-dev                                        # make check's fuzzing: libFuzzer (not pulled in without recommends)
 	scdoc man-db                                                 # build: man pages; test_install: man -l
+	frr                                                          # test_evpn: zebra + bgpd for BGP EVPN between two namespaces
 )
 
 # Extra packages for one target (make bench: gnuplot-nox) come as arguments.

@@ -481,7 +481,8 @@ static void test_writable_by_group_or_others(void **state)
 	require_root();
 	g = write_file("gw.conf", "allow br0\n", 10, 0664);
 	expect_path_error(g, -EPERM, g,
-			  ": is writable by group or others (mode 0664); expected root-owned, not group/world-writable");
+			  ": is writable by group or others (mode 0664); expected root-owned, not group/world-writable (fix: chmod go-w ");
+	expect_path_error(g, -EPERM, g, "gw.conf)");
 	o = write_file("ow.conf", "allow br0\n", 10, 0602);
 	expect_path_error(o, -EPERM, o, "(mode 0602)");
 	go = write_file("gow.conf", "allow br0\n", 10, 0666);
@@ -505,7 +506,7 @@ static void test_not_owned_by_root(void **state)
 		owner = geteuid();
 	}
 	snprintf(want, sizeof(want), ": is owned by uid %lu; expected root-owned", (unsigned long)owner);
-	expect_path_error(path, -EPERM, path, want);
+	expect_path_error(path, -EPERM, path, want, "(fix: chown root:root ", "nobody.conf)");
 }
 
 static void test_directory(void **state)

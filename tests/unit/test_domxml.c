@@ -134,6 +134,9 @@ static void several_ports(void **state)
 	assert_int_equal(ports_of(xml, true, p), 3);
 	assert_string_equal(p[0].spec.ifname, "vh0");
 	assert_int_equal(p[0].queues, 4);
+	/* The interface's MAC is the guest's: what mac_lock pins. */
+	assert_true(p[0].spec.has_guest_mac);
+	assert_memory_equal(p[0].spec.guest_mac, "\x52\x54\x00\xaa\xbb\x01", 6);
 	assert_string_equal(p[1].spec.ifname, "vh1");
 	assert_string_equal(p[1].spec.bridge, "br1");
 	assert_int_equal(p[1].queues, 1); /* no <driver queues> */
@@ -231,6 +234,19 @@ static void bad_values(void **state)
 		"<mac address='zz:54:00:aa:bb:01'>: expected a unicast MAC");
 	refused(iface_with("<mac address='01:00:5e:00:00:01'/>"), true, -EINVAL,
 		"'01:00:5e:00:00:01'");
+	/* The metadata's guest_mac may only repeat the interface's. */
+	refused(domain("<metadata><vmtap:net " NS "><vmtap:port dev='vh0' bridge='br0' "
+		       "guest_mac='52:54:00:aa:bb:02'/></vmtap:net></metadata>", eth0), true,
+		-EINVAL, "port vh0: guest_mac differs from the interface's <mac "
+		"address='52:54:00:aa:bb:01'>");
+	{
+		struct domxml_port p[DOMXML_MAX_PORTS];
+
+		assert_int_equal(ports_of(domain("<metadata><vmtap:net " NS "><vmtap:port "
+						 "dev='vh0' bridge='br0' guest_mac='52:54:00:aa:bb:01'/>"
+						 "</vmtap:net></metadata>", eth0), true, p), 1);
+		assert_true(p[0].spec.has_guest_mac);
+	}
 }
 
 
@@ -428,7 +444,7 @@ static void port_attributes_from_the_table(void **state)
 		if (f->type != NFT_NAME && (f->fronts & FRONT_LIBVIRT) &&
 		    strcmp(f->key, "vlan") && strcmp(f->key, "trunk") &&
 		    strcmp(f->key, "isolated") && strcmp(f->key, "mac_lock") &&
-		    strcmp(f->key, "guest_mac"))
+		    strcmp(f->key, "announce") && strcmp(f->key, "guest_mac"))
 			fail_msg("%s: a non-name libvirt field needs a case here", f->key);
 		if (base)
 			continue;
@@ -448,10 +464,11 @@ static void port_attributes_from_the_table(void **state)
 	assert_string_equal(p[0].spec.bridge, "br7");
 	assert_int_equal(p[0].spec.queues, 1); /* the rest: nic_spec_init's */
 	assert_int_equal(p[0].spec.vlan, 0);
-	assert_false(p[0].spec.has_isolated || p[0].spec.has_mac_lock);
+	assert_false(p[0].spec.has_isolated || p[0].spec.has_mac_lock || p[0].spec.has_announce);
 	/* Tenant networks: a trunk takes ',' or ':' here. */
 	snprintf(md, sizeof(md), "<metadata><vmtap:net " NS "><vmtap:port dev='vh7' "
-		 "bridge='br7' vlan='10' trunk='20,30-39:4094' isolated='on' mac_lock='off'/>"
+		 "bridge='br7' vlan='10' trunk='20,30-39:4094' isolated='on' mac_lock='off'"
+		 " announce='on'/>"
 		 "</vmtap:net></metadata>");
 	assert_int_equal(ports_of(domain(md, ""), false, p), 1);
 	assert_int_equal(p[0].spec.vlan, 10);
@@ -459,6 +476,7 @@ static void port_attributes_from_the_table(void **state)
 	assert_true(vlan_set_has(&p[0].spec.trunk, 4094));
 	assert_true(p[0].spec.has_isolated && p[0].spec.isolated);
 	assert_true(p[0].spec.has_mac_lock && !p[0].spec.mac_lock);
+	assert_true(p[0].spec.has_announce && p[0].spec.announce);
 	refused(domain("<metadata><vmtap:net " NS "><vmtap:port dev='vh7' bridge='br7' "
 		       "vlan='4095'/></vmtap:net></metadata>", ""), false, -EINVAL,
 		"port vh7: vlan=\"4095\": expected 1..4094");

@@ -41,6 +41,8 @@ static const char *valid_value(const struct nic_field *f)
 		return "10:20-29";
 	case NFT_SWITCH:
 		return "on";
+	case NFT_NETNS:
+		return "/proc/1/ns/net";
 	case NFT_RATE:
 		return "10mbit:20mbit:64kb";
 	default:
@@ -315,13 +317,13 @@ static void names_and_lists(void **state)
 	assert_string_equal(nic_field_keys(FRONT_CREATE, NULL, buf, sizeof(buf)),
 			    "--bridge, --queues, --mac, --guest-mac, --mtu, --qdisc, --vnet-hdr, "
 			    "--mode, --owner, --group, --vlan, --trunk, --isolated, --mac-lock, "
-			    "--inbound or --outbound");
+			    "--announce, --netns, --inbound or --outbound");
 	assert_string_equal(nic_field_keys(FRONT_LIBVIRT, NULL, buf, sizeof(buf)),
-			    "bridge, dev, guest_mac, vlan, trunk, isolated or mac_lock");
+			    "bridge, dev, guest_mac, vlan, trunk, isolated, mac_lock or announce");
 	assert_string_equal(nic_field_keys(FRONT_SPEC, (const char *const[]){ "id", NULL }, buf,
 					   sizeof(buf)),
 			    "bridge, queues, vhost, mac, mtu, qdisc, vlan, trunk, isolated, mac_lock, "
-			    "inbound, outbound or id");
+			    "announce, netns, inbound, outbound or id");
 	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_HELPER, name),
 			    "--mac-lock");
 	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_SPEC, name),
@@ -330,7 +332,7 @@ static void names_and_lists(void **state)
 	assert_string_equal(nic_field_expected(nic_field_by_key("mtu"), buf), "68..65521");
 }
 
-/* The tenant-network rows (vlan, trunk, isolated, mac_lock) in every
+/* The tenant-network rows (vlan, trunk, isolated, mac_lock, announce) in every
  * front end at once, each with its own list separator. */
 static void expect_tenant(const struct nic_spec *s)
 {
@@ -340,16 +342,19 @@ static void expect_tenant(const struct nic_spec *s)
 	assert_false(vlan_set_has(&s->trunk, 10));
 	assert_true(s->has_isolated && s->isolated);
 	assert_true(s->has_mac_lock && !s->mac_lock);
+	assert_true(s->has_announce && s->announce);
 }
 
 static void tenant_fields_in_every_front(void **state)
 {
 	char *hargv[] = { "helper", "--fd=3", "--br=br0", "--vlan=10", "--trunk=20,30-39",
-			  "--isolated=on", "--mac-lock=off", NULL };
+			  "--isolated=on", "--mac-lock=off", "--announce=on", NULL };
 	char *cargv[] = { "create", "t1", "--bridge", "br0", "--vlan", "10", "--trunk",
-			  "20:30-39", "--isolated", "on", "--mac-lock", "off", NULL };
+			  "20:30-39", "--isolated", "on", "--mac-lock", "off", "--announce", "on",
+			  NULL };
 	static const char json[] = "{\"op\":\"create-nic\",\"bridge\":\"br0\",\"vlan\":10,"
-				   "\"trunk\":[20,\"30-39\"],\"isolated\":true,\"mac_lock\":false}";
+				   "\"trunk\":[20,\"30-39\"],\"isolated\":true,\"mac_lock\":false,"
+				   "\"announce\":true}";
 	struct vmtap_err e = { "" };
 	struct helper_args h;
 	struct create_args c;
@@ -357,19 +362,20 @@ static void tenant_fields_in_every_front(void **state)
 	struct nic_opt o;
 
 	(void)state;
-	assert_int_equal(helper_args_parse(7, hargv, &h, &e), 0);
+	assert_int_equal(helper_args_parse(8, hargv, &h, &e), 0);
 	expect_tenant(&h.spec);
 	assert_true(h.extended);
-	assert_int_equal(nic_opt_parse("br0,vlan=10,trunk=20:30-39,isolated=on,mac_lock=off", &o,
-				       &e), 0);
+	assert_int_equal(nic_opt_parse("br0,vlan=10,trunk=20:30-39,isolated=on,mac_lock=off,announce=on",
+				       &o, &e), 0);
 	expect_tenant(&o.spec);
-	assert_int_equal(create_args_parse(12, cargv, &c, &e), 0);
+	assert_int_equal(create_args_parse(14, cargv, &c, &e), 0);
 	expect_tenant(&c.spec);
 	assert_int_equal(vmtapd_request_decode(json, strlen(json), &req, &e), 0);
 	expect_tenant(&req.spec);
 	/* Absent is neither on nor off. */
 	assert_int_equal(nic_opt_parse("br0", &o, &e), 0);
-	assert_false(o.spec.has_isolated || o.spec.has_mac_lock || o.spec.vlan);
+	assert_false(o.spec.has_isolated || o.spec.has_mac_lock || o.spec.has_announce ||
+		     o.spec.vlan);
 	assert_true(vlan_set_empty(&o.spec.trunk));
 }
 
@@ -390,6 +396,7 @@ static void tenant_bad_values(void **state)
 		{ "br0,trunk=", -EINVAL, "trunk" },
 		{ "br0,isolated=yes", -EINVAL, "isolated=yes: expected on or off" },
 		{ "br0,mac_lock=true", -EINVAL, "mac_lock=true: expected on or off" },
+		{ "br0,announce=1", -EINVAL, "announce=1: expected on or off" },
 	};
 	struct vmtap_err e = { "" };
 	struct nic_opt o;
@@ -444,17 +451,41 @@ static void tenant_rules_between_fields(void **state)
 	/* off asked for is no port field */
 	nic_spec_init(&s);
 	s.has_isolated = true;
+	s.has_announce = true;
 	assert_false(nic_spec_has_port_fields(&s));
+	/* mac_lock pins the guest's MAC: without one it is refused. */
+	e.msg[0] = '\0';
+	nic_spec_init(&s);
+	strcpy(s.bridge, "br0");
+	s.has_mac_lock = s.mac_lock = true;
+	assert_int_equal(nic_spec_check_port(&s, &e), -EINVAL);
+	assert_string_equal(e.msg, "mac_lock=on needs the guest's MAC (guest_mac=...)");
+	assert_int_equal(nic_spec_set(&s, "guest_mac", "guest_mac", "52:54:00:01:02:03", &e), 0);
+	assert_int_equal(nic_spec_check_port(&s, &e), 0);
+	/* mac_lock=off needs none. */
+	s.has_guest_mac = s.mac_lock = false;
+	assert_int_equal(nic_spec_check_port(&s, &e), 0);
+	/* announce pins the guest's MAC, so it needs one; a NIC SPEC always
+	 * has one (mac=, or the random one it makes). */
+	nic_spec_init(&s);
+	strcpy(s.bridge, "br0");
+	s.has_announce = s.announce = true;
+	e.msg[0] = '\0';
+	assert_true(nic_spec_has_port_fields(&s));
+	assert_int_equal(nic_spec_check_port(&s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "announce=on needs the guest's MAC (guest_mac=...)"));
+	s.has_guest_mac = true;
+	memcpy(s.guest_mac, "\x52\x54\x00\x00\x00\x0a", 6);
+	assert_int_equal(nic_spec_check_port(&s, &e), 0);
 }
 
 /* A pooled NIC was made without VLANs and flags: a request that gives any
- * of them, even off, takes the usual path (and is refused there until the
- * kernel side is wired), never a pooled NIC. */
+ * of them, even off, takes the usual path, never a pooled NIC. */
 static void tenant_fields_never_pooled(void **state)
 {
 	static const char *const specs[] = {
 		"br0,vlan=10", "br0,trunk=10", "br0,isolated=on", "br0,mac_lock=on",
-		"br0,isolated=off", "br0,mac_lock=off",
+		"br0,isolated=off", "br0,mac_lock=off", "br0,announce=on", "br0,announce=off",
 	};
 	struct vmtap_err e = { "" };
 	struct nic_opt o;
@@ -467,6 +498,49 @@ static void tenant_fields_never_pooled(void **state)
 		assert_int_equal(nic_opt_parse(specs[i], &o, &e), 0);
 		if (nic_spec_poolable(&o.spec))
 			fail_msg("%s: poolable", specs[i]);
+	}
+}
+
+/* netns= (issue 15): a name under /run/netns or an absolute path, in
+ * every front end that takes it; never pooled; refused with the words of
+ * the table. */
+static void netns_values(void **state)
+{
+	static const char *const good[] = {
+		"pod1", "cni-1a2b-3c4d", "a.b_c", "/proc/1234/ns/net", "/run/netns/pod1",
+		"/var/run/netns/cni-1a2b",
+	};
+	static const char *const bad[] = {
+		"", ".", "..", "-n", "a/b", "/", "/proc/../etc/x", "/proc/./1", "//x", "/x/",
+		"a b", "a,b", "a=b", "pod\n1", "br\xc3\xa9",
+		"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	};
+	const struct nic_field *f = nic_field_by_key("netns");
+	struct vmtap_err e = { "" };
+	struct nic_spec s;
+	size_t i;
+
+	(void)state;
+	assert_non_null(f);
+	assert_false(f->poolable);
+	assert_false(f->fronts & FRONT_LIBVIRT);
+	assert_false(f->fronts & FRONT_PERSIST);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		nic_spec_init(&s);
+		assert_int_equal(nic_field_set(&s, f, "netns", '=', good[i], &e), 0);
+		assert_string_equal(s.netns, good[i]);
+		assert_true(nic_field_given(&s, f));
+		assert_false(nic_spec_poolable(&s));
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vmtap_err why = { "" };
+
+		nic_spec_init(&s);
+		if (nic_field_set(&s, f, "netns", '=', bad[i], &why) != -EINVAL)
+			fail_msg("netns=%s accepted", bad[i]);
+		assert_non_null(strstr(why.msg, "expected a name under /run/netns or an absolute path"));
+		assert_string_equal(s.netns, "");
 	}
 }
 
@@ -483,6 +557,7 @@ int main(void)
 		cmocka_unit_test(tenant_bad_values),
 		cmocka_unit_test(tenant_rules_between_fields),
 		cmocka_unit_test(tenant_fields_never_pooled),
+		cmocka_unit_test(netns_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,6 +60,9 @@ static void macs_guest_and_tap(void **state)
 	assert_int_equal(nic_opt_fill_macs(&o), 0);
 	assert_memory_equal(o.spec.mac, "\xfe\x54\x00\xaa\xbb\xcc", 6);
 	assert_true(o.spec.has_mac);
+	/* The spec carries the guest's MAC too (what mac_lock pins). */
+	assert_true(o.spec.has_guest_mac);
+	assert_memory_equal(o.spec.guest_mac, "\x52\x54\x00\xaa\xbb\xcc", 6);
 
 	assert_int_equal(nic_opt_parse("br0", &o, &e), 0);
 	assert_int_equal(nic_opt_fill_macs(&o), 0);

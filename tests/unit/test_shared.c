@@ -170,6 +170,26 @@ static void host_mac_is_fe_and_last_five(void **state)
 	assert_memory_equal(same, "\xfe\x02\x03\x04\x05\x06", 6);
 }
 
+/* The tap's MAC: mac when given, else fe + guest_mac's last five, else
+ * none (the caller picks one at random). */
+static void spec_tap_mac(void **state)
+{
+	struct nic_spec s;
+	uint8_t mac[6];
+
+	(void)state;
+	nic_spec_init(&s);
+	assert_false(nic_spec_tap_mac(&s, mac));
+	s.has_guest_mac = true;
+	memcpy(s.guest_mac, "\x52\x54\x00\x12\x34\x56", 6);
+	assert_true(nic_spec_tap_mac(&s, mac));
+	assert_memory_equal(mac, "\xfe\x54\x00\x12\x34\x56", 6);
+	s.has_mac = true;
+	memcpy(s.mac, "\x02\x00\x00\x00\x00\x07", 6);
+	assert_true(nic_spec_tap_mac(&s, mac));
+	assert_memory_equal(mac, "\x02\x00\x00\x00\x00\x07", 6);
+}
+
 static void fds_flatten_and_take_are_inverse(void **state)
 {
 	struct nic a, b;
@@ -263,6 +283,7 @@ int main(void)
 		cmocka_unit_test(id_in_groups_primary_or_supplementary),
 		cmocka_unit_test(ifname_message_is_one_wording),
 		cmocka_unit_test(host_mac_is_fe_and_last_five),
+		cmocka_unit_test(spec_tap_mac),
 		cmocka_unit_test(fds_flatten_and_take_are_inverse),
 		cmocka_unit_test(file_rule_root_owned_not_writable),
 	};

@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# test_netns.sh — NICs made in another network namespace (netns=, issue 15;
+# README, "NICs in another network namespace"), against the real kernel in
+# a sandbox of its own, from the sandbox's own ("parent") namespace:
+#   - root's `vmtap exec --nic brn,netns=tgt,queues=2` (tgt: a name under
+#     /run/netns, bound to an `unshare -n` child's namespace with a bridge
+#     brn of its own): the command holds 2 queues of a tap that is a port of
+#     brn IN tgt and absent from the parent; nothing left after
+#   - root's `vmtap create tn0 --bridge brn --netns /proc/PID/ns/net`: a
+#     persistent port of brn in that namespace, absent from the parent
+#   - vmtapd --netns, nobody as client: nobody made a user+network
+#     namespace (unshare -Urn) with a bridge in it; nobody's `vmtap exec
+#     --nic brn,netns=/proc/PID/ns/net` from the parent gets a tap that is a
+#     port of that bridge in that namespace (the client sent the fd)
+#   - the same from inside nobody's namespace (a client socket of another
+#     namespace): a create-nic naming it is served; one that does not is
+#     refused ("your network namespace differs")
+#   - refused, one line, nothing made in any namespace: nobody asking for
+#     the root-owned tgt (nobody can open /run/netns/tgt, but its user
+#     namespace is root's); the setuid helper's plain mode; a
+#     vmtapd started without --netns
+# Exit: 0 pass, 77 skipped, anything else fail.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+B=$(cd "$REPO" && readlink -m -- "${B:-build}")
+NAME=netns
+VMTAP=$B/vmtap
+. "$REPO/tests/lib/sandbox.sh"
+. "$REPO/tests/lib/testlib.sh"
+
+if ! sandbox_inside; then
+	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, taps, a daemon)"
+	command -v jq >/dev/null || skip "jq is not installed (make deps)"
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	for p in vmtap vmtapd vmtap-bridge-helper; do
+		[ -x "$B/$p" ] || { echo "FAIL: $NAME: no $B/$p (run make first)"; exit 1; }
+	done
+	sandbox_enter "$0" "$@"
+fi
+
+sandbox_private_run
+# nobody's command writes here too (the sandbox's /run is its own).
+WORK=/run/netns-test
+mkdir -p "$WORK"
+chmod 1777 "$WORK"
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+SOCK=/run/vmtap/netns.sock
+CONF=/etc/vmtap/vmtapd.conf
+
+check() { # LABEL CMD... — pass when CMD succeeds
+	local label=$1; shift
+	if "$@"; then pass "$label"; else fail "$label"; fi
+}
+nslinks() { ip -n "$1" -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
+pidlinks() { nsenter -t "$1" -n ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
+
+pids=()
+daemon_pid=
+cleanup() {
+	[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# The target: a namespace of root's, named tgt under /run/netns, with
+# bridge brn.
+unshare -n sleep infinity &
+tpid=$!
+pids+=("$tpid")
+mkdir -p /run/netns
+touch /run/netns/tgt
+for _ in $(seq 100); do
+	[ "$(readlink /proc/$tpid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+	sleep 0.05
+done
+mount --bind "/proc/$tpid/ns/net" /run/netns/tgt
+ip -n tgt link add brn type bridge
+ip -n tgt addr add 192.0.2.1/24 dev brn
+ip -n tgt link set brn up
+ip link add brn type bridge # a bridge of the same name in the parent: not used
+PARENT=$(links)
+TGT=$(nslinks tgt)
+
+# What `vmtap exec` runs instead of QEMU: the tap its first fd is a queue
+# of, how many fds, and where that tap is a port, in tgt and in the parent.
+cat >"$WORK/qemu.sh" <<'EOF'
+#!/bin/bash
+out=$1 ns=$2; shift 2
+for a in "$@"; do
+	case $a in
+	tap,*fds=*) f=${a#*fds=}; fds=${f%%,*} ;;
+	esac
+done
+first=${fds%%:*}
+ifname=$(awk '/^iff:/ {print $2}' /proc/self/fdinfo/$first)
+echo "$ifname $(tr ':' '\n' <<<"$fds" | wc -l)" >"$out.nic"
+# A name under /run/netns (root), or the pid of nobody's namespaces
+# (nobody enters the user namespace it made, then its network namespace).
+case $ns in
+here) ip -j -d link show dev "$ifname" >"$out.in" 2>&1 || true ;;
+pid:*) nsenter -t "${ns#pid:}" -U -n --preserve-credentials \
+	ip -j -d link show dev "$ifname" >"$out.in" 2>&1 || true ;;
+*) ip -n "$ns" -j -d link show dev "$ifname" >"$out.in" 2>&1 || true ;;
+esac
+ip link show dev "$ifname" >"$out.parent" 2>&1 && echo present >>"$out.parent" || true
+EOF
+chmod 0755 "$WORK/qemu.sh"
+
+# exec_check LABEL OUT QUEUES — what qemu.sh saw: a tap of QUEUES queues,
+# a port of brn in the target, absent from the parent.
+exec_check() {
+	local label=$1 out=$2 queues=$3 ifname="" n=""
+	read -r ifname n <"$out.nic" || true
+	check "$label: the command held $queues queue fd(s) of a tap ($ifname)" \
+		test -n "$ifname" -a "$n" = "$queues"
+	check "$label: $ifname is a port of brn in the target namespace" \
+		test "$(jq -r '.[0].master' "$out.in" 2>/dev/null)" = brn
+	check "$label: $ifname is absent from the parent namespace" \
+		test "$(tail -n1 "$out.parent")" != present
+}
+
+# expect_refused LABEL NEEDLE CMD... — exit 1, one line with NEEDLE, no
+# link made in the parent nor in tgt (nor in nobody's namespace, $upid)
+expect_refused() {
+	local label=$1 needle=$2 out rc=0 p t u; shift 2
+	p=$(links) t=$(nslinks tgt) u=$(pidlinks "$upid")
+	out=$("$@" 2>&1 >/dev/null) || rc=$?
+	if [ "$rc" -eq 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
+		[[ "$out" == *"$needle"* ]] && [ "$(links)" = "$p" ] &&
+		[ "$(nslinks tgt)" = "$t" ] && [ "$(pidlinks "$upid")" = "$u" ]; then
+		pass "$label: \"$out\""
+	else
+		fail "$label: exit $rc (want 1), output \"$out\" (want one line with \"$needle\")"
+	fi
+}
+
+# ---- root, locally ------------------------------------------------------
+check "root: vmtap exec --nic brn,netns=tgt,queues=2 exits 0" \
+	"$VMTAP" exec --socket /run/vmtap/none.sock --nic brn,netns=tgt,queues=2,vhost=off \
+	-- "$WORK/qemu.sh" "$WORK/root" tgt
+exec_check "root exec" "$WORK/root" 2
+check "root exec: nothing left in tgt or the parent once it exited" \
+	test "$(nslinks tgt)" = "$TGT" -a "$(links)" = "$PARENT"
+
+check "root: vmtap create tn0 --bridge brn --netns /proc/PID/ns/net exits 0" \
+	"$VMTAP" create tn0 --bridge brn --netns "/proc/$tpid/ns/net"
+check "tn0 is a persistent port of brn in tgt" \
+	test "$(ip -n tgt -j -d link show tn0 | jq -r '.[0] | "\(.master) \(.linkinfo.info_data.persist)"')" \
+	= "brn true"
+check "tn0 is absent from the parent" sh -c '! ip link show tn0 2>/dev/null'
+ip -n tgt link del tn0
+
+# ---- nobody, through vmtapd ---------------------------------------------
+# nobody's own user + network namespace, with a bridge nobody made there.
+"${NOBODY[@]}" unshare -Urn sh -c \
+	'ip link add brn type bridge && ip link set brn up && exec sleep infinity' &
+upid=$!
+pids+=("$upid")
+for _ in $(seq 100); do
+	ip -o link show brn >/dev/null 2>&1 || true
+	nsenter -t "$upid" -n ip link show brn >/dev/null 2>&1 && break
+	sleep 0.05
+done
+nsenter -t "$upid" -n ip link show brn >/dev/null 2>&1 ||
+	skip "nobody cannot make a user namespace with a bridge here (unshare -Urn)"
+UNS=$(pidlinks "$upid")
+
+mkdir -p /etc/vmtap
+printf "%s\n" "allow brn user nobody" "allow brf user nobody" >"$CONF"
+chown root:root /etc/vmtap "$CONF"
+chmod 0644 "$CONF"
+
+start_daemon() { # ARGS...
+	"$B/vmtapd" --foreground --socket "$SOCK" --config "$CONF" "$@" 2>>"$WORK/vmtapd.log" &
+	daemon_pid=$!
+	for _ in $(seq 200); do [ -S "$SOCK" ] && break; sleep 0.05; done
+	[ -S "$SOCK" ] || { fail "vmtapd did not start: $(cat "$WORK/vmtapd.log")"; exit 1; }
+}
+stop_daemon() {
+	kill "$daemon_pid"
+	wait "$daemon_pid" || true
+	daemon_pid=
+	rm -f "$SOCK"
+}
+
+start_daemon
+expect_refused "vmtapd without --netns refuses" "start it with --netns" \
+	"${NOBODY[@]}" "$VMTAP" exec --socket "$SOCK" \
+	--nic "brn,netns=/proc/$upid/ns/net,vhost=off" -- /bin/true
+stop_daemon
+
+start_daemon --netns
+check "nobody: vmtap exec --nic brn,netns=/proc/PID/ns/net through vmtapd exits 0" \
+	"${NOBODY[@]}" "$VMTAP" exec --socket "$SOCK" \
+	--nic "brn,netns=/proc/$upid/ns/net,vhost=off" -- "$WORK/qemu.sh" "$WORK/nobody" \
+	"pid:$upid"
+exec_check "nobody through vmtapd" "$WORK/nobody" 1
+check "vmtapd logged the grant" grep -q "grant uid=65534 .*bridge=brn .*netns=/proc/$upid/ns/net" "$WORK/vmtapd.log"
+check "nobody: nothing left in its namespace once it exited" test "$(pidlinks "$upid")" = "$UNS"
+
+# A client inside its own namespace (its socket is of that namespace): a
+# request that names it is judged by the same rule; one that does not is
+# refused as ever.  (--keep-caps: the bridge is made by nobody's own ip.)
+check "nobody inside its namespace: exec --nic brf,netns=/proc/self/ns/net exits 0" \
+	"${NOBODY[@]}" unshare -n --map-current-user --keep-caps sh -c \
+	'ip link add brf type bridge && ip link set brf up && exec "$0" exec --socket "$1" \
+	--nic brf,netns=/proc/self/ns/net,vhost=off -- "$2/qemu.sh" "$2/inside" here' \
+	"$VMTAP" "$SOCK" "$WORK"
+check "nobody inside its namespace: the tap was a port of brf there" \
+	test "$(jq -r '.[0].master' "$WORK/inside.in" 2>/dev/null)" = brf
+out=$("${NOBODY[@]}" unshare -n --map-current-user --keep-caps sh -c \
+	'ip link add brf type bridge && ip link set brf up && exec "$0" exec --socket "$1" \
+	--nic brf,vhost=off -- /bin/true' "$VMTAP" "$SOCK" 2>&1) && rc=0 || rc=$?
+check "nobody inside its namespace, no netns: refused ($out)" \
+	test "$rc" = 1 -a -n "$(grep "your network namespace differs" <<<"$out")"
+
+expect_refused "nobody cannot place a NIC in root's namespace tgt" \
+	"not uid 65534" \
+	"${NOBODY[@]}" "$VMTAP" exec --socket "$SOCK" --nic brn,netns=tgt,vhost=off -- /bin/true
+check "vmtapd logged the denial" grep -q "deny uid=65534 .*netns=tgt" "$WORK/vmtapd.log"
+stop_daemon
+
+# ---- the setuid helper's plain mode ---------------------------------------
+expect_refused "the helper without vmtapd refuses netns" "only through vmtapd" \
+	"${NOBODY[@]}" "$VMTAP" exec --socket /run/vmtap/none.sock \
+	--helper "$B/vmtap-bridge-helper" --nic "brn,netns=/proc/$upid/ns/net,vhost=off" -- /bin/true
+
+check "the parent namespace is as it was" test "$(links)" = "$PARENT"
+exit "$failed"
