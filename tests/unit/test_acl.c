@@ -1225,6 +1225,10 @@ static void test_grants_listing(void **state)
 	acl = must_daemon("allow br0 vlan 1-4094\ndeny all vlan 2-4094\nrequire br0 mac_lock\n");
 	assert_string_equal(grants(acl, &nobody_peer), "br0 vlans=1 mac_lock");
 	acl_free(acl);
+	/* Bandwidth rules name no bridge: no entry of their own. */
+	acl = must_daemon("allow br0\nlimit inbound 10mbit\ndefault outbound 1mbit user nobody\n");
+	assert_string_equal(grants(acl, &nobody_peer), "br0 untagged");
+	acl_free(acl);
 }
 
 /* bridge.conf (QEMU's grammar) grants no VLAN, whatever it allows;
