@@ -112,9 +112,11 @@ int tc_police_ingress(struct nl_sock *sk, int ifindex, const char *ifname,
 		.tcm_info = TC_H_MAKE(FILTER_PRIO << 16, htons(ETH_P_ALL)),
 	};
 	struct rtnl_req req = { .what = "filter", .name = ifname };
-	struct {
+	/* A selector and its one key, all zero (a union, not a struct with
+	 * the key after it: keys[] is a flexible array). */
+	union {
 		struct tc_u32_sel sel;
-		struct tc_u32_key key;
+		unsigned char room[sizeof(struct tc_u32_sel) + sizeof(struct tc_u32_key)];
 	} sel = { .sel = { .flags = TC_U32_TERMINAL, .nkeys = 1 } };
 	struct tc_police p = { 0 };
 	uint32_t rtab[256], ptab[256];
