@@ -143,8 +143,13 @@ int port_setup(struct nl_sock *sk, const struct port_setup *p, struct vmtap_err 
 		r = set_mac(sk, p, false, err);
 	if (r == 0 && p->ifname)
 		r = disable_ipv6(p->ifname, err);
-	if (r == 0 && p->noqueue)
+	if (r == 0 && p->inbound && p->inbound->rate)
+		r = tc_shape_root(sk, p->ifindex, name_or(p->ifname, "the tap"), p->inbound, err);
+	else if (r == 0 && p->noqueue)
 		r = set_noqueue(sk, p, err);
+	if (r == 0 && p->outbound && p->outbound->rate)
+		r = tc_police_ingress(sk, p->ifindex, name_or(p->ifname, "the tap"), p->outbound,
+				      err);
 	if (r == 0)
 		r = attach_up(sk, p, err);
 	return r;

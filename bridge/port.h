@@ -21,6 +21,7 @@
 #include "bridge/brport.h"
 #include "bridge/link.h"
 #include "bridge/rtnl.h"
+#include "bridge/tc.h"
 #include "helper/core/err.h"
 
 /* Port numbers are 10 bits and 0 is reserved (BR_MAX_PORTS in the kernel's
@@ -35,6 +36,11 @@ struct port_setup {
 	unsigned mtu;         /* 0 leaves the tap's MTU as it is */
 	uint8_t mac[6];
 	bool noqueue;         /* attach noqueue as root qdisc before up */
+	/* Bandwidth limits (tc.h), NULL or rate 0 for none: inbound makes the
+	 * root qdisc tbf whatever noqueue says; outbound adds the ingress
+	 * policer.  Both in step 2, before up. */
+	const struct nic_rate *inbound;
+	const struct nic_rate *outbound;
 	uint32_t group;       /* interface group, set in step 3 (also when the
 	                       * attach fails); 0 leaves it */
 	const char *alias;    /* IFLA_IFALIAS, set in step 1; NULL leaves it */
@@ -45,7 +51,8 @@ struct port_setup {
  *   1. one RTM_SETLINK: MAC, IPv6 addr_gen_mode none (no link-local, no DAD)
  *      (+ alias); then IPv6 off on the tap (the disable_ipv6 sysctl: no
  *      multicast route and no routing-table walk when it comes up)
- *   2. RTM_NEWQDISC root noqueue (when p->noqueue)
+ *   2. RTM_NEWQDISC root tbf (p->inbound) or noqueue (when p->noqueue);
+ *      with p->outbound, RTM_NEWQDISC ingress and RTM_NEWTFILTER police
  *   3. one RTM_SETLINK: master + MTU + IFF_UP (+ group)
  * A bridge with no free port number is -EXFULL "bridge NAME is full (1023
  * ports)"; any other failure is the kernel's -errno with a message naming

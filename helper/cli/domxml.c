@@ -41,7 +41,14 @@ struct iface {
 	char queues[24];      /* <driver queues> */
 	char mtu[24];         /* <mtu size> */
 	char mac[24];         /* <mac address> */
+	/* <bandwidth><inbound .../><outbound .../>: average, peak, burst
+	 * (libvirt's units: KiB/s, KiB/s, KiB); [0] inbound, [1] outbound. */
+	bool has_bw[2];
+	char bw[2][3][24];
 };
+
+static const char *const bw_dir[2] = { "inbound", "outbound" };
+static const char *const bw_attr[3] = { "average", "peak", "burst" };
 
 static bool is(const xmlNode *n, const char *name)
 {
@@ -352,6 +359,46 @@ static void read_iface(const xmlNode *n, struct iface *d)
 		d->has_mac = attr(c, "address", d->mac, sizeof(d->mac)) || d->mac[0];
 	if ((c = child(n, "mtu")))
 		d->has_mtu = attr(c, "size", d->mtu, sizeof(d->mtu)) || d->mtu[0];
+	if ((c = child(n, "bandwidth"))) {
+		unsigned i, j;
+
+		for (i = 0; i < 2; i++) {
+			const xmlNode *b = child(c, bw_dir[i]);
+
+			if (!b)
+				continue;
+			d->has_bw[i] = true;
+			for (j = 0; j < 3; j++)
+				attr(b, bw_attr[j], d->bw[i][j], sizeof(d->bw[i][j]));
+		}
+	}
+}
+
+/* One <bandwidth> direction in libvirt's units into r (bytes/s, bytes),
+ * held to what the rate parser accepts (rate.h). */
+static int read_bandwidth(const struct domxml_port *p, const struct iface *d, unsigned i,
+			  struct nic_rate *r, struct vmtap_err *err)
+{
+	const unsigned long max[3] = { RATE_MAX / 1024, RATE_MAX / 1024, RATE_BURST_MAX / 1024 };
+	const unsigned long min[3] = { 1, 1, RATE_BURST_MIN / 1024 };
+	unsigned long v[3] = { 0, 0, 0 };
+	unsigned j;
+
+	if (!d->bw[i][0][0])
+		return vmtap_fail(err, -EINVAL, "port %s: <bandwidth><%s> without average: "
+				  "expected average='KiB/s'", p->spec.ifname, bw_dir[i]);
+	for (j = 0; j < 3; j++)
+		if (d->bw[i][j][0] && parse_uint(d->bw[i][j], min[j], max[j], &v[j]) < 0)
+			return vmtap_fail(err, -ERANGE, "port %s: <bandwidth><%s %s='%s'>: expected "
+					  "%lu..%lu (%s)", p->spec.ifname, bw_dir[i], bw_attr[j],
+					  d->bw[i][j], min[j], max[j], j < 2 ? "KiB/s" : "KiB");
+	if (v[1] && v[1] <= v[0])
+		return vmtap_fail(err, -EINVAL, "port %s: <bandwidth><%s peak='%s'>: expected above "
+				  "average='%s'", p->spec.ifname, bw_dir[i], d->bw[i][1], d->bw[i][0]);
+	r->rate = (uint64_t)v[0] * 1024;
+	r->peak = (uint64_t)v[1] * 1024;
+	r->burst = (uint64_t)v[2] * 1024;
+	return 0;
 }
 
 /* The <interface> in <devices> whose <target dev> is dev, or -ENOENT. */
@@ -379,6 +426,7 @@ static int find_iface(const xmlNode *domain, const char *dev, struct iface *out,
 static int check_iface(struct domxml_port *p, const struct iface *d, struct vmtap_err *err)
 {
 	unsigned long v;
+	int r;
 
 	if (strcmp(d->type, "ethernet"))
 		return vmtap_fail(err, -EINVAL, "port %s: its <interface> is type='%s'; expected "
@@ -413,6 +461,12 @@ static int check_iface(struct domxml_port *p, const struct iface *d, struct vmta
 		memcpy(p->spec.guest_mac, p->mac, 6);
 		p->spec.has_guest_mac = true;
 	}
+	/* The interface's own <bandwidth>: the same limits vmtap makes in
+	 * the one all-or-nothing step (README, "Bandwidth limits"). */
+	if (d->has_bw[0] && (r = read_bandwidth(p, d, 0, &p->spec.inbound, err)) < 0)
+		return r;
+	if (d->has_bw[1] && (r = read_bandwidth(p, d, 1, &p->spec.outbound, err)) < 0)
+		return r;
 	return 0;
 }
 

@@ -5,7 +5,9 @@
  *     <vmtap:port dev="X" bridge="BR"/>...</vmtap:net></metadata>
  *
  * and what the <interface type='ethernet'> with <target dev='X'
- * managed='no'/> says about each (queues, MTU, guest MAC).
+ * managed='no'/> says about each (queues, MTU, guest MAC, and its
+ * <bandwidth>'s inbound and outbound average/peak/burst, in KiB/s and KiB,
+ * into the spec's limits).
  *
  * Domain XML is untrusted: at most DOMXML_MAX bytes, parsed without network
  * access and without loading or applying any DTD; a document with a

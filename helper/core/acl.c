@@ -47,7 +47,7 @@
 #include "helper/core/parse.h"
 #include "helper/core/vlanset.h"
 
-enum acl_action { ACL_ALLOW, ACL_DENY, ACL_LIMIT, ACL_REQUIRE };
+enum acl_action { ACL_ALLOW, ACL_DENY, ACL_LIMIT, ACL_REQUIRE, ACL_RATE_MAX, ACL_RATE_DEFAULT };
 
 /* What a require rule asks for, as bits. */
 enum { REQ_ISOLATED = 1u << 0, REQ_MAC_LOCK = 1u << 1 };
@@ -69,8 +69,12 @@ struct acl_rule {
 	 * bridge (owned; allocated only for such a line, so a file of plain
 	 * lines costs no bitmaps).  NULL: the rule is about untagged use. */
 	struct vlan_set *vlans;
-	char *where;           /* ACL_REQUIRE: "FILE:LINE", for the refusal (owned) */
 	bool macvtap;          /* allow/deny macvtap DEV: bridge is the parent */
+	char *where;           /* ACL_REQUIRE, ACL_RATE_*: "FILE:LINE", for the refusal (owned) */
+	/* ACL_RATE_MAX (rate alone) and ACL_RATE_DEFAULT: which direction,
+	 * and the limit. */
+	bool outbound;
+	struct nic_rate rate;
 };
 
 struct acl {
@@ -329,6 +333,9 @@ const char *acl_limit_name(enum acl_limit which)
 	return which < ACL_LIMIT_COUNT ? limit_names[which] : "?";
 }
 
+static int parse_rate_rule(struct parser *p, const char *file, unsigned long line,
+			   char **tok, size_t n, bool dflt);
+
 /* limit KIND N [user NAME | group NAME] */
 static int parse_limit(struct parser *p, const char *file, unsigned long line,
 		       char **tok, size_t n)
@@ -338,14 +345,16 @@ static int parse_limit(struct parser *p, const char *file, unsigned long line,
 	unsigned long min, max, v;
 	int r;
 
+	if (n >= 2 && (!strcmp(tok[1], "inbound") || !strcmp(tok[1], "outbound")))
+		return parse_rate_rule(p, file, line, tok, n, false);
 	if (n < 3)
-		return vmtap_fail(p->err, -EINVAL, "%s:%lu: limit needs a kind (queues, nics or connections) and a number",
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: limit needs a kind (queues, nics, connections, inbound or outbound) and a number",
 				  file, line);
 	for (rule.limit = 0; rule.limit < ACL_LIMIT_COUNT; rule.limit++)
 		if (!strcmp(tok[1], limit_names[rule.limit]))
 			break;
 	if (rule.limit == ACL_LIMIT_COUNT)
-		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unknown limit \"%s\"; expected queues, nics or connections",
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unknown limit \"%s\"; expected queues, nics, connections, inbound or outbound",
 				  file, line, show(shown, tok[1]));
 	min = rule.limit == ACL_LIMIT_NICS ? 0 : 1;
 	max = rule.limit == ACL_LIMIT_QUEUES ? VMTAP_MAX_QUEUES : ACL_LIMIT_MAX;
@@ -355,6 +364,35 @@ static int parse_limit(struct parser *p, const char *file, unsigned long line,
 	rule.value = (unsigned)v;
 	if ((r = parse_subject(p, file, line, tok + 3, n - 3, tok[2], &rule)) < 0)
 		return r;
+	return add_rule(p, file, line, &rule, NULL);
+}
+
+/* limit inbound|outbound RATE [subject] (a maximum) and default
+ * inbound|outbound RATE[:PEAK][:BURST] [subject]. */
+static int parse_rate_rule(struct parser *p, const char *file, unsigned long line,
+			   char **tok, size_t n, bool dflt)
+{
+	struct acl_rule rule = { .action = dflt ? ACL_RATE_DEFAULT : ACL_RATE_MAX,
+				 .subject = ACL_SUBJECT_ANYONE };
+	struct vmtap_err why = { "" };
+	char shown[SHOW_SIZE], where[PATH_MAX + 32];
+	int r;
+
+	if (n < 3 || (strcmp(tok[1], "inbound") && strcmp(tok[1], "outbound")))
+		return vmtap_fail(p->err, -EINVAL, "%s:%lu: %s needs inbound or outbound and a "
+				  "rate like 10mbit%s", file, line, tok[0],
+				  dflt ? " (or 10mbit:20mbit:64kb)" : "");
+	rule.outbound = !strcmp(tok[1], "outbound");
+	r = dflt ? nic_rate_parse(tok[2], &rule.rate, &why) :
+		   rate_parse_one(tok[2], &rule.rate.rate, &why);
+	if (r < 0)
+		return vmtap_fail(p->err, r, "%s:%lu: %s %s \"%s\": %s", file, line, tok[0], tok[1],
+				  show(shown, tok[2]), why.msg);
+	if ((r = parse_subject(p, file, line, tok + 3, n - 3, tok[2], &rule)) < 0)
+		return r;
+	snprintf(where, sizeof(where), "%s:%lu", file, line);
+	if (!(rule.where = strdup(where)))
+		return vmtap_fail(p->err, -ENOMEM, "%s:%lu: out of memory", file, line);
 	return add_rule(p, file, line, &rule, NULL);
 }
 
@@ -436,11 +474,13 @@ static int parse_line(struct parser *p, const char *file, unsigned long line,
 		return parse_limit(p, file, line, tok, n);
 	if (p->daemon && !strcmp(tok[0], "require"))
 		return parse_require(p, file, line, tok, n);
+	if (p->daemon && !strcmp(tok[0], "default"))
+		return parse_rate_rule(p, file, line, tok, n, true);
 
 	is_include = !strcmp(tok[0], "include");
 	if (!is_include && strcmp(tok[0], "allow") && strcmp(tok[0], "deny"))
 		return vmtap_fail(p->err, -EINVAL, "%s:%lu: unknown keyword \"%s\"; expected allow, deny%s or include",
-				  file, line, show(shown, tok[0]), p->daemon ? ", limit, require" : "");
+				  file, line, show(shown, tok[0]), p->daemon ? ", limit, default, require" : "");
 	if (n < 2)
 		return vmtap_fail(p->err, -EINVAL, "%s:%lu: %s needs %s",
 				  file, line, tok[0],
@@ -748,6 +788,58 @@ static int check_macvtap(const struct acl *acl, const struct acl_peer *peer,
 	return 0;
 }
 
+/* The rate rule of kind action for direction that applies to peer: the
+ * most specific subject, the later line at the same level (as limits). */
+static const struct acl_rule *rate_rule(const struct acl *acl, enum acl_action action,
+					bool outbound, const struct acl_peer *peer)
+{
+	const struct acl_rule *best = NULL;
+	size_t i;
+
+	for (i = 0; i < acl->n; i++) {
+		const struct acl_rule *rule = &acl->rules[i];
+
+		if (rule->action == action && rule->outbound == outbound &&
+		    subject_matches(rule, peer) && (!best || rule->subject >= best->subject))
+			best = rule;
+	}
+	return best;
+}
+
+/* One direction of spec under the policy's rate rules: a limit asked for
+ * is checked against the maximum; none asked gets the default, cut to the
+ * maximum, or else the maximum itself, so that asking for nothing never
+ * escapes a maximum. */
+static int check_rate(const struct acl *acl, const struct acl_peer *peer, bool outbound,
+		      struct nic_rate *want, unsigned long uid, struct vmtap_err *err)
+{
+	const struct acl_rule *max = rate_rule(acl, ACL_RATE_MAX, outbound, peer);
+	const struct acl_rule *def = rate_rule(acl, ACL_RATE_DEFAULT, outbound, peer);
+	const char *dir = outbound ? "outbound" : "inbound";
+	char a[32], b[32];
+
+	if (!want->rate) {
+		if (def)
+			*want = def->rate;
+		else if (max)
+			*want = (struct nic_rate){ max->rate.rate, 0, 0 };
+		if (max && want->rate > max->rate.rate)
+			want->rate = max->rate.rate;
+		if (max && (want->peak > max->rate.rate || want->peak <= want->rate))
+			want->peak = 0;
+		return 0;
+	}
+	if (max && want->rate > max->rate.rate)
+		return vmtap_fail(err, -EPERM, "%s=%s: above the maximum %s for uid %lu (policy %s)",
+				  dir, rate_format_one(want->rate, a),
+				  rate_format_one(max->rate.rate, b), uid, max->where);
+	if (max && want->peak > max->rate.rate)
+		return vmtap_fail(err, -EPERM, "%s peak %s: above the maximum %s for uid %lu "
+				  "(policy %s)", dir, rate_format_one(want->peak, a),
+				  rate_format_one(max->rate.rate, b), uid, max->where);
+	return 0;
+}
+
 int acl_check_nic(const struct acl *acl, const struct acl_peer *peer, struct nic_spec *spec,
 		  uid_t caller, struct vmtap_err *err)
 {
@@ -759,8 +851,23 @@ int acl_check_nic(const struct acl *acl, const struct acl_peer *peer, struct nic
 
 	if ((r = nic_spec_check_port(spec, err)) < 0)
 		return r;
-	if (spec->macvtap[0])
-		return check_macvtap(acl, peer, spec, uid, err);
+	if (spec->macvtap[0]) {
+		const struct acl_rule *rr;
+
+		if ((r = check_macvtap(acl, peer, spec, uid, err)) < 0)
+			return r;
+		/* A macvtap takes no limit yet (macvtap.c): a subject the
+		 * policy limits gets none, rather than escape its limit. */
+		if (!(rr = rate_rule(acl, ACL_RATE_MAX, false, peer)) &&
+		    !(rr = rate_rule(acl, ACL_RATE_DEFAULT, false, peer)) &&
+		    !(rr = rate_rule(acl, ACL_RATE_MAX, true, peer)))
+			rr = rate_rule(acl, ACL_RATE_DEFAULT, true, peer);
+		if (rr)
+			return vmtap_fail(err, -EPERM, "macvtap=%s: %s limits uid %lu's bandwidth, "
+					  "which a macvtap cannot take yet", spec->macvtap,
+					  rr->where, uid);
+		return 0;
+	}
 	if (!acl || !ifname_valid(spec->bridge))
 		return vmtap_fail(err, -EPERM, "bridge %s is not allowed for uid %lu by %s",
 				  spec->bridge, uid, acl ? acl->name : "no policy");
@@ -794,6 +901,9 @@ int acl_check_nic(const struct acl *acl, const struct acl_peer *peer, struct nic
 				 uid, err)) < 0)
 			return r;
 	}
+	if ((r = check_rate(acl, peer, false, &tight.inbound, uid, err)) < 0 ||
+	    (r = check_rate(acl, peer, true, &tight.outbound, uid, err)) < 0)
+		return r;
 	*spec = tight;
 	return 0;
 }
@@ -862,6 +972,9 @@ int acl_grants(const struct acl *acl, const struct acl_peer *peer, struct acl_gr
 
 		if (rule->any_bridge || rule->action == ACL_LIMIT || rule->macvtap ||
 		    !subject_matches(rule, peer))
+		/* Count and rate rules name no bridge. */
+		if (rule->any_bridge || rule->action == ACL_LIMIT || rule->action == ACL_RATE_MAX ||
+		    rule->action == ACL_RATE_DEFAULT || !subject_matches(rule, peer))
 			continue;
 		for (j = 0; j < k && strcmp(list[j].bridge, rule->bridge); j++)
 			;

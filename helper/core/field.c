@@ -129,6 +129,17 @@ const struct nic_field nic_fields[] = {
 	  .off = AT(netns), .meta = "NS",
 	  .help = "make it in network namespace NS (a name under\n"
 	  "                     /run/netns, or a path like /proc/PID/ns/net)" },
+	/* Bandwidth limits: not poolable (a pooled NIC has noqueue).  The
+	 * hook reads them from the interface's own <bandwidth> (domxml.c), so
+	 * not from the metadata. */
+	{ .key = "inbound", .type = NFT_RATE, .fronts = FRONT_ALL & ~FRONT_LIBVIRT,
+	  .off = AT(inbound), .meta = "RATE",
+	  .help = "limit to the guest, RATE[:PEAK][:BURST] (10mbit,\n"
+	  "                     10mbit:20mbit:64kb; tc's units)" },
+	{ .key = "outbound", .type = NFT_RATE, .fronts = FRONT_ALL & ~FRONT_LIBVIRT,
+	  .off = AT(outbound), .meta = "RATE",
+	  .help = "limit from the guest, RATE[:PEAK][:BURST] (needs the\n"
+	  "                     kernel's police action)" },
 	/* Set by the request (vmtap create, create-persistent, the hook), not
 	 * by a key. */
 	{ .key = "persist", .type = NFT_BOOL, .fronts = 0, .off = AT(persist) },
@@ -276,6 +287,8 @@ const char *nic_field_expected(const struct nic_field *f, char buf[NIC_FIELD_EXP
 		return "on or off";
 	case NFT_NETNS:
 		return "a name under /run/netns or an absolute path like /proc/PID/ns/net";
+	case NFT_RATE:
+		return RATE_EXPECTED;
 	default:
 		return "true or false";
 	}
@@ -336,6 +349,15 @@ int nic_field_set(struct nic_spec *s, const struct nic_field *f, const char *as,
 			return vmtap_fail(err, r, "%s%c%.40s%s: %s", as, sep, v,
 					  strlen(v) > 40 ? "..." : "", why.msg);
 		*nic_field_vlans(s, f) = set;
+		return 0;
+	}
+	case NFT_RATE: {
+		struct vmtap_err why = { "" };
+		int r = nic_rate_parse(v, member(s, f->off), &why);
+
+		if (r < 0)
+			return vmtap_fail(err, r, "%s%c%.40s%s: %s; expected " RATE_EXPECTED, as,
+					  sep, v, strlen(v) > 40 ? "..." : "", why.msg);
 		return 0;
 	}
 	case NFT_SWITCH:
@@ -404,6 +426,10 @@ int nic_field_format(const struct nic_spec *s, const struct nic_field *f, char *
 			return 0;
 		/* ':' is what every front end takes, a NIC SPEC too. */
 		return vlan_set_format(cmember(s, f->off), buf, cap, ':') < 0 ? -ENOSPC : 1;
+	case NFT_RATE:
+		if (!((const struct nic_rate *)cmember(s, f->off))->rate)
+			return 0;
+		return nic_rate_format(cmember(s, f->off), buf, cap) < 0 ? -ENOSPC : 1;
 	case NFT_SWITCH:
 		if (!chas_flag(s, f))
 			return 0;
@@ -433,6 +459,8 @@ bool nic_field_given(const struct nic_spec *s, const struct nic_field *f)
 		return chas_flag(s, f);
 	case NFT_VLANS:
 		return !vlan_set_empty(cmember(s, f->off));
+	case NFT_RATE:
+		return ((const struct nic_rate *)cmember(s, f->off))->rate != 0;
 	default:
 		return *(const bool *)cmember(s, f->off) != *(const bool *)cmember(&d, f->off);
 	}

@@ -71,6 +71,8 @@ enum nic_field_type {
 	             * "off" */
 	NFT_NETNS,  /* char[VMTAP_NETNS_MAX]; "" is absent; a name under
 	             * /run/netns or an absolute path (netns.h) */
+	NFT_RATE,   /* struct nic_rate (rate.h); rate 0 is absent.  Text and
+	             * JSON: a string RATE[:PEAK][:BURST] ("10mbit:20mbit:64kb") */
 };
 
 struct nic_word {

@@ -61,6 +61,10 @@ int macvtap_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 	 * would be left behind. */
 	if (spec->netns[0])
 		return vmtap_fail(err, -EOPNOTSUPP, "macvtap= with netns=: not supported yet");
+	/* The limits are the tap's qdiscs (port_setup): not made here yet. */
+	if (spec->inbound.rate || spec->outbound.rate)
+		return vmtap_fail(err, -EOPNOTSUPP, "macvtap= with inbound=/outbound=: not "
+				  "supported yet");
 	if (spec->has_owner || spec->has_group)
 		return vmtap_fail(err, -EINVAL, "owner and group are a tun device's (TUNSETOWNER); a "
 				  "macvtap's /dev/tapN has none: only root opens it");

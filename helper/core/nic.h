@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "helper/core/rate.h"
 #include "helper/core/vlanset.h"
 
 #define VMTAP_MAX_QUEUES 64
@@ -113,6 +114,12 @@ struct nic_spec {
 	 * network namespace"; netns.h): "" = the caller's.  A name under
 	 * /run/netns or an absolute path; its bridge is that namespace's. */
 	char netns[VMTAP_NETNS_MAX];
+	/* Bandwidth limits (README, "Bandwidth limits"), in the guest's
+	 * terms as libvirt has them: inbound is to the guest (the tap's
+	 * egress: a tbf root qdisc instead of noqueue), outbound from it (the
+	 * tap's ingress: a police action).  rate 0 = none. */
+	struct nic_rate inbound;
+	struct nic_rate outbound;
 };
 
 /* Before provision() (provision.h) a nic holds only the opened device

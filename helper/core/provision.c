@@ -45,6 +45,9 @@ int nic_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 			return vmtap_fail(err, -EINVAL, "mode=tun makes an L3 device, which cannot be "
 					  "a port of bridge %s; use mode=tap, or no bridge",
 					  spec->bridge);
+		if (spec->inbound.rate || spec->outbound.rate)
+			return vmtap_fail(err, -EINVAL, "mode=tun: inbound and outbound limits are a "
+					  "tap's on a bridge; use mode=tap");
 	} else if ((r = ifname_check_err(spec->bridge, "bridge name", err)) < 0)
 		return r;
 	if (spec->ifname[0] && (r = ifname_check_err(spec->ifname, NULL, err)) < 0)
@@ -377,6 +380,7 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 			.bridge_ifindex = br.info.ifindex, .bridge = spec->bridge,
 			.mtu = spec->mtu ? spec->mtu : br.info.mtu,
 			.noqueue = spec->qdisc == QDISC_NOQUEUE,
+			.inbound = &spec->inbound, .outbound = &spec->outbound,
 			.alias = VMTAP_ALIAS,
 		};
 
@@ -389,6 +393,10 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 		 * after this it is left off the bridge.) */
 		if (!made && have.st.master &&
 		    (r = link_set_nomaster(sk, out->ifindex, out->ifname, err)) < 0)
+			goto fail;
+		/* Nor a previous user's outbound policer (the root qdisc is
+		 * replaced in port_setup). */
+		if (!made && (r = tc_ingress_clear(sk, out->ifindex, out->ifname, err)) < 0)
 			goto fail;
 		if (!nic_spec_tap_mac(spec, ps.mac)) {
 			if (made)
@@ -454,6 +462,7 @@ int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as, stru
 		.ifindex = out->ifindex, .ifname = out->ifname,
 		.bridge_ifindex = br.info.ifindex, .bridge = spec->bridge,
 		.mtu = out->mtu, .noqueue = spec->qdisc == QDISC_NOQUEUE,
+		.inbound = &spec->inbound, .outbound = &spec->outbound,
 	};
 	memcpy(ps.mac, out->mac, 6);
 	if ((r = port_setup(sk, &ps, err)) < 0 ||

@@ -208,10 +208,17 @@ static int iproute2_1q(struct held *h)
 
 static struct vmtapd_client *vc;
 
-/* tenant: isolated=on and mac_lock=on, with a guest MAC of its own per
- * NIC (the static FDB entry the lock adds); no VLAN, since the bench's
- * kernel may have no bridge VLAN filtering. */
-static int vmtapd_make(struct held *h, bool tenant)
+/* What a vmtapd NIC carries besides the plain 4 queues.  tenant:
+ * isolated=on and mac_lock=on, with a guest MAC of its own per NIC (the
+ * static FDB entry the lock adds); no VLAN, since the bench's kernel may
+ * have no bridge VLAN filtering.  bw: the bandwidth-limit row, both
+ * limits, or inbound alone on a kernel without the police action (the
+ * row's name says which). */
+enum vd_kind { VD_PLAIN, VD_TENANT, VD_BW };
+
+static bool bw_inbound_only;
+
+static int vmtapd_make(struct held *h, enum vd_kind kind)
 {
 	struct nic_spec spec;
 	struct nic nic;
@@ -223,7 +230,12 @@ static int vmtapd_make(struct held *h, bool tenant)
 	strcpy(spec.bridge, bridge);
 	spec.queues = 4;
 	spec.vhost = VHOST_AUTO;
-	if (tenant) {
+	if (kind == VD_BW) {
+		spec.inbound.rate = 12500000; /* 100mbit */
+		if (!bw_inbound_only)
+			spec.outbound.rate = 12500000;
+	}
+	if (kind == VD_TENANT) {
 		unsigned c = counter++;
 
 		spec.has_isolated = spec.isolated = true;
@@ -243,8 +255,9 @@ static int vmtapd_make(struct held *h, bool tenant)
 	return 0;
 }
 
-static int vmtapd_4q(struct held *h) { return vmtapd_make(h, false); }
-static int vmtapd_4q_tenant(struct held *h) { return vmtapd_make(h, true); }
+static int vmtapd_4q(struct held *h) { return vmtapd_make(h, VD_PLAIN); }
+static int vmtapd_4q_tenant(struct held *h) { return vmtapd_make(h, VD_TENANT); }
+static int vmtapd_4q_bw(struct held *h) { return vmtapd_make(h, VD_BW); }
 
 /* ---- measuring ---------------------------------------------------------- */
 
@@ -498,11 +511,26 @@ int main(int argc, char **argv)
 					    "vmtapd, isolated=on,mac_lock=on" };
 
 	if (vmtapd_sock && vmtapd_client_open(vmtapd_sock, &vc, &err) == 0) {
+		static struct method vbw = { "vmtapd-4q-bw", vmtapd_4q_bw,
+					     "vmtapd, inbound+outbound 100mbit" };
+		struct held probe = { 0 };
+
 		latency(&vd4, n, dat);
 		/* The tenant flags' cost: against plain NICs made in turn with
 		 * them (n/2 each: 200 NICs alive, as in the other rows). */
 		latency_ab(&vd4ab, &vd4t, n / 2, dat);
 		vm = &vd4;
+		/* One NIC first: does this kernel police? */
+		if (vmtapd_4q_bw(&probe) < 0) {
+			bw_inbound_only = true;
+			vbw.name = "vmtapd-4q-in";
+			vbw.what = "vmtapd, inbound 100mbit (no police action here)";
+		} else {
+			held[0] = probe;
+			teardown(1);
+		}
+		latency(&vbw, n, dat);
+		memory(&vbw, 100, dat);
 	} else {
 		printf("latency vmtapd-4q    skipped: %s\n", vmtapd_sock ? err.msg : "no --vmtapd=SOCKET");
 	}

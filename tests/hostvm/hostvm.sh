@@ -31,7 +31,9 @@ HOSTVM_REPO=$(cd "$HOSTVM_DIR/../.." && pwd)
 # What the VM's kernel must load.  tap is vhost_net's dependency; overlay
 # gives the tests their throwaway /etc; veth is one of test_helper's
 # "not a bridge" cases.
-HOSTVM_MODULES=(tun bridge vhost_net overlay veth)
+# sch_tbf, sch_ingress, cls_u32 and act_police are test_bandwidth's (the
+# police action this build machine's kernel lacks).
+HOSTVM_MODULES=(tun bridge vhost_net overlay veth sch_tbf sch_ingress cls_u32 act_police)
 # Run inside; all must exist after make test-bins.
 HOSTVM_BINARIES=(
 	build/vmtap
@@ -43,6 +45,7 @@ HOSTVM_BINARIES=(
 	build/tests/integration/test_setuid
 	build/vmtapd
 	build/tests/helpers/tenant_frames
+	build/tests/integration/test_bandwidth
 )
 # From the build machine: the tests call tc, ip (veth, MTU) and setpriv
 # with options busybox lacks; bridge shows VLANs and the FDB (tenant.sh).

@@ -90,6 +90,7 @@
 #include <cmocka.h>
 
 #include "helper/core/fdpass.h"
+#include "helper/core/field.h"
 #include "bridge/port.h"
 #include "helper/wire/client.h"
 
@@ -2480,6 +2481,49 @@ static void test_tenant_nic(void **state)
 	assert_nothing_left();
 }
 
+
+/* Bandwidth policy (README, "Bandwidth limits"): user daemon may have up
+ * to 100mbit to the guest and gets 10mbit when it asks none.  Above the
+ * maximum is refused, naming both; asking none gets the default as a tbf
+ * root qdisc; outbound on a kernel without the police action names the
+ * kernel option.  No refusal leaves a tap behind. */
+static void test_bandwidth_policy(void **state)
+{
+	struct vmtap_err err;
+	struct nic_spec spec;
+	struct nic n;
+	char cmd[160];
+	int r;
+
+	(void)state;
+	spec_for(&spec, "br1", 1);
+	assert_int_equal(nic_spec_set(&spec, "inbound", "inbound", "200mbit", &err), 0);
+	r = tenant_create(1, &spec, &n, &err);
+	expect_refusal(r, -EPERM, &err, "inbound=200mbit: above the maximum 100mbit for uid 1 "
+		       "(policy ");
+	assert_nothing_left();
+
+	spec_for(&spec, "br1", 1);
+	assert_int_equal(tenant_create(1, &spec, &n, &err), 0);
+	snprintf(cmd, sizeof(cmd), "tc qdisc show dev %s | grep -q 'qdisc tbf 1: root.* rate 10Mbit'",
+		 n.ifname);
+	assert_int_equal(system(cmd), 0);
+	nic_close(&n);
+
+	spec_for(&spec, "br1", 1);
+	assert_int_equal(nic_spec_set(&spec, "outbound", "outbound", "10mbit", &err), 0);
+	r = tenant_create(1, &spec, &n, &err);
+	if (r == 0) {
+		snprintf(cmd, sizeof(cmd), "tc qdisc show dev %s | grep -q 'qdisc ingress ffff:'",
+			 n.ifname);
+		assert_int_equal(system(cmd), 0);
+		nic_close(&n);
+	} else {
+		expect_refusal(r, -EOPNOTSUPP, &err, "CONFIG_NET_ACT_POLICE");
+	}
+	assert_nothing_left();
+}
+
 /* Refusals leave nothing: a VLAN the policy grants, on a bridge that
  * cannot filter VLANs (this kernel has no CONFIG_BRIDGE_VLAN_FILTERING, or
  * the bridge no vlan_filtering), is the bridge's clear error before any
@@ -2618,7 +2662,10 @@ static int group_setup(void **state)
 		"allow " TEN_BR " vlan 10 user nobody\n"
 		"limit queues 2 user nobody\n"
 		"limit nics 2 user nobody\n"
-		"limit connections 3 user nobody\n";
+		"limit connections 3 user nobody\n"
+		"allow br1 user daemon\n"
+		"limit inbound 100mbit user daemon\n"
+		"default inbound 10mbit user daemon\n";
 	struct vmtap_err e = { "" };
 	struct nl_sock *sk = NULL;
 	int r;
@@ -2759,6 +2806,7 @@ int main(void)
 		cmocka_unit_test(test_refusals_rate_limited),
 		cmocka_unit_test(test_tenant_nic),
 		cmocka_unit_test(test_tenant_refusals),
+		cmocka_unit_test(test_bandwidth_policy),
 		cmocka_unit_test_teardown(test_pool_tenant, pool_teardown),
 		/* Last: it stops the daemon the others share. */
 		cmocka_unit_test(test_sigterm),

@@ -932,13 +932,13 @@ static void test_daemon_errors(void **state)
 	expect_daemon_error("allow br0 user 4294967295\n", -EINVAL, "no user \"4294967295\"");
 	expect_daemon_error("limit\n", -EINVAL, "limit needs a kind");
 	expect_daemon_error("limit nics\n", -EINVAL, "limit needs a kind");
-	expect_daemon_error("limit speed 10\n", -EINVAL, "unknown limit \"speed\"; expected queues, nics or connections");
+	expect_daemon_error("limit speed 10\n", -EINVAL, "unknown limit \"speed\"; expected queues, nics, connections, inbound or outbound");
 	expect_daemon_error("limit queues 0\n", -ERANGE, "limit queues 0: expected 1..64");
 	expect_daemon_error("limit queues 65\n", -ERANGE, "limit queues 65: expected 1..64");
 	expect_daemon_error("limit nics -1\n", -ERANGE, "limit nics -1: expected 0..65535");
 	expect_daemon_error("limit connections 0\n", -ERANGE, "limit connections 0: expected 1..65535");
 	expect_daemon_error("limit nics 4 group\n", -EINVAL, "group needs a group name");
-	expect_daemon_error("frob br0\n", -EINVAL, "unknown keyword \"frob\"; expected allow, deny, limit, require or include");
+	expect_daemon_error("frob br0\n", -EINVAL, "unknown keyword \"frob\"; expected allow, deny, limit, default, require or include");
 	expect_daemon_error("include relative.conf\n", -EINVAL, "is not absolute");
 }
 
@@ -1303,6 +1303,10 @@ static void test_grants_listing(void **state)
 	acl = must_daemon("allow br0 vlan 1-4094\ndeny all vlan 2-4094\nrequire br0 mac_lock\n");
 	assert_string_equal(grants(acl, &nobody_peer), "br0 vlans=1 mac_lock");
 	acl_free(acl);
+	/* Bandwidth rules name no bridge: no entry of their own. */
+	acl = must_daemon("allow br0\nlimit inbound 10mbit\ndefault outbound 1mbit user nobody\n");
+	assert_string_equal(grants(acl, &nobody_peer), "br0 untagged");
+	acl_free(acl);
 }
 
 /* bridge.conf (QEMU's grammar) grants no VLAN, whatever it allows;
@@ -1341,6 +1345,87 @@ static void test_vlan_not_from_bridge_conf(void **state)
 
 /* What require asks is put into the spec; asking it off is refused with
  * the line named, and the spec is left as it was. */
+
+/* Bandwidth policy: a maximum refuses a request above it (naming both and
+ * the line), a default fills a request that asks none, cut to the
+ * maximum, and a maximum alone is applied to a request that asks none:
+ * asking for nothing never escapes it.  User beats group beats anyone. */
+static struct nic_spec rspec(const char *in, const char *out)
+{
+	struct vmtap_err err = { { 0 } };
+	struct nic_spec s = vspec("br0", 0, "");
+
+	if (*in)
+		assert_int_equal(nic_rate_parse(in, &s.inbound, &err), 0);
+	if (*out)
+		assert_int_equal(nic_rate_parse(out, &s.outbound, &err), 0);
+	return s;
+}
+
+static void test_rate_policy(void **state)
+{
+	struct acl *acl = must_daemon("allow br0\n"
+				      "limit inbound 100mbit\n"
+				      "default inbound 10mbit:20mbit:64kb\n"
+				      "limit outbound 50mbit group users\n"
+				      "limit inbound 1gbit user nobody\n"
+				      "default outbound 200mbit user nobody\n");
+	struct acl *plain = must_daemon("allow br0\n");
+	struct nic_spec s;
+	char msg[MSG_MAX];
+
+	(void)state;
+	/* Below the maximum: as asked. */
+	s = rspec("50mbit", "");
+	assert_int_equal(check(acl, &other_peer, &s, msg), 0);
+	assert_int_equal(s.inbound.rate, 6250000);
+	assert_int_equal(s.outbound.rate, 0); /* no rule for other_peer */
+	/* Above it: refused, naming both and the line. */
+	s = rspec("200mbit", "");
+	assert_int_equal(check(acl, &other_peer, &s, msg), -EPERM);
+	assert_non_null(strstr(msg, "inbound=200mbit: above the maximum 100mbit for uid 4242 "
+				    "(policy vmtapd.conf:2)"));
+	assert_int_equal(s.inbound.rate, 25000000); /* spec unchanged on refusal */
+	s = rspec("50mbit:200mbit", "");
+	assert_int_equal(check(acl, &other_peer, &s, msg), -EPERM);
+	assert_non_null(strstr(msg, "inbound peak 200mbit: above the maximum 100mbit"));
+	/* None asked: the default, whole. */
+	s = rspec("", "");
+	assert_int_equal(check(acl, &other_peer, &s, msg), 0);
+	assert_int_equal(s.inbound.rate, 1250000);
+	assert_int_equal(s.inbound.peak, 2500000);
+	assert_int_equal(s.inbound.burst, 65536);
+	/* A group's maximum and no default: the maximum is applied. */
+	s = rspec("", "");
+	assert_int_equal(check(acl, &(struct acl_peer){ 4243, 4243, users_groups, 1 }, &s, msg),
+			 0);
+	assert_int_equal(s.outbound.rate, 6250000);
+	s = rspec("", "60mbit");
+	assert_int_equal(check(acl, &(struct acl_peer){ 4243, 4243, users_groups, 1 }, &s, msg),
+			 -EPERM);
+	assert_non_null(strstr(msg, "outbound=60mbit: above the maximum 50mbit"));
+	/* The user's lines beat the group's and everyone's: inbound up to
+	 * 1gbit, and outbound's default 200mbit cut to the group's 50mbit. */
+	s = rspec("500mbit", "");
+	assert_int_equal(check(acl, &nobody_in_users, &s, msg), 0);
+	assert_int_equal(s.inbound.rate, 62500000);
+	assert_int_equal(s.outbound.rate, 6250000);
+	/* No rate rule: nothing added, anything allowed. */
+	s = rspec("", "8tbit");
+	assert_int_equal(check(plain, &other_peer, &s, msg), 0);
+	assert_int_equal(s.inbound.rate, 0);
+	acl_free(acl);
+	acl_free(plain);
+
+	expect_daemon_error("limit inbound 10\n", -EINVAL,
+			    "vmtapd.conf:1: limit inbound \"10\": rate 10 has no unit");
+	expect_daemon_error("limit inbound 10mbit:20mbit\n", -EINVAL, "limit inbound");
+	expect_daemon_error("default sideways 10mbit\n", -EINVAL,
+			    "vmtapd.conf:1: default needs inbound or outbound");
+	expect_daemon_error("default inbound 0mbit\n", -ERANGE, "above zero");
+	expect_daemon_error("default inbound 10mbit user\n", -EINVAL, "user needs a user name");
+}
+
 static void test_require(void **state)
 {
 	char msg[MSG_MAX];
@@ -1493,6 +1578,7 @@ int main(void)
 		cmocka_unit_test(test_vlan_not_from_bridge_conf),
 		cmocka_unit_test(test_grants_listing),
 		cmocka_unit_test(test_require),
+		cmocka_unit_test(test_rate_policy),
 		cmocka_unit_test(test_check_nic_fields),
 		cmocka_unit_test(test_deny_name),
 		cmocka_unit_test(test_deny_wins_either_order),

@@ -249,6 +249,44 @@ static void bad_values(void **state)
 	}
 }
 
+
+/* The interface's own <bandwidth>, in libvirt's units (KiB/s, KiB), is
+ * the port's limits; bad values are refused naming the attribute. */
+static void bandwidth(void **state)
+{
+	struct domxml_port ports[DOMXML_MAX_PORTS];
+
+	(void)state;
+	assert_int_equal(ports_of(iface_with("<bandwidth><inbound average='1250' peak='2500' "
+					     "burst='64'/><outbound average='125'/></bandwidth>"),
+				  true, ports), 1);
+	assert_int_equal(ports[0].spec.inbound.rate, 1280000);
+	assert_int_equal(ports[0].spec.inbound.peak, 2560000);
+	assert_int_equal(ports[0].spec.inbound.burst, 65536);
+	assert_int_equal(ports[0].spec.outbound.rate, 128000);
+	assert_int_equal(ports[0].spec.outbound.peak, 0);
+	assert_int_equal(ports_of(iface_with("<bandwidth/>"), true, ports), 1);
+	assert_int_equal(ports[0].spec.inbound.rate, 0);
+	assert_int_equal(ports[0].spec.outbound.rate, 0);
+	/* Without interfaces (the metadata alone) nothing is read. */
+	assert_int_equal(ports_of(iface_with("<bandwidth><inbound average='1'/></bandwidth>"),
+				  false, ports), 1);
+	assert_int_equal(ports[0].spec.inbound.rate, 0);
+
+	refused(iface_with("<bandwidth><inbound peak='10'/></bandwidth>"), true, -EINVAL,
+		"port vh0: <bandwidth><inbound> without average");
+	refused(iface_with("<bandwidth><inbound average='0'/></bandwidth>"), true, -ERANGE,
+		"<bandwidth><inbound average='0'>: expected 1..976562500 (KiB/s)");
+	refused(iface_with("<bandwidth><outbound average='-5'/></bandwidth>"), true, -ERANGE,
+		"<outbound average='-5'>");
+	refused(iface_with("<bandwidth><outbound average='99999999999999999999'/></bandwidth>"),
+		true, -ERANGE, "average='99999999999999999999'>");
+	refused(iface_with("<bandwidth><inbound average='100' burst='1'/></bandwidth>"), true,
+		-ERANGE, "burst='1'>: expected 2..4194303 (KiB)");
+	refused(iface_with("<bandwidth><inbound average='100' peak='100'/></bandwidth>"), true,
+		-EINVAL, "peak='100'>: expected above average='100'");
+}
+
 static void malformed(void **state)
 {
 	(void)state;
@@ -572,6 +610,7 @@ int main(void)
 		cmocka_unit_test(no_matching_interface),
 		cmocka_unit_test(managed_not_no),
 		cmocka_unit_test(bad_values),
+		cmocka_unit_test(bandwidth),
 		cmocka_unit_test(malformed),
 		cmocka_unit_test(doctype),
 		cmocka_unit_test(oversize),

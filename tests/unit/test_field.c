@@ -44,6 +44,8 @@ static const char *valid_value(const struct nic_field *f)
 		return "on";
 	case NFT_NETNS:
 		return "/proc/1/ns/net";
+	case NFT_RATE:
+		return "10mbit:20mbit:64kb";
 	default:
 		return "true";
 	}
@@ -316,13 +318,13 @@ static void names_and_lists(void **state)
 	assert_string_equal(nic_field_keys(FRONT_CREATE, NULL, buf, sizeof(buf)),
 			    "--bridge, --macvtap, --queues, --mac, --guest-mac, --mtu, --qdisc, --vnet-hdr, "
 			    "--mode, --owner, --group, --vlan, --trunk, --isolated, --mac-lock, "
-			    "--announce or --netns");
+			    "--announce, --netns, --inbound or --outbound");
 	assert_string_equal(nic_field_keys(FRONT_LIBVIRT, NULL, buf, sizeof(buf)),
 			    "bridge, dev, guest_mac, vlan, trunk, isolated, mac_lock or announce");
 	assert_string_equal(nic_field_keys(FRONT_SPEC, (const char *const[]){ "id", NULL }, buf,
 					   sizeof(buf)),
 			    "bridge, macvtap, queues, vhost, mac, mtu, qdisc, mode, vlan, trunk, isolated, "
-			    "mac_lock, announce, netns or id");
+			    "mac_lock, announce, netns, inbound, outbound or id");
 	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_HELPER, name),
 			    "--mac-lock");
 	assert_string_equal(nic_field_name(nic_field_by_key("mac_lock"), FRONT_SPEC, name),

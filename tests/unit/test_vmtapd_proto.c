@@ -191,7 +191,8 @@ static void test_missing_and_unknown(void **state)
 	refused("{\"op\":\"create-nic\",\"queues\":2}", -EINVAL, "missing \"bridge\"");
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"speed\":10}", -EINVAL,
 		"unknown key \"speed\"; expected bridge, macvtap, ifname, queues, vhost, mac, guest_mac, "
-		"mtu, qdisc, vnet_hdr, mode, vlan, trunk, isolated, mac_lock, announce or netns");
+		"mtu, qdisc, vnet_hdr, mode, vlan, trunk, isolated, mac_lock, announce, netns, inbound or "
+		"outbound");
 	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"uid\":0}", -EINVAL, "unknown key \"uid\"");
 }
 
@@ -523,7 +524,8 @@ static void test_persistent_refused(void **state)
 	/* no vhost fds for a device opened later */
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"vhost\":\"on\"}", -EINVAL,
 		"create-persistent: unknown key \"vhost\"; expected bridge, macvtap, ifname, queues, mac, guest_mac, "
-		"mtu, qdisc, vnet_hdr, mode, group, vlan, trunk, isolated, mac_lock or announce");
+		"mtu, qdisc, vnet_hdr, mode, group, vlan, trunk, isolated, mac_lock, announce, inbound or "
+		"outbound");
 	refused(CP "\"ifname\":\"t1\",\"bridge\":\"br1\",\"persist\":true}", -EINVAL,
 		"unknown key \"persist\"");
 	/* wrong types */

@@ -1,0 +1,192 @@
+/* tc.c — the traffic-control requests behind a NIC's bandwidth limits (see
+ * tc.h).  Each request is built here and sent through rtnl_do(), which
+ * words its failure.  Never prints, never undoes a step. */
+#include "bridge/tc.h"
+
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+
+#include "bridge/rtnl.h"
+
+#define TBF_HANDLE TC_H_MAKE(1u << 16, 0)
+#define INGRESS_HANDLE TC_H_MAKE(TC_H_INGRESS, 0)
+#define FILTER_PRIO 1u
+
+/* The kernel's scheduler tick is 64 ns (PSCHED_SHIFT 6): what tc_police
+ * keeps its burst in. */
+static uint32_t ticks(uint64_t bytes, uint64_t rate)
+{
+	unsigned __int128 ns = (unsigned __int128)bytes * 1000000000u / rate;
+	uint64_t t = (uint64_t)(ns >> 6);
+
+	return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
+/* A ratespec of rate bytes/s: the u32 field saturates and rate64 carries
+ * the rest.  Ethernet link layer, so the kernel needs no rate table to
+ * guess it. */
+static struct tc_ratespec ratespec(uint64_t rate)
+{
+	struct tc_ratespec s = { 0 };
+
+	s.rate = rate > UINT32_MAX ? UINT32_MAX : (uint32_t)rate;
+	s.linklayer = TC_LINKLAYER_ETHERNET;
+	s.cell_log = 3; /* only read from a rate table (police's) */
+	return s;
+}
+
+int tc_shape_root(struct nl_sock *sk, int ifindex, const char *ifname,
+		  const struct nic_rate *r, struct vmtap_err *err)
+{
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+		.tcm_handle = TBF_HANDLE, .tcm_parent = TC_H_ROOT,
+	};
+	struct rtnl_req req = { .what = "qdisc", .name = ifname };
+	struct tc_tbf_qopt q = { 0 };
+	uint32_t burst = nic_rate_burst(r);
+	uint64_t limit = r->rate * TC_TBF_LATENCY_MS / 1000 + burst;
+	struct nlattr *opt;
+	char rate[32];
+
+	if (!r->rate)
+		return vmtap_fail(err, -EINVAL, "internal: a tbf without a rate on %s", ifname);
+	q.rate = ratespec(r->rate);
+	if (r->peak)
+		q.peakrate = ratespec(r->peak);
+	q.limit = limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit;
+	rtnl_begin(&req, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, &tcm, sizeof(tcm));
+	rtnl_put_str(&req, TCA_KIND, "tbf");
+	opt = rtnl_nest(&req, TCA_OPTIONS);
+	rtnl_put(&req, TCA_TBF_PARMS, &q, sizeof(q));
+	if (r->rate > UINT32_MAX)
+		rtnl_put(&req, TCA_TBF_RATE64, &r->rate, sizeof(r->rate));
+	rtnl_put_u32(&req, TCA_TBF_BURST, burst);
+	if (r->peak) {
+		if (r->peak > UINT32_MAX)
+			rtnl_put(&req, TCA_TBF_PRATE64, &r->peak, sizeof(r->peak));
+		rtnl_put_u32(&req, TCA_TBF_PBURST, TC_MAX_FRAME);
+	}
+	rtnl_nest_end(&req, opt);
+	return rtnl_do(sk, &req, 0, err, "cannot limit %s to the guest (inbound=%s; root qdisc tbf)",
+		       ifname, rate_format_one(r->rate, rate));
+}
+
+static int ingress_qdisc(struct nl_sock *sk, int ifindex, const char *ifname,
+			 struct vmtap_err *err)
+{
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+		.tcm_handle = INGRESS_HANDLE, .tcm_parent = TC_H_INGRESS,
+	};
+	struct rtnl_req req = { .what = "qdisc", .name = ifname };
+
+	rtnl_begin(&req, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, &tcm, sizeof(tcm));
+	rtnl_put_str(&req, TCA_KIND, "ingress");
+	return rtnl_do(sk, &req, 0, err, "cannot add the ingress qdisc to %s", ifname);
+}
+
+/* The police action's rate table: the kernel insists on one (1 KiB), but
+ * with the link layer given reads only its ratespec. */
+static void rate_table(uint32_t tab[256], uint64_t rate)
+{
+	unsigned i;
+
+	for (i = 0; i < 256; i++)
+		tab[i] = ticks((uint64_t)(i + 1) << 3, rate);
+}
+
+int tc_police_ingress(struct nl_sock *sk, int ifindex, const char *ifname,
+		      const struct nic_rate *r, struct vmtap_err *err)
+{
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+		.tcm_parent = INGRESS_HANDLE,
+		.tcm_info = TC_H_MAKE(FILTER_PRIO << 16, htons(ETH_P_ALL)),
+	};
+	struct rtnl_req req = { .what = "filter", .name = ifname };
+	/* A selector and its one key, all zero (a union, not a struct with
+	 * the key after it: keys[] is a flexible array). */
+	union {
+		struct tc_u32_sel sel;
+		unsigned char room[sizeof(struct tc_u32_sel) + sizeof(struct tc_u32_key)];
+	} sel = { .sel = { .flags = TC_U32_TERMINAL, .nkeys = 1 } };
+	struct tc_police p = { 0 };
+	uint32_t rtab[256], ptab[256];
+	struct nlattr *opt, *acts, *act, *aopt;
+	char rate[32];
+	int k;
+
+	if (!r->rate)
+		return vmtap_fail(err, -EINVAL, "internal: a policer without a rate on %s", ifname);
+	if ((k = ingress_qdisc(sk, ifindex, ifname, err)) < 0)
+		return k;
+	p.action = TC_ACT_SHOT;
+	p.rate = ratespec(r->rate);
+	p.burst = ticks(nic_rate_burst(r), r->rate);
+	p.mtu = TC_MAX_FRAME;
+	rate_table(rtab, r->rate);
+	if (r->peak) {
+		p.peakrate = ratespec(r->peak);
+		rate_table(ptab, r->peak);
+	}
+
+	rtnl_begin(&req, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, &tcm, sizeof(tcm));
+	rtnl_put_str(&req, TCA_KIND, "u32");
+	opt = rtnl_nest(&req, TCA_OPTIONS);
+	rtnl_put(&req, TCA_U32_SEL, &sel, sizeof(sel)); /* match u32 0 0: every frame */
+	acts = rtnl_nest(&req, TCA_U32_ACT);
+	act = rtnl_nest(&req, 1);
+	rtnl_put_str(&req, TCA_ACT_KIND, "police");
+	aopt = rtnl_nest(&req, TCA_ACT_OPTIONS);
+	rtnl_put(&req, TCA_POLICE_TBF, &p, sizeof(p));
+	rtnl_put(&req, TCA_POLICE_RATE, rtab, sizeof(rtab));
+	if (r->rate > UINT32_MAX)
+		rtnl_put(&req, TCA_POLICE_RATE64, &r->rate, sizeof(r->rate));
+	if (r->peak) {
+		rtnl_put(&req, TCA_POLICE_PEAKRATE, ptab, sizeof(ptab));
+		if (r->peak > UINT32_MAX)
+			rtnl_put(&req, TCA_POLICE_PEAKRATE64, &r->peak, sizeof(r->peak));
+	}
+	rtnl_put_u32(&req, TCA_POLICE_RESULT, TC_ACT_OK);
+	rtnl_nest_end(&req, aopt);
+	rtnl_nest_end(&req, act);
+	rtnl_nest_end(&req, acts);
+	rtnl_nest_end(&req, opt);
+	rate_format_one(r->rate, rate);
+	/* A kernel without the action: ENOENT (no module to load) or
+	 * EOPNOTSUPP, worded here with the option it needs. */
+	k = rtnl_do(sk, &req, -ENOENT, err, "cannot limit %s from the guest (outbound=%s; ingress "
+		    "u32 filter with police)", ifname, rate);
+	/* A device that outlives this failure (a persistent one taken over)
+	 * keeps no half-made policer: the ingress qdisc goes too. */
+	if (k < 0)
+		tc_ingress_clear(sk, ifindex, ifname, NULL);
+	if (k == -ENOENT || k == -EOPNOTSUPP)
+		return vmtap_fail(err, -EOPNOTSUPP, "cannot limit %s from the guest (outbound=%s): "
+				  "this kernel has no police action (CONFIG_NET_ACT_POLICE; "
+				  "module act_police)", ifname, rate);
+	return k;
+}
+
+int tc_ingress_clear(struct nl_sock *sk, int ifindex, const char *ifname,
+		     struct vmtap_err *err)
+{
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+		.tcm_handle = INGRESS_HANDLE, .tcm_parent = TC_H_INGRESS,
+	};
+	struct rtnl_req req = { .what = "qdisc", .name = ifname };
+	int k;
+
+	rtnl_begin(&req, RTM_DELQDISC, 0, &tcm, sizeof(tcm));
+	k = rtnl_do(sk, &req, -EINVAL, err, "cannot remove the ingress qdisc of %s", ifname);
+	return k == -EINVAL || k == -ENOENT ? 0 : k;
+}
