@@ -47,12 +47,14 @@ void outcome_init(struct outcome *o)
 	o->err.msg[0] = '\0';
 }
 
-/* The tenant-network fields a granted NIC has (" vlan=10 isolated=on"),
+/* The fields a granted NIC has that confine it (" vlan=10 isolated=on
+ * inbound=10mbit"), as the policy left them (require and default applied),
  * for the grant line: what an audit of the log needs to know of its port.
  * A trunk too long for the line is counted, not listed. */
 static const char *tenant_words(const struct nic_spec *spec, char *buf, size_t cap)
 {
-	static const char *const keys[] = { "vlan", "trunk", "isolated", "mac_lock", "announce" };
+	static const char *const keys[] = { "vlan", "trunk", "isolated", "mac_lock", "announce",
+					    "inbound", "outbound" };
 	char v[64];
 	size_t off = 0, i;
 	int k;
@@ -252,7 +254,7 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 {
 	const struct acl_peer *peer = &who_->peer;
 	struct vmtap_err err = { "" }, skipped;
-	char who[160 + VMTAP_NETNS_MAX], warning[sizeof(err.msg) + 40], tenant[112];
+	char who[160 + VMTAP_NETNS_MAX], warning[sizeof(err.msg) + 40], tenant[160];
 	char where[VMTAP_NETNS_MAX + 8];
 	const char *ready = "";
 	int r;

@@ -2508,6 +2508,9 @@ static void test_bandwidth_policy(void **state)
 	snprintf(cmd, sizeof(cmd), "tc qdisc show dev %s | grep -q 'qdisc tbf 1: root.* rate 10Mbit'",
 		 n.ifname);
 	assert_int_equal(system(cmd), 0);
+	/* The grant line says what the policy applied, for an audit. */
+	snprintf(cmd, sizeof(cmd), "ifname=%s queues=1 vhost=0 inbound=10mbit", n.ifname);
+	assert_true(log_has(&main_d, cmd));
 	nic_close(&n);
 
 	spec_for(&spec, "br1", 1);
