@@ -719,7 +719,7 @@ static int check_vlans(const struct acl *acl, const struct acl_peer *peer,
 	for (i = 0; i < acl->n; i++) {
 		const struct acl_rule *rule = &acl->rules[i];
 
-		if ((rule->action != ACL_ALLOW && rule->action != ACL_DENY) ||
+		if ((rule->action != ACL_ALLOW && rule->action != ACL_DENY) || rule->macvtap ||
 		    !applies(rule, spec->bridge, peer))
 			continue;
 		if (rule->action == ACL_DENY && !rule->vlans)
@@ -970,11 +970,9 @@ int acl_grants(const struct acl *acl, const struct acl_peer *peer, struct acl_gr
 	for (i = 0; i < acl->n; i++) {
 		const struct acl_rule *rule = &acl->rules[i];
 
-		if (rule->any_bridge || rule->action == ACL_LIMIT || rule->macvtap ||
-		    !subject_matches(rule, peer))
-		/* Count and rate rules name no bridge. */
+		/* Count and rate rules name no bridge, a macvtap rule a parent. */
 		if (rule->any_bridge || rule->action == ACL_LIMIT || rule->action == ACL_RATE_MAX ||
-		    rule->action == ACL_RATE_DEFAULT || !subject_matches(rule, peer))
+		    rule->action == ACL_RATE_DEFAULT || rule->macvtap || !subject_matches(rule, peer))
 			continue;
 		for (j = 0; j < k && strcmp(list[j].bridge, rule->bridge); j++)
 			;
