@@ -53,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (!a.help && !a.version) {
 		const struct nic_spec *s = &a.spec;
 
-		if (!ifname_valid(s->bridge) || a.fd <= 2)
+		/* A NIC is a tap on a bridge or a macvtap on a parent. */
+		if (!(ifname_valid(s->bridge) || ifname_valid(s->macvtap)) || a.fd <= 2)
 			abort();
 		if (s->queues < 1 || s->queues > VMTAP_MAX_QUEUES)
 			abort();
