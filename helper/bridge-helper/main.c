@@ -36,6 +36,7 @@
 #include "helper/core/acl.h"
 #include "helper/core/fdpass.h"
 #include "helper/core/field.h"
+#include "helper/core/ifname.h"
 #include "helper/bridge-helper/args.h"
 #include "helper/core/priv.h"
 #include "helper/core/provision.h"
@@ -248,10 +249,14 @@ int main(int argc, char **argv)
 		return die(&err, vmtap_fail(&err, -EPERM, "--netns=%s: only through vmtapd (none "
 					    "answers at " VMTAPD_SOCKET "), which checks that the "
 					    "namespace is yours", a.spec.netns));
-	if (a.spec.bridge[0] && if_nametoindex(a.spec.bridge) == 0)
-		return die(&err, vmtap_fail(&err, -ENODEV,
+	r = a.spec.bridge[0] ? ifname_index(a.spec.bridge, &(int){ 0 }) : 0;
+	if (r == -ENODEV)
+		return die(&err, vmtap_fail(&err, r,
 					    "bridge %s does not exist (ip link add %s type bridge "
 					    "makes it)", a.spec.bridge, a.spec.bridge));
+	if (r < 0)
+		return die(&err, vmtap_fail(&err, r, "cannot look up bridge %s: %s",
+					    a.spec.bridge, strerror(-r)));
 	if ((r = priv_check_net_admin(&err)) < 0)
 		return die(&err, r);
 

@@ -99,24 +99,24 @@ const struct nic_field nic_fields[] = {
 	/* Tenant networks (README): what a pooled NIC was made without, so
 	 * never poolable; a VLAN is granted by vmtapd's policy only. */
 	{ .key = "vlan", .type = NFT_UINT, .fronts = FRONT_ALL,
-	  .off = AT(vlan), .min = VLAN_VID_MIN, .max = VLAN_VID_MAX,
+	  .audited = true, .off = AT(vlan), .min = VLAN_VID_MIN, .max = VLAN_VID_MAX,
 	  .meta = "N", .help = "access VLAN 1..4094 (PVID, untagged); with trunk,\n"
 	  "                     its native VLAN" },
-	{ .key = "trunk", .type = NFT_VLANS, .fronts = FRONT_ALL, .off = AT(trunk),
+	{ .key = "trunk", .type = NFT_VLANS, .fronts = FRONT_ALL, .audited = true, .off = AT(trunk),
 	  .meta = "LIST", .help = "VLANs carried tagged, as 10:20-29 (',' works too,\n"
 	  "                     but not in a NIC SPEC)" },
 	{ .key = "isolated", .type = NFT_SWITCH, .fronts = FRONT_ALL, .off = AT(isolated),
-	  .has_off = AT(has_isolated), .meta = "on|off",
+	  .has_off = AT(has_isolated), .audited = true, .meta = "on|off",
 	  .help = "no traffic with the bridge's other isolated ports" },
 	{ .key = "mac_lock", .type = NFT_SWITCH, .fronts = FRONT_ALL, .off = AT(mac_lock),
-	  .has_off = AT(has_mac_lock), .meta = "on|off",
+	  .has_off = AT(has_mac_lock), .audited = true, .meta = "on|off",
 	  .help = "only frames from the guest's MAC enter the bridge" },
 	/* What mac_lock does but the lock: learning off and the guest's MAC
 	 * as a static FDB entry, which an EVPN speaker (FRR) on the host
 	 * advertises from the moment the NIC is plugged (README, "Across
 	 * hosts"). */
 	{ .key = "announce", .type = NFT_SWITCH, .fronts = FRONT_ALL, .off = AT(announce),
-	  .has_off = AT(has_announce), .meta = "on|off",
+	  .has_off = AT(has_announce), .audited = true, .meta = "on|off",
 	  .help = "the guest's MAC in the bridge's FDB from the start\n"
 	  "                     (static: EVPN advertises it); learning off" },
 	/* README, "NICs in another network namespace".  vmtapd never opens
@@ -133,11 +133,11 @@ const struct nic_field nic_fields[] = {
 	 * hook reads them from the interface's own <bandwidth> (domxml.c), so
 	 * not from the metadata. */
 	{ .key = "inbound", .type = NFT_RATE, .fronts = FRONT_ALL & ~FRONT_LIBVIRT,
-	  .off = AT(inbound), .meta = "RATE",
+	  .audited = true, .off = AT(inbound), .meta = "RATE",
 	  .help = "limit to the guest, RATE[:PEAK][:BURST] (10mbit,\n"
 	  "                     10mbit:20mbit:64kb; tc's units)" },
 	{ .key = "outbound", .type = NFT_RATE, .fronts = FRONT_ALL & ~FRONT_LIBVIRT,
-	  .off = AT(outbound), .meta = "RATE",
+	  .audited = true, .off = AT(outbound), .meta = "RATE",
 	  .help = "limit from the guest, RATE[:PEAK][:BURST] (needs the\n"
 	  "                     kernel's police action)" },
 	/* Set by the request (vmtap create, create-persistent, the hook), not

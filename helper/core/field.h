@@ -24,7 +24,8 @@
  *   2. one row in nic_fields[] (field.c): key, type (NFT_*; a new type
  *      needs its parse, format, given and JSON kind here and in proto.c),
  *      range or words, .meta and .help for --help, the FRONT_* bits of the
- *      front ends that take it, and .poolable = true only once a pooled NIC
+ *      front ends that take it, .audited if vmtapd's grant line names it,
+ *      and .poolable = true only once a pooled NIC
  *      can be given it (provision_ready applies it, or pool.c matches on
  *      it): left out, it is false, and a request that gives the field takes
  *      the usual path, never a pooled NIC;
@@ -85,6 +86,9 @@ struct nic_field {
 	enum nic_field_type type;
 	unsigned fronts;         /* FRONT_* bits */
 	bool poolable;           /* a pooled NIC can be given it: default no */
+	bool audited;            /* what a tenant's policy grants or limits
+	                          * (a VLAN, the lock, a rate): vmtapd's grant
+	                          * line names it when given */
 	const char *helper_opt;  /* NULL: "--KEY" */
 	const char *xml_attr;    /* NULL: KEY */
 	size_t off;              /* of the value in nic_spec */

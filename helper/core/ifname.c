@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <net/if.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 int ifname_check(const char *name)
 {
@@ -45,4 +48,24 @@ int ifname_check_err(const char *name, const char *what, struct vmtap_err *err)
 		return 0;
 	return vmtap_fail(err, -EINVAL, "bad %s \"%s\"; expected %s", what ? what : "interface name",
 			  VMTAP_SHOW_TOKEN(shown, name), IFNAME_EXPECTED);
+}
+
+int ifname_index(const char *name, int *ifindex)
+{
+	struct ifreq ifr;
+	int fd, r = 0;
+
+	*ifindex = 0;
+	if (ifname_check(name) < 0)
+		return -EINVAL;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (r == 0)
+		*ifindex = ifr.ifr_ifindex;
+	return r;
 }

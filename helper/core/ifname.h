@@ -22,6 +22,14 @@ int ifname_check(const char *name);
  * says which name: "bridge name", "--dev").  Returns 0 or -EINVAL. */
 int ifname_check_err(const char *name, const char *what, struct vmtap_err *err);
 
+/* The ifindex of the device NAME in this network namespace, by a
+ * SIOCGIFINDEX on a socket of its own: 0, -ENODEV when there is none, or
+ * the errno of the socket (-EMFILE under fd exhaustion, which is not the
+ * device being absent).  Not if_nametoindex: when it cannot open a socket,
+ * glibc's (2.36) tries other families and leaves the errno of its last try
+ * (ENOENT), so a caller would report a missing device. */
+int ifname_index(const char *name, int *ifindex);
+
 static inline bool ifname_valid(const char *name)
 {
 	return ifname_check(name) == 0;

@@ -192,28 +192,16 @@ static int tenant_apply(struct nl_sock *sk, const struct nic_spec *spec,
 	return r;
 }
 
-/* The lookup needs a socket of its own: under fd exhaustion that fails
- * with EMFILE, which is not the device vanishing.  Not if_nametoindex:
- * when it cannot open a socket, glibc's (2.36) tries other families and
- * leaves the errno of its last try (ENOENT), so the cause is lost. */
+/* The device just made: its index, or why not (ifname_index says why it
+ * is its own lookup: EMFILE is not the device vanishing). */
 static int ifindex_of(const char *name, int *ifindex, struct vmtap_err *err)
 {
-	struct ifreq ifr;
-	int fd, r = 0;
+	int r = ifname_index(name, ifindex);
 
-	*ifindex = 0;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
-		r = -errno;
-	if (fd >= 0)
-		close(fd);
 	if (r == -ENODEV)
 		return vmtap_fail(err, r, "%s vanished after creation", name);
 	if (r < 0)
 		return vmtap_fail(err, r, "cannot look up %s's ifindex: %s", name, strerror(-r));
-	*ifindex = ifr.ifr_ifindex;
 	return 0;
 }
 

@@ -29,6 +29,7 @@
 #include "bridge/port.h"
 #include "helper/core/field.h"
 #include "helper/core/ids.h"
+#include "helper/core/ifname.h"
 #include "helper/core/macvtap.h"
 #include "helper/core/netns.h"
 #include "helper/core/provision.h"
@@ -53,22 +54,21 @@ void outcome_init(struct outcome *o)
  * A trunk too long for the line is counted, not listed. */
 static const char *tenant_words(const struct nic_spec *spec, char *buf, size_t cap)
 {
-	static const char *const keys[] = { "vlan", "trunk", "isolated", "mac_lock", "announce",
-					    "inbound", "outbound" };
 	char v[64];
-	size_t off = 0, i;
+	size_t off = 0;
+	unsigned i;
 	int k;
 
 	buf[0] = '\0';
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && off < cap; i++) {
-		const struct nic_field *f = nic_field_by_key(keys[i]);
-		int r = nic_field_format(spec, f, v, sizeof(v));
+	for (i = 0; i < nic_nfields && off < cap; i++) {
+		const struct nic_field *f = &nic_fields[i];
+		int r;
 
-		if (r == 0)
+		if (!f->audited || (r = nic_field_format(spec, f, v, sizeof(v))) == 0)
 			continue;
 		if (r < 0)
 			snprintf(v, sizeof(v), "(%u VLANs)", vlan_set_count(&spec->trunk));
-		k = snprintf(buf + off, cap - off, " %s=%s", keys[i], v);
+		k = snprintf(buf + off, cap - off, " %s=%s", f->key, v);
 		if (k < 0)
 			break;
 		off += (size_t)k;
@@ -360,7 +360,10 @@ static void create_persistent(struct handler_env *env, const struct client_id *w
 	 * its kernel owner has since given it to this client (TUNSETOWNER by
 	 * the attached owner: the kernel allows it): the record, not the
 	 * device's owner, says whose it is to count. */
-	before = (int)if_nametoindex(spec->ifname);
+	if ((r = ifname_index(spec->ifname, &before)) < 0 && r != -ENODEV) {
+		vmtap_fail(&err, r, "cannot look up %s: %s", spec->ifname, strerror(-r));
+		goto fail;
+	}
 	counted = before > 0 && quota_counted(env->quota, before);
 	if (before <= 0 &&
 	    (r = decide_nics(env->quota, env->acl, env->config_path, peer, true, &err)) < 0)

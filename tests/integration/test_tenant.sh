@@ -201,7 +201,8 @@ check "exec through vmtapd with mac_lock and isolated exits 0" \
 	"${NOBODY[@]}" "$VMTAP" exec --socket "$SOCK" \
 	--nic br0,mac_lock=on,isolated=on,vhost=off -- "$WORK/qemu.sh" "$WORK/daemon"
 exec_check "vmtapd" "$WORK/daemon"
-check "vmtapd logged the grant" grep -q "grant uid=65534 .*bridge=br0" "$WORK/vmtapd.log"
+check "vmtapd logged the grant, naming the lock and the isolation" \
+	grep -q "grant uid=65534 .*bridge=br0.* isolated=on mac_lock=on" "$WORK/vmtapd.log"
 expect_failure "a granted VLAN through vmtapd on a bridge without VLAN filtering" \
 	"VLAN asked of bridge br0" \
 	"${NOBODY[@]}" "$VMTAP" exec --socket "$SOCK" \
