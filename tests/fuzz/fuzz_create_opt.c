@@ -19,32 +19,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_ARGS 64
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vmtap_err err = { { 0 } };
 	struct create_args a;
-	char *argv[MAX_ARGS + 2];
-	char *copy = malloc(size + 1);
-	int argc = 0, mark = promise_fd_mark(), r;
-	size_t i, start = 0;
+	char *argv[FUZZ_MAX_ARGS + 2], *copy;
+	int mark = promise_fd_mark(), argc, r;
 
-	if (!copy)
+	argc = fuzz_argv(data, size, "create", argv, &copy);
+	if (argc < 0)
 		return 0;
-	memcpy(copy, data, size);
-	copy[size] = '\0';
-	argv[argc++] = "create";
-	for (i = 0; i <= size && argc <= MAX_ARGS; i++) {
-		if (i == size || copy[i] == '\0' || copy[i] == '\n') {
-			copy[i] = '\0';
-			if (i < size || start < size)
-				argv[argc++] = copy + start;
-			start = i + 1;
-		}
-	}
-	argv[argc] = NULL;
-
 	r = create_args_parse(argc, argv, &a, &err);
 	if (r < 0) {
 		promise_one_line(err.msg);

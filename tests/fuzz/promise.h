@@ -7,7 +7,9 @@
 #define VMTAP_FUZZ_PROMISE_H
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static inline void promise_one_line(const char *msg)
@@ -31,6 +33,37 @@ static inline int promise_fd_mark(void)
 	if (fd >= 0)
 		close(fd);
 	return fd;
+}
+
+/* The most arguments fuzz_argv makes (argv[0] besides). */
+#define FUZZ_MAX_ARGS 64
+
+/* A command line from a fuzzer's input: argv[0] is name, the rest the
+ * input split on NUL and newline bytes (a trailing separator ends the
+ * list rather than adding ""), at most FUZZ_MAX_ARGS of them; argv needs
+ * FUZZ_MAX_ARGS + 2 slots.  Returns argc, or -1 when out of memory; the
+ * strings live in *copy, which the caller frees. */
+static inline int fuzz_argv(const uint8_t *data, size_t size, char *name, char **argv,
+			    char **copy)
+{
+	size_t i, start = 0;
+	int argc = 0;
+
+	if (!(*copy = malloc(size + 1)))
+		return -1;
+	memcpy(*copy, data, size);
+	(*copy)[size] = '\0';
+	argv[argc++] = name;
+	for (i = 0; i <= size && argc <= FUZZ_MAX_ARGS; i++) {
+		if (i == size || (*copy)[i] == '\0' || (*copy)[i] == '\n') {
+			(*copy)[i] = '\0';
+			if (i < size || start < size)
+				argv[argc++] = *copy + start;
+			start = i + 1;
+		}
+	}
+	argv[argc] = NULL;
+	return argc;
 }
 
 #endif
