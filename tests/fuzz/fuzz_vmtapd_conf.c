@@ -18,6 +18,7 @@
 #include "helper/core/ifname.h"
 #include "helper/core/nic.h"
 #include "helper/core/vlanset.h"
+#include "promise.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -115,16 +116,6 @@ static void check_grants(const struct acl *acl, const struct acl_peer *peer)
 	free(list);
 }
 
-static bool contains(const uint8_t *data, size_t size, const char *word)
-{
-	size_t n = strlen(word), i;
-
-	for (i = 0; n <= size && i <= size - n; i++)
-		if (!memcmp(data + i, word, n))
-			return true;
-	return false;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const gid_t groups[] = { 100, 27 };
@@ -137,18 +128,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i, j;
 	int r;
 
-	if (contains(data, size, "include") &&
-	    (contains(data, size, "dev") || contains(data, size, "proc") ||
-	     contains(data, size, "sys")))
+	if (fuzz_policy_opens_devices(data, size))
 		return 0;
 
 	r = acl_parse_buffer_daemon("fuzz", (const char *)data, size, &acl, &err);
 	if (r < 0) {
-		if (acl || !err.msg[0])
+		if (acl)
 			abort();
-		for (i = 0; err.msg[i]; i++)
-			if ((unsigned char)err.msg[i] < 0x20 || err.msg[i] == 0x7f)
-				abort();
+		promise_one_line(err.msg);
 		return 0;
 	}
 	if (r != 0 || !acl)

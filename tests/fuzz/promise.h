@@ -7,6 +7,7 @@
 #define VMTAP_FUZZ_PROMISE_H
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,23 @@ static inline int promise_fd_mark(void)
 	if (fd >= 0)
 		close(fd);
 	return fd;
+}
+
+/* Whether a policy input would make the parser open a file that may be a
+ * device: an include line naming dev, proc or sys anywhere.  The fuzzers
+ * run as root, and open() is all it takes for some devices to act (a
+ * watchdog starts, a tape rewinds); the file checks refuse such files
+ * without reading them anyway, and the unit tests cover that. */
+static inline bool fuzz_policy_opens_devices(const uint8_t *data, size_t size)
+{
+	static const char *const words[] = { "include", "dev", "proc", "sys" };
+	bool has[4] = { false };
+	size_t w, i, n;
+
+	for (w = 0; w < 4; w++)
+		for (n = strlen(words[w]), i = 0; !has[w] && n <= size && i <= size - n; i++)
+			has[w] = !memcmp(data + i, words[w], n);
+	return has[0] && (has[1] || has[2] || has[3]);
 }
 
 /* The most arguments fuzz_argv makes (argv[0] besides). */
