@@ -6,13 +6,11 @@
  *   vmtap delete NAME... [--force] [--socket PATH]
  *   vmtap list [--json]
  *
- * A parser and a printer: create fills a nic_spec with persist set and
- * calls provision(); delete and list go through provision.h as well.
- * create and delete do that themselves with CAP_NET_ADMIN (effective);
- * without it they ask vmtapd when its socket answers (create-persistent,
- * delete-persistent: the daemon's policy decides by our uid, and the tap
- * is always ours), and with neither they say so before touching anything.
- * list needs nothing.
+ * A parser and a printer: create fills a nic_spec with persist set, and
+ * create and delete go through ptap.h, which does it with CAP_NET_ADMIN
+ * (effective) and without it asks vmtapd when its socket answers (the
+ * daemon's policy decides by our uid, and the tap is always ours); with
+ * neither they say so before touching anything.  list needs nothing.
  *
  * delete checks every name before deleting any: a typo deletes nothing
  * (vmtapd does the same for the names it is sent). */
@@ -24,75 +22,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cap-ng.h>
 #include <jansson.h>
-#include <linux/capability.h>
 
 #include "helper/cli/cmd.h"
 #include "helper/cli/create-opt.h"
+#include "helper/cli/ptap.h"
 #include "helper/core/field.h"
-#include "helper/core/ids.h"
 #include "helper/core/ifname.h"
 #include "helper/wire/obtain.h"
 #include "helper/core/parse.h"
 #include "bridge/port.h"
-#include "helper/core/netns.h"
 #include "helper/core/provision.h"
-#include "helper/wire/client.h"
-
-/* Decided before anything is made, rather than an EPERM from the kernel
- * half-way. */
-static bool have_net_admin(void)
-{
-	capng_get_caps_process();
-	return capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN);
-}
-
-/* Without CAP_NET_ADMIN: vmtapd, or the one line that says neither is
- * there (1 then, printed). */
-static int daemon_open(const char *cmd, const char *sock, struct vmtapd_client **c)
-{
-	struct vmtap_err err = { "" };
-	int r = vmtapd_client_open(sock, c, &err);
-
-	if (r < 0)
-		return cmd_fail(1, "%s needs CAP_NET_ADMIN (run it as root) or a vmtapd to ask; %s",
-				cmd, vmtap_err_text(&err, r));
-	return 0;
-}
-
-/* create through vmtapd: the tap is the caller's, so --owner and --group
- * may only name the caller.  The daemon knows us by the credentials the
- * kernel records at connect(): the effective ids (vmtap is never setuid,
- * so they are the caller's). */
-static int create_by_daemon(const char *sock, struct nic_spec *spec, const char *owner_arg,
-			    const char *group_arg)
-{
-	struct vmtap_err err = { "" };
-	struct vmtapd_client *c;
-	int r;
-
-	if (spec->has_owner && spec->owner != geteuid())
-		return cmd_fail(1, "--owner %s: through vmtapd the tap is always owned by its caller "
-				"(uid %u); giving it to another user needs CAP_NET_ADMIN", owner_arg,
-				(unsigned)geteuid());
-	if (spec->has_group && !id_self_in_group(spec->group))
-		return cmd_fail(1, "--group %s: through vmtapd the group must be one of the caller's "
-				"(gid %u or a supplementary group); another group needs CAP_NET_ADMIN",
-				group_arg, (unsigned)getegid());
-	if (spec->netns[0])
-		return cmd_fail(1, "--netns %s: vmtapd makes persistent devices only in its own "
-				"namespace; one in another namespace needs CAP_NET_ADMIN (run vmtap "
-				"create as root)", spec->netns);
-	spec->has_owner = false; /* the daemon sets it: us */
-	if (daemon_open("vmtap create", sock, &c))
-		return 1;
-	r = vmtapd_client_create_persistent(c, spec, NULL, &err);
-	vmtapd_client_close(c);
-	if (r < 0)
-		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
-	return 0;
-}
 
 /* ---- create ----------------------------------------------------------- */
 
@@ -127,9 +67,10 @@ int cmd_create(int argc, char **argv)
 	struct vmtap_err err = { "" };
 	struct create_args a;
 	struct nic_spec spec;
-	struct nl_sock *sk = NULL;
-	struct nic nic;
+	struct ptap p;
 	const char *name, *sock, *owner_arg, *group_arg;
+	char made_name[IFNAMSIZ];
+	bool made;
 	int r;
 
 	if ((r = create_args_parse(argc, argv, &a, &err)) < 0)
@@ -158,64 +99,18 @@ int cmd_create(int argc, char **argv)
 		return cmd_fail(2, "create: --mac, --queues and --vnet-hdr are for taps, not --mode tun");
 	if ((r = nic_spec_check(&spec, &err)) < 0)
 		return cmd_fail(2, "create: %s", vmtap_err_text(&err, r));
-	if (!have_net_admin())
-		return create_by_daemon(sock, &spec, owner_arg, group_arg);
-
-	if (spec.netns[0]) {
-		int fd;
-
-		/* Opened with our own rights (netns.h). */
-		if ((r = netns_open(spec.netns, &fd, &err)) == 0) {
-			r = netns_make_nic(fd, &spec, PROVISION_ROOT, &nic, NULL, &err);
-			close(fd);
-		}
-		if (r < 0)
-			return cmd_fail(1, "%s", vmtap_err_text(&err, r));
-	} else if ((r = rtnl_open(&sk, &err)) < 0 ||
-		   (r = nic_devs_open(&spec, &nic, NULL, &err)) < 0 ||
-		   (r = provision(sk, &spec, PROVISION_ROOT, &nic, &err)) < 0) {
-		rtnl_close(sk);
+	if ((r = ptap_init(&p, "vmtap create", sock, &err)) < 0 ||
+	    (r = ptap_make(&p, &spec, owner_arg, group_arg, made_name, &made, &err)) < 0)
 		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
-	}
-	rtnl_close(sk);
-	/* The device is persistent: closing our fd leaves it in place. */
-	nic_close(&nic);
 	return 0;
 }
 
 /* ---- delete ----------------------------------------------------------- */
 
-/* delete through vmtapd: all names in one request, which the daemon
- * checks whole before deleting any. */
-static int delete_by_daemon(const char *sock, const char *const *names, unsigned n, bool force)
-{
-	struct vmtap_err err = { "" };
-	struct vmtapd_client *c;
-	unsigned i;
-	int r;
-
-	if (force)
-		return cmd_fail(1, "delete --force: vmtapd deletes only devices vmtap made; forcing "
-				"needs CAP_NET_ADMIN");
-	if (n > VMTAPD_DELETE_MAX)
-		return cmd_fail(1, "delete: %u names; through vmtapd at most %d at once", n,
-				VMTAPD_DELETE_MAX);
-	for (i = 0; i < n; i++)
-		if (ifname_check_err(names[i], NULL, &err) < 0)
-			return cmd_fail(1, "%s", err.msg);
-	if (daemon_open("vmtap delete", sock, &c))
-		return 1;
-	r = vmtapd_client_delete_persistent(c, names, n, &err);
-	vmtapd_client_close(c);
-	if (r < 0)
-		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
-	return 0;
-}
-
 int cmd_delete(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
-	struct nl_sock *sk = NULL;
+	struct ptap p;
 	const char *sock = VMTAPD_SOCKET, *v;
 	const char **names;
 	bool force = false;
@@ -260,28 +155,10 @@ int cmd_delete(int argc, char **argv)
 		status = cmd_fail(2, "delete: expected NAME...; see vmtap delete --help");
 		goto out;
 	}
-	if (!have_net_admin()) {
-		status = delete_by_daemon(sock, names, (unsigned)n, force);
-		goto out;
-	}
-	if ((r = rtnl_open(&sk, &err)) < 0) {
+	if ((r = ptap_init(&p, "vmtap delete", sock, &err)) < 0 ||
+	    (r = ptap_delete(&p, names, (unsigned)n, force, &err)) < 0)
 		status = cmd_fail(1, "%s", vmtap_err_text(&err, r));
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if ((r = persistent_check(sk, names[i], PROVISION_ROOT, force, &err)) < 0) {
-			status = cmd_fail(1, "%s", vmtap_err_text(&err, r));
-			goto out;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		struct vmtap_err e = { "" };
-
-		if ((r = persistent_delete(sk, names[i], PROVISION_ROOT, force, &e)) < 0)
-			status = cmd_fail(1, "%s", vmtap_err_text(&e, r));
-	}
 out:
-	rtnl_close(sk);
 	free(names);
 	return status;
 }
