@@ -32,6 +32,7 @@
 #include "helper/wire/obtain.h"
 #include "helper/core/parse.h"
 #include "bridge/port.h"
+#include "bridge/tcread.h"
 #include "helper/core/provision.h"
 
 /* ---- create ----------------------------------------------------------- */
@@ -234,7 +235,24 @@ static const char *mode_word(enum nic_mode m)
 	return (unsigned)m < sizeof(w) / sizeof(w[0]) ? w[m] : "?";
 }
 
-static int list_json(const struct tun_info *v, size_t n)
+/* A limit in a request's words ("10mbit", "10mbit:20mbit"), or "-"
+ * (none, or one that cannot be worded). */
+static const char *limit_text(const struct nic_rate *r, char buf[RATE_FORMAT_MAX])
+{
+	if (!r->rate || nic_rate_format(r, buf, RATE_FORMAT_MAX) < 0)
+		return "-";
+	return buf;
+}
+
+static json_t *limit_json(const struct nic_rate *r)
+{
+	char buf[RATE_FORMAT_MAX];
+	const char *t = limit_text(r, buf);
+
+	return strcmp(t, "-") ? json_string(t) : json_null();
+}
+
+static int list_json(const struct tun_info *v, const struct tc_limits *lim, size_t n)
 {
 	json_t *arr = json_array();
 	char mac[18];
@@ -263,7 +281,9 @@ static int list_json(const struct tun_info *v, size_t n)
 				      "queues", (int)t->queues);
 
 		/* json_array_append_new takes o, also when it fails. */
-		if (o && add_port(o, t) < 0) {
+		if (o && (add_port(o, t) < 0 ||
+			  json_object_set_new(o, "inbound", limit_json(&lim[i].inbound)) < 0 ||
+			  json_object_set_new(o, "outbound", limit_json(&lim[i].outbound)) < 0)) {
 			json_decref(o);
 			o = NULL;
 		}
@@ -293,7 +313,7 @@ static const char *port_flags(const struct tun_info *t, char buf[32])
 }
 
 /* The padded columns; TRUNK, the last, is printed as it is. */
-#define LIST_COLS 10
+#define LIST_COLS 12
 
 struct list_row {
 	char cell[LIST_COLS][64]; /* user and group names stop at 32 bytes */
@@ -301,11 +321,11 @@ struct list_row {
 
 /* The table, each column as wide as its widest cell (a long owner name
  * moves the columns after it instead of running into them). */
-static int list_table(const struct tun_info *v, size_t n)
+static int list_table(const struct tun_info *v, const struct tc_limits *lim, size_t n)
 {
-	static const char *const head[LIST_COLS] = { "NAME",   "MODE",  "MULTI_QUEUE", "OWNER",
-						     "GROUP",  "BRIDGE", "STATE",	"VMTAP",
-						     "VLAN",   "FLAGS" };
+	static const char *const head[LIST_COLS] = { "NAME",  "MODE",	"MULTI_QUEUE", "OWNER",
+						     "GROUP", "BRIDGE", "STATE",       "VMTAP",
+						     "VLAN",  "FLAGS",	"INBOUND",     "OUTBOUND" };
 	struct list_row *rows = calloc(n + 1, sizeof(*rows));
 	size_t w[LIST_COLS] = { 0 }, i, c;
 	char *trunk = malloc(VLAN_SET_FORMAT_MAX);
@@ -319,7 +339,7 @@ static int list_table(const struct tun_info *v, size_t n)
 		snprintf(rows[0].cell[c], sizeof(rows[0].cell[c]), "%s", head[c]);
 	for (i = 0; i < n; i++) {
 		char (*cell)[64] = rows[i + 1].cell;
-		char ob[16], gb[16], flags[32];
+		char ob[16], gb[16], flags[32], rate[RATE_FORMAT_MAX];
 
 		snprintf(cell[0], sizeof(cell[0]), "%s", v[i].name);
 		snprintf(cell[1], sizeof(cell[1]), "%s", mode_word(v[i].mode));
@@ -335,6 +355,8 @@ static int list_table(const struct tun_info *v, size_t n)
 		else
 			snprintf(cell[8], sizeof(cell[8]), "-");
 		snprintf(cell[9], sizeof(cell[9]), "%s", port_flags(&v[i], flags));
+		snprintf(cell[10], sizeof(cell[10]), "%s", limit_text(&lim[i].inbound, rate));
+		snprintf(cell[11], sizeof(cell[11]), "%s", limit_text(&lim[i].outbound, rate));
 	}
 	for (i = 0; i <= n; i++)
 		for (c = 0; c < LIST_COLS; c++)
@@ -361,9 +383,11 @@ int cmd_list(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
 	struct nl_sock *sk = NULL;
-	struct tun_info *v;
+	struct tun_info *v = NULL;
+	struct tc_limits *lim = NULL;
+	int *ifindex = NULL;
 	bool json = false;
-	size_t n, i;
+	size_t n = 0, i;
 	int r;
 
 	for (i = 1; i < (size_t)argc; i++) {
@@ -379,9 +403,12 @@ int cmd_list(int argc, char **argv)
 			       "helper and vmtapd make, " VMTAP_IFNAME_PREFIX " and 8 hex digits, or a macvtap's\n"
 			       "owner mark), and a bridge port's tenant settings:\n"
 			       "VLAN (its PVID), FLAGS (isolated; mac_lock = locked with learning off)\n"
-			       "and TRUNK (the VLANs it carries tagged).  --json names them as a\n"
-			       "request does (vlan, trunk, isolated, mac_lock) and adds untagged,\n"
-			       "locked and learning.\n");
+			       "and TRUNK (the VLANs it carries tagged), and its bandwidth limits as\n"
+			       "the kernel has them: INBOUND (to the guest: a tbf root qdisc's rate)\n"
+			       "and OUTBOUND (from the guest: the police rate of an ingress filter, or\n"
+			       "the tbf rate of the IFB it redirects to).  --json names them as a\n"
+			       "request does (vlan, trunk, isolated, mac_lock, inbound, outbound; a\n"
+			       "limit null when none) and adds untagged, locked and learning.\n");
 			return 0;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
@@ -390,17 +417,24 @@ int cmd_list(int argc, char **argv)
 					argv[i]);
 		}
 	}
-	if ((r = rtnl_open(&sk, &err)) == 0)
-		r = tun_list(sk, &v, &n, &err);
-	rtnl_close(sk);
-	if (r < 0)
-		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
-	if (json) {
-		r = list_json(v, n);
-		free(v);
-		return r;
+	if ((r = rtnl_open(&sk, &err)) == 0 && (r = tun_list(sk, &v, &n, &err)) == 0) {
+		/* One more than n: calloc(0) may be NULL. */
+		lim = calloc(n + 1, sizeof(*lim));
+		ifindex = calloc(n + 1, sizeof(*ifindex));
+		if (!lim || !ifindex)
+			r = vmtap_fail(&err, -ENOMEM, "out of memory");
+		for (i = 0; r == 0 && i < n; i++)
+			ifindex[i] = v[i].ifindex;
+		if (r == 0)
+			r = tc_limits_read(sk, ifindex, n, lim, &err);
 	}
-	r = list_table(v, n);
+	rtnl_close(sk);
+	free(ifindex);
+	if (r == 0)
+		r = json ? list_json(v, lim, n) : list_table(v, lim, n);
+	else
+		r = cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	free(lim);
 	free(v);
 	return r;
 }
