@@ -8,7 +8,7 @@ QEMU with it, written from the helper/wire/PROTOCOL.md.
                      [--vhost auto|on|off] [--mac GUEST_MAC] -- QEMU ARGV...
 
 `hello` prints what the daemon says you may do (bridges, VLANs, limits,
-usage).  `run` asks for a NIC, appends
+bandwidth, usage).  `run` asks for a NIC, appends
 
     -netdev tap,id=n0,fds=a:b[,vhost=on,vhostfds=c:d]
     -device virtio-net-pci,netdev=n0,mac=GUEST_MAC[,mq=on,vectors=2N+2]
@@ -270,6 +270,9 @@ def describe_hello(h):
         lines.append("bridge %s: %s%s" % (b["bridge"], ", ".join(what) or "nothing", req))
     if h.get("bridges_truncated"):
         lines.append("(more bridges than fit in a reply)")
+    for d, bw in sorted(h.get("bandwidth", {}).items()):
+        lines.append("bandwidth %s: at most %s, default %s" % (
+            d, bw.get("max") or "no limit", bw.get("default") or "no limit"))
     return lines
 
 

@@ -16,6 +16,10 @@
  *   vmtap detach [--connect URI] --domain NAME --dev X
  *       virDomainDetachDeviceFlags that interface, wait until the guest has
  *       let it go, delete the tap.
+ * attach and detach make and delete the tap as vmtap create and delete
+ * do (ptap.h): themselves with CAP_NET_ADMIN, else through vmtapd, for a
+ * user whose own libvirt (qemu:///session) runs the domain.  A tap attach
+ * made is deleted the same way when libvirt refuses it.
  *
  * The hook must never call back into libvirt (libvirt holds the domain's
  * lock while it runs the hook: a call back deadlocks), so it knows only
@@ -47,6 +51,8 @@
 #include "helper/core/ids.h"
 #include "helper/core/ifname.h"
 #include "helper/cli/nic-opt.h"
+#include "helper/cli/ptap.h"
+#include "helper/wire/obtain.h"
 #include "helper/core/parse.h"
 #include "bridge/port.h"
 #include "helper/core/provision.h"
@@ -68,6 +74,7 @@ static int need_net_admin(const char *cmd)
 struct owner {
 	bool has_owner, has_group;
 	unsigned uid, gid;
+	const char *owner_arg, *group_arg; /* as typed, for messages */
 };
 
 /* "--owner USER" / "--group GROUP"; 1 when argv[*i] was one of them, 0
@@ -90,10 +97,13 @@ static int owner_opt(int argc, char **argv, int *i, struct owner *o)
 	group = argv[*i][2] == 'g';
 	if (id_resolve(group, v, group ? &o->gid : &o->uid, &err) < 0)
 		return -cmd_fail(2, "--%s %s: %s", group ? "group" : "owner", v, err.msg);
-	if (group)
+	if (group) {
 		o->has_group = true;
-	else
+		o->group_arg = v;
+	} else {
 		o->has_owner = true;
+		o->owner_arg = v;
+	}
 	if (argv[*i][7] != '=')
 		++*i;
 	return 1;
@@ -113,23 +123,6 @@ static void spec_for_port(struct nic_spec *spec, const struct domxml_port *p,
 	spec->owner = o->uid;
 	spec->has_group = o->has_group;
 	spec->group = o->gid;
-}
-
-/* Makes (or takes over) one persistent tap; *made tells whether it did not
- * exist before, so a failure later can undo exactly what this run made. */
-static int make_port(struct nl_sock *sk, const struct nic_spec *spec, bool *made,
-		     struct vmtap_err *err)
-{
-	struct link_detail d;
-	struct nic nic;
-	int r;
-
-	*made = link_get_detail(sk, spec->ifname, &d, NULL) == -ENODEV;
-	if ((r = nic_devs_open(spec, &nic, NULL, err)) < 0 ||
-	    (r = provision(sk, spec, PROVISION_ROOT, &nic, err)) < 0)
-		return r;
-	nic_close(&nic);
-	return 0;
 }
 
 /* ---- vmtap libvirt-hook -------------------------------------------------- */
@@ -167,31 +160,30 @@ static int hook_prepare(const char *domain, const struct domxml_port *ports, uns
 			const struct owner *o)
 {
 	struct vmtap_err err = { "" };
-	struct nl_sock *sk = NULL;
 	bool made[DOMXML_MAX_PORTS] = { false };
+	char name[IFNAMSIZ];
+	struct ptap p;
 	unsigned i, j;
-	int r, status = 0;
+	int r;
 
-	if (need_net_admin("vmtap libvirt-hook"))
+	/* libvirt runs the hook as root: never through vmtapd. */
+	if (need_net_admin("vmtap libvirt-hook") ||
+	    ptap_init(&p, "vmtap libvirt-hook", VMTAPD_SOCKET, NULL) < 0)
 		return 1;
-	if ((r = rtnl_open(&sk, &err)) < 0)
-		return cmd_fail(1, "domain %s: %s", domain, vmtap_err_text(&err, r));
 	for (i = 0; i < nports; i++) {
 		struct nic_spec spec;
 
 		spec_for_port(&spec, &ports[i], o);
-		if ((r = make_port(sk, &spec, &made[i], &err)) < 0) {
-			status = cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].spec.ifname,
-					  vmtap_err_text(&err, r));
-			made[i] = false;
+		if ((r = ptap_make(&p, &spec, NULL, NULL, name, &made[i], &err)) < 0) {
 			for (j = 0; j < i; j++)
 				if (made[j])
-					persistent_delete(sk, ports[j].spec.ifname, PROVISION_ROOT, false, NULL);
-			break;
+					ptap_delete(&p, (const char *const[]){ ports[j].spec.ifname }, 1,
+						    false, NULL);
+			return cmd_fail(1, "domain %s: port %s: %s", domain, ports[i].spec.ifname,
+					vmtap_err_text(&err, r));
 		}
 	}
-	rtnl_close(sk);
-	return status;
+	return 0;
 }
 
 static int hook_release(const char *domain, const struct domxml_port *ports, unsigned nports)
@@ -222,7 +214,7 @@ int cmd_libvirt_hook(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
 	struct domxml_port ports[DOMXML_MAX_PORTS];
-	struct owner o = { false, false, 0, 0 };
+	struct owner o = { false, false, 0, 0, NULL, NULL };
 	const char *pos[4];
 	unsigned nports;
 	size_t len = 0;
@@ -362,7 +354,7 @@ static void virt_close(virConnectPtr conn, virDomainPtr dom)
 static void attach_usage(void)
 {
 	printf("Usage: vmtap attach [--connect URI] --domain NAME --nic SPEC [--dev X]\n"
-	       "                    [--owner USER] [--group GROUP] [--json]\n"
+	       "                    [--owner USER] [--group GROUP] [--json] [--socket PATH]\n"
 	       "\n"
 	       "Makes a persistent tap X on the SPEC's bridge (as vmtap create does) and\n"
 	       "hot-plugs it into the running libvirt domain NAME as\n"
@@ -384,9 +376,15 @@ static void attach_usage(void)
 	       "  --owner USER    owner of the tap (for libvirt running QEMU unprivileged)\n"
 	       "  --group GROUP   group of the tap\n"
 	       "  --json          print one JSON object instead of the name\n"
+	       "  --socket PATH   vmtapd's socket (default %s)\n"
 	       "\n"
-	       "Needs CAP_NET_ADMIN.  Remove it with vmtap detach.\n",
-	       NIC_AUTO_QUEUES_MAX);
+	       "With CAP_NET_ADMIN it makes the tap itself.  Without, it asks vmtapd when\n"
+	       "its socket answers, as vmtap create does: the daemon's policy must give\n"
+	       "you the bridge (queues, VLANs, limits as it says), the tap is owned by\n"
+	       "you (--owner may only name you, --group only a group of yours), and\n"
+	       "your libvirt (qemu:///session) opens it by name.  Remove it with vmtap\n"
+	       "detach.\n",
+	       NIC_AUTO_QUEUES_MAX, VMTAPD_SOCKET);
 }
 
 static int interface_xml(const struct nic_opt *no, const char *dev, char *out, size_t cap)
@@ -410,13 +408,13 @@ static int interface_xml(const struct nic_opt *no, const char *dev, char *out, s
 int cmd_attach(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
-	struct owner o = { false, false, 0, 0 };
+	struct owner o = { false, false, 0, 0, NULL, NULL };
 	const char *uri = NULL, *name = NULL, *spec_s = NULL, *dev = NULL, *v;
+	const char *sock = VMTAPD_SOCKET;
 	struct nic_opt no;
-	struct nl_sock *sk = NULL;
+	struct ptap p;
 	virConnectPtr conn = NULL;
 	virDomainPtr dom = NULL;
-	struct nic nic;
 	char xml[1024];
 	char tap[IFNAMSIZ];
 	bool made = false, json = false;
@@ -436,6 +434,8 @@ int cmd_attach(int argc, char **argv)
 			dev = v;
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--nic"))) {
 			spec_s = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
+			sock = v;
 		} else if ((r = owner_opt(argc, argv, &i, &o)) != 0) {
 			if (r < 0)
 				return -r;
@@ -462,8 +462,9 @@ int cmd_attach(int argc, char **argv)
 	if (dev && strpbrk(dev, "'\"<>&"))
 		return cmd_fail(2, "--dev \"%s\": expected no quotes, '<', '>' or '&' (it goes into "
 				"libvirt's XML)", dev);
-	if (need_net_admin("vmtap attach"))
-		return 1;
+	/* Which way the tap is made, or that none is open, before libvirt. */
+	if ((r = ptap_init(&p, "vmtap attach", sock, &err)) < 0)
+		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
 	/* As vmtap exec: vhost=on means vhost-net or nothing, and the reason
 	 * is vhost_open's (one diagnosis, vhost/diagnose.c), said before
 	 * anything is made.  libvirt opens its own fds; this one only asks. */
@@ -499,20 +500,10 @@ int cmd_attach(int argc, char **argv)
 	if (dev)
 		snprintf(no.spec.ifname, sizeof(no.spec.ifname), "%s", dev);
 
-	if ((r = rtnl_open(&sk, &err)) < 0) {
+	if ((r = ptap_make(&p, &no.spec, o.owner_arg, o.group_arg, tap, &made, &err)) < 0) {
 		cmd_fail(1, "%s", vmtap_err_text(&err, r));
 		goto out;
 	}
-	made = !dev || link_get_detail(sk, dev, &(struct link_detail){ 0 }, NULL) == -ENODEV;
-	if ((r = nic_devs_open(&no.spec, &nic, NULL, &err)) < 0 ||
-	    (r = provision(sk, &no.spec, PROVISION_ROOT, &nic, &err)) < 0) {
-		made = false;
-		cmd_fail(1, "%s", vmtap_err_text(&err, r));
-		goto out;
-	}
-	memcpy(tap, nic.ifname, sizeof(tap));
-	/* Persistent: closing our fd leaves the tap for libvirt to open. */
-	nic_close(&nic);
 	if (interface_xml(&no, tap, xml, sizeof(xml)) < 0) {
 		cmd_fail(1, "internal: interface XML too long");
 		goto undo;
@@ -540,10 +531,11 @@ int cmd_attach(int argc, char **argv)
 	status = 0;
 	goto out;
 undo:
+	/* The way it was made: through vmtapd, the daemon deletes it (and its
+	 * count under `limit nics` goes with it). */
 	if (made)
-		persistent_delete(sk, tap, PROVISION_ROOT, false, NULL);
+		ptap_delete(&p, (const char *const[]){ tap }, 1, false, NULL);
 out:
-	rtnl_close(sk);
 	virt_close(conn, dom);
 	return status;
 }
@@ -575,10 +567,10 @@ static void sleep_ms(long ms)
 int cmd_detach(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
-	const char *uri = NULL, *name = NULL, *dev = NULL, *v;
+	const char *uri = NULL, *name = NULL, *dev = NULL, *v, *sock = VMTAPD_SOCKET;
 	virConnectPtr conn = NULL;
 	virDomainPtr dom = NULL;
-	struct nl_sock *sk = NULL;
+	struct ptap p;
 	char *xml = NULL, *still = NULL;
 	int i, r, waited, status = 1;
 
@@ -591,7 +583,11 @@ int cmd_detach(int argc, char **argv)
 			       "(at most %d s), then deletes X.  X must be a tap vmtap made.  Prints\n"
 			       "one line saying so.  --connect as vmtap attach's.\n"
 			       "\n"
-			       "Needs CAP_NET_ADMIN.\n", DETACH_WAIT_MS / 1000);
+			       "  --socket PATH   vmtapd's socket (default %s)\n"
+			       "\n"
+			       "With CAP_NET_ADMIN it deletes X itself; without, it asks vmtapd, which\n"
+			       "deletes only a tap vmtap made that you own.\n", DETACH_WAIT_MS / 1000,
+			       VMTAPD_SOCKET);
 			return 0;
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--connect"))) {
 			uri = v;
@@ -599,6 +595,8 @@ int cmd_detach(int argc, char **argv)
 			name = v;
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--dev"))) {
 			dev = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
+			sock = v;
 		} else {
 			return cmd_fail(2, "detach: unknown or incomplete option \"%s\"; see vmtap "
 					"detach --help", argv[i]);
@@ -608,20 +606,12 @@ int cmd_detach(int argc, char **argv)
 		return cmd_fail(2, "detach: expected --domain NAME --dev X");
 	if (ifname_check_err(dev, "--dev", &err) < 0)
 		return cmd_fail(2, "%s", err.msg);
-	if (need_net_admin("vmtap detach"))
-		return 1;
-	if ((r = rtnl_open(&sk, &err)) < 0)
-		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
 	/* Checked first: a tap we would refuse to delete stays plugged. */
-	if ((r = persistent_check(sk, dev, PROVISION_ROOT, false, &err)) < 0) {
-		cmd_fail(1, "%s", vmtap_err_text(&err, r));
-		rtnl_close(sk);
+	if ((r = ptap_init(&p, "vmtap detach", sock, &err)) < 0 ||
+	    (r = ptap_check(&p, dev, false, &err)) < 0)
+		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	if (virt_open(uri, name, &conn, &dom))
 		return 1;
-	}
-	if (virt_open(uri, name, &conn, &dom)) {
-		rtnl_close(sk);
-		return 1;
-	}
 	r = live_interface(dom, dev, &xml, &err);
 	if (r == -ENOENT) {
 		cmd_fail(1, "domain %s has no interface on %s", name, dev);
@@ -655,7 +645,7 @@ int cmd_detach(int argc, char **argv)
 		}
 		sleep_ms(100);
 	}
-	if ((r = persistent_delete(sk, dev, PROVISION_ROOT, false, &err)) < 0) {
+	if ((r = ptap_delete(&p, (const char *const[]){ dev }, 1, false, &err)) < 0) {
 		cmd_fail(1, "%s", vmtap_err_text(&err, r));
 		goto out;
 	}
@@ -663,7 +653,6 @@ int cmd_detach(int argc, char **argv)
 	status = 0;
 out:
 	free(xml);
-	rtnl_close(sk);
 	virt_close(conn, dom);
 	return status;
 }

@@ -6,13 +6,11 @@
  *   vmtap delete NAME... [--force] [--socket PATH]
  *   vmtap list [--json]
  *
- * A parser and a printer: create fills a nic_spec with persist set and
- * calls provision(); delete and list go through provision.h as well.
- * create and delete do that themselves with CAP_NET_ADMIN (effective);
- * without it they ask vmtapd when its socket answers (create-persistent,
- * delete-persistent: the daemon's policy decides by our uid, and the tap
- * is always ours), and with neither they say so before touching anything.
- * list needs nothing.
+ * A parser and a printer: create fills a nic_spec with persist set, and
+ * create and delete go through ptap.h, which does it with CAP_NET_ADMIN
+ * (effective) and without it asks vmtapd when its socket answers (the
+ * daemon's policy decides by our uid, and the tap is always ours); with
+ * neither they say so before touching anything.  list needs nothing.
  *
  * delete checks every name before deleting any: a typo deletes nothing
  * (vmtapd does the same for the names it is sent). */
@@ -24,75 +22,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cap-ng.h>
 #include <jansson.h>
-#include <linux/capability.h>
 
 #include "helper/cli/cmd.h"
 #include "helper/cli/create-opt.h"
+#include "helper/cli/ptap.h"
 #include "helper/core/field.h"
-#include "helper/core/ids.h"
 #include "helper/core/ifname.h"
 #include "helper/wire/obtain.h"
 #include "helper/core/parse.h"
 #include "bridge/port.h"
-#include "helper/core/netns.h"
+#include "bridge/tcread.h"
 #include "helper/core/provision.h"
-#include "helper/wire/client.h"
-
-/* Decided before anything is made, rather than an EPERM from the kernel
- * half-way. */
-static bool have_net_admin(void)
-{
-	capng_get_caps_process();
-	return capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN);
-}
-
-/* Without CAP_NET_ADMIN: vmtapd, or the one line that says neither is
- * there (1 then, printed). */
-static int daemon_open(const char *cmd, const char *sock, struct vmtapd_client **c)
-{
-	struct vmtap_err err = { "" };
-	int r = vmtapd_client_open(sock, c, &err);
-
-	if (r < 0)
-		return cmd_fail(1, "%s needs CAP_NET_ADMIN (run it as root) or a vmtapd to ask; %s",
-				cmd, vmtap_err_text(&err, r));
-	return 0;
-}
-
-/* create through vmtapd: the tap is the caller's, so --owner and --group
- * may only name the caller.  The daemon knows us by the credentials the
- * kernel records at connect(): the effective ids (vmtap is never setuid,
- * so they are the caller's). */
-static int create_by_daemon(const char *sock, struct nic_spec *spec, const char *owner_arg,
-			    const char *group_arg)
-{
-	struct vmtap_err err = { "" };
-	struct vmtapd_client *c;
-	int r;
-
-	if (spec->has_owner && spec->owner != geteuid())
-		return cmd_fail(1, "--owner %s: through vmtapd the tap is always owned by its caller "
-				"(uid %u); giving it to another user needs CAP_NET_ADMIN", owner_arg,
-				(unsigned)geteuid());
-	if (spec->has_group && !id_self_in_group(spec->group))
-		return cmd_fail(1, "--group %s: through vmtapd the group must be one of the caller's "
-				"(gid %u or a supplementary group); another group needs CAP_NET_ADMIN",
-				group_arg, (unsigned)getegid());
-	if (spec->netns[0])
-		return cmd_fail(1, "--netns %s: vmtapd makes persistent devices only in its own "
-				"namespace; one in another namespace needs CAP_NET_ADMIN (run vmtap "
-				"create as root)", spec->netns);
-	spec->has_owner = false; /* the daemon sets it: us */
-	if (daemon_open("vmtap create", sock, &c))
-		return 1;
-	r = vmtapd_client_create_persistent(c, spec, NULL, &err);
-	vmtapd_client_close(c);
-	if (r < 0)
-		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
-	return 0;
-}
 
 /* ---- create ----------------------------------------------------------- */
 
@@ -127,9 +68,10 @@ int cmd_create(int argc, char **argv)
 	struct vmtap_err err = { "" };
 	struct create_args a;
 	struct nic_spec spec;
-	struct nl_sock *sk = NULL;
-	struct nic nic;
+	struct ptap p;
 	const char *name, *sock, *owner_arg, *group_arg;
+	char made_name[IFNAMSIZ];
+	bool made;
 	int r;
 
 	if ((r = create_args_parse(argc, argv, &a, &err)) < 0)
@@ -158,64 +100,18 @@ int cmd_create(int argc, char **argv)
 		return cmd_fail(2, "create: --mac, --queues and --vnet-hdr are for taps, not --mode tun");
 	if ((r = nic_spec_check(&spec, &err)) < 0)
 		return cmd_fail(2, "create: %s", vmtap_err_text(&err, r));
-	if (!have_net_admin())
-		return create_by_daemon(sock, &spec, owner_arg, group_arg);
-
-	if (spec.netns[0]) {
-		int fd;
-
-		/* Opened with our own rights (netns.h). */
-		if ((r = netns_open(spec.netns, &fd, &err)) == 0) {
-			r = netns_make_nic(fd, &spec, PROVISION_ROOT, &nic, NULL, &err);
-			close(fd);
-		}
-		if (r < 0)
-			return cmd_fail(1, "%s", vmtap_err_text(&err, r));
-	} else if ((r = rtnl_open(&sk, &err)) < 0 ||
-		   (r = nic_devs_open(&spec, &nic, NULL, &err)) < 0 ||
-		   (r = provision(sk, &spec, PROVISION_ROOT, &nic, &err)) < 0) {
-		rtnl_close(sk);
+	if ((r = ptap_init(&p, "vmtap create", sock, &err)) < 0 ||
+	    (r = ptap_make(&p, &spec, owner_arg, group_arg, made_name, &made, &err)) < 0)
 		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
-	}
-	rtnl_close(sk);
-	/* The device is persistent: closing our fd leaves it in place. */
-	nic_close(&nic);
 	return 0;
 }
 
 /* ---- delete ----------------------------------------------------------- */
 
-/* delete through vmtapd: all names in one request, which the daemon
- * checks whole before deleting any. */
-static int delete_by_daemon(const char *sock, const char *const *names, unsigned n, bool force)
-{
-	struct vmtap_err err = { "" };
-	struct vmtapd_client *c;
-	unsigned i;
-	int r;
-
-	if (force)
-		return cmd_fail(1, "delete --force: vmtapd deletes only devices vmtap made; forcing "
-				"needs CAP_NET_ADMIN");
-	if (n > VMTAPD_DELETE_MAX)
-		return cmd_fail(1, "delete: %u names; through vmtapd at most %d at once", n,
-				VMTAPD_DELETE_MAX);
-	for (i = 0; i < n; i++)
-		if (ifname_check_err(names[i], NULL, &err) < 0)
-			return cmd_fail(1, "%s", err.msg);
-	if (daemon_open("vmtap delete", sock, &c))
-		return 1;
-	r = vmtapd_client_delete_persistent(c, names, n, &err);
-	vmtapd_client_close(c);
-	if (r < 0)
-		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
-	return 0;
-}
-
 int cmd_delete(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
-	struct nl_sock *sk = NULL;
+	struct ptap p;
 	const char *sock = VMTAPD_SOCKET, *v;
 	const char **names;
 	bool force = false;
@@ -260,28 +156,10 @@ int cmd_delete(int argc, char **argv)
 		status = cmd_fail(2, "delete: expected NAME...; see vmtap delete --help");
 		goto out;
 	}
-	if (!have_net_admin()) {
-		status = delete_by_daemon(sock, names, (unsigned)n, force);
-		goto out;
-	}
-	if ((r = rtnl_open(&sk, &err)) < 0) {
+	if ((r = ptap_init(&p, "vmtap delete", sock, &err)) < 0 ||
+	    (r = ptap_delete(&p, names, (unsigned)n, force, &err)) < 0)
 		status = cmd_fail(1, "%s", vmtap_err_text(&err, r));
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if ((r = persistent_check(sk, names[i], PROVISION_ROOT, force, &err)) < 0) {
-			status = cmd_fail(1, "%s", vmtap_err_text(&err, r));
-			goto out;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		struct vmtap_err e = { "" };
-
-		if ((r = persistent_delete(sk, names[i], PROVISION_ROOT, force, &e)) < 0)
-			status = cmd_fail(1, "%s", vmtap_err_text(&e, r));
-	}
 out:
-	rtnl_close(sk);
 	free(names);
 	return status;
 }
@@ -357,7 +235,24 @@ static const char *mode_word(enum nic_mode m)
 	return (unsigned)m < sizeof(w) / sizeof(w[0]) ? w[m] : "?";
 }
 
-static int list_json(const struct tun_info *v, size_t n)
+/* A limit in a request's words ("10mbit", "10mbit:20mbit"), or "-"
+ * (none, or one that cannot be worded). */
+static const char *limit_text(const struct nic_rate *r, char buf[RATE_FORMAT_MAX])
+{
+	if (!r->rate || nic_rate_format(r, buf, RATE_FORMAT_MAX) < 0)
+		return "-";
+	return buf;
+}
+
+static json_t *limit_json(const struct nic_rate *r)
+{
+	char buf[RATE_FORMAT_MAX];
+	const char *t = limit_text(r, buf);
+
+	return strcmp(t, "-") ? json_string(t) : json_null();
+}
+
+static int list_json(const struct tun_info *v, const struct tc_limits *lim, size_t n)
 {
 	json_t *arr = json_array();
 	char mac[18];
@@ -386,7 +281,9 @@ static int list_json(const struct tun_info *v, size_t n)
 				      "queues", (int)t->queues);
 
 		/* json_array_append_new takes o, also when it fails. */
-		if (o && add_port(o, t) < 0) {
+		if (o && (add_port(o, t) < 0 ||
+			  json_object_set_new(o, "inbound", limit_json(&lim[i].inbound)) < 0 ||
+			  json_object_set_new(o, "outbound", limit_json(&lim[i].outbound)) < 0)) {
 			json_decref(o);
 			o = NULL;
 		}
@@ -416,7 +313,7 @@ static const char *port_flags(const struct tun_info *t, char buf[32])
 }
 
 /* The padded columns; TRUNK, the last, is printed as it is. */
-#define LIST_COLS 10
+#define LIST_COLS 12
 
 struct list_row {
 	char cell[LIST_COLS][64]; /* user and group names stop at 32 bytes */
@@ -424,11 +321,11 @@ struct list_row {
 
 /* The table, each column as wide as its widest cell (a long owner name
  * moves the columns after it instead of running into them). */
-static int list_table(const struct tun_info *v, size_t n)
+static int list_table(const struct tun_info *v, const struct tc_limits *lim, size_t n)
 {
-	static const char *const head[LIST_COLS] = { "NAME",   "MODE",  "MULTI_QUEUE", "OWNER",
-						     "GROUP",  "BRIDGE", "STATE",	"VMTAP",
-						     "VLAN",   "FLAGS" };
+	static const char *const head[LIST_COLS] = { "NAME",  "MODE",	"MULTI_QUEUE", "OWNER",
+						     "GROUP", "BRIDGE", "STATE",       "VMTAP",
+						     "VLAN",  "FLAGS",	"INBOUND",     "OUTBOUND" };
 	struct list_row *rows = calloc(n + 1, sizeof(*rows));
 	size_t w[LIST_COLS] = { 0 }, i, c;
 	char *trunk = malloc(VLAN_SET_FORMAT_MAX);
@@ -442,7 +339,7 @@ static int list_table(const struct tun_info *v, size_t n)
 		snprintf(rows[0].cell[c], sizeof(rows[0].cell[c]), "%s", head[c]);
 	for (i = 0; i < n; i++) {
 		char (*cell)[64] = rows[i + 1].cell;
-		char ob[16], gb[16], flags[32];
+		char ob[16], gb[16], flags[32], rate[RATE_FORMAT_MAX];
 
 		snprintf(cell[0], sizeof(cell[0]), "%s", v[i].name);
 		snprintf(cell[1], sizeof(cell[1]), "%s", mode_word(v[i].mode));
@@ -458,6 +355,8 @@ static int list_table(const struct tun_info *v, size_t n)
 		else
 			snprintf(cell[8], sizeof(cell[8]), "-");
 		snprintf(cell[9], sizeof(cell[9]), "%s", port_flags(&v[i], flags));
+		snprintf(cell[10], sizeof(cell[10]), "%s", limit_text(&lim[i].inbound, rate));
+		snprintf(cell[11], sizeof(cell[11]), "%s", limit_text(&lim[i].outbound, rate));
 	}
 	for (i = 0; i <= n; i++)
 		for (c = 0; c < LIST_COLS; c++)
@@ -484,9 +383,11 @@ int cmd_list(int argc, char **argv)
 {
 	struct vmtap_err err = { "" };
 	struct nl_sock *sk = NULL;
-	struct tun_info *v;
+	struct tun_info *v = NULL;
+	struct tc_limits *lim = NULL;
+	int *ifindex = NULL;
 	bool json = false;
-	size_t n, i;
+	size_t n = 0, i;
 	int r;
 
 	for (i = 1; i < (size_t)argc; i++) {
@@ -502,9 +403,12 @@ int cmd_list(int argc, char **argv)
 			       "helper and vmtapd make, " VMTAP_IFNAME_PREFIX " and 8 hex digits, or a macvtap's\n"
 			       "owner mark), and a bridge port's tenant settings:\n"
 			       "VLAN (its PVID), FLAGS (isolated; mac_lock = locked with learning off)\n"
-			       "and TRUNK (the VLANs it carries tagged).  --json names them as a\n"
-			       "request does (vlan, trunk, isolated, mac_lock) and adds untagged,\n"
-			       "locked and learning.\n");
+			       "and TRUNK (the VLANs it carries tagged), and its bandwidth limits as\n"
+			       "the kernel has them: INBOUND (to the guest: a tbf root qdisc's rate)\n"
+			       "and OUTBOUND (from the guest: the police rate of an ingress filter, or\n"
+			       "the tbf rate of the IFB it redirects to).  --json names them as a\n"
+			       "request does (vlan, trunk, isolated, mac_lock, inbound, outbound; a\n"
+			       "limit null when none) and adds untagged, locked and learning.\n");
 			return 0;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
@@ -513,17 +417,24 @@ int cmd_list(int argc, char **argv)
 					argv[i]);
 		}
 	}
-	if ((r = rtnl_open(&sk, &err)) == 0)
-		r = tun_list(sk, &v, &n, &err);
-	rtnl_close(sk);
-	if (r < 0)
-		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
-	if (json) {
-		r = list_json(v, n);
-		free(v);
-		return r;
+	if ((r = rtnl_open(&sk, &err)) == 0 && (r = tun_list(sk, &v, &n, &err)) == 0) {
+		/* One more than n: calloc(0) may be NULL. */
+		lim = calloc(n + 1, sizeof(*lim));
+		ifindex = calloc(n + 1, sizeof(*ifindex));
+		if (!lim || !ifindex)
+			r = vmtap_fail(&err, -ENOMEM, "out of memory");
+		for (i = 0; r == 0 && i < n; i++)
+			ifindex[i] = v[i].ifindex;
+		if (r == 0)
+			r = tc_limits_read(sk, ifindex, n, lim, &err);
 	}
-	r = list_table(v, n);
+	rtnl_close(sk);
+	free(ifindex);
+	if (r == 0)
+		r = json ? list_json(v, lim, n) : list_table(v, lim, n);
+	else
+		r = cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	free(lim);
 	free(v);
 	return r;
 }

@@ -683,6 +683,43 @@ static void check_policy_for(struct doctor_report *rep, const char *acl_path,
 	free(g);
 }
 
+/* "at most 100mbit, 10mbit when none is asked" for one direction. */
+static void describe_bandwidth(const struct acl *acl, const struct acl_peer *peer,
+			       bool outbound, char *buf, size_t cap)
+{
+	struct nic_rate max, dflt;
+	char m[RATE_FORMAT_MAX], d[RATE_FORMAT_MAX];
+
+	acl_bandwidth(acl, peer, outbound, &max, &dflt);
+	if (max.rate && nic_rate_format(&max, m, sizeof(m)) < 0)
+		snprintf(m, sizeof(m), "?");
+	if (dflt.rate && nic_rate_format(&dflt, d, sizeof(d)) < 0)
+		snprintf(d, sizeof(d), "?");
+	if (!max.rate && !dflt.rate)
+		snprintf(buf, cap, "no limit");
+	else
+		snprintf(buf, cap, "%s%s, %s when a NIC asks for none",
+			 max.rate ? "at most " : "no maximum", max.rate ? m : "",
+			 dflt.rate ? d : "no limit");
+}
+
+/* The bandwidth limits vmtapd's policy sets for f->who (README, "Bandwidth
+ * limits"): its maximum and what a NIC asking for none gets, each way.
+ * Only vmtapd's grammar has them: without its policy, nothing to say. */
+static void check_bandwidth_for(struct doctor_report *rep, const char *policy_path,
+				const struct facts *f)
+{
+	char in[2 * RATE_FORMAT_MAX + 64], out[sizeof(in)];
+
+	if (!f->who_known || !f->dacl)
+		return;
+	describe_bandwidth(f->dacl, &f->peer, false, in, sizeof(in));
+	describe_bandwidth(f->dacl, &f->peer, true, out, sizeof(out));
+	doctor_add(rep, "bandwidth", DOCTOR_OK, NULL,
+	    "%s: by vmtapd's policy %s, inbound (to the guest) %s; outbound (from the guest) %s",
+	    f->who, policy_path, in, out);
+}
+
 /* ---- bridges ----------------------------------------------------------- */
 
 /* In broker mode, what vmtapd's policy lets f->who do on bridge: its own
@@ -866,8 +903,10 @@ void doctor_run(const struct doctor_opts *o, struct doctor_report *rep)
 	check_vhost(rep, &f);
 	check_acl(rep, acl_path, &f);
 	check_vmtapd(rep, policy_path, o->socket_path ? o->socket_path : VMTAPD_SOCKET, &f);
-	if (resolve_who(rep, o->user, &f))
+	if (resolve_who(rep, o->user, &f)) {
 		check_policy_for(rep, acl_path, policy_path, &f);
+		check_bandwidth_for(rep, policy_path, &f);
+	}
 	check_bridges(rep, &f);
 	doctor_overlay(rep);
 	check_qdisc(rep);

@@ -28,9 +28,9 @@ const struct cmd_entry cmd_table[] = {
 	{ "libvirt-hook", cmd_libvirt_hook, "libvirt's qemu hook: taps for <vmtap:port> metadata",
 	  "--owner= --group=", 0 },
 	{ "attach", cmd_attach, "hot-plug a NIC into a libvirt domain",
-	  "--connect= --domain= --nic= --dev= --owner= --group= --json", 0 },
+	  "--connect= --domain= --nic= --dev= --owner= --group= --json --socket=", 0 },
 	{ "detach", cmd_detach, "hot-unplug a NIC from a libvirt domain, delete its tap",
-	  "--connect= --domain= --dev=", 0 },
+	  "--connect= --domain= --dev= --socket=", 0 },
 	{ "completion", cmd_completion, "print the bash completion script (from these tables)",
 	  "", 0 },
 };

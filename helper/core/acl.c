@@ -840,6 +840,18 @@ static int check_rate(const struct acl *acl, const struct acl_peer *peer, bool o
 	return 0;
 }
 
+void acl_bandwidth(const struct acl *acl, const struct acl_peer *peer, bool outbound,
+		   struct nic_rate *max, struct nic_rate *dflt)
+{
+	const struct acl_rule *m = acl ? rate_rule(acl, ACL_RATE_MAX, outbound, peer) : NULL;
+
+	*max = (struct nic_rate){ m ? m->rate.rate : 0, 0, 0 };
+	*dflt = (struct nic_rate){ 0, 0, 0 };
+	/* Asking for nothing never fails: check_rate's own answer. */
+	if (acl)
+		check_rate(acl, peer, outbound, dflt, 0, NULL);
+}
+
 int acl_check_nic(const struct acl *acl, const struct acl_peer *peer, struct nic_spec *spec,
 		  uid_t caller, struct vmtap_err *err)
 {

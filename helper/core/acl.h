@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include "helper/core/err.h"
+#include "helper/core/rate.h"
 #include "helper/core/vlanset.h"
 
 /* How many include levels below the top file (a loop ends here). */
@@ -122,6 +123,14 @@ unsigned acl_limit(const struct acl *acl, enum acl_limit which, const struct acl
 
 /* "queues", "nics", "connections" */
 const char *acl_limit_name(enum acl_limit which);
+
+/* The bandwidth policy for peer in one direction (`limit` and `default
+ * inbound|outbound`), as acl_check_nic applies it: *max the maximum that
+ * applies (rate 0: none); *dflt what a NIC that asks for no limit gets
+ * (the default cut to the maximum, else the maximum itself; rate 0: no
+ * limit).  For vmtapd's hello and vmtap doctor. */
+void acl_bandwidth(const struct acl *acl, const struct acl_peer *peer, bool outbound,
+		   struct nic_rate *max, struct nic_rate *dflt);
 
 /* ---- tenant networks (README, "Tenant networks") ------------------------
  *

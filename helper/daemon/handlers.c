@@ -165,7 +165,8 @@ static void nl_renew(struct handler_env *env, int r)
 	}
 }
 
-/* What the client may do (its grants and limits) and what it uses now.
+/* What the client may do (its grants, limits and bandwidth policy) and
+ * what it uses now.
  * Its NICs are counted as `limit nics` counts them, so the number is the
  * one a refusal would name. */
 static void hello(struct handler_env *env, const struct client_id *who, struct outcome *o)
@@ -188,6 +189,9 @@ static void hello(struct handler_env *env, const struct client_id *who, struct o
 		o->kind = OUTCOME_DROP;
 		return;
 	}
+	h.has_bandwidth = true;
+	acl_bandwidth(env->acl, &who->peer, false, &h.bandwidth[0].max, &h.bandwidth[0].dflt);
+	acl_bandwidth(env->acl, &who->peer, true, &h.bandwidth[1].max, &h.bandwidth[1].dflt);
 	h.nbridges = n < VMTAPD_HELLO_BRIDGES ? (unsigned)n : VMTAPD_HELLO_BRIDGES;
 	h.bridges_truncated = n > VMTAPD_HELLO_BRIDGES;
 	memcpy(h.bridges, grants, h.nbridges * sizeof(*grants));

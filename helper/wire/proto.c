@@ -286,6 +286,26 @@ static json_t *grant_value(const struct acl_grant *g)
 			 "vlans", vlans, "require", req);
 }
 
+/* A rate in a request's words, or null for none. */
+static json_t *rate_value(const struct nic_rate *r)
+{
+	char t[RATE_FORMAT_MAX];
+
+	if (!r->rate || nic_rate_format(r, t, sizeof(t)) < 0)
+		return json_null();
+	return json_string(t);
+}
+
+/* {"inbound":{"max":..,"default":..},"outbound":{..}} */
+static json_t *bandwidth_value(const struct vmtapd_hello *h)
+{
+	return json_pack("{s:{s:o, s:o}, s:{s:o, s:o}}",
+			 "inbound", "max", rate_value(&h->bandwidth[0].max),
+			 "default", rate_value(&h->bandwidth[0].dflt),
+			 "outbound", "max", rate_value(&h->bandwidth[1].max),
+			 "default", rate_value(&h->bandwidth[1].dflt));
+}
+
 int vmtapd_hello_encode(const struct vmtapd_hello *h, char *buf, size_t cap, size_t *len)
 {
 	json_t *o, *bridges = json_array();
@@ -312,6 +332,10 @@ int vmtapd_hello_encode(const struct vmtapd_hello *h, char *buf, size_t cap, siz
 		      "connections", limit_value(h->used_connections));
 	if (!o)
 		return -ENOMEM;
+	if (h->has_bandwidth && json_object_set_new(o, "bandwidth", bandwidth_value(h)) < 0) {
+		json_decref(o);
+		return -ENOMEM;
+	}
 	/* The list gives way to the limit every client sizes for: grants
 	 * from the end are left out, and the reply says so. */
 	for (;;) {
@@ -589,6 +613,54 @@ static int get_usage(json_t *o, struct vmtapd_hello *h, struct vmtap_err *err)
 	return 0;
 }
 
+/* One rate of hello's "bandwidth": a string in a request's words, or
+ * null. */
+static int get_rate(json_t *dir, const char *dname, const char *key, struct nic_rate *out,
+		    struct vmtap_err *err)
+{
+	struct vmtap_err why = { "" };
+	json_t *v = json_object_get(dir, key);
+
+	*out = (struct nic_rate){ 0, 0, 0 };
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return vmtap_fail(err, -EPROTO, "vmtapd hello: bandwidth %s \"%s\" missing or not "
+				  "a rate", dname, key);
+	if (nic_rate_parse(json_string_value(v), out, &why) < 0)
+		return vmtap_fail(err, -EPROTO, "vmtapd hello: bandwidth %s \"%s\": %s", dname,
+				  key, why.msg);
+	return 0;
+}
+
+/* hello's "bandwidth"; absent (an older daemon): has_bandwidth stays
+ * false. */
+static int get_bandwidth(json_t *o, struct vmtapd_hello *h, struct vmtap_err *err)
+{
+	static const char *const dirs[2] = { "inbound", "outbound" };
+	json_t *b = json_object_get(o, "bandwidth");
+	unsigned i;
+	int r;
+
+	if (!b)
+		return 0;
+	if (!json_is_object(b))
+		return vmtap_fail(err, -EPROTO, "vmtapd hello: \"bandwidth\" is %s; expected an "
+				  "object", json_kind(b));
+	for (i = 0; i < 2; i++) {
+		json_t *d = json_object_get(b, dirs[i]);
+
+		if (!json_is_object(d))
+			return vmtap_fail(err, -EPROTO, "vmtapd hello: bandwidth \"%s\" missing or "
+					  "not an object", dirs[i]);
+		if ((r = get_rate(d, dirs[i], "max", &h->bandwidth[i].max, err)) < 0 ||
+		    (r = get_rate(d, dirs[i], "default", &h->bandwidth[i].dflt, err)) < 0)
+			return r;
+	}
+	h->has_bandwidth = true;
+	return 0;
+}
+
 int vmtapd_hello_decode(const char *buf, size_t len, struct vmtapd_hello *h,
 			struct vmtap_err *err)
 {
@@ -621,7 +693,8 @@ int vmtapd_hello_decode(const char *buf, size_t len, struct vmtapd_hello *h,
 	    (r = get_limit(limits, "nics", &h->max_nics, err)) < 0 ||
 	    (r = get_limit(limits, "connections", &h->max_connections, err)) < 0)
 		goto out;
-	if ((r = get_bridges(o, h, err)) < 0 || (r = get_usage(o, h, err)) < 0)
+	if ((r = get_bridges(o, h, err)) < 0 || (r = get_usage(o, h, err)) < 0 ||
+	    (r = get_bandwidth(o, h, err)) < 0)
 		goto out;
 	vmtap_show(h->server, sizeof(h->server), server, SIZE_MAX, 0);
 	h->version = VMTAPD_PROTO_VERSION;

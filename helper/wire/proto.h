@@ -31,12 +31,18 @@
  *                           {"bridge":"all","untagged":false,
  *                            "vlans":"10,20-29","require":["isolated"]}],
  *                "bridges_truncated":false,
- *                "usage":{"nics":1,"connections":1}}
+ *                "usage":{"nics":1,"connections":1},
+ *                "bandwidth":{"inbound":{"max":"100mbit","default":"10mbit"},
+ *                             "outbound":{"max":null,"default":null}}}
  *               (a limit that does not apply is null; "bridges" is
  *               acl_grants' list for the client, "all" standing for every
  *               bridge not named, cut past VMTAPD_HELLO_BRIDGES entries or
  *               VMTAPD_REPLY_MAX bytes; "usage": NICs counted against the
- *               uid as `limit nics` counts them, connections of the uid.
+ *               uid as `limit nics` counts them, connections of the uid;
+ *               "bandwidth": per direction, the `limit` maximum and the
+ *               limit a NIC that asks for none gets (the `default` cut to
+ *               the maximum, else the maximum), in a request's words
+ *               (RATE[:PEAK][:BURST]), null for none.
  *               The keys after "limits" are new in 0.2.0: a decoder takes a
  *               reply without them, and ignores keys it does not know)
  *   create-nic  the helper's extended reply header (reply.h), plus
@@ -135,6 +141,14 @@ struct vmtapd_hello {
 	/* Its usage now: NICs counted against its uid (quota.h), connections
 	 * open for its uid (this one included); VMTAPD_NO_LIMIT when not said. */
 	unsigned used_nics, used_connections;
+	/* Its bandwidth policy (acl_bandwidth), [0] inbound, [1] outbound:
+	 * the maximum and what a NIC that asks for no limit gets; rate 0 = no
+	 * limit.  has_bandwidth: the reply had it (a daemon before it did
+	 * not). */
+	bool has_bandwidth;
+	struct vmtapd_bandwidth {
+		struct nic_rate max, dflt;
+	} bandwidth[2];
 };
 
 /* Server side.  The defaults of an absent key are nic_spec_init's, with

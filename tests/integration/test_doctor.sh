@@ -23,7 +23,8 @@
 #     without systemd too;
 #   - broker mode (a real vmtapd on the helper's socket): doctor says it is
 #     on and judges bridges by vmtapd's policy; --user NAME reports the
-#     policy that applies to NAME and its grants; the setuid helper's
+#     policy that applies to NAME and its grants, and its bandwidth
+#     maximum and default each way; the setuid helper's
 #     refusal names vmtapd's policy; /etc/vmtap/no-broker turns it off
 #     (then bridge.conf decides, and doctor says so); an untrustworthy
 #     no-broker file is refused with its fix;
@@ -268,7 +269,9 @@ check "... exit 1" test "$rc" -eq 1
 printf '%s\n' "allow br0 user no-such-user-here" >/etc/vmtap/vmtapd.conf
 doctor
 check "vmtapd policy naming an unknown user: fail" has "vmtapd policy" '^fail .*no-such-user-here'
-printf '%s\n' "allow br1 user nobody" "allow gone0 user nobody" >/etc/vmtap/vmtapd.conf
+printf '%s\n' "allow br1 user nobody" "allow gone0 user nobody" \
+	"limit inbound 100mbit user nobody" "default inbound 10mbit:20mbit user nobody" \
+	"limit outbound 1gbit group root" >/etc/vmtap/vmtapd.conf
 doctor
 check "a policy vmtapd takes: ok, parsed as vmtapd reads it" \
 	has "vmtapd policy" '^ok .*parses as vmtapd reads it'
@@ -308,6 +311,13 @@ check "--user nobody: vmtapd's policy grants br1" \
 	has policy '^ok +policy +uid 65534 \(nobody\): vmtapd.s policy /etc/vmtap/vmtapd.conf applies .*: br1 \(untagged\), gone0 \(untagged\)$'
 check "--user nobody: bridge br1 allowed by vmtapd's policy" \
 	has "bridge br1" ", allowed for uid 65534 \(nobody\) by vmtapd's policy \(broker mode\)$"
+check "--user nobody: its bandwidth by vmtapd's policy, each way (root's group rule is not its)" \
+	has bandwidth '^ok +bandwidth +uid 65534 \(nobody\): by vmtapd.s policy /etc/vmtap/vmtapd.conf, inbound \(to the guest\) at most 100mbit, 10mbit:20mbit when a NIC asks for none; outbound \(from the guest\) no limit$'
+check "--user nobody --json: the bandwidth check is there" \
+	bash -c '"$1" doctor --json --user nobody | jq -e "[.checks[] | select(.name == \"bandwidth\" and .status == \"ok\")] | length == 1" >/dev/null' _ "$VMTAP"
+doctor
+check "root: nobody's rules are not its; its group's outbound maximum is" \
+	has bandwidth '^ok +bandwidth +uid 0 \(root\): .*inbound \(to the guest\) no limit; outbound \(from the guest\) at most 1gbit, 1gbit when a NIC asks for none$'
 doctor --user no-such-user-here
 check "--user with an unknown name: fail naming it" has policy '^fail .*no-such-user-here: no such user'
 

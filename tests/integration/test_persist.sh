@@ -9,6 +9,9 @@
 #     user's is refused
 #   - tun mode: an L3 device, no bridge; refused with --bridge
 #   - list and list --json show name, mode, multi_queue, owner, bridge, state
+#   - and each device's bandwidth limits as the kernel has them: a tbf root
+#     (inbound, vmtap's or tc's), an ingress police action where the kernel
+#     has one, an ingress mirred to an IFB with a tbf (outbound)
 #   - create again: same flags is fine (MAC kept), other flags is the
 #     kernel's EINVAL, named; another owner or group is refused
 #   - a device vmtap did not make: create and delete refuse it, delete
@@ -76,7 +79,7 @@ check "vm2 has MTU 1500 (--mtu)" test "$(kfield vm2 .mtu)" = 1500
 check "list --json: vm2 multi_queue true, owner 65534, group 100" \
 	test "$(lfield vm2 '| "\(.multi_queue) \(.owner) \(.group)"')" = "true 65534 100"
 check "list: a table row for vm2 with tap, yes, nobody, br0" \
-	bash -c "'$VMTAP' list | grep -E -q '^vm2 +tap +yes +nobody +[^ ]+ +br0 +no-carrier +yes +- +- +-$'"
+	bash -c "'$VMTAP' list | grep -E -q '^vm2 +tap +yes +nobody +[^ ]+ +br0 +no-carrier +yes +- +- +- +- +-$'"
 
 # The owner's own QEMU opens the 2-queue tap without privileges; QEMU reads
 # its monitor (stdin) after setting up the netdev, so "quit" ends it.
@@ -207,6 +210,42 @@ row=$(grep '^vmlong ' "$LST.txt")
 check "list: a long owner name does not shift the columns after it" \
 	test "${row:$(col "$hdr" BRIDGE):4}" = "br0 " -a "${row:$(col "$hdr" OWNER):${#long}}" = "$long"
 check "delete vmlong" "$VMTAP" delete vmlong
+
+# ---- bandwidth limits, as the kernel has them ----------------------------------------
+check "create vlim --inbound 10mbit:20mbit" "$VMTAP" create vlim --bridge br0 --inbound 10mbit:20mbit
+check "list --json: vlim inbound 10mbit:20mbit (its tbf), outbound null" \
+	test "$(lfield vlim '| "\(.inbound) \(.outbound)"')" = "10mbit:20mbit null"
+check "list --json: vm1 (no limit) inbound and outbound null" \
+	test "$(lfield vm1 '| "\(.inbound) \(.outbound)"')" = "null null"
+# A limit set by hand is the kernel's too: list reads it, not vmtap's request.
+tc qdisc replace dev vm1 root tbf rate 3mbit burst 64kb latency 50ms
+check "list --json: vm1 inbound 3mbit after tc set a tbf" test "$(lfield vm1 .inbound)" = 3mbit
+tc qdisc replace dev vm1 root noqueue
+# Outbound by police, where the kernel has the action.
+if "$VMTAP" create vpol --bridge br0 --outbound 5mbit 2>/dev/null; then
+	check "list --json: vpol outbound 5mbit (its ingress police)" \
+		test "$(lfield vpol .outbound)" = 5mbit
+	"$VMTAP" delete vpol
+else
+	echo "SKIP: $NAME: this kernel has no police action: outbound by police not read"
+fi
+# Outbound by an IFB: the tap's ingress redirected (mirred) to an IFB whose
+# root tbf is the limit.
+ip link add vifb0 type ifb
+ip link set vifb0 up
+tc qdisc add dev vifb0 root tbf rate 7mbit burst 64kb latency 50ms
+tc qdisc add dev vlim ingress
+tc filter add dev vlim ingress u32 match u32 0 0 action mirred egress redirect dev vifb0
+check "list --json: vlim outbound 7mbit (the tbf of the IFB its ingress redirects to)" \
+	test "$(lfield vlim .outbound)" = 7mbit
+"$VMTAP" list >"$LST.txt"
+hdr=$(head -n 1 "$LST.txt")
+row=$(grep '^vlim ' "$LST.txt")
+check "list: vlim's INBOUND and OUTBOUND under their headings, TRUNK after them" \
+	test "${row:$(col "$hdr" INBOUND):14}" = "10mbit:20mbit " -a \
+	"${row:$(col "$hdr" OUTBOUND):6}" = "7mbit " -a "${row:$(col "$hdr" TRUNK)}" = "-"
+ip link del vifb0
+check "delete vlim" "$VMTAP" delete vlim
 
 # ---- help and argv slips -----------------------------------------------------------
 check "vmtap help exec prints exec's help" \

@@ -2483,12 +2483,15 @@ static void test_tenant_nic(void **state)
 
 
 /* Bandwidth policy (README, "Bandwidth limits"): user daemon may have up
- * to 100mbit to the guest and gets 10mbit when it asks none.  Above the
+ * to 100mbit to the guest and gets 10mbit when it asks none, and hello
+ * says so (nobody's says no limit).  Above the
  * maximum is refused, naming both; asking none gets the default as a tbf
  * root qdisc; outbound on a kernel without the police action names the
  * kernel option.  No refusal leaves a tap behind. */
 static void test_bandwidth_policy(void **state)
 {
+	struct vmtapd_client *cl = NULL;
+	static struct vmtapd_hello h;
 	struct vmtap_err err;
 	struct nic_spec spec;
 	struct nic n;
@@ -2496,6 +2499,24 @@ static void test_bandwidth_policy(void **state)
 	int r;
 
 	(void)state;
+	/* hello tells the client that policy before it asks: the maximum,
+	 * and what asking for none gets; outbound, no rule: none. */
+	assert_int_equal(open_as(1, 1, NULL, 0, &cl, &err), 0);
+	assert_int_equal(vmtapd_client_hello(cl, &h, &err), 0);
+	vmtapd_client_close(cl);
+	assert_true(h.has_bandwidth);
+	assert_int_equal(h.bandwidth[0].max.rate, 100000000 / 8);
+	assert_int_equal(h.bandwidth[0].dflt.rate, 10000000 / 8);
+	assert_int_equal(h.bandwidth[1].max.rate, 0);
+	assert_int_equal(h.bandwidth[1].dflt.rate, 0);
+	/* Another user's rules are not nobody's. */
+	assert_int_equal(open_as(NOBODY, NOBODY, NULL, 0, &cl, &err), 0);
+	assert_int_equal(vmtapd_client_hello(cl, &h, &err), 0);
+	vmtapd_client_close(cl);
+	assert_true(h.has_bandwidth);
+	assert_int_equal(h.bandwidth[0].max.rate, 0);
+	assert_int_equal(h.bandwidth[0].dflt.rate, 0);
+
 	spec_for(&spec, "br1", 1);
 	assert_int_equal(nic_spec_set(&spec, "inbound", "inbound", "200mbit", &err), 0);
 	r = tenant_create(1, &spec, &n, &err);

@@ -1414,6 +1414,30 @@ static void test_rate_policy(void **state)
 	s = rspec("", "8tbit");
 	assert_int_equal(check(plain, &other_peer, &s, msg), 0);
 	assert_int_equal(s.inbound.rate, 0);
+
+	/* What hello and doctor report is that same resolution: the maximum,
+	 * and what asking for none gets (the default cut to the maximum, or
+	 * the maximum itself); nothing where no rule applies. */
+	{
+		struct nic_rate max, dflt;
+
+		acl_bandwidth(acl, &other_peer, false, &max, &dflt);
+		assert_int_equal(max.rate, 12500000);
+		assert_int_equal(dflt.rate, 1250000);
+		assert_int_equal(dflt.peak, 2500000);
+		acl_bandwidth(acl, &other_peer, true, &max, &dflt);
+		assert_int_equal(max.rate, 0);
+		assert_int_equal(dflt.rate, 0);
+		acl_bandwidth(acl, &nobody_in_users, true, &max, &dflt);
+		assert_int_equal(max.rate, 6250000);
+		assert_int_equal(dflt.rate, 6250000); /* 200mbit cut to 50mbit */
+		acl_bandwidth(acl, &(struct acl_peer){ 4243, 4243, users_groups, 1 }, true, &max,
+			      &dflt);
+		assert_int_equal(max.rate, 6250000);
+		assert_int_equal(dflt.rate, 6250000); /* no default: the maximum */
+		acl_bandwidth(plain, &other_peer, false, &max, &dflt);
+		assert_int_equal(max.rate + dflt.rate, 0);
+	}
 	acl_free(acl);
 	acl_free(plain);
 

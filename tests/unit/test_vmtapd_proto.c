@@ -437,6 +437,68 @@ static void test_hello_grants(void **state)
 	}
 }
 
+/* hello says the bandwidth policy that applies to the client: per
+ * direction the maximum and what a NIC asking for no limit gets, in a
+ * request's words; null for none; absent from an older daemon. */
+static void test_hello_bandwidth(void **state)
+{
+	static struct vmtapd_hello in, out;
+	struct vmtap_err e = { "" };
+	char buf[VMTAPD_REPLY_MAX];
+	size_t len;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.version = 1;
+	in.max_queues = 8;
+	in.max_nics = in.max_connections = VMTAPD_NO_LIMIT;
+	strcpy(in.server, "vmtapd 9.9");
+	in.has_bandwidth = true;
+	in.bandwidth[0].max.rate = 100000000 / 8;
+	in.bandwidth[0].dflt = (struct nic_rate){ 10000000 / 8, 20000000 / 8, 65536 };
+	assert_int_equal(vmtapd_hello_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_non_null(strstr(buf, "\"bandwidth\":{\"inbound\":{\"max\":\"100mbit\","
+				    "\"default\":\"10mbit:20mbit:64kb\"},\"outbound\":{\"max\":null,"
+				    "\"default\":null}}"));
+	assert_int_equal(vmtapd_hello_decode(buf, len, &out, &e), 0);
+	assert_true(out.has_bandwidth);
+	assert_int_equal(out.bandwidth[0].max.rate, 100000000 / 8);
+	assert_int_equal(out.bandwidth[0].dflt.rate, 10000000 / 8);
+	assert_int_equal(out.bandwidth[0].dflt.peak, 20000000 / 8);
+	assert_int_equal(out.bandwidth[0].dflt.burst, 65536);
+	assert_int_equal(out.bandwidth[1].max.rate, 0);
+	assert_int_equal(out.bandwidth[1].dflt.rate, 0);
+
+	/* Without it (a daemon before it): not said, not an error. */
+	in.has_bandwidth = false;
+	assert_int_equal(vmtapd_hello_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_null(strstr(buf, "bandwidth"));
+	assert_int_equal(vmtapd_hello_decode(buf, len, &out, &e), 0);
+	assert_false(out.has_bandwidth);
+
+	/* A client trusts no rate it cannot read. */
+	static const char *const bad[] = {
+		"[]",
+		"{\"inbound\":{\"max\":null,\"default\":null}}",
+		"{\"inbound\":{\"max\":100,\"default\":null},\"outbound\":{\"max\":null,\"default\":null}}",
+		"{\"inbound\":{\"max\":\"fast\",\"default\":null},\"outbound\":{\"max\":null,\"default\":null}}",
+		"{\"inbound\":{\"default\":null},\"outbound\":{\"max\":null,\"default\":null}}",
+		"{\"inbound\":\"10mbit\",\"outbound\":{\"max\":null,\"default\":null}}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "{\"version\":1,\"server\":\"x\",\"uid\":5,\"gid\":5,"
+			 "\"limits\":{\"queues\":8,\"nics\":null,\"connections\":64},"
+			 "\"bandwidth\":%s}", bad[i]);
+		memset(&e, 0, sizeof(e));
+		if (vmtapd_hello_decode(msg, strlen(msg), &out, &e) != -EPROTO)
+			fail_msg("accepted %s", bad[i]);
+		assert_clean_line(e.msg);
+		assert_non_null(strstr(e.msg, "bandwidth"));
+	}
+}
+
 static void test_errno_names(void **state)
 {
 	(void)state;
@@ -808,6 +870,7 @@ int main(void)
 		cmocka_unit_test(test_error_reply),
 		cmocka_unit_test(test_hello_reply),
 		cmocka_unit_test(test_hello_grants),
+		cmocka_unit_test(test_hello_bandwidth),
 		cmocka_unit_test(test_errno_names),
 		cmocka_unit_test(test_tenant_keys),
 		cmocka_unit_test(test_persistent_defaults),
