@@ -87,10 +87,10 @@ check "vt0's own MAC is fe: + the guest's last five bytes" \
 check "list --json: isolated, mac_lock, no VLAN" \
 	test "$(lfield vt0 '| "\(.isolated) \(.mac_lock) \(.locked) \(.learning) \(.vlan) \(.trunk)"')" \
 	= "true true true false null null"
-check "list: VLAN -, FLAGS isolated,mac_lock, TRUNK -" \
-	bash -c "'$VMTAP' list | grep -E -q '^vt0 +tap .* +yes +- +isolated,mac_lock +-$'"
-check "list: the header names VLAN, FLAGS and TRUNK" \
-	bash -c "'$VMTAP' list | head -1 | grep -E -q ' VMTAP +VLAN +FLAGS +TRUNK$'"
+check "list: VLAN -, FLAGS isolated,mac_lock, no limits, TRUNK -" \
+	bash -c "'$VMTAP' list | grep -E -q '^vt0 +tap .* +yes +- +isolated,mac_lock +- +- +-$'"
+check "list: the header names VLAN, FLAGS, the limits and TRUNK" \
+	bash -c "'$VMTAP' list | head -1 | grep -E -q ' VMTAP +VLAN +FLAGS +INBOUND +OUTBOUND +TRUNK$'"
 
 # Taken over with other fields: its port is made anew with exactly those.
 check "create vt0 again without the lock or isolation exits 0" \
