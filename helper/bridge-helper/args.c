@@ -58,7 +58,9 @@ int helper_args_parse(int argc, char **argv, struct helper_args *a, struct vmtap
 	const struct nic_field *bridge = nic_field_by_key("bridge");
 	const struct nic_field *macvtap = nic_field_by_key("macvtap");
 	const struct nic_field *mode = nic_field_by_key("mode");
-	bool no_bridge = false;
+	const struct nic_field *mac = nic_field_by_key("mac");
+	const struct nic_field *guest_mac = nic_field_by_key("guest_mac");
+	bool no_bridge = false, mac_given = false;
 	int i, r;
 
 	memset(a, 0, sizeof(*a));
@@ -112,9 +114,12 @@ int helper_args_parse(int argc, char **argv, struct helper_args *a, struct vmtap
 			r = nic_field_set(&a->spec, f, nic_field_name(f, FRONT_HELPER, as), '=', val,
 					  err);
 			/* QEMU's own call names the bridge, or (-netdev
-			 * tap,helper="HELPER --macvtap=DEV --br=") a parent
-			 * and its mode: QEMU reads one byte and one fd. */
-			if (f != bridge && f != macvtap && f != mode)
+			 * tap,helper="HELPER --macvtap=DEV --br=") a parent,
+			 * its mode and its MAC (the guest's, which a macvtap
+			 * must have): QEMU reads one byte and one fd. */
+			if (f == mac || f == guest_mac)
+				mac_given = true;
+			else if (f != bridge && f != macvtap && f != mode)
 				a->extended = true;
 		} else {
 			r = apply(a, o, val, err);
@@ -124,6 +129,8 @@ int helper_args_parse(int argc, char **argv, struct helper_args *a, struct vmtap
 	}
 	if (a->help || a->version)
 		return 0;
+	if (mac_given && !a->spec.macvtap[0])
+		a->extended = true;
 	if (no_bridge && !a->spec.macvtap[0])
 		return vmtap_fail(err, -EINVAL, "--br=: expected a bridge name (empty only with "
 				  "--macvtap=DEV)");

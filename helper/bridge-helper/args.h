@@ -2,9 +2,9 @@
  *
  * QEMU calls the helper as `HELPER --use-vnet --fd=N --br=BRIDGE` (in any
  * order).  Any extension option — every NIC field of the table that the
- * helper takes (field.h, FRONT_HELPER) but the bridge, the macvtap parent
- * and the mode: --queues, --vhost, ... — switches the reply to the
- * extended one (reply.h).  A macvtap for QEMU itself is
+ * helper takes (field.h, FRONT_HELPER) but the bridge, and for a macvtap
+ * its parent, mode and MAC: --queues, --vhost, ... — switches the reply to
+ * the extended one (reply.h).  A macvtap for QEMU itself is
  * `-netdev tap,helper="HELPER --macvtap=DEV --br="`: an empty --br= stops
  * QEMU adding --br=br0, and is taken only with --macvtap.
  * Pure parsing: no fd is looked at here. */

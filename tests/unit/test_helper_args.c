@@ -85,9 +85,14 @@ static void macvtap_qemu_form(void **state)
 	assert_int_equal(a.spec.queues, 1);
 	assert_int_equal(a.spec.vhost, VHOST_OFF);
 	assert_true(a.spec.vnet_hdr);
-	assert_int_equal(PARSE(&a, &e, "--macvtap=veth0", "--mode=vepa", "--br", "", "--fd=5"), 0);
+	assert_int_equal(PARSE(&a, &e, "--macvtap=veth0", "--mode=vepa", "--mac=52:54:00:00:00:01",
+			       "--br", "", "--fd=5"), 0);
 	assert_false(a.extended);
 	assert_int_equal(a.spec.mode, NIC_MODE_VEPA);
+	assert_true(a.spec.has_mac);
+	/* A tap's MAC is an extension, as it always was. */
+	assert_int_equal(PARSE(&a, &e, "--br=br0", "--mac=fe:00:00:00:00:01", "--fd=5"), 0);
+	assert_true(a.extended);
 	/* vmtap exec's form: extended, as any other extension makes it. */
 	assert_int_equal(PARSE(&a, &e, "--macvtap=veth0", "--fd=5", "--queues=2"), 0);
 	assert_true(a.extended);
