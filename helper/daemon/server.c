@@ -424,11 +424,15 @@ static int request_fds_match(const struct vmtapd_request *req, unsigned nfds,
 		return vmtap_fail(err, -EPROTO, "request carried %u file descriptor%s; only a "
 				  "create-nic with \"netns\" (that namespace's) or \"watch\" (a pidfd) "
 				  "carries one", nfds, nfds == 1 ? "" : "s");
-	return vmtap_fail(err, -EPROTO, "create-nic: %s%s%s needs %u fd%s with the request "
-			  "(SCM_RIGHTS: %s%s%s); it came with %u", netns ? "\"netns\"" : "",
-			  netns && watch ? " and " : "", watch ? "\"watch\"" : "", want,
-			  want == 1 ? "" : "s", netns ? "the namespace's" : "",
-			  netns && watch ? ", then " : "", watch ? "a pidfd" : "", nfds);
+	if (!watch)
+		return vmtap_fail(err, -EPROTO, "create-nic: \"netns\" needs an fd of that network "
+				  "namespace with the request (SCM_RIGHTS); it came with %u", nfds);
+	if (!netns)
+		return vmtap_fail(err, -EPROTO, "create-nic: \"watch\" needs a pidfd with the "
+				  "request (SCM_RIGHTS); it came with %u fds", nfds);
+	return vmtap_fail(err, -EPROTO, "create-nic: \"netns\" and \"watch\" need 2 fds with "
+			  "the request (SCM_RIGHTS: the namespace's, then a pidfd); it came with %u",
+			  nfds);
 }
 
 static void request(struct vmtapd_server *s, struct conn *c)

@@ -234,7 +234,7 @@ refused "watch: another user's process (root's sleep)" EPERM \
 refused "watch: a process that was reaped" ESRCH "of a process that has exited" reaped
 refused "watch: a zombie" ESRCH "of a process that has exited" zombie
 refused "watch: a thread's pidfd" EINVAL "is a thread's (PIDFD_THREAD)" thread
-refused "watch: no fd with it" EPROTO "\"watch\" needs 1 fd with the request" none
+refused "watch: no fd with it" EPROTO "\"watch\" needs a pidfd with the request" none
 check "no macvtap left by the refusals" test "$(links)" = "$START"
 
 # ---- refusals leave nothing ---------------------------------------------
