@@ -21,6 +21,9 @@
 #     pidfd (/dev/null), another user's process, a process reaped or a
 #     zombie, a thread's pidfd, "watch" without its fd
 #     (tests/integration/vmtapd-watch.py speaks the protocol raw)
+#   - vmtap-bridge-helper --macvtap=veth0 --br= in broker mode, as nobody,
+#     run through /bin/sh -c as QEMU runs it: the macvtap is marked for the
+#     process at the other end of --fd, and goes with its kill -9
 #   - refused, one line, nothing left: a parent the policy does not allow,
 #     passthru for a user, a MAC another macvtap on the parent has (the
 #     kernel refuses after the policy said yes: all or nothing), a persistent
@@ -215,6 +218,28 @@ check "uid 0 with the pidfd of nobody's sleep: a macvtap ($out)" \
 kill -9 "$HOLD"
 wait "$HOLD" 2>/dev/null || true
 check "kill -9 of that sleep: its macvtap is gone" gone "^[0-9]+: ${MV:-none}@"
+
+# The helper in broker mode, run as QEMU runs it (through /bin/sh -c, by
+# nobody): the macvtap is marked for the process on its --fd (the holder),
+# not for the helper or its shell, both gone by then.  The helper asks
+# vmtapd at its fixed socket: a link to this daemon's, for this step only.
+ln -s "$SOCK" /run/vmtap/vmtapd.sock
+mkfifo "$WORK/hin" "$WORK/hout"
+"${NOBODY[@]}" "$PY" "$REPO/tests/integration/helper-hold.py" "$B/vmtap-bridge-helper" \
+	--macvtap=veth0 --mac=52:54:00:aa:00:09 --br= <"$WORK/hin" >"$WORK/hout" 2>"$WORK/herr" &
+HOLDER=$!
+exec 8>"$WORK/hin"
+read -r line <"$WORK/hout" || true
+check "the helper, run through sh -c, gave its caller QEMU's one fd ($line $(cat "$WORK/herr"))" \
+	test "$line" = "got 1 fd(s), helper exit 0, pid $HOLDER"
+MV=$(ip -o link show type macvtap | grep 52:54:00:aa:00:09 | grep -oE 'vmt[0-9a-f]{8}' || true)
+check "its macvtap ($MV) is marked for the holder of --fd's other end, pid $HOLDER" \
+	bash -c "ip -d link show '$MV' 2>/dev/null | grep -q 'alias vmtap:macvtap:$HOLDER:'"
+kill -9 "$HOLDER"
+wait "$HOLDER" 2>/dev/null || true
+exec 8>&-
+check "kill -9 of the holder: the helper's macvtap is gone" gone "^[0-9]+: ${MV:-none}@"
+rm /run/vmtap/vmtapd.sock
 
 refused() { # LABEL CODE NEEDLE WHAT [ARG] — nobody's request refused, one line, nothing left
 	local label=$1 code=$2 needle=$3 out before; shift 3
