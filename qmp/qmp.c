@@ -634,6 +634,23 @@ unsigned long qmp_events_dropped(const struct qmp *q)
 	return q->dropped;
 }
 
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77 /* Linux 6.5 */
+#endif
+
+int qmp_peer_pidfd(const struct qmp *q, int *out, struct vmtap_err *err)
+{
+	socklen_t len = sizeof(int);
+
+	*out = -1;
+	if (getsockopt(q->fd, SOL_SOCKET, SO_PEERPIDFD, out, &len) < 0) {
+		*out = -1;
+		return vmtap_fail(err, -errno, "cannot get a pidfd of QEMU from its QMP socket "
+				  "(SO_PEERPIDFD, Linux 6.5): %s", strerror(errno));
+	}
+	return 0;
+}
+
 bool qmp_id_valid(const char *s)
 {
 	size_t i, n = s ? strlen(s) : 0;

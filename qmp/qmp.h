@@ -80,6 +80,11 @@ int qmp_wait_event(struct qmp *q, qmp_event_match match, void *ctx, int timeout_
 /* Events dropped because the queue was full. */
 unsigned long qmp_events_dropped(const struct qmp *q);
 
+/* A pidfd (CLOEXEC, the caller's to close) of the process that listened
+ * on the monitor's socket: QEMU, when it made the socket itself (-qmp
+ * unix:PATH,server=on).  For what must go when QEMU does (a macvtap). */
+int qmp_peer_pidfd(const struct qmp *q, int *out, struct vmtap_err *err);
+
 /* QEMU's rule for ids (device, netdev) and names: a letter first, then
  * letters, digits, '-', '.' or '_'; here at most 63 bytes. */
 bool qmp_id_valid(const char *s);

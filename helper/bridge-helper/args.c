@@ -56,6 +56,11 @@ int helper_args_parse(int argc, char **argv, struct helper_args *a, struct vmtap
 {
 	bool seen_opt[O_COUNT] = { false }, seen_field[NIC_FIELDS_MAX] = { false };
 	const struct nic_field *bridge = nic_field_by_key("bridge");
+	const struct nic_field *macvtap = nic_field_by_key("macvtap");
+	const struct nic_field *mode = nic_field_by_key("mode");
+	const struct nic_field *mac = nic_field_by_key("mac");
+	const struct nic_field *guest_mac = nic_field_by_key("guest_mac");
+	bool no_bridge = false, mac_given = false;
 	int i, r;
 
 	memset(a, 0, sizeof(*a));
@@ -97,13 +102,24 @@ int helper_args_parse(int argc, char **argv, struct helper_args *a, struct vmtap
 			return vmtap_fail(err, -EINVAL, "%.*s takes no value (got \"%s\")", (int)len,
 					  arg, arg);
 		}
-		if (f) {
+		if (f == bridge && !*val) {
+			/* "--br=": no bridge.  QEMU adds --br=br0 to a helper
+			 * command that has no "--br=" of its own, so a command
+			 * for a macvtap says this (checked below). */
+			no_bridge = true;
+			r = 0;
+		} else if (f) {
 			char as[NIC_FIELD_NAME_MAX];
 
 			r = nic_field_set(&a->spec, f, nic_field_name(f, FRONT_HELPER, as), '=', val,
 					  err);
-			/* QEMU's own call names only the bridge. */
-			if (f != bridge)
+			/* QEMU's own call names the bridge, or (-netdev
+			 * tap,helper="HELPER --macvtap=DEV --br=") a parent,
+			 * its mode and its MAC (the guest's, which a macvtap
+			 * must have): QEMU reads one byte and one fd. */
+			if (f == mac || f == guest_mac)
+				mac_given = true;
+			else if (f != bridge && f != macvtap && f != mode)
 				a->extended = true;
 		} else {
 			r = apply(a, o, val, err);
@@ -113,8 +129,13 @@ int helper_args_parse(int argc, char **argv, struct helper_args *a, struct vmtap
 	}
 	if (a->help || a->version)
 		return 0;
-	/* --macvtap=DEV names no bridge; main refuses it in its own words. */
-	if (!seen_field[bridge - nic_fields] && !a->spec.macvtap[0])
+	if (mac_given && !a->spec.macvtap[0])
+		a->extended = true;
+	if (no_bridge && !a->spec.macvtap[0])
+		return vmtap_fail(err, -EINVAL, "--br=: expected a bridge name (empty only with "
+				  "--macvtap=DEV)");
+	/* --macvtap=DEV names no bridge. */
+	if ((!seen_field[bridge - nic_fields] || no_bridge) && !a->spec.macvtap[0])
 		return vmtap_fail(err, -EINVAL, "missing --br=BRIDGE");
 	if (!seen_opt[O_FD])
 		return vmtap_fail(err, -EINVAL, "missing --fd=N (the unix socket to send the tap on)");

@@ -2,8 +2,11 @@
  *
  * QEMU calls the helper as `HELPER --use-vnet --fd=N --br=BRIDGE` (in any
  * order).  Any extension option — every NIC field of the table that the
- * helper takes (field.h, FRONT_HELPER) but the bridge: --queues, --vhost,
- * ... — switches the reply to the extended one (reply.h).
+ * helper takes (field.h, FRONT_HELPER) but the bridge, and for a macvtap
+ * its parent, mode and MAC: --queues, --vhost, ... — switches the reply to
+ * the extended one (reply.h).  A macvtap for QEMU itself is
+ * `-netdev tap,helper="HELPER --macvtap=DEV --br="`: an empty --br= stops
+ * QEMU adding --br=br0, and is taken only with --macvtap.
  * Pure parsing: no fd is looked at here. */
 #ifndef VMTAP_HELPER_ARGS_H
 #define VMTAP_HELPER_ARGS_H

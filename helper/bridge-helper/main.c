@@ -21,6 +21,16 @@
  * vmtapd's.  The admin turns broker mode off with VMTAP_NO_BROKER_FILE
  * (obtain.h): then bridge.conf decides even while vmtapd runs.
  *
+ * A macvtap (--macvtap=DEV) comes only in broker mode: vmtapd deletes it
+ * when a process exits, and this helper exits once it has sent the fds.
+ * So the request names the process at the other end of --fd with a pidfd
+ * (SO_PEERPIDFD: the process that made the socket pair — QEMU, or `vmtap
+ * exec` that becomes QEMU), which vmtapd checks is the caller's and
+ * watches.  Not getppid(): QEMU runs a helper command through /bin/sh -c,
+ * and dash does not exec the last command, so the parent is a shell that
+ * exits with the helper.  Without vmtapd it is refused: bridge.conf's
+ * grammar (QEMU's) grants no macvtap, and nobody would delete it.
+ *
  * Without the daemon, a bridge that does not exist is reported as missing
  * before the ACL is read: the cause first.  That tells the caller nothing
  * it cannot already see: every interface name in its network namespace is
@@ -30,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bridge/port.h"
@@ -148,13 +159,34 @@ static int send_nic(int fd, bool extended, const struct nic *nic)
 	return fd_send(fd, hdr, len, fds, nic_fds_flatten(nic, fds));
 }
 
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77 /* Linux 6.5 */
+#endif
+
+/* A pidfd of the process that holds the other end of the --fd socket
+ * (for a socket pair, the one that made it): the one that receives the
+ * fds, so the one whose exit is to delete a macvtap. */
+static int receiver_pidfd(int fd, int *out, struct vmtap_err *err)
+{
+	socklen_t len = sizeof(int);
+
+	*out = -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, out, &len) < 0) {
+		*out = -1;
+		return vmtap_fail(err, -errno, "--macvtap: cannot get a pidfd of the process on "
+				  "--fd=%d (SO_PEERPIDFD, Linux 6.5): %s; vmtapd deletes the macvtap "
+				  "when that process exits", fd, strerror(errno));
+	}
+	return 0;
+}
+
 /* -ENOENT or -ECONNREFUSED, with no message, when no daemon answers. */
-static int from_daemon(const struct priv *p, const struct nic_spec *spec, struct nic *nic,
-		       struct vmtap_err *warn, struct vmtap_err *err)
+static int from_daemon(const struct priv *p, int fd, const struct nic_spec *spec,
+		       struct nic *nic, struct vmtap_err *warn, struct vmtap_err *err)
 {
 	struct vmtap_err cerr = { "" };
 	struct vmtapd_client *c = NULL;
-	int r, back;
+	int r, back, pidfd = -1;
 
 	if ((r = priv_as_caller(p, err)) < 0)
 		return r;
@@ -167,12 +199,16 @@ static int from_daemon(const struct priv *p, const struct nic_spec *spec, struct
 		return r;
 	if (r < 0)
 		return vmtap_fail(err, r, "%s", cerr.msg);
-	if ((r = priv_drop_to_caller(p, err)) == 0) {
+	if ((r = priv_drop_to_caller(p, err)) == 0 && spec->macvtap[0])
+		r = receiver_pidfd(fd, &pidfd, err);
+	if (r == 0) {
 		testhook_status("broker");
-		r = vmtapd_client_create_nic(c, spec, nic, err);
+		r = vmtapd_client_create_nic_watched(c, spec, pidfd, nic, err);
 	}
 	if (r == 0 && vmtapd_client_warning(c)[0])
 		vmtap_fail(warn, 0, "%s", vmtapd_client_warning(c));
+	if (pidfd >= 0)
+		close(pidfd);
 	vmtapd_client_close(c);
 	return r;
 }
@@ -221,19 +257,15 @@ int main(int argc, char **argv)
 	if ((r = priv_check_unix_fd(a.fd, &err)) < 0 ||
 	    (r = nic_spec_check(&a.spec, &err)) < 0)
 		return die(&err, r);
-	/* A macvtap lives as long as the process that asked for it (vmtapd
-	 * watches it; README, "macvtap"), and this helper exits once the fds
-	 * are sent; bridge.conf grants no macvtap either. */
-	if (a.spec.macvtap[0]) {
-		vmtap_fail(&err, -EPERM, "macvtap=%s: macvtap NICs are granted only by vmtapd's "
-			   "policy, to the process that asks (vmtap exec with vmtapd running), not "
-			   "through this helper", a.spec.macvtap);
-		return die(&err, -EPERM);
-	}
 
 	if ((r = broker_mode_off(&err)) < 0)
 		return die(&err, r);
-	r = r ? -ENOENT : from_daemon(&p, &a.spec, &nic, &vhost_skipped, &err);
+	/* A macvtap only through vmtapd (the top). */
+	if (r && a.spec.macvtap[0])
+		return die(&err, vmtap_fail(&err, -EPERM, "--macvtap=%s: macvtap NICs are granted "
+					    "only by vmtapd's policy, and broker mode is off (%s)",
+					    a.spec.macvtap, VMTAP_NO_BROKER_FILE));
+	r = r ? -ENOENT : from_daemon(&p, a.fd, &a.spec, &nic, &vhost_skipped, &err);
 	if (r == 0) {
 		if (vhost_skipped.msg[0])
 			fprintf(stderr, "%s: %s\n", prog, vhost_skipped.msg);
@@ -243,6 +275,12 @@ int main(int argc, char **argv)
 		return die(&err, broker_refused(&err, r));
 	if (r != -ENOENT && r != -ECONNREFUSED)
 		return die(&err, r);
+	if (a.spec.macvtap[0])
+		return die(&err, vmtap_fail(&err, -EPERM, "--macvtap=%s: macvtap NICs are granted "
+					    "only by vmtapd's policy, and none answers at "
+					    VMTAPD_SOCKET " (vmtapd deletes the macvtap when QEMU "
+					    "exits; %s grants no macvtap)", a.spec.macvtap,
+					    VMTAP_ACL_FILE));
 	/* Plain mode would open the namespace as root for its caller; only
 	 * vmtapd judges an fd the caller opened itself (netns.h). */
 	if (a.spec.netns[0])

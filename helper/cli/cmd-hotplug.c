@@ -10,11 +10,20 @@
  * on QEMU's are the tap's only fds, so netdev_del (unplug) removes the tap.
  * The monitor is connected before any tap is made, so a wrong --qmp costs
  * nothing.  On any failure nothing is left: QEMU's side is undone by
- * hotplug_nic, ours by closing the fds. */
+ * hotplug_nic, ours by closing the fds.
+ *
+ * A macvtap (macvtap=DEV) is not removed by closing its fds: vmtapd
+ * deletes it when a process exits, and this one exits at once.  So the
+ * request names QEMU instead: a pidfd of the QMP socket's peer
+ * (SO_PEERPIDFD), which vmtapd checks and watches ("watch", proto.h).
+ * Only vmtapd does that: without it a macvtap is refused, as root too.
+ * unplug takes QEMU's fds away, but the macvtap stays until QEMU exits
+ * (vmtapd has no op to delete one earlier). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helper/cli/cmd.h"
 #include "qmp/hotplug.h"
@@ -39,6 +48,9 @@ static void hotplug_usage(void)
 	       "SPEC is vmtap exec's (see vmtap exec --help); here id= is both the netdev's\n"
 	       "and the device's id (default: the tap's name), and queues=auto is the VM's\n"
 	       "vCPU count as QEMU reports it, at most %d.\n"
+	       "\n"
+	       "macvtap=DEV comes from vmtapd only, which deletes the macvtap when QEMU (the\n"
+	       "QMP socket's peer) exits; unplug leaves it until then.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --qmp PATH          QEMU's QMP socket (-qmp unix:PATH,server=on,wait=off)\n"
@@ -104,7 +116,7 @@ static int vm_vcpus(struct qmp *q, int timeout_ms, unsigned *out, struct vmtap_e
 
 int cmd_hotplug(int argc, char **argv)
 {
-	struct obtain_opts oo = { NULL, NULL };
+	struct obtain_opts oo = { NULL, NULL, false, -1 };
 	struct vmtap_err err = { "" }, warn = { "" };
 	const char *qmp_path = NULL, *nic_arg = NULL, *bus = NULL;
 	struct hotplug_req req;
@@ -151,17 +163,18 @@ int cmd_hotplug(int argc, char **argv)
 		return cmd_fail(2, "hotplug: expected --nic SPEC");
 	if (nic_opt_parse(nic_arg, &opt, &err) < 0)
 		return cmd_fail(2, "--nic %s: %s", nic_arg, err.msg);
-	/* vmtapd deletes a macvtap when the process that asked exits: here
-	 * that is this one, right after QEMU has the fds (README, "macvtap"). */
-	if (opt.spec.macvtap[0])
-		return cmd_fail(2, "hotplug: macvtap=%s: a macvtap lives as long as the process that "
-				"asked vmtapd for it, and hotplug exits once QEMU has the fds; start "
-				"the VM with vmtap exec --nic macvtap=%s instead", opt.spec.macvtap,
-				opt.spec.macvtap);
 
 	nic_init(&nic);
 	if ((r = qmp_connect(qmp_path, timeout_ms, &q, &err)) < 0)
 		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	/* A macvtap goes when QEMU does, not when we do (the top). */
+	if (opt.spec.macvtap[0]) {
+		if ((r = qmp_peer_pidfd(q, &oo.watch_pidfd, &err)) < 0) {
+			cmd_fail(1, "macvtap=%s: %s", opt.spec.macvtap, vmtap_err_text(&err, r));
+			goto out;
+		}
+		oo.watch = true;
+	}
 	if (opt.queues_auto) {
 		unsigned vcpus = 1;
 
@@ -208,14 +221,18 @@ int cmd_hotplug(int argc, char **argv)
 		printf("%s\n", s);
 		free(s);
 	} else {
-		printf("plugged %s: tap %s on %s, mac %s, %u queue%s, vhost %s\n", req.id,
-		       nic.ifname, opt.spec.bridge, format_mac(req.mac, mac), nic.queues,
-		       nic.queues == 1 ? "" : "s", nic.nvhost ? "on" : "off");
+		printf("plugged %s: %s %s on %s, mac %s, %u queue%s, vhost %s\n", req.id,
+		       opt.spec.macvtap[0] ? "macvtap" : "tap", nic.ifname,
+		       opt.spec.macvtap[0] ? opt.spec.macvtap : opt.spec.bridge,
+		       format_mac(req.mac, mac), nic.queues, nic.queues == 1 ? "" : "s",
+		       nic.nvhost ? "on" : "off");
 	}
 	status = 0;
 out:
 	/* Our copies only: once plugged, QEMU's keep the tap alive. */
 	nic_close(&nic);
+	if (oo.watch_pidfd >= 0)
+		close(oo.watch_pidfd);
 	qmp_close(q);
 	return status;
 }

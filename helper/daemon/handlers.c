@@ -33,6 +33,7 @@
 #include "helper/core/macvtap.h"
 #include "helper/core/netns.h"
 #include "helper/core/provision.h"
+#include "helper/daemon/watch.h"
 
 void outcome_init(struct outcome *o)
 {
@@ -43,6 +44,8 @@ void outcome_init(struct outcome *o)
 	nic_init(&o->nic);
 	o->has_nic = false;
 	o->macvtap = false;
+	o->owner = 0;
+	o->owner_sent = false;
 	o->grant[0] = '\0';
 	o->r = 0;
 	o->err.msg[0] = '\0';
@@ -226,30 +229,38 @@ static int from_pool(struct handler_env *env, const struct nic_spec *spec, struc
 	return 1;
 }
 
-/* A macvtap for the client's process (README, "macvtap"): only with a
- * pidfd of it, since its exit is what deletes the macvtap (the loop
- * watches it, watch.h); never from the pool. */
+/* A macvtap for the client's process, or for the process whose pidfd
+ * came with the request ("watch": the QEMU that will hold the fds), since
+ * its exit is what deletes the macvtap (the loop watches it, watch.h);
+ * never from the pool. */
 static int create_macvtap(struct handler_env *env, const struct client_id *who,
 			  const struct nic_spec *spec, struct outcome *o, struct vmtap_err *skipped,
 			  struct vmtap_err *err)
 {
+	pid_t owner = who->pid;
 	int r;
 
 	/* Its rules first (macvtap.h; netns= is one), so a refusal costs
 	 * nothing and says what is wrong before what is missing. */
 	if ((r = macvtap_spec_check(spec, err)) < 0)
 		return r;
-	if (who->pidfd < 0)
+	if (who->watch_fd >= 0) {
+		if ((r = watch_check_pidfd(who->watch_fd, who->peer.uid, &owner, err)) < 0)
+			return r;
+	} else if (who->pidfd < 0) {
 		return vmtap_fail(err, -EOPNOTSUPP, "macvtap=%s: vmtapd cannot watch your process "
 				  "(SO_PEERPIDFD needs Linux 6.5), and a macvtap it cannot delete "
 				  "when you exit is not made", spec->macvtap);
+	}
 	if ((r = nic_devs_open(spec, &o->nic, skipped, err)) < 0)
 		return r;
-	if ((r = provision_macvtap(env->nl, spec, who->peer.uid, who->pid, &o->nic, err)) < 0) {
+	if ((r = provision_macvtap(env->nl, spec, who->peer.uid, owner, &o->nic, err)) < 0) {
 		nl_renew(env, r);
 		return r;
 	}
 	o->macvtap = true;
+	o->owner = owner;
+	o->owner_sent = who->watch_fd >= 0;
 	return 0;
 }
 
@@ -263,19 +274,24 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 	const char *ready = "";
 	int r;
 
-	snprintf(who, sizeof(who), "uid=%u pid=%d %s=%s ifname=%s queues=%u%s%s",
+	snprintf(who, sizeof(who), "uid=%u pid=%d %s=%s ifname=%s queues=%u%s%s%s",
 		 (unsigned)peer->uid, (int)who_->pid, spec->macvtap[0] ? "macvtap" : "bridge",
 		 spec->macvtap[0] ? spec->macvtap : spec->bridge,
 		 spec->ifname[0] ? spec->ifname : "-", spec->queues,
-		 spec->netns[0] ? " netns=" : "", spec->netns);
+		 spec->netns[0] ? " netns=" : "", spec->netns,
+		 who_->watch_fd >= 0 ? " watch=pidfd" : "");
 
 	if ((r = decide_bridge_queues(env->acl, env->config_path, spec, peer, &err)) < 0 ||
 	    (r = decide_nics(env->quota, env->acl, env->config_path, peer, false, &err)) < 0)
 		goto deny;
 	if (spec->macvtap[0]) {
-		if ((r = create_macvtap(env, who_, spec, o, &skipped, &err)) < 0)
+		if ((r = create_macvtap(env, who_, spec, o, &skipped, &err)) == -EPERM)
+			goto deny; /* another user's process to watch */
+		if (r < 0)
 			goto fail;
-		ready = " macvtap";
+		if (o->owner_sent)
+			snprintf(where, sizeof(where), " macvtap watched=%d", (int)o->owner);
+		ready = o->owner_sent ? where : " macvtap";
 		goto made;
 	}
 	/* Another namespace: the fd the client sent, judged by the kernel's

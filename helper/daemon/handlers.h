@@ -47,6 +47,8 @@ struct client_id {
 	unsigned conns;           /* connections its uid has open, this one included */
 	int netns_fd;             /* the fd a create-nic with "netns" came with, or -1;
 	                           * the loop's: a handler only uses it */
+	int watch_fd;             /* the pidfd a create-nic with "watch" came with, or
+	                           * -1; the loop's, as netns_fd */
 };
 
 enum outcome_kind {
@@ -65,7 +67,9 @@ struct outcome {
 	struct nic nic;
 	bool has_nic;
 	char grant[256 + VMTAP_NETNS_MAX]; /* logged once the NIC is handed over */
-	bool macvtap;             /* nic is a macvtap: the loop watches pid */
+	bool macvtap;             /* nic is a macvtap: the loop watches owner */
+	pid_t owner;              /* macvtap: whose exit deletes it (its mark) */
+	bool owner_sent;          /* owner is watch_fd's process, not the client */
 	/* OUTCOME_REFUSE: the error reply */
 	int r;
 	struct vmtap_err err;

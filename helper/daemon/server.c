@@ -385,63 +385,78 @@ static unsigned conns_of(struct vmtapd_server *s, uid_t uid)
 	return n;
 }
 
-/* A macvtap made for c's process is deleted when that process exits;
- * one that cannot be watched is not handed out. */
-static void watch_macvtap(struct vmtapd_server *s, struct conn *c)
+/* A macvtap made for a process (c's, or the one whose pidfd came with
+ * "watch": watch_fd) is deleted when that process exits; one that cannot
+ * be watched is not handed out. */
+static void watch_macvtap(struct vmtapd_server *s, struct conn *c, int watch_fd)
 {
 	struct outcome *o = &c->o;
-	int r = watch_add(s->watch, c->pidfd, c->pid, o->nic.ifindex);
+	int r = watch_add(s->watch, o->owner_sent ? watch_fd : c->pidfd, o->owner,
+			  o->nic.ifindex);
 
 	if (r == 0)
 		return;
-	macvtap_delete_owned(s->env.nl, o->nic.ifindex, c->pid, NULL);
+	macvtap_delete_owned(s->env.nl, o->nic.ifindex, o->owner, NULL);
 	nic_close(&o->nic);
 	o->has_nic = false;
 	o->kind = OUTCOME_REFUSE;
 	o->prio = LOG_ERR;
 	o->r = r;
 	vmtap_fail(&o->err, r, "cannot watch pid %d for its macvtap: %s; deleted it",
-		   (int)c->pid, strerror(-r));
+		   (int)o->owner, strerror(-r));
 	snprintf(o->line, sizeof(o->line), "fail uid=%u pid=%d: %s", (unsigned)c->peer.uid,
 		 (int)c->pid, o->err.msg);
 }
 
-/* A request carries an fd exactly when it is a create-nic with "netns"
- * (proto.h). */
-static int netns_fd_matches(const struct vmtapd_request *req, unsigned nfds,
-			    struct vmtap_err *err)
+/* The fds a request carries are exactly those its keys announce, in this
+ * order: a create-nic's "netns" (that namespace's), then its "watch" (a
+ * pidfd; proto.h). */
+static int request_fds_match(const struct vmtapd_request *req, unsigned nfds,
+			     struct vmtap_err *err)
 {
 	bool netns = req->op == VMTAPD_OP_CREATE_NIC && req->spec.netns[0];
+	bool watch = req->op == VMTAPD_OP_CREATE_NIC && req->watch;
+	unsigned want = (unsigned)netns + (unsigned)watch;
 
-	if (netns && nfds != 1)
+	if (nfds == want)
+		return 0;
+	if (!want)
+		return vmtap_fail(err, -EPROTO, "request carried %u file descriptor%s; only a "
+				  "create-nic with \"netns\" (that namespace's) or \"watch\" (a pidfd) "
+				  "carries one", nfds, nfds == 1 ? "" : "s");
+	if (!watch)
 		return vmtap_fail(err, -EPROTO, "create-nic: \"netns\" needs an fd of that network "
-				  "namespace with the request (SCM_RIGHTS); it came without one");
-	if (!netns && nfds)
-		return vmtap_fail(err, -EPROTO, "request carried a file descriptor; only a create-nic "
-				  "with \"netns\" carries one (that namespace's)");
-	return 0;
+				  "namespace with the request (SCM_RIGHTS); it came with %u", nfds);
+	if (!netns)
+		return vmtap_fail(err, -EPROTO, "create-nic: \"watch\" needs a pidfd with the "
+				  "request (SCM_RIGHTS); it came with %u fds", nfds);
+	return vmtap_fail(err, -EPROTO, "create-nic: \"netns\" and \"watch\" need 2 fds with "
+			  "the request (SCM_RIGHTS: the namespace's, then a pidfd); it came with %u",
+			  nfds);
 }
 
 static void request(struct vmtapd_server *s, struct conn *c)
 {
 	struct client_id who = { .peer = c->peer, .pid = c->pid, .pidfd = c->pidfd,
-				 .conns = conns_of(s, c->peer.uid) };
+				 .conns = conns_of(s, c->peer.uid), .netns_fd = -1, .watch_fd = -1 };
 	char buf[VMTAPD_REQUEST_MAX + 1];
 	struct vmtap_err err = { "" };
 	struct vmtapd_request req;
-	unsigned nfds = 0;
+	unsigned nfds = 0, i;
 	size_t len = 0;
-	int nsfd[1] = { -1 }, r;
+	int fds[2] = { -1, -1 }, r;
+	bool netns;
 
-	/* Room for one fd, a create-nic's network namespace ("netns");
-	 * fd_recv closes any more.  Whatever the request, the fd is closed
-	 * here once it is handled. */
-	r = fd_recv(c->fd, buf, VMTAPD_REQUEST_MAX, &len, nsfd, 1, &nfds);
+	/* Room for two fds, a create-nic's network namespace ("netns") and
+	 * a pidfd ("watch"); fd_recv closes any more.  Whatever the request,
+	 * they are closed here once it is handled. */
+	r = fd_recv(c->fd, buf, VMTAPD_REQUEST_MAX, &len, fds, 2, &nfds);
 	if (r == -EAGAIN || r == -EINTR)
 		return;
 	if (r == -EPROTO)
-		vmtap_fail(&err, r, "request carried file descriptors or other control data; expected "
-			   "none, or one with a create-nic's \"netns\"");
+		vmtap_fail(&err, r, "request carried more than 2 file descriptors or other control "
+			   "data; expected none, or those of a create-nic's \"netns\" and "
+			   "\"watch\"");
 	else if (r == -EMSGSIZE)
 		vmtap_fail(&err, r, "request is larger than %d bytes", VMTAPD_REQUEST_MAX);
 	if (r < 0 && !err.msg[0]) {
@@ -465,8 +480,10 @@ static void request(struct vmtapd_server *s, struct conn *c)
 	if (r == 0)
 		r = vmtapd_request_decode(buf, len, &req, &err);
 	if (r == 0)
-		r = netns_fd_matches(&req, nfds, &err);
-	who.netns_fd = nfds ? nsfd[0] : -1;
+		r = request_fds_match(&req, nfds, &err);
+	netns = r == 0 && req.op == VMTAPD_OP_CREATE_NIC && req.spec.netns[0];
+	who.netns_fd = netns ? fds[0] : -1;
+	who.watch_fd = r == 0 && req.op == VMTAPD_OP_CREATE_NIC && req.watch ? fds[netns] : -1;
 	outcome_init(&c->o);
 	if (r < 0)
 		handle_bad_request(&who, r, &err, &c->o);
@@ -479,9 +496,9 @@ static void request(struct vmtapd_server *s, struct conn *c)
 	else
 		handle_request(&s->env, &who, &req, &c->o);
 	if (c->o.has_nic && c->o.macvtap)
-		watch_macvtap(s, c);
-	if (nfds)
-		close(nsfd[0]);
+		watch_macvtap(s, c, who.watch_fd);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
 	finish(s, c);
 }
 

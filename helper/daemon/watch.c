@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,12 @@
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* Linux 6.9 */
 #endif
 
 struct watch {
@@ -89,6 +96,128 @@ static int add_taken(struct watch_set *w, int fd, pid_t pid, int ifindex)
 	if (w->head)
 		w->head->prev = x;
 	w->head = x;
+	return 0;
+}
+
+/* ---- a pidfd a client sent -------------------------------------------- */
+
+/* What fd is, for a refusal: "/dev/null", "socket:[1234]", ... */
+static const char *fd_what(int fd, char *buf, size_t cap)
+{
+	char path[48];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, buf, cap - 1);
+	if (n <= 0)
+		snprintf(buf, cap, "fd %d", fd);
+	else
+		buf[n] = '\0';
+	return buf;
+}
+
+/* The "Pid:" its fdinfo shows (in our procfs's pid namespace: -1 once the
+ * process is gone, 0 when it is not in ours): 0 or -ENOENT. */
+static int pidfd_pid(int fd, pid_t *pid)
+{
+	char path[48], line[128];
+	FILE *f;
+	int r = -ENOENT, v;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if (!(f = fopen(path, "re")))
+		return -ENOENT;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pid: %d", &v) == 1) {
+			*pid = (pid_t)v;
+			r = 0;
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
+/* Its real and effective uid, from /proc/PID/status. */
+static int proc_uids(pid_t pid, unsigned *ruid, unsigned *euid)
+{
+	char path[48], line[256];
+	int r = -ESRCH;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return -ESRCH;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %u %u", ruid, euid) == 2) {
+			r = 0;
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
+/* A pidfd polls readable once its process has exited (a zombie too). */
+static bool exited(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) != 0;
+}
+
+int watch_check_pidfd(int fd, uid_t uid, pid_t *pid, struct vmtap_err *err)
+{
+	static const char want[] = "expected a pidfd (pidfd_open(2) or SO_PEERPIDFD) of the "
+				   "live process whose exit is to delete the macvtap";
+	char what[128];
+	unsigned ruid = 0, euid = 0;
+	pid_t again = 0;
+	int fl;
+
+	/* Signal 0 is the kernel's own test of a pidfd: EBADF for any
+	 * other fd, ESRCH once the process is reaped, EINVAL for one of
+	 * another pid namespace; EPERM only says we may not signal it (no
+	 * CAP_KILL), which is no refusal. */
+	if (syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0 && errno != EPERM) {
+		switch (errno) {
+		case EBADF:
+			return vmtap_fail(err, -EBADF, "\"watch\": the fd sent is %s, not a pidfd; %s",
+					  fd_what(fd, what, sizeof(what)), want);
+		case ESRCH:
+			return vmtap_fail(err, -ESRCH, "\"watch\": the pidfd sent is of a process "
+					  "that has exited; %s", want);
+		case EINVAL:
+			return vmtap_fail(err, -EINVAL, "\"watch\": the pidfd sent is of a process "
+					  "outside vmtapd's pid namespace; %s", want);
+		default:
+			return vmtap_fail(err, -errno, "\"watch\": cannot test the pidfd sent: %s",
+					  strerror(errno));
+		}
+	}
+	/* A thread's pidfd reports the thread's exit, not the process's. */
+	if ((fl = fcntl(fd, F_GETFL)) >= 0 && (fl & PIDFD_THREAD))
+		return vmtap_fail(err, -EINVAL, "\"watch\": the pidfd sent is a thread's "
+				  "(PIDFD_THREAD); %s", want);
+	if (exited(fd) || pidfd_pid(fd, pid) < 0 || *pid < 0)
+		return vmtap_fail(err, -ESRCH, "\"watch\": the pidfd sent is of a process that "
+				  "has exited; %s", want);
+	if (*pid == 0)
+		return vmtap_fail(err, -EINVAL, "\"watch\": the pidfd sent is of a process "
+				  "outside vmtapd's pid namespace; %s", want);
+	/* /proc/PID is this process's only while it lives: what was read
+	 * counts once it is seen alive, with the same pid, afterwards. */
+	if (proc_uids(*pid, &ruid, &euid) < 0 || exited(fd) || pidfd_pid(fd, &again) < 0 ||
+	    again != *pid)
+		return vmtap_fail(err, -ESRCH, "\"watch\": the pidfd sent is of a process (pid %d) "
+				  "that has exited; %s", (int)*pid, want);
+	/* A process of its own is one the client can kill or trace anyway:
+	 * tying a macvtap's life to it tells the client nothing and gives it
+	 * nothing new.  Another user's would let it learn when that process
+	 * exits and keep a MAC on the parent for that process's lifetime.
+	 * Root manages everyone's QEMU (libvirt runs it as another user). */
+	if (uid != 0 && ruid != uid && euid != uid)
+		return vmtap_fail(err, -EPERM, "\"watch\": the pidfd sent is of pid %d, which runs "
+				  "as uid %u (effective %u); expected a process of your own uid %u "
+				  "(any, for uid 0)", (int)*pid, ruid, euid, (unsigned)uid);
 	return 0;
 }
 

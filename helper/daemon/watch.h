@@ -7,9 +7,15 @@
  * a macvtap, unlike a tap, is not removed by closing its fds
  * (helper/core/macvtap.h).
  *
+ * The process is the client's own (SO_PEERPIDFD), or one the client names
+ * with a pidfd ("watch": the QEMU that will hold the fds, for `vmtap
+ * hotplug` and the helper's broker mode, which exit once they have passed
+ * them on), checked by watch_check_pidfd.
+ *
  * Promises: a macvtap is deleted only while it still carries the mark
  * for that pid (macvtap_delete_owned); a process that cannot be watched
- * (no SO_PEERPIDFD: Linux < 6.5) gets no macvtap (the handler refuses).
+ * (no SO_PEERPIDFD: Linux < 6.5, and no pidfd sent) gets no macvtap (the
+ * handler refuses).
  *
  * Must never: delete a device by name alone; block the loop. */
 #ifndef VMTAP_VMTAPD_WATCH_H
@@ -28,6 +34,16 @@ void watch_free(struct watch_set *w);
 
 /* The fd for the loop's epoll set (EPOLLIN: some watched process exited). */
 int watch_fd(const struct watch_set *w);
+
+/* A pidfd a client sent with a create-nic ("watch", proto.h): whose exit
+ * is to delete the macvtap instead of the client's.  0 with its pid in
+ * vmtapd's pid namespace when fd is a pidfd of a process (not of a
+ * thread: PIDFD_THREAD) that lives, is in this pid namespace, and runs as
+ * uid (its real or effective uid), or any process when uid is 0; else
+ * -errno and one line naming what came and what was expected: -EBADF not
+ * a pidfd, -ESRCH exited, -EINVAL a thread's or another pid namespace's,
+ * -EPERM another user's. */
+int watch_check_pidfd(int fd, uid_t uid, pid_t *pid, struct vmtap_err *err);
 
 /* Watches pid through pidfd (dup'ed: the caller keeps its own) for the
  * macvtap ifindex.  0 or -errno. */

@@ -75,11 +75,13 @@ static void close_fds(int *fds, unsigned n)
 
 /* Sends req, receives one reply into buf (NUL-terminated) and its fds.
  * A request with netns carries an fd of that namespace, opened here with
- * our own rights (netns.h): the daemon never opens a path for us. */
-static int call(struct vmtapd_client *c, const struct vmtapd_request *req, char *buf, size_t cap,
-		size_t *len, int *fds, unsigned maxfds, unsigned *nfds, struct vmtap_err *err)
+ * our own rights (netns.h): the daemon never opens a path for us; one
+ * with watch carries watch_fd after it (proto.h). */
+static int call(struct vmtapd_client *c, const struct vmtapd_request *req, int watch_fd,
+		char *buf, size_t cap, size_t *len, int *fds, unsigned maxfds, unsigned *nfds,
+		struct vmtap_err *err)
 {
-	int nsfd = -1;
+	int send[2], nsend = 0, nsfd = -1;
 	char out[VMTAPD_REQUEST_MAX];
 	size_t n;
 	int r, sr;
@@ -87,10 +89,14 @@ static int call(struct vmtapd_client *c, const struct vmtapd_request *req, char 
 	*nfds = 0;
 	if ((r = vmtapd_request_encode(req, out, sizeof(out), &n)) < 0)
 		return vmtap_fail(err, r, "vmtapd request: %s", strerror(-r));
-	if (req->op == VMTAPD_OP_CREATE_NIC && req->spec.netns[0] &&
-	    (r = netns_open(req->spec.netns, &nsfd, err)) < 0)
-		return r;
-	sr = fd_send(c->fd, out, n, nsfd >= 0 ? &nsfd : NULL, nsfd >= 0 ? 1 : 0);
+	if (req->op == VMTAPD_OP_CREATE_NIC && req->spec.netns[0]) {
+		if ((r = netns_open(req->spec.netns, &nsfd, err)) < 0)
+			return r;
+		send[nsend++] = nsfd;
+	}
+	if (req->watch)
+		send[nsend++] = watch_fd;
+	sr = fd_send(c->fd, out, n, nsend ? send : NULL, (unsigned)nsend);
 	if (nsfd >= 0)
 		close(nsfd);
 	if (sr < 0 && sr != -EPIPE && sr != -ECONNRESET)
@@ -125,7 +131,7 @@ int vmtapd_client_hello(struct vmtapd_client *c, struct vmtapd_hello *out,
 	size_t len;
 	int r;
 
-	if ((r = call(c, &req, buf, sizeof(buf), &len, fds, FDPASS_MAX, &nfds, err)) < 0)
+	if ((r = call(c, &req, -1, buf, sizeof(buf), &len, fds, FDPASS_MAX, &nfds, err)) < 0)
 		return r;
 	if (nfds) {
 		close_fds(fds, nfds);
@@ -137,7 +143,14 @@ int vmtapd_client_hello(struct vmtapd_client *c, struct vmtapd_hello *out,
 int vmtapd_client_create_nic(struct vmtapd_client *c, const struct nic_spec *spec,
 			     struct nic *out, struct vmtap_err *err)
 {
-	struct vmtapd_request req = { .op = VMTAPD_OP_CREATE_NIC, .spec = *spec };
+	return vmtapd_client_create_nic_watched(c, spec, -1, out, err);
+}
+
+int vmtapd_client_create_nic_watched(struct vmtapd_client *c, const struct nic_spec *spec,
+				     int pidfd, struct nic *out, struct vmtap_err *err)
+{
+	struct vmtapd_request req = { .op = VMTAPD_OP_CREATE_NIC, .spec = *spec,
+				      .watch = pidfd >= 0 };
 	int fds[NIC_FDS_MAX];
 	char buf[VMTAPD_REPLY_MAX];
 	struct vmtap_err warn = { "" };
@@ -146,7 +159,7 @@ int vmtapd_client_create_nic(struct vmtapd_client *c, const struct nic_spec *spe
 	int r;
 
 	nic_init(out);
-	if ((r = call(c, &req, buf, sizeof(buf), &len, fds, NIC_FDS_MAX, &nfds, err)) < 0)
+	if ((r = call(c, &req, pidfd, buf, sizeof(buf), &len, fds, NIC_FDS_MAX, &nfds, err)) < 0)
 		return r;
 	if ((r = vmtapd_nic_decode(buf, len, nfds, out, &warn, err)) < 0) {
 		close_fds(fds, nfds);
@@ -164,7 +177,7 @@ static int call_plain(struct vmtapd_client *c, const struct vmtapd_request *req,
 		      size_t cap, size_t *len, unsigned *nfds, struct vmtap_err *err)
 {
 	int fds[FDPASS_MAX];
-	int r = call(c, req, buf, cap, len, fds, FDPASS_MAX, nfds, err);
+	int r = call(c, req, -1, buf, cap, len, fds, FDPASS_MAX, nfds, err);
 
 	if (r == 0)
 		close_fds(fds, *nfds);

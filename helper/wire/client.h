@@ -35,6 +35,15 @@ int vmtapd_client_hello(struct vmtapd_client *c, struct vmtapd_hello *out,
 int vmtapd_client_create_nic(struct vmtapd_client *c, const struct nic_spec *spec,
 			     struct nic *out, struct vmtap_err *err);
 
+/* The same for a macvtap (spec->macvtap) that is deleted when the process
+ * of pidfd exits, not when the caller does: pidfd (pidfd_open,
+ * SO_PEERPIDFD) goes with the request ("watch", proto.h) and stays the
+ * caller's.  The daemon refuses a pidfd of a process that is gone, of
+ * another user's (but for a uid 0 caller), or an fd that is no pidfd.
+ * pidfd < 0: vmtapd_client_create_nic. */
+int vmtapd_client_create_nic_watched(struct vmtapd_client *c, const struct nic_spec *spec,
+				     int pidfd, struct nic *out, struct vmtap_err *err);
+
 /* A persistent tap as spec says (spec->persist; the daemon makes only tap
  * mode), owned by the caller's uid — the daemon sets that, so spec's owner
  * is not sent.  No fd comes back: the owner opens the device by name.  out

@@ -210,8 +210,8 @@ out:
 /* -ENOENT or -ECONNREFUSED, with nothing recorded in err, when no daemon
  * answers at path: the one case in which the helper is tried instead.
  * Anything the daemon says (a denial too) is final. */
-static int nic_from_daemon(const char *path, const struct nic_spec *spec, struct nic *out,
-			   struct vmtap_err *warn, struct vmtap_err *err)
+static int nic_from_daemon(const char *path, const struct nic_spec *spec, int watch_pidfd,
+			   struct nic *out, struct vmtap_err *warn, struct vmtap_err *err)
 {
 	struct vmtap_err cerr = { "" };
 	struct vmtapd_client *c;
@@ -223,7 +223,7 @@ static int nic_from_daemon(const char *path, const struct nic_spec *spec, struct
 		return r;
 	if (r < 0)
 		return vmtap_fail(err, r, "%s", cerr.msg);
-	r = vmtapd_client_create_nic(c, spec, out, err);
+	r = vmtapd_client_create_nic_watched(c, spec, watch_pidfd, out, err);
 	if (r == 0 && vmtapd_client_warning(c)[0])
 		vmtap_fail(warn, 0, "%s", vmtapd_client_warning(c));
 	vmtapd_client_close(c);
@@ -248,12 +248,20 @@ static int nic_in_netns_as_root(const struct nic_spec *spec, struct nic *out,
 int nic_obtain(const struct obtain_opts *o, const struct nic_spec *spec, struct nic *out,
 	       struct vmtap_err *warn, struct vmtap_err *err)
 {
+	const char *sock = o->socket_path ? o->socket_path : VMTAPD_SOCKET;
 	int r;
 
+	if (o->watch) {
+		r = nic_from_daemon(sock, spec, o->watch_pidfd, out, warn, err);
+		if (r == -ENOENT || r == -ECONNREFUSED)
+			r = vmtap_fail(err, r, "macvtap=%s: needs vmtapd, which deletes the macvtap "
+				       "when QEMU exits (none answers at %s); without it nobody would",
+				       spec->macvtap, sock);
+		return r;
+	}
 	if (spec->netns[0] && geteuid() == 0)
 		return nic_in_netns_as_root(spec, out, warn, err);
-	r = nic_from_daemon(o->socket_path ? o->socket_path : VMTAPD_SOCKET, spec, out, warn,
-				err);
+	r = nic_from_daemon(sock, spec, -1, out, warn, err);
 
 	if (r != -ENOENT && r != -ECONNREFUSED)
 		return r;

@@ -31,6 +31,12 @@ int broker_mode_off(struct vmtap_err *err);
 struct obtain_opts {
 	const char *socket_path; /* vmtapd; NULL = VMTAPD_SOCKET */
 	const char *helper_path; /* NULL = helper_default_path() */
+	/* A macvtap deleted when the process of watch_pidfd exits (the QEMU
+	 * that will hold its fds), not this one: only vmtapd watches a
+	 * process, so then there is no fallback to the helper or to root's
+	 * own rights (nobody would delete the macvtap). */
+	bool watch;
+	int watch_pidfd;
 };
 
 /* --helper, else a vmtap-bridge-helper next to this program (running

@@ -124,6 +124,24 @@ static int create_key(struct nic_spec *spec, const char *key, json_t *v, struct 
 	return 0;
 }
 
+/* create-nic's "watch": only "pidfd" (the fd itself is the loop's to
+ * count, server.c).  Whether a macvtap goes with it is checked once every
+ * key is in. */
+static int watch_key(struct vmtapd_request *req, json_t *v, struct vmtap_err *err)
+{
+	char shown[VMTAP_SHOW_CAP];
+
+	if (!json_is_string(v))
+		return vmtap_fail(err, -EINVAL, "create-nic: \"watch\" is %s; expected \"pidfd\"",
+				  json_kind(v));
+	if (strcmp(json_string_value(v), "pidfd"))
+		return vmtap_fail(err, -EINVAL, "create-nic: watch=\"%s\": expected \"pidfd\" (a "
+				  "pidfd of the process whose exit deletes the macvtap, sent with the "
+				  "request)", VMTAP_SHOW_TOKEN(shown, json_string_value(v)));
+	req->watch = true;
+	return 0;
+}
+
 /* The "ifnames" of a delete-persistent request: 1..VMTAPD_DELETE_MAX
  * distinct valid names, each checked before anything is done with it. */
 static int names_key(struct vmtapd_request *req, json_t *v, struct vmtap_err *err)
@@ -206,12 +224,22 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 	} else if (!strcmp(op, "create-nic")) {
 		req->op = VMTAPD_OP_CREATE_NIC;
 		json_object_foreach(o, key, v) {
-			if ((r = create_key(&req->spec, key, v, err)) < 0)
+			r = !strcmp(key, "watch") ? watch_key(req, v, err) :
+			    create_key(&req->spec, key, v, err);
+			if (r < 0)
 				goto out;
 		}
 		/* A macvtap names its parent instead (README, "macvtap"). */
 		if (!json_object_get(o, "bridge") && !json_object_get(o, "macvtap")) {
 			r = vmtap_fail(err, -EINVAL, "create-nic: missing \"bridge\"; expected the name of a bridge (or \"macvtap\": a parent)");
+			goto out;
+		}
+		/* A tap goes with its last fd: nobody has to watch for it. */
+		if (req->watch && !req->spec.macvtap[0]) {
+			r = vmtap_fail(err, -EINVAL, "create-nic: \"watch\" with bridge=%s: only a "
+				       "macvtap is deleted when a process exits (a tap goes with its "
+				       "last fd); expected \"watch\" with \"macvtap\"",
+				       req->spec.bridge);
 			goto out;
 		}
 	} else if (!strcmp(op, "create-persistent")) {
@@ -482,6 +510,9 @@ int vmtapd_request_encode(const struct vmtapd_request *req, char *buf, size_t ca
 		return -ENOMEM;
 	r = encode_fields(o, &req->spec,
 			  req->op == VMTAPD_OP_CREATE_NIC ? FRONT_NIC : FRONT_PERSIST);
+	if (r == 0 && req->op == VMTAPD_OP_CREATE_NIC && req->watch &&
+	    json_object_set_new(o, "watch", json_string("pidfd")) < 0)
+		r = -ENOMEM;
 	if (r < 0) {
 		json_decref(o);
 		return r;

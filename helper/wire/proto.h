@@ -11,10 +11,16 @@
  *   {"op":"create-nic","bridge":"br0"[,"queues":4][,"vhost":"auto"]
  *    [,"mac":"fe:54:00:12:34:56"][,"mtu":1500][,"ifname":"vmt-a"]
  *    [,"qdisc":"noqueue"][,"vnet_hdr":true][,"version":1]}
+ *   {"op":"create-nic","macvtap":"eth0"[,"watch":"pidfd"]...}
  *   {"op":"create-persistent","ifname":"t1","bridge":"br0"[,"queues":2]
  *    [,"mac":"fe:54:00:12:34:56"][,"mtu":1500][,"qdisc":"noqueue"]
  *    [,"vnet_hdr":false][,"group":100][,"mode":"tap"][,"version":1]}
  *   {"op":"delete-persistent","ifnames":["t1","t2"][,"version":1]}
+ *
+ * "watch" is the request's, not the NIC's (no row of the table): with a
+ * macvtap only, it says a pidfd rides with the request (SCM_RIGHTS, after
+ * the "netns" fd when both are there), of the process whose exit deletes
+ * the macvtap instead of the client's (the daemon checks it: watch.h).
  *
  * A persistent device is always the caller's (its owner is the uid the
  * daemon takes the client for), so there is no "owner" key; "mode" may only
@@ -105,6 +111,8 @@ struct vmtapd_request {
 	/* create-nic; create-persistent (persist set, vhost off, owner not
 	 * set: the daemon sets it) */
 	struct nic_spec spec;
+	/* create-nic with "watch":"pidfd": a pidfd comes with the request */
+	bool watch;
 	/* delete-persistent: distinct, valid names */
 	unsigned nnames;
 	char names[VMTAPD_DELETE_MAX][IFNAMSIZ];

@@ -8,6 +8,13 @@
 #     macvtap is gone once QEMU exits
 #   - kill -9 of QEMU while the guest runs: the macvtap is gone (vmtapd
 #     watched the process; a bounded poll, not a timed assertion)
+#   - QEMU started by hand: its boot NIC a macvtap on veth0 from
+#     vmtap-bridge-helper in broker mode (-netdev tap,helper="HELPER
+#     --macvtap=veth0 --mac=M --br="), then a second macvtap, on veth2,
+#     hot-plugged with `vmtap hotplug --nic macvtap=veth2`; the guest pings
+#     the peer through each (192.0.2.2, 198.51.100.2); both are marked for
+#     QEMU's pid, not the helper's or vmtap's (both long gone); kill -9 of
+#     QEMU leaves neither
 # Exit: 0 pass, 77 skipped, anything else fail.  Runs as root in its own
 # sandbox (tests/lib/sandbox.sh).
 set -euo pipefail
@@ -52,6 +59,7 @@ gone() {
 
 sandbox_private_run
 ip link add veth0 type veth peer name veth1
+ip link add veth2 type veth peer name veth3
 unshare --net sleep infinity &
 PEER=$!
 trap 'kill $PEER 2>/dev/null || true' EXIT
@@ -60,14 +68,18 @@ for _ in $(seq 200); do
 	sleep 0.05
 done
 ip link set veth1 netns "$PEER"
+ip link set veth3 netns "$PEER"
 nsenter -t "$PEER" -n ip link set lo up
 nsenter -t "$PEER" -n ip addr add 192.0.2.2/24 dev veth1
 nsenter -t "$PEER" -n ip link set veth1 up
+nsenter -t "$PEER" -n ip addr add 198.51.100.2/24 dev veth3
+nsenter -t "$PEER" -n ip link set veth3 up
 ip link set veth0 up
+ip link set veth2 up
 
 SOCK=/run/vmtap/vmtapd.sock
 mkdir -p /etc/vmtap
-echo "allow macvtap veth0" >/etc/vmtap/vmtapd.conf
+printf '%s\n' "allow macvtap veth0" "allow macvtap veth2" >/etc/vmtap/vmtapd.conf
 chmod 0644 /etc/vmtap/vmtapd.conf
 "$B/vmtapd" --foreground --socket "$SOCK" 2>"$DLOG" &
 DPID=$!
@@ -133,6 +145,59 @@ said() { # NEEDLE — true once vmtapd's log has it (a bounded poll: it logs
 	return 1
 }
 check "vmtapd said it deleted it" said "pid=$QPID exited; deleted its macvtap"
+
+# 3. QEMU run by hand: a macvtap from the helper (broker mode: this is
+# vmtapd's default socket), then one hot-plugged; both go with QEMU.
+cat >"$SANDBOX_DIR/two.sh" <<'G'
+. /lib/guest.sh
+wait_iface eth0
+net_up eth0 192.0.2.10/24
+ping_ok 192.0.2.2 3 && echo GUEST_PING_OK_eth0
+echo GUEST_WAITING_FOR_NIC
+wait_iface eth1 180
+net_up eth1 198.51.100.10/24
+ping_ok 198.51.100.2 3 && echo GUEST_PING_OK_eth1
+echo GUEST_HOLDING
+sleep 600
+G
+tmp=$(mktemp -d)
+QMP=$SANDBOX_DIR/qmp.sock
+GMAC=52:54:00:aa:01:01
+guest_initrd "$SANDBOX_DIR/two.sh" "$tmp/initrd"
+guest_argv "$tmp/initrd" -qmp "unix:$QMP,server=on,wait=off" \
+	-device pcie-root-port,id=rp1,chassis=1 \
+	-netdev "tap,id=n0,helper=$B/vmtap-bridge-helper --macvtap=veth0 --mac=$GMAC --br=" \
+	-device "virtio-net-pci,netdev=n0,mac=$GMAC,romfile="
+log=$LOGDIR/$NAME-helper-hotplug.log
+"${GUEST_ARGV[@]}" </dev/null >"$log" 2>&1 &
+QPID=$!
+wait_console() { # MARKER — a bounded poll of the console; false once QEMU is gone
+	local i
+	for i in $(seq 1800); do
+		grep -a -q -- "$1" "$log" 2>/dev/null && return 0
+		kill -0 "$QPID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+check "the guest pings the peer through the helper's macvtap (console: $log)" \
+	wait_console GUEST_PING_OK_eth0
+check "vmtapd granted the helper's macvtap, watching QEMU (pid $QPID)" \
+	grep -q "grant uid=0 pid=[0-9]* macvtap=veth0 ifname=vmt[0-9a-f]* queues=1 .*macvtap watched=$QPID\$" "$DLOG"
+wait_console GUEST_WAITING_FOR_NIC || true
+out=$("$VMTAP" hotplug --socket "$SOCK" --qmp "$QMP" --nic macvtap=veth2,id=hot1 --bus rp1 2>&1) &&
+	rc=0 || rc=$?
+check "vmtap hotplug --nic macvtap=veth2 exits 0 ($out)" test "$rc" -eq 0
+check "it says it plugged a macvtap on veth2" grep -q "^plugged hot1: macvtap vmt[0-9a-f]* on veth2" <<<"$out"
+check "the guest pings the peer through the hot-plugged macvtap" wait_console GUEST_PING_OK_eth1
+check "vmtapd granted it, watching QEMU (pid $QPID), not vmtap hotplug" \
+	grep -q "grant uid=0 pid=[0-9]* macvtap=veth2 ifname=vmt[0-9a-f]* queues=1 .*macvtap watched=$QPID\$" "$DLOG"
+check "both macvtaps are marked for QEMU's pid" \
+	test "$(ip -o -d link show type macvtap | grep -c "alias vmtap:macvtap:$QPID:")" -eq 2
+kill -9 "$QPID"
+wait "$QPID" 2>/dev/null || true
+rm -rf "$tmp"
+check "kill -9 of QEMU: neither macvtap is left" gone
 
 kill "$DPID"
 wait "$DPID" || true

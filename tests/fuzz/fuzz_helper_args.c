@@ -7,8 +7,9 @@
  * args.h is broken: a refusal comes with a one-line message; an
  * accepted command line (other than --help or --version) names a valid
  * bridge and an fd above 2; its queues, MTU and ifname are in range; QEMU's
- * plain form (no extension option) asks for one queue and no vhost, with
- * a vnet header exactly when --use-vnet was given; the extended form
+ * plain form (no extension option; a macvtap's MAC is none) asks for one
+ * queue and no vhost, with a vnet header exactly when --use-vnet was
+ * given; the extended form
  * always has a vnet header. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (s->has_mac && (s->mac[0] & 1))
 			abort();
 		if (!a.extended && (s->queues != 1 || s->vhost != VHOST_OFF ||
-				    s->vnet_hdr != a.use_vnet || s->ifname[0] || s->has_mac || s->mtu))
+				    s->vnet_hdr != a.use_vnet || s->ifname[0] ||
+				    (s->has_mac && !s->macvtap[0]) || s->mtu))
 			abort();
 		if (a.extended && !s->vnet_hdr)
 			abort();

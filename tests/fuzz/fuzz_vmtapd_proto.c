@@ -5,7 +5,8 @@
  * with what the daemon sent).
  * Besides the sanitizers' findings it aborts when a promise is broken: a
  * refused request comes with a one-line message free of control bytes; an
- * accepted create-nic names a valid bridge (or macvtap parent) and a queue count in range; an
+ * accepted create-nic names a valid bridge (or macvtap parent) and a queue count in range, and
+ * has "watch" only with a macvtap; an
  * accepted create-persistent is a persistent tap with valid names and no
  * owner of the client's choosing; an accepted delete-persistent holds
  * 1..VMTAPD_DELETE_MAX valid names; a decoded reply's counts match the fds
@@ -41,11 +42,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = vmtapd_request_decode((const char *)data, size, &req, &err);
 	if (r < 0) {
 		clean_line(err.msg);
+	} else if (req.watch && req.op != VMTAPD_OP_CREATE_NIC) {
+		abort();
 	} else if (req.op == VMTAPD_OP_CREATE_NIC) {
 		if ((!ifname_valid(req.spec.bridge) && !ifname_valid(req.spec.macvtap)) ||
 		    req.spec.queues < 1 ||
 		    req.spec.queues > VMTAP_MAX_QUEUES ||
-		    (req.spec.ifname[0] && !ifname_valid(req.spec.ifname)))
+		    (req.spec.ifname[0] && !ifname_valid(req.spec.ifname)) ||
+		    (req.watch && !ifname_valid(req.spec.macvtap)))
 			abort();
 	} else if (req.op == VMTAPD_OP_CREATE_PERSISTENT) {
 		if (!req.spec.persist || req.spec.mode == NIC_MODE_TUN || req.spec.has_owner ||

@@ -14,12 +14,23 @@
 #     kernel's reply comes back on the fds; the macvtap's MAC is the
 #     -device's; once the command exits the macvtap is gone
 #   - kill -9 of the process holding the NIC: the macvtap is gone
+#   - "watch": a create-nic as nobody with the pidfd of another process of
+#     nobody's (a sleep): the macvtap outlives the client, is marked for the
+#     sleep, and kill -9 of the sleep deletes it; uid 0 may name another
+#     user's process.  Refused, one line, nothing left: an fd that is no
+#     pidfd (/dev/null), another user's process, a process reaped or a
+#     zombie, a thread's pidfd, "watch" without its fd
+#     (tests/integration/vmtapd-watch.py speaks the protocol raw)
+#   - vmtap-bridge-helper --macvtap=veth0 --br= in broker mode, as nobody,
+#     run through /bin/sh -c as QEMU runs it: the macvtap is marked for the
+#     process at the other end of --fd, and goes with its kill -9
 #   - refused, one line, nothing left: a parent the policy does not allow,
 #     passthru for a user, a MAC another macvtap on the parent has (the
 #     kernel refuses after the policy said yes: all or nothing), a persistent
-#     macvtap through vmtapd, a macvtap without vmtapd (the helper),
-#     vmtap hotplug of a macvtap, macvtap with netns= (not supported yet:
-#     through vmtapd, root's exec and create)
+#     macvtap through vmtapd, a macvtap without vmtapd (the helper in
+#     direct mode, and vmtap hotplug against a monitor: nobody would delete
+#     it), macvtap with netns= (not supported yet: through vmtapd, root's
+#     exec and create)
 #   - vmtap create NAME --macvtap veth0 --mode vepa as root: a persistent
 #     macvtap that vmtap list shows (mode, parent) and vmtap delete removes;
 #     delete refuses a macvtap vmtap did not make
@@ -32,6 +43,10 @@ B=$(cd "$REPO" && readlink -m -- "${B:-build}")
 NAME=macvtap
 VMTAP=$B/vmtap
 ARP=$REPO/tests/integration/macvtap-arp.py
+WATCH=$REPO/tests/integration/vmtapd-watch.py
+# The system's: a python3 found first in root's PATH may be one nobody
+# cannot run.
+PY=$(command -v /usr/bin/python3 || command -v python3)
 . "$REPO/tests/lib/sandbox.sh"
 . "$REPO/tests/lib/testlib.sh"
 
@@ -119,7 +134,8 @@ check "doctor warns of the macvtap left by a process that is gone" \
 
 SOCK=/run/vmtap/macvtap.sock
 mkdir -p /etc/vmtap
-printf '%s\n' "allow macvtap veth0 user nobody" "allow macvtap veth2" "deny macvtap veth2 user nobody" \
+printf '%s\n' "allow macvtap veth0 user nobody" "allow macvtap veth0 user root" "allow macvtap veth2" \
+	"deny macvtap veth2 user nobody" \
 	>/etc/vmtap/vmtapd.conf
 chmod 0644 /etc/vmtap/vmtapd.conf
 "$B/vmtapd" --foreground --socket "$SOCK" --config /etc/vmtap/vmtapd.conf \
@@ -176,6 +192,76 @@ wait "$HOLDER" 2>/dev/null || true
 exec 7>&-
 check "kill -9 of the holder: its macvtap is gone" gone "^[0-9]+: $MV@"
 
+# ---- "watch": the macvtap goes with another process ------------------------
+"${NOBODY[@]}" sleep 600 &
+HOLD=$!
+out=$("${NOBODY[@]}" "$PY" "$WATCH" "$SOCK" veth0 pid "$HOLD" 2>&1) || true
+MV=$(awk '/^NIC /{print $2}' <<<"$out")
+check "create-nic with the pidfd of nobody's sleep: a 1-queue macvtap ($out)" \
+	grep -q "^NIC vmt[0-9a-f]\{8\} 1 1$" <<<"$out"
+check "it outlives the client that asked" bash -c "ip link show '$MV' >/dev/null"
+check "it is marked for the sleep, not the client" \
+	bash -c "ip -d link show '$MV' | grep -q 'alias vmtap:macvtap:$HOLD:'"
+check "vmtapd's grant names the watched pid" \
+	grep -q "grant uid=65534 .*macvtap=veth0 ifname=$MV .* macvtap watched=$HOLD\$" "$WORK/vmtapd.log"
+kill -9 "$HOLD"
+wait "$HOLD" 2>/dev/null || true
+check "kill -9 of the sleep: its macvtap is gone" gone "^[0-9]+: $MV@"
+check "and vmtapd said so" said "pid=$HOLD exited; deleted its macvtap"
+# uid 0 may name any process (libvirt runs QEMU as another user).
+"${NOBODY[@]}" sleep 600 &
+HOLD=$!
+out=$("$PY" "$WATCH" "$SOCK" veth0 pid "$HOLD" 2>&1) || true
+MV=$(awk '/^NIC /{print $2}' <<<"$out")
+check "uid 0 with the pidfd of nobody's sleep: a macvtap ($out)" \
+	bash -c "ip -d link show '$MV' 2>/dev/null | grep -q 'alias vmtap:macvtap:$HOLD:'"
+kill -9 "$HOLD"
+wait "$HOLD" 2>/dev/null || true
+check "kill -9 of that sleep: its macvtap is gone" gone "^[0-9]+: ${MV:-none}@"
+
+# The helper in broker mode, run as QEMU runs it (through /bin/sh -c, by
+# nobody): the macvtap is marked for the process on its --fd (the holder),
+# not for the helper or its shell, both gone by then.  The helper asks
+# vmtapd at its fixed socket: a link to this daemon's, for this step only.
+ln -s "$SOCK" /run/vmtap/vmtapd.sock
+mkfifo "$WORK/hin" "$WORK/hout"
+"${NOBODY[@]}" "$PY" "$REPO/tests/integration/helper-hold.py" "$B/vmtap-bridge-helper" \
+	--macvtap=veth0 --mac=52:54:00:aa:00:09 --br= <"$WORK/hin" >"$WORK/hout" 2>"$WORK/herr" &
+HOLDER=$!
+exec 8>"$WORK/hin"
+read -r line <"$WORK/hout" || true
+check "the helper, run through sh -c, gave its caller QEMU's one fd ($line $(cat "$WORK/herr"))" \
+	test "$line" = "got 1 fd(s), helper exit 0, pid $HOLDER"
+MV=$(ip -o link show type macvtap | grep 52:54:00:aa:00:09 | grep -oE 'vmt[0-9a-f]{8}' || true)
+check "its macvtap ($MV) is marked for the holder of --fd's other end, pid $HOLDER" \
+	bash -c "ip -d link show '$MV' 2>/dev/null | grep -q 'alias vmtap:macvtap:$HOLDER:'"
+kill -9 "$HOLDER"
+wait "$HOLDER" 2>/dev/null || true
+exec 8>&-
+check "kill -9 of the holder: the helper's macvtap is gone" gone "^[0-9]+: ${MV:-none}@"
+rm /run/vmtap/vmtapd.sock
+
+refused() { # LABEL CODE NEEDLE WHAT [ARG] — nobody's request refused, one line, nothing left
+	local label=$1 code=$2 needle=$3 out before; shift 3
+	before=$(links)
+	out=$("${NOBODY[@]}" "$PY" "$WATCH" "$SOCK" veth0 "$@" 2>&1) || true
+	if [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && [[ "$out" == "ERROR $code "*"$needle"* ]] &&
+		[ "$(links)" = "$before" ]; then
+		pass "$label: \"$out\""
+	else
+		fail "$label: \"$out\" (want ERROR $code ... $needle), links $(links) (before: $before)"
+	fi
+}
+refused "watch: an fd that is no pidfd" EBADF "the fd sent is /dev/null, not a pidfd" file /dev/null
+refused "watch: another user's process (root's sleep)" EPERM \
+	"is of pid $PEER, which runs as uid 0 (effective 0); expected a process of your own uid 65534" \
+	pid "$PEER"
+refused "watch: a process that was reaped" ESRCH "of a process that has exited" reaped
+refused "watch: a zombie" ESRCH "of a process that has exited" zombie
+refused "watch: a thread's pidfd" EINVAL "is a thread's (PIDFD_THREAD)" thread
+refused "watch: no fd with it" EPROTO "\"watch\" needs a pidfd with the request" none
+check "no macvtap left by the refusals" test "$(links)" = "$START"
+
 # ---- refusals leave nothing ---------------------------------------------
 expect_failure "a parent the policy does not allow" \
 	"macvtap on veth2 is not allowed for uid 65534" \
@@ -194,8 +280,28 @@ expect_failure "a macvtap without vmtapd (the helper)" \
 	"macvtap NICs are granted only by vmtapd's policy" \
 	"${NOBODY[@]}" "$VMTAP" exec --socket /run/vmtap/none.sock \
 	--nic macvtap=veth0,vhost=off -- /bin/true
-expect_failure "vmtap hotplug of a macvtap" "hotplug exits once QEMU has the fds" \
-	"${NOBODY[@]}" "$VMTAP" hotplug --qmp "$WORK/none.qmp" --nic macvtap=veth0
+# A monitor that greets and takes capabilities, as QEMU's does: hotplug gets
+# as far as asking for the macvtap, with no vmtapd to ask.
+"$PY" - "$WORK/fake.qmp" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o777)
+s.listen(1)
+c, _ = s.accept()
+c.sendall(b'{"QMP": {"version": {"qemu": {"major": 7, "minor": 2, "micro": 0}}, "capabilities": []}}\r\n')
+c.recv(4096)
+c.sendall(b'{"return": {}}\r\n')
+c.recv(4096)
+PY
+QMPD=$!
+for _ in $(seq 200); do [ -S "$WORK/fake.qmp" ] && break; sleep 0.05; done
+# As root: root could make one, but nobody would delete it.
+expect_failure "vmtap hotplug of a macvtap without vmtapd (root)" \
+	"macvtap=veth0: needs vmtapd, which deletes the macvtap when QEMU exits (none answers at /run/vmtap/none.sock)" \
+	"$VMTAP" hotplug --socket /run/vmtap/none.sock --qmp "$WORK/fake.qmp" --nic macvtap=veth0
+kill "$QMPD" 2>/dev/null || true
+wait "$QMPD" 2>/dev/null || true
 # macvtap with netns= is not supported yet: one line, whichever path.
 PEER_LINKS=$(nsenter -t "$PEER" -n ip -o link show | cut -d: -f2 | tr -d ' \n')
 expect_failure "macvtap with netns through vmtapd" "macvtap= with netns=: not supported yet" \

@@ -36,6 +36,14 @@ static void qemu_form_any_order(void **state)
 	assert_string_equal(a.spec.bridge, "br1");
 }
 
+static void expect_error(const char *needle, int rc, struct vmtap_err *e)
+{
+	assert_true(rc < 0);
+	if (!strstr(e->msg, needle))
+		fail_msg("message \"%s\" does not contain \"%s\"", e->msg, needle);
+	memset(e, 0, sizeof(*e));
+}
+
 static void extensions(void **state)
 {
 	struct helper_args a;
@@ -60,12 +68,38 @@ static void extensions(void **state)
 	assert_int_equal(a.spec.qdisc, QDISC_NOQUEUE);
 }
 
-static void expect_error(const char *needle, int rc, struct vmtap_err *e)
+
+/* QEMU's form for a macvtap: -netdev tap,helper="HELPER --macvtap=DEV --br="
+ * (QEMU adds --br=br0 unless the command has "--br="): QEMU's one byte and
+ * one fd, so not the extended reply; "--br=" only with --macvtap. */
+static void macvtap_qemu_form(void **state)
 {
-	assert_true(rc < 0);
-	if (!strstr(e->msg, needle))
-		fail_msg("message \"%s\" does not contain \"%s\"", e->msg, needle);
-	memset(e, 0, sizeof(*e));
+	struct helper_args a;
+	struct vmtap_err e = { "" };
+
+	(void)state;
+	assert_int_equal(PARSE(&a, &e, "--macvtap=veth0", "--br=", "--use-vnet", "--fd=5"), 0);
+	assert_string_equal(a.spec.macvtap, "veth0");
+	assert_string_equal(a.spec.bridge, "");
+	assert_false(a.extended);
+	assert_int_equal(a.spec.queues, 1);
+	assert_int_equal(a.spec.vhost, VHOST_OFF);
+	assert_true(a.spec.vnet_hdr);
+	assert_int_equal(PARSE(&a, &e, "--macvtap=veth0", "--mode=vepa", "--mac=52:54:00:00:00:01",
+			       "--br", "", "--fd=5"), 0);
+	assert_false(a.extended);
+	assert_int_equal(a.spec.mode, NIC_MODE_VEPA);
+	assert_true(a.spec.has_mac);
+	/* A tap's MAC is an extension, as it always was. */
+	assert_int_equal(PARSE(&a, &e, "--br=br0", "--mac=fe:00:00:00:00:01", "--fd=5"), 0);
+	assert_true(a.extended);
+	/* vmtap exec's form: extended, as any other extension makes it. */
+	assert_int_equal(PARSE(&a, &e, "--macvtap=veth0", "--fd=5", "--queues=2"), 0);
+	assert_true(a.extended);
+	expect_error("--br=: expected a bridge name (empty only with --macvtap=DEV)",
+		     PARSE(&a, &e, "--br=", "--fd=5"), &e);
+	expect_error("--br given twice", PARSE(&a, &e, "--macvtap=veth0", "--br=", "--br=",
+						 "--fd=5"), &e);
 }
 
 static void bad_fd_values(void **state)
@@ -153,6 +187,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(qemu_form_any_order),
 		cmocka_unit_test(extensions),
+		cmocka_unit_test(macvtap_qemu_form),
 		cmocka_unit_test(bad_fd_values),
 		cmocka_unit_test(bad_names),
 		cmocka_unit_test(bad_extension_values),

@@ -226,6 +226,50 @@ static void test_request_round_trip(void **state)
 	assert_int_equal(out.op, VMTAPD_OP_HELLO);
 }
 
+/* "watch":"pidfd": a macvtap's, decoded into req.watch and encoded back;
+ * anything else, or with a bridge, or on another op, refused. */
+static void test_watch(void **state)
+{
+	struct vmtapd_request in = { .op = VMTAPD_OP_CREATE_NIC, .watch = true }, out;
+	struct vmtap_err e = { "" };
+	char buf[VMTAPD_REQUEST_MAX];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(decode("{\"op\":\"create-nic\",\"macvtap\":\"eth0\",\"watch\":\"pidfd\"}",
+				&out, &e), 0);
+	assert_true(out.watch);
+	assert_string_equal(out.spec.macvtap, "eth0");
+	assert_int_equal(decode("{\"op\":\"create-nic\",\"macvtap\":\"eth0\"}", &out, &e), 0);
+	assert_false(out.watch);
+
+	nic_spec_init(&in.spec);
+	strcpy(in.spec.macvtap, "eth0");
+	in.spec.mode = NIC_MODE_VEPA;
+	assert_int_equal(vmtapd_request_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_non_null(strstr(buf, "\"watch\":\"pidfd\""));
+	assert_int_equal(vmtapd_request_decode(buf, len, &out, &e), 0);
+	assert_true(out.watch);
+	assert_memory_equal(&out.spec, &in.spec, sizeof(in.spec));
+	/* Without it the encoder says nothing of it. */
+	in.watch = false;
+	assert_int_equal(vmtapd_request_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_null(strstr(buf, "watch"));
+
+	refused("{\"op\":\"create-nic\",\"macvtap\":\"eth0\",\"watch\":true}", -EINVAL,
+		"\"watch\" is a boolean; expected \"pidfd\"");
+	refused("{\"op\":\"create-nic\",\"macvtap\":\"eth0\",\"watch\":\"pid\"}", -EINVAL,
+		"watch=\"pid\": expected \"pidfd\"");
+	refused("{\"op\":\"create-nic\",\"macvtap\":\"eth0\",\"watch\":\"p\\u0001d\"}", -EINVAL,
+		"expected \"pidfd\"");
+	refused("{\"op\":\"create-nic\",\"bridge\":\"br0\",\"watch\":\"pidfd\"}", -EINVAL,
+		"\"watch\" with bridge=br0: only a macvtap is deleted when a process exits");
+	refused("{\"op\":\"create-nic\",\"watch\":\"pidfd\"}", -EINVAL, "missing \"bridge\"");
+	refused("{\"op\":\"create-persistent\",\"ifname\":\"t1\",\"bridge\":\"br0\","
+		"\"watch\":\"pidfd\"}", -EINVAL, "unknown key \"watch\"");
+	refused("{\"op\":\"hello\",\"watch\":\"pidfd\"}", -EINVAL, "unknown key \"watch\"");
+}
+
 static struct nic sample(void)
 {
 	struct nic n;
@@ -866,6 +910,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_missing_and_unknown),
 		cmocka_unit_test(test_request_round_trip),
+		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_nic_reply),
 		cmocka_unit_test(test_error_reply),
 		cmocka_unit_test(test_hello_reply),
