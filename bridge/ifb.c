@@ -294,6 +294,18 @@ out:
 
 /* ---- the monitor ------------------------------------------------------- */
 
+static const struct nl_sock *watched;
+
+void ifb_watched(struct nl_sock *sk)
+{
+	watched = sk;
+}
+
+bool ifb_is_watched(const struct nl_sock *sk)
+{
+	return sk && sk == watched;
+}
+
 int ifb_monitor_open(int *fd, struct vmtap_err *err)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };

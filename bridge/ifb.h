@@ -73,6 +73,14 @@ int ifb_reap(struct nl_sock *sk, bool del, unsigned *n, char *names, size_t cap,
  * sends many RTM_NEWLINKs).  *fd: the caller's, for its epoll set. */
 int ifb_monitor_open(int *fd, struct vmtap_err *err);
 
+/* sk's namespace has a monitor in this process (vmtapd's socket, in the
+ * daemon's own namespace): tc_limit_outbound through sk skips its reap,
+ * two link dumps that grow with the host's NICs, since the monitor
+ * deletes each IFB as its tap goes.  Every other socket (the setuid
+ * helper's, vmtap's, a netns= thread's) still reaps. */
+void ifb_watched(struct nl_sock *sk);
+bool ifb_is_watched(const struct nl_sock *sk);
+
 /* Reads every pending notification of fd: for the RTM_DELLINK of a tun
  * device, ifb_delete_for() its IFB; when the socket overran (ENOBUFS:
  * notifications were lost), ifb_reap() instead.  *deleted: how many IFBs

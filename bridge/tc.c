@@ -229,8 +229,9 @@ static int neither(const char *ifname, const struct nic_rate *r, struct vmtap_er
 }
 
 /* The IFB way: its reaping first (this provisioning is also the one that
- * cleans up after taps gone while no vmtapd ran), then the IFB, its tbf,
- * the redirect.  A failure deletes the IFB. */
+ * cleans up after taps gone while no vmtapd ran; not through vmtapd's own
+ * socket, whose monitor does it), then the IFB, its tbf, the redirect.  A
+ * failure deletes the IFB. */
 static int ifb_way(struct nl_sock *sk, int ifindex, const char *ifname,
 		   const struct nic_rate *r, struct vmtap_err *err)
 {
@@ -238,7 +239,7 @@ static int ifb_way(struct nl_sock *sk, int ifindex, const char *ifname,
 	unsigned reaped;
 	int ifb_ifindex, k;
 
-	if ((k = ifb_reap(sk, true, &reaped, NULL, 0, err)) < 0 ||
+	if ((!ifb_is_watched(sk) && (k = ifb_reap(sk, true, &reaped, NULL, 0, err)) < 0) ||
 	    (k = ifb_make(sk, ifindex, ifname, &ifb_ifindex, err)) < 0)
 		return k;
 	ifb_name(ifindex, ifb);

@@ -55,7 +55,8 @@ enum tc_outbound_way {
 /* The outbound limit of the (down) tap ifindex/ifname.  Two requests
  * where the kernel polices: RTM_NEWQDISC ingress, RTM_NEWTFILTER u32
  * match-all with police.  Where the police action is missing: that failed
- * filter, then ifb_reap() (two dumps: IFBs of taps gone go first),
+ * filter, then ifb_reap() (two dumps: IFBs of taps gone go first; not
+ * through a socket ifb_watched() names),
  * ifb_make() (RTM_NEWLINK, the sysctl, RTM_SETLINK mark + up), RTM_NEWQDISC
  * tbf on the IFB, RTM_NEWTFILTER u32 match-all with mirred egress redirect
  * to it.  *way (unless NULL): which.  -EOPNOTSUPP "...: this kernel has

@@ -922,6 +922,7 @@ int vmtapd_server_new(const struct vmtapd_server_opts *o, struct vmtapd_server *
 	if (reaped)
 		say(LOG_NOTICE, "deleted %u IFB%s of taps that are gone", reaped,
 		    reaped == 1 ? "" : "s");
+	ifb_watched(s->env.nl);
 	ev.data.ptr = &tag_ifb;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->ifb_fd, &ev) < 0) {
 		r = vmtap_fail(err, -errno, "epoll: %s", strerror(errno));
