@@ -10,7 +10,8 @@
  *
  * This header also brings the rest of bridge/ (rtnl.h: the socket,
  * link.h: queries, bridge.h: links made and removed, brport.h: a port's
- * isolation, MAC lock and VLANs), so a front end names one header. */
+ * isolation, MAC lock and VLANs, tc.h and ifb.h: bandwidth limits and an
+ * outbound limit's IFB), so a front end names one header. */
 #ifndef VMTAP_BRIDGE_PORT_H
 #define VMTAP_BRIDGE_PORT_H
 
