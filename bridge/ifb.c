@@ -112,14 +112,23 @@ static int newlink(struct nl_sock *sk, const char *name, const char *tap_name,
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	struct rtnl_req req = { .what = "IFB creation", .name = name };
+	struct vmtap_err why = { "" };
 	struct nlattr *info;
+	int r;
 
 	rtnl_begin(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
 	rtnl_put_str(&req, IFLA_IFNAME, name);
 	info = rtnl_nest(&req, IFLA_LINKINFO);
 	rtnl_put_str(&req, IFLA_INFO_KIND, "ifb");
 	rtnl_nest_end(&req, info);
-	return rtnl_do(sk, &req, -EEXIST, err, "cannot create IFB %s for %s", name, tap_name);
+	r = rtnl_do(sk, &req, -EEXIST, &why, "cannot create IFB %s for %s", name, tap_name);
+	/* No such kind: EOPNOTSUPP ("Unknown device type"), worded here. */
+	if (r == -EOPNOTSUPP)
+		return vmtap_fail(err, r, "cannot create IFB %s for %s: this kernel has no ifb "
+				  "(CONFIG_IFB)", name, tap_name);
+	if (r < 0 && r != -EEXIST && err && !err->msg[0])
+		*err = why;
+	return r;
 }
 
 int ifb_make(struct nl_sock *sk, int tap_ifindex, const char *tap_name, int *ifindex,
@@ -150,9 +159,6 @@ int ifb_make(struct nl_sock *sk, int tap_ifindex, const char *tap_name, int *ifi
 					  "delete it (ip link del %s)", name, tap_name,
 					  d.st.kind[0] ? d.st.kind : "link", tap_ifindex, name);
 	}
-	if (r == -EOPNOTSUPP)
-		return vmtap_fail(err, r, "cannot create IFB %s for %s: this kernel has no ifb "
-				  "(CONFIG_IFB)", name, tap_name);
 	if (r == -EEXIST)
 		return vmtap_fail(err, r, "cannot create IFB %s for %s: the name stays taken",
 				  name, tap_name);

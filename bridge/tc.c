@@ -254,6 +254,7 @@ int tc_limit_outbound(struct nl_sock *sk, int ifindex, const char *ifname,
 		      const struct nic_rate *r, enum tc_outbound_way *way,
 		      struct vmtap_err *err)
 {
+	struct vmtap_err why = { "" };
 	int k;
 
 	if (!r->rate)
@@ -261,18 +262,23 @@ int tc_limit_outbound(struct nl_sock *sk, int ifindex, const char *ifname,
 				  ifname);
 	if ((k = ingress_qdisc(sk, ifindex, ifname, err)) < 0)
 		return k;
-	if ((k = police_filter(sk, ifindex, ifname, r, err)) == 0) {
+	/* Each way words its failure apart: a missing action is no failure
+	 * yet (err keeps the first line it gets). */
+	if ((k = police_filter(sk, ifindex, ifname, r, &why)) == 0) {
 		if (way)
 			*way = TC_OUTBOUND_POLICE;
 		return 0;
 	}
 	if (k == -EOPNOTSUPP) {
-		k = ifb_way(sk, ifindex, ifname, r, err);
+		why.msg[0] = '\0';
+		k = ifb_way(sk, ifindex, ifname, r, &why);
 		if (k == 0 && way)
 			*way = TC_OUTBOUND_IFB;
 		if (k == -EOPNOTSUPP)
 			k = neither(ifname, r, err);
 	}
+	if (k < 0 && err && !err->msg[0])
+		*err = why;
 	/* A device that outlives this failure (a persistent one taken over)
 	 * keeps no half-made limit: the ingress qdisc goes too. */
 	if (k < 0)
