@@ -60,7 +60,7 @@ static int set_mac(struct nl_sock *sk, const struct port_setup *p, bool v6,
 		       format_mac(p->mac, mac), req.name);
 }
 
-/* IPv6 off on the tap: a bridge port carries the guest's IPv6 at layer 2
+/* IPv6 off on a link (port.h); for a tap: a bridge port carries the guest's IPv6 at layer 2
  * and needs none of its own.  addr_gen_mode none (step 1) spares the
  * link-local address and DAD, but an IPv6-enabled device still gets an
  * ff00::/8 route and a walk of the IPv6 routing table when it comes up,
@@ -68,7 +68,7 @@ static int set_mac(struct nl_sock *sk, const struct port_setup *p, bool v6,
  * There is no netlink attribute for it, only the sysctl; writing it needs
  * CAP_NET_ADMIN in the namespace, which is what the caller holds.  No IPv6
  * in the kernel (no such file) is fine. */
-static int disable_ipv6(const char *ifname, struct vmtap_err *err)
+int link_disable_ipv6(const char *ifname, struct vmtap_err *err)
 {
 	char path[96];
 	int fd, r = 0;
@@ -142,14 +142,14 @@ int port_setup(struct nl_sock *sk, const struct port_setup *p, struct vmtap_err 
 	if (r == -EAFNOSUPPORT)
 		r = set_mac(sk, p, false, err);
 	if (r == 0 && p->ifname)
-		r = disable_ipv6(p->ifname, err);
+		r = link_disable_ipv6(p->ifname, err);
 	if (r == 0 && p->inbound && p->inbound->rate)
 		r = tc_shape_root(sk, p->ifindex, name_or(p->ifname, "the tap"), p->inbound, err);
 	else if (r == 0 && p->noqueue)
 		r = set_noqueue(sk, p, err);
 	if (r == 0 && p->outbound && p->outbound->rate)
-		r = tc_police_ingress(sk, p->ifindex, name_or(p->ifname, "the tap"), p->outbound,
-				      err);
+		r = tc_limit_outbound(sk, p->ifindex, name_or(p->ifname, "the tap"), p->outbound,
+				      NULL, err);
 	if (r == 0)
 		r = attach_up(sk, p, err);
 	return r;

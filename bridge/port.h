@@ -10,7 +10,8 @@
  *
  * This header also brings the rest of bridge/ (rtnl.h: the socket,
  * link.h: queries, bridge.h: links made and removed, brport.h: a port's
- * isolation, MAC lock and VLANs), so a front end names one header. */
+ * isolation, MAC lock and VLANs, tc.h and ifb.h: bandwidth limits and an
+ * outbound limit's IFB), so a front end names one header. */
 #ifndef VMTAP_BRIDGE_PORT_H
 #define VMTAP_BRIDGE_PORT_H
 
@@ -19,6 +20,7 @@
 
 #include "bridge/bridge.h"
 #include "bridge/brport.h"
+#include "bridge/ifb.h"
 #include "bridge/link.h"
 #include "bridge/rtnl.h"
 #include "bridge/tc.h"
@@ -38,7 +40,8 @@ struct port_setup {
 	bool noqueue;         /* attach noqueue as root qdisc before up */
 	/* Bandwidth limits (tc.h), NULL or rate 0 for none: inbound makes the
 	 * root qdisc tbf whatever noqueue says; outbound adds the ingress
-	 * policer.  Both in step 2, before up. */
+	 * policer, or the IFB redirect where the kernel has no police action
+	 * (tc_limit_outbound).  Both in step 2, before up. */
 	const struct nic_rate *inbound;
 	const struct nic_rate *outbound;
 	uint32_t group;       /* interface group, set in step 3 (also when the
@@ -46,20 +49,27 @@ struct port_setup {
 	const char *alias;    /* IFLA_IFALIAS, set in step 1; NULL leaves it */
 };
 
+/* The disable_ipv6 sysctl of a (down) link set to 1: no IPv6 device state,
+ * no ff00::/8 route and no routing-table walk when it comes up (a bridge
+ * port, an IFB).  No IPv6 in the kernel is fine (0). */
+int link_disable_ipv6(const char *ifname, struct vmtap_err *err);
+
 /* Makes the (down) tap a bridge port, in this order, so that nothing runs
  * on the tap that it does not need:
  *   1. one RTM_SETLINK: MAC, IPv6 addr_gen_mode none (no link-local, no DAD)
  *      (+ alias); then IPv6 off on the tap (the disable_ipv6 sysctl: no
  *      multicast route and no routing-table walk when it comes up)
  *   2. RTM_NEWQDISC root tbf (p->inbound) or noqueue (when p->noqueue);
- *      with p->outbound, RTM_NEWQDISC ingress and RTM_NEWTFILTER police
+ *      with p->outbound, tc_limit_outbound (police, or an IFB)
  *   3. one RTM_SETLINK: master + MTU + IFF_UP (+ group)
  * A bridge with no free port number is -EXFULL "bridge NAME is full (1023
  * ports)"; any other failure is the kernel's -errno with a message naming
  * the tap and the step.  Isolation, MAC lock and VLANs are a step after
  * it, port_tenant_apply() (brport.h).  Without IPv6 in the kernel (or on the tap) step 1
  * is resent without addr_gen_mode.  Does not undo anything: the caller
- * closes the tap, which removes the port with it. */
+ * closes the tap, which removes the port with it — and, with outbound,
+ * deletes the tap's IFB (ifb_delete_for, ifb.h), which a closed tap does
+ * not take along. */
 int port_setup(struct nl_sock *sk, const struct port_setup *p, struct vmtap_err *err);
 
 /* The MAC of a link, alone (one RTM_SETLINK): for a tap that is already a

@@ -890,6 +890,71 @@ static void check_macvtap(struct doctor_report *rep)
 		    "and delete each when its process exits", u.release);
 }
 
+/* In a child in a network namespace of its own: an outbound limit made
+ * on its lo the way provisioning makes one (bridge/tc.h), and the way the
+ * kernel took as the exit status: 10 police, 11 IFB, 12 neither, 13 the
+ * probe itself failed. */
+static int outbound_probe(void)
+{
+	struct nic_rate r = { .rate = 125000000 };
+	enum tc_outbound_way way = 0;
+	struct nl_sock *sk = NULL;
+	int k;
+
+	if (unshare(CLONE_NEWNET) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+		return 13;
+	if (rtnl_open(&sk, NULL) < 0)
+		return 13;
+	k = tc_limit_outbound(sk, 1, "lo", &r, &way, NULL);
+	rtnl_close(sk);
+	if (k == -EOPNOTSUPP)
+		return 12;
+	return k < 0 ? 13 : way == TC_OUTBOUND_POLICE ? 10 : 11;
+}
+
+/* outbound= (README, "Bandwidth limits"): police or an IFB on this
+ * kernel, and no marked IFB left by a tap that is gone. */
+static void check_outbound(struct doctor_report *rep)
+{
+	struct vmtap_err err = { "" };
+	struct nl_sock *sk = NULL;
+	char stale[160];
+	unsigned n = 0;
+	int status = 0, r;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(outbound_probe());
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	r = pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 13;
+	if (r == 10)
+		doctor_add(rep, "outbound", DOCTOR_OK, NULL, "outbound= limits are policed at the "
+		    "tap's ingress (this kernel has the police action)");
+	else if (r == 11)
+		doctor_add(rep, "outbound", DOCTOR_OK, NULL, "outbound= limits go through an IFB "
+		    "device per limited NIC (" IFB_NAME_PREFIX "N, tbf; this kernel has no police "
+		    "action): vmtapd deletes each when its tap goes");
+	else if (r == 12)
+		doctor_add(rep, "outbound", DOCTOR_WARN, "a kernel with CONFIG_NET_ACT_POLICE, or "
+		    "CONFIG_IFB and CONFIG_NET_ACT_MIRRED", "this kernel has neither the police "
+		    "action nor ifb and mirred: NICs with outbound= are refused");
+	else
+		doctor_add(rep, "outbound", DOCTOR_WARN, "run vmtap doctor as root",
+		    "cannot tell whether outbound= polices or uses an IFB here (the probe needs a "
+		    "network namespace of its own)");
+	if ((r = rtnl_open(&sk, &err)) == 0)
+		r = ifb_reap(sk, false, &n, stale, sizeof(stale), &err);
+	rtnl_close(sk);
+	if (r < 0)
+		doctor_add(rep, "outbound", DOCTOR_WARN, "check that rtnetlink works here",
+		    "cannot list IFBs: %s", vmtap_err_text(&err, r));
+	else if (n)
+		doctor_add(rep, "outbound", DOCTOR_WARN, "start vmtapd (it deletes them at start); "
+		    "any NIC made with outbound= also does; or ip link del NAME",
+		    "%u IFB%s left by taps that are gone: %s", n, n == 1 ? "" : "s", stale);
+}
+
 void doctor_run(const struct doctor_opts *o, struct doctor_report *rep)
 {
 	const char *acl_path = o->acl_path ? o->acl_path : VMTAP_ACL_FILE;
@@ -911,6 +976,7 @@ void doctor_run(const struct doctor_opts *o, struct doctor_report *rep)
 	doctor_overlay(rep);
 	check_qdisc(rep);
 	check_macvtap(rep);
+	check_outbound(rep);
 	acl_free(f.acl);
 	acl_free(f.dacl);
 	free(f.grants);

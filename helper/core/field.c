@@ -138,8 +138,8 @@ const struct nic_field nic_fields[] = {
 	  "                     10mbit:20mbit:64kb; tc's units)" },
 	{ .key = "outbound", .type = NFT_RATE, .fronts = FRONT_ALL & ~FRONT_LIBVIRT,
 	  .audited = true, .off = AT(outbound), .meta = "RATE",
-	  .help = "limit from the guest, RATE[:PEAK][:BURST] (needs the\n"
-	  "                     kernel's police action)" },
+	  .help = "limit from the guest, RATE[:PEAK][:BURST] (policed, or\n"
+	  "                     through an IFB where the kernel has no police)" },
 	/* Set by the request (vmtap create, create-persistent, the hook), not
 	 * by a key. */
 	{ .key = "persist", .type = NFT_BOOL, .fronts = 0, .off = AT(persist) },

@@ -205,6 +205,15 @@ static int ifindex_of(const char *name, int *ifindex, struct vmtap_err *err)
 	return 0;
 }
 
+/* An outbound limit on a kernel without the police action made the tap an
+ * IFB (bridge/ifb.h), which closing the tap does not remove: a failure
+ * after port_setup deletes it here.  Nothing when there is none. */
+static void undo_ifb(struct nl_sock *sk, const struct nic_spec *spec, const struct nic *out)
+{
+	if (spec->outbound.rate && out->ifindex > 0)
+		ifb_delete_for(sk, out->ifindex, out->ifname, NULL);
+}
+
 /* ---- persistent devices ------------------------------------------------ */
 
 /* The kernel refused to attach to an existing device (EINVAL): name the
@@ -382,9 +391,11 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 		if (!made && have.st.master &&
 		    (r = link_set_nomaster(sk, out->ifindex, out->ifname, err)) < 0)
 			goto fail;
-		/* Nor a previous user's outbound policer (the root qdisc is
-		 * replaced in port_setup). */
-		if (!made && (r = tc_ingress_clear(sk, out->ifindex, out->ifname, err)) < 0)
+		/* Nor a previous user's outbound limit: the ingress qdisc and
+		 * the IFB, if it had one (the root qdisc is replaced in
+		 * port_setup). */
+		if (!made && ((r = tc_ingress_clear(sk, out->ifindex, out->ifname, err)) < 0 ||
+			      (r = ifb_delete_for(sk, out->ifindex, out->ifname, err)) < 0))
 			goto fail;
 		if (!nic_spec_tap_mac(spec, ps.mac)) {
 			if (made)
@@ -404,6 +415,7 @@ static int provision_persistent(struct nl_sock *sk, const struct nic_spec *spec,
 	memcpy(out->mac, now.mac, 6);
 	return 0;
 fail:
+	undo_ifb(sk, spec, out);
 	nic_close(out);
 	return r;
 }
@@ -458,6 +470,7 @@ int provision(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as, stru
 		goto fail;
 	return 0;
 fail:
+	undo_ifb(sk, spec, out);
 	nic_close(out);
 	return r;
 }
@@ -525,13 +538,17 @@ int persistent_check(struct nl_sock *sk, const char *name, uint32_t as, bool for
 int persistent_delete(struct nl_sock *sk, const char *name, uint32_t as, bool force,
 		      struct vmtap_err *err)
 {
+	struct link_state st;
 	int r;
 
 	/* RTM_DELLINK removes a persistent device at once; fds a QEMU still
-	 * holds stay valid but detached. */
-	if ((r = persistent_check(sk, name, as, force, err)) == 0)
-		r = link_delete(sk, name, err);
-	return r;
+	 * holds stay valid but detached.  Its IFB (an outbound limit's) does
+	 * not go with it: deleted here, by the ifindex it had (vmtapd, when
+	 * it runs, does the same on the RTM_DELLINK; the second finds none). */
+	if ((r = persistent_check(sk, name, as, force, err)) < 0 ||
+	    (r = link_get(sk, name, &st, err)) < 0 || (r = link_delete(sk, name, err)) < 0)
+		return r;
+	return ifb_delete_for(sk, st.ifindex, name, err);
 }
 
 /* <linux/if.h> has it, but clashes with <net/if.h>. */

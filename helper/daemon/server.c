@@ -109,11 +109,12 @@ struct vmtapd_server {
 	uint64_t netns_cookie; /* the daemon's network namespace */
 	struct quota quota;    /* NICs handed out and made, by uid */
 	struct watch_set *watch; /* macvtaps, by the process they are for */
+	int ifb_fd;            /* link events: a tap's IFB goes with it (ifb.h) */
 	struct loglimit loglimit;
 };
 
 /* epoll tags of the fds that are not connections. */
-static char tag_listen, tag_signal, tag_watch;
+static char tag_listen, tag_signal, tag_watch, tag_ifb;
 
 static void say(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(int prio, const char *fmt, ...)
@@ -806,6 +807,20 @@ static void watch_note(int r, const char *line, void *arg)
 	say(r < 0 ? LOG_ERR : LOG_INFO, "%s", line);
 }
 
+/* A tap went: its IFB (an outbound limit's, on a kernel without police)
+ * goes too; bridge/ifb.c does the work. */
+static void ifb_event(struct vmtapd_server *s)
+{
+	struct vmtap_err e = { "" };
+	unsigned n;
+	int r = ifb_monitor_event(s->ifb_fd, s->env.nl, &n, &e);
+
+	if (r < 0)
+		say(LOG_ERR, "%s", e.msg);
+	if (n)
+		say(LOG_INFO, "deleted %u IFB%s of taps that are gone", n, n == 1 ? "" : "s");
+}
+
 int vmtapd_server_run(struct vmtapd_server *s, struct vmtap_err *err)
 {
 	struct epoll_event ev[64];
@@ -830,6 +845,8 @@ int vmtapd_server_run(struct vmtapd_server *s, struct vmtap_err *err)
 					return sig;
 			} else if (ev[i].data.ptr == &tag_watch) {
 				watch_event(s->watch, s->env.nl, watch_note, s);
+			} else if (ev[i].data.ptr == &tag_ifb) {
+				ifb_event(s);
 			} else if (s->pool && pool_owns(s->pool, ev[i].data.ptr)) {
 				struct vmtap_err note = { "" };
 
@@ -861,6 +878,7 @@ int vmtapd_server_new(const struct vmtapd_server_opts *o, struct vmtapd_server *
 	}
 	s->listen_fd = o->listen_fd;
 	s->signal_fd = o->signal_fd;
+	s->ifb_fd = -1;
 	s->acl = o->acl;
 	s->env.acl = o->acl;
 	s->config_path = o->config_path;
@@ -913,6 +931,20 @@ int vmtapd_server_new(const struct vmtapd_server_opts *o, struct vmtapd_server *
 		r = vmtap_fail(err, -errno, "epoll: %s", strerror(errno));
 		goto fail;
 	}
+	/* IFBs of taps gone while no vmtapd ran, then every tap's
+	 * RTM_DELLINK (opened first: a tap gone between the two is reaped). */
+	if ((r = ifb_monitor_open(&s->ifb_fd, err)) < 0 ||
+	    (r = ifb_reap(s->env.nl, true, &reaped, NULL, 0, err)) < 0)
+		goto fail;
+	if (reaped)
+		say(LOG_NOTICE, "deleted %u IFB%s of taps that are gone", reaped,
+		    reaped == 1 ? "" : "s");
+	ifb_watched(s->env.nl);
+	ev.data.ptr = &tag_ifb;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->ifb_fd, &ev) < 0) {
+		r = vmtap_fail(err, -errno, "epoll: %s", strerror(errno));
+		goto fail;
+	}
 	if (o->npools && (r = pool_new(o->pools, o->npools, s->epfd, &s->pool, err)) < 0)
 		goto fail;
 	s->env.config_path = s->config_path;
@@ -939,6 +971,8 @@ void vmtapd_server_free(struct vmtapd_server *s)
 		close(s->listen_fd);
 	if (s->signal_fd >= 0)
 		close(s->signal_fd);
+	if (s->ifb_fd >= 0)
+		close(s->ifb_fd);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->reserve_fd >= 0)

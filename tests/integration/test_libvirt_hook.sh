@@ -104,16 +104,18 @@ check "vh6: root qdisc tbf at 1250 KiB/s (10240kbit), peak 2500 KiB/s, burst 64 
 	bash -c "tc qdisc show dev vh6 | grep -q 'qdisc tbf 1: root .*rate 10240Kbit burst 64Kb peakrate 20480Kbit'"
 check "release end (bandwidth) exits 0" hook "$XML/bandwidth.xml" release end
 check "  vh6 is gone" test "$(links)" = "$base"
-# Outbound needs the police action: made where the kernel has it, else
-# refused naming the option, with nothing left.
+# Outbound: an ingress policer where the kernel has the police action,
+# else a redirect to the tap's IFB (which release deletes with the tap),
+# else refused naming the options, with nothing left.
 if out=$(hook "$XML/bandwidth-out.xml" prepare begin 2>&1); then
-	check "vh7: an ingress policer" bash -c "tc filter show dev vh7 ingress | grep -q police"
+	check "vh7: an ingress policer or a redirect to its IFB" \
+		bash -c "tc filter show dev vh7 ingress | grep -Eq 'police|mirred'"
 	check "release end (outbound) exits 0" hook "$XML/bandwidth-out.xml" release end
 else
-	check "outbound without police names CONFIG_NET_ACT_POLICE" \
+	check "outbound without police or ifb names CONFIG_NET_ACT_POLICE" \
 		bash -c "echo \"\$1\" | grep -q CONFIG_NET_ACT_POLICE" _ "$out"
 fi
-check "  vh7 is gone, nothing left" test "$(links)" = "$base"
+check "  vh7 is gone, nothing left (no IFB either)" test "$(links)" = "$base"
 
 # ---- nothing declared, nothing done ----------------------------------------------
 check "prepare begin without vmtap metadata: exit 0" hook "$XML/no-metadata.xml" prepare begin

@@ -2486,8 +2486,10 @@ static void test_tenant_nic(void **state)
  * to 100mbit to the guest and gets 10mbit when it asks none, and hello
  * says so (nobody's says no limit).  Above the
  * maximum is refused, naming both; asking none gets the default as a tbf
- * root qdisc; outbound on a kernel without the police action names the
- * kernel option.  No refusal leaves a tap behind. */
+ * root qdisc; outbound is made (policed, or through an IFB that vmtapd
+ * deletes once the tap goes: assert_nothing_left waits for it), or, on a
+ * kernel with neither, refused naming the kernel option.  No refusal
+ * leaves a tap behind. */
 static void test_bandwidth_policy(void **state)
 {
 	struct vmtapd_client *cl = NULL;
