@@ -387,14 +387,14 @@ static unsigned conns_of(struct vmtapd_server *s, uid_t uid)
 
 /* A macvtap made for c's process is deleted when that process exits;
  * one that cannot be watched is not handed out. */
-static void watch_macvtap(struct vmtapd_server *s, struct conn *c)
+static void watch_macvtap(struct vmtapd_server *s, struct conn *c, int netns_fd)
 {
 	struct outcome *o = &c->o;
-	int r = watch_add(s->watch, c->pidfd, c->pid, o->nic.ifindex);
+	int r = watch_add_netns(s->watch, c->pidfd, c->pid, o->nic.ifindex, netns_fd);
 
 	if (r == 0)
 		return;
-	macvtap_delete_owned(s->env.nl, o->nic.ifindex, c->pid, NULL);
+	watch_delete_now(s->env.nl, c->pid, o->nic.ifindex, netns_fd, NULL);
 	nic_close(&o->nic);
 	o->has_nic = false;
 	o->kind = OUTCOME_REFUSE;
@@ -479,7 +479,7 @@ static void request(struct vmtapd_server *s, struct conn *c)
 	else
 		handle_request(&s->env, &who, &req, &c->o);
 	if (c->o.has_nic && c->o.macvtap)
-		watch_macvtap(s, c);
+		watch_macvtap(s, c, who.netns_fd); /* -1 unless netns= (its namespace) */
 	if (nfds)
 		close(nsfd[0]);
 	finish(s, c);
