@@ -19,6 +19,21 @@
 #     the root-owned tgt (nobody can open /run/netns/tgt, but its user
 #     namespace is root's); the setuid helper's plain mode; a
 #     vmtapd started without --netns
+#   - a macvtap in another namespace: tgt's uplink up0 is a veth whose peer
+#     (a third namespace) has 198.51.100.2, and the parent namespace has an
+#     up0 of its own.  Through vmtapd --netns, root's
+#     `--nic macvtap=up0,netns=tgt,queues=2`: an ARP request written on a
+#     queue is answered by the peer, and the macvtap is gone from tgt once
+#     the command exits; root (netns=/proc/PID/ns/net) and nobody (its own
+#     namespace, on its up0): the macvtap is on up0 THERE, marked for the
+#     holder, absent from the parent, and gone from there after kill -9.
+#     Refused, one line, nothing left in any namespace: nobody into tgt or
+#     into the namespace it runs in (neither is its own), a parent the
+#     policy does not give, a parent only the parent namespace has, a MAC
+#     another macvtap on tgt's up0 has (the kernel's refusal after the
+#     macvtap was made: deleted again in tgt), vmtapd without --netns,
+#     root without vmtapd.  Root's `vmtap create mvn0 --macvtap up0
+#     --netns tgt`: a persistent macvtap on tgt's up0
 # Exit: 0 pass, 77 skipped, anything else fail.
 set -euo pipefail
 
