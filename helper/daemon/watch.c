@@ -44,7 +44,11 @@ static void unlink_watch(struct watch_set *w, struct watch *x)
 		w->head = x->next;
 	if (x->next)
 		x->next->prev = x->prev;
-	/* close() takes it out of the set: the fd is never shared. */
+	/* Out of the set first: close() alone does not take it out while
+	 * another fd of the same pidfd (every watch of one client is a dup
+	 * of its connection's) is open, and the set would then report a
+	 * freed watch. */
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, x->pidfd, NULL);
 	close(x->pidfd);
 	if (x->netns_fd >= 0)
 		close(x->netns_fd);

@@ -323,6 +323,22 @@ check "the macvtap is gone from tgt once the command exited" mv_gone tgt
 mv_hold "root, netns=/proc/PID/ns/net" tgt "macvtap=up0,netns=/proc/$tpid/ns/net,queues=2,vhost=off"
 mv_hold "nobody, its own namespace" "pid:$upid" \
 	"macvtap=up0,netns=/proc/$upid/ns/net,queues=2,vhost=off" "${NOBODY[@]}"
+# One process with 40 macvtaps in tgt (more than one batch of the
+# daemon's watch events): all go when it exits, and vmtapd lives on.
+rm -f "$WORK/in" "$WORK/out"
+mkfifo "$WORK/in" "$WORK/out"
+python3 "$REPO/tests/integration/macvtap-many.py" "$SOCK" /run/netns/tgt up0 40 \
+	<"$WORK/in" >"$WORK/out" 2>&1 &
+many=$!
+exec 7>"$WORK/in"
+read -r line <"$WORK/out" || true
+check "one process with 40 macvtaps in tgt (${line:-nothing said})" \
+	test "$line" = "made 40" -a "$(mvs tgt | grep -c "vmtap:macvtap:$many:")" = 40
+exec 7>&-
+wait "$many" 2>/dev/null || true
+check "it exited: all 40 are gone from tgt" mv_gone tgt
+check "and vmtapd still serves a macvtap in tgt" \
+	"$VMTAP" exec --socket "$SOCK" --nic macvtap=up0,netns=tgt,vhost=off -- /bin/true
 check "vmtapd said it deleted them" \
 	test "$(grep -c "exited; deleted its macvtap" "$WORK/vmtapd.log")" -ge 2
 expect_refused "nobody cannot place a macvtap in root's namespace tgt" "not uid 65534" \
