@@ -21,8 +21,9 @@
  *   vmtapd-4q/macvtap  the same request for a macvtap on an uplink
  *                   (macvtap=PARENT, a veth: README "macvtap") instead of
  *                   a tap on the bridge: one RTM_NEWLINK, one RTM_SETLINK,
- *                   and its /dev/tapN opened once per queue.  Its anchor is
- *                   vmtapd-4q.  A macvtap does not go with its fds: the
+ *                   and its /dev/tapN opened once per queue.  Made
+ *                   alternately with plain tap NICs ("vmtapd-4q/mvab"), its
+ *                   anchor.  A macvtap does not go with its fds: the
  *                   teardown deletes it by name (ip link del, as iproute2's)
  *   vmtapd-4q/pool  the same to a vmtapd started with --pool for that bridge
  *                   and 4 queues (NICs made before the request; pool.h):
@@ -532,11 +533,15 @@ int main(int argc, char **argv)
 		struct held probe = { 0 };
 
 		latency(&vd4, n, dat);
+		/* A macvtap against tap NICs made in turn with it (n/2 each),
+		 * as the tenant row below. */
 		if (macvtap_parent) {
 			static const struct method vmv = { "vmtapd-4q/macvtap", vmtapd_4q_macvtap,
-							   "vmtapd, a macvtap on an uplink" };
+							   "vmtapd, a macvtap on an uplink" },
+						   vmvab = { "vmtapd-4q/mvab", vmtapd_4q,
+							     "vmtapd, a tap on the bridge" };
 
-			latency(&vmv, n, dat);
+			latency_ab(&vmvab, &vmv, n / 2, dat);
 		}
 		/* The tenant flags' cost: against plain NICs made in turn with
 		 * them (n/2 each: 200 NICs alive, as in the other rows). */
