@@ -14,7 +14,14 @@
  * alone — a mknod 0600 in it, every queue opened O_CLOEXEC, then the node
  * and the directory removed at once.  Nobody else can reach the node
  * while it exists, and every fd is checked to be the device by st_rdev
- * all the same. */
+ * all the same.
+ *
+ * In another network namespace (netns.c's thread) /sys is no help: a
+ * sysfs shows the network namespace of whoever mounted it, so the
+ * macvtap is not under /sys/class/net there (or, worse, another one of
+ * the same name and index is).  macvtap_sysfs_open gives a sysfs of the
+ * calling thread's namespace that is mounted nowhere (fsopen + fsmount:
+ * a detached mount, gone with its fd), and MAJ:MIN is read through it. */
 #include "helper/core/macvtap.h"
 
 #include <errno.h>
@@ -24,12 +31,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/mount.h>
 
 #include "bridge/macvtap.h"
 #include "bridge/port.h"
@@ -56,11 +65,6 @@ int macvtap_spec_check(const struct nic_spec *spec, struct vmtap_err *err)
 	if (nic_spec_has_port_fields(spec))
 		return vmtap_fail(err, -EINVAL, "vlan, trunk, isolated, mac_lock and announce are a "
 				  "bridge port's; macvtap=%s has no bridge", spec->macvtap);
-	/* vmtapd watches a macvtap's owner and deletes it by index in its
-	 * own namespace (watch.h, macvtap_reap): one in another namespace
-	 * would be left behind. */
-	if (spec->netns[0])
-		return vmtap_fail(err, -EOPNOTSUPP, "macvtap= with netns=: not supported yet");
 	/* The limits are the tap's qdiscs (port_setup): not made here yet. */
 	if (spec->inbound.rate || spec->outbound.rate)
 		return vmtap_fail(err, -EOPNOTSUPP, "macvtap= with inbound=/outbound=: not "
@@ -168,20 +172,45 @@ bool macvtap_alias_owner(const char *alias, pid_t *pid, unsigned long long *star
 	return true;
 }
 
-/* "MAJ:MIN" of the macvtap's character device, from sysfs. */
-static int chardev_of(const char *name, int ifindex, dev_t *dev, struct vmtap_err *err)
+int macvtap_sysfs_open(int *fd, struct vmtap_err *err)
+{
+	int fs, r;
+
+	*fd = -1;
+	fs = (int)syscall(SYS_fsopen, "sysfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return vmtap_fail(err, -errno, "cannot open a sysfs of the target namespace (fsopen: "
+				  "%s; needs CAP_SYS_ADMIN)", strerror(errno));
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+	    (*fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY |
+				MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0) {
+		r = -errno;
+		close(fs);
+		*fd = -1;
+		return vmtap_fail(err, r, "cannot mount a sysfs of the target namespace: %s",
+				  strerror(-r));
+	}
+	close(fs);
+	return 0;
+}
+
+/* "MAJ:MIN" of the macvtap's character device, from sysfs: the one under
+ * sysfs (a sysfs root, macvtap_sysfs_open) or, for -1, /sys. */
+static int chardev_of(int sysfs, const char *name, int ifindex, dev_t *dev,
+		      struct vmtap_err *err)
 {
 	char path[96], buf[32];
 	unsigned maj, min;
 	ssize_t n;
 	int fd, r;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/macvtap/tap%d/dev", name, ifindex);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%sclass/net/%s/macvtap/tap%d/dev", sysfs < 0 ? "/sys/" : "",
+		 name, ifindex);
+	fd = openat(sysfs < 0 ? AT_FDCWD : sysfs, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		r = -errno;
-		return vmtap_fail(err, r, "%s: %s (is /sys this network namespace's?)", path,
-				  strerror(-r));
+		return vmtap_fail(err, r, "%s%s: %s%s", sysfs < 0 ? "" : "sysfs:", path,
+				  strerror(-r), sysfs < 0 ? " (is /sys this network namespace's?)" : "");
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
@@ -224,14 +253,14 @@ static int open_n(const char *path, dev_t dev, unsigned n, int *fds, struct vmta
 }
 
 /* The queues of macvtap name (ifindex) into fds, as the top says. */
-static int open_queues(const char *name, int ifindex, unsigned n, int *fds,
+static int open_queues(int sysfs, const char *name, int ifindex, unsigned n, int *fds,
 		       struct vmtap_err *err)
 {
 	char path[48], dir[] = "/dev/.vmtap-XXXXXX", node[sizeof(dir) + 8];
 	dev_t dev = 0;
 	int r;
 
-	if ((r = chardev_of(name, ifindex, &dev, err)) < 0)
+	if ((r = chardev_of(sysfs, name, ifindex, &dev, err)) < 0)
 		return r;
 	snprintf(path, sizeof(path), "/dev/tap%d", ifindex);
 	if ((r = open_n(path, dev, n, fds, err)) != -ENOENT)
@@ -278,6 +307,12 @@ static void random_guest_mac(uint8_t mac[6])
 
 int provision_macvtap(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
 		      pid_t owner, struct nic *out, struct vmtap_err *err)
+{
+	return provision_macvtap_at(sk, spec, as, owner, -1, out, err);
+}
+
+int provision_macvtap_at(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
+			 pid_t owner, int sysfs, struct nic *out, struct vmtap_err *err)
 {
 	struct macvtap_link m = { .parent = spec->macvtap, .mode = kernel_mode(spec->mode),
 				  .mtu = spec->mtu };
@@ -343,7 +378,8 @@ int provision_macvtap(struct nl_sock *sk, const struct nic_spec *spec, uint32_t 
 	}
 	for (i = 0; i < VMTAP_MAX_QUEUES; i++)
 		out->tapfd[i] = -1;
-	if ((r = open_queues(out->ifname, out->ifindex, spec->queues, out->tapfd, err)) < 0)
+	if ((r = open_queues(sysfs, out->ifname, out->ifindex, spec->queues, out->tapfd,
+			     err)) < 0)
 		goto fail;
 	out->queues = spec->queues;
 	if (!spec->vnet_hdr && (r = no_vnet_hdr(out->tapfd, out->queues, out->ifname, err)) < 0)

@@ -17,6 +17,11 @@
  * macvtap (vmtap create) is marked VMTAP_ALIAS, like a persistent tap,
  * and is deleted by `vmtap delete`.
  *
+ * In another network namespace (netns=, netns.h) the mark is the same;
+ * vmtapd's watch keeps that namespace's fd and deletes it there.  At
+ * start vmtapd reaps its own namespace only: it holds no fd of any
+ * other after a restart, and a macvtap left in one goes with it.
+ *
  * Must never: delete a macvtap it did not mark; open a device node that
  * is not the macvtap it just made (fstat's st_rdev against sysfs). */
 #ifndef VMTAP_MACVTAP_H
@@ -36,7 +41,8 @@ struct nl_sock;
 /* The rules of a spec that names a parent (called by nic_spec_check):
  * no bridge, a macvtap mode (tap, the default, is bridge), none of a
  * bridge port's fields, no owner or group (a macvtap's node has none),
- * mac equal to guest_mac when both are given, no netns (not yet). */
+ * mac equal to guest_mac when both are given.  netns= is allowed: the
+ * macvtap is then made there, on that namespace's parent (netns.h). */
 int macvtap_spec_check(const struct nic_spec *spec, struct vmtap_err *err);
 
 /* The macvtap's MAC: guest_mac, else mac; false when neither. */
@@ -51,6 +57,18 @@ bool macvtap_spec_mac(const struct nic_spec *spec, uint8_t out[6]);
  * acting for a user may not pick an MTU above the parent's). */
 int provision_macvtap(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
 		      pid_t owner, struct nic *out, struct vmtap_err *err);
+
+/* provision_macvtap whose character device's MAJ:MIN is read under
+ * sysfs, a sysfs root of sk's namespace (macvtap_sysfs_open), instead of
+ * /sys (-1): for a macvtap made in another network namespace, whose
+ * /sys/class/net is not this process's /sys. */
+int provision_macvtap_at(struct nl_sock *sk, const struct nic_spec *spec, uint32_t as,
+			 pid_t owner, int sysfs, struct nic *out, struct vmtap_err *err);
+
+/* *fd: the root of a sysfs of the calling thread's network namespace,
+ * mounted nowhere (fsopen + fsmount; closing it is the unmount).  Needs
+ * CAP_SYS_ADMIN (netns.c's thread has it). */
+int macvtap_sysfs_open(int *fd, struct vmtap_err *err);
 
 /* The nic_mode of a MACVLAN_MODE_* (bridge for one vmtap does not know). */
 enum nic_mode macvtap_nic_mode(uint32_t kernel_mode);

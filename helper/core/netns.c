@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bridge/rtnl.h"
+#include "helper/core/macvtap.h"
 #include "helper/core/provision.h"
 
 #define NETNS_RUN_DIR "/run/netns"
@@ -110,12 +111,13 @@ static void raise_sys_admin(void)
 	syscall(SYS_capset, &h, d);
 }
 
+/* One job on a thread in the namespace fd: fn, whose -errno and message
+ * come back. */
 struct job {
 	int fd;
-	const struct nic_spec *spec;
-	uint32_t as;
-	struct nic *nic;
-	struct vmtap_err *skipped;
+	const char *what;            /* "netns=TEXT", for messages */
+	int (*fn)(void *arg, struct vmtap_err *err);
+	void *arg;
 	struct vmtap_err err;
 	int r;
 };
@@ -123,45 +125,114 @@ struct job {
 static void *in_netns(void *arg)
 {
 	struct job *j = arg;
-	struct nl_sock *sk = NULL;
 
 	raise_sys_admin();
 	if (setns(j->fd, CLONE_NEWNET) < 0) {
 		j->r = -errno;
-		vmtap_fail(&j->err, j->r, "netns=%s: cannot enter it: %s%s", j->spec->netns,
+		vmtap_fail(&j->err, j->r, "%s: cannot enter it: %s%s", j->what,
 			   strerror(-j->r), j->r == -EPERM ? " (needs CAP_SYS_ADMIN over it; "
 			   "vmtapd: start it with --netns)" : "");
 		return NULL;
 	}
 	/* From here on this thread, and every fd and socket it opens, is of
 	 * the target namespace. */
-	if ((j->r = nic_devs_open(j->spec, j->nic, j->skipped, &j->err)) < 0)
-		return NULL;
-	if ((j->r = rtnl_open(&sk, &j->err)) < 0) {
-		nic_close(j->nic);
-		return NULL;
-	}
-	j->r = provision(sk, j->spec, j->as, j->nic, &j->err);
-	rtnl_close(sk);
+	j->r = j->fn(j->arg, &j->err);
 	return NULL;
 }
 
-int netns_make_nic(int fd, const struct nic_spec *spec, uint32_t as, struct nic *nic,
-		   struct vmtap_err *skipped, struct vmtap_err *err)
+static int run_in(int fd, const char *what, int (*fn)(void *arg, struct vmtap_err *err),
+		  void *arg, struct vmtap_err *err)
 {
-	struct job j = { .fd = fd, .spec = spec, .as = as, .nic = nic, .skipped = skipped,
-			 .err = { "" }, .r = -EIO };
+	struct job j = { .fd = fd, .what = what, .fn = fn, .arg = arg, .err = { "" },
+			 .r = -EIO };
 	pthread_t t;
 	int r;
 
-	nic_init(nic);
-	if (skipped)
-		skipped->msg[0] = '\0';
 	if ((r = pthread_create(&t, NULL, in_netns, &j)) != 0)
-		return vmtap_fail(err, -r, "netns=%s: cannot start a thread: %s", spec->netns,
+		return vmtap_fail(err, -r, "%s: cannot start a thread: %s", what,
 				  strerror(r));
 	pthread_join(t, NULL);
 	if (j.r < 0)
 		return vmtap_fail(err, j.r, "%s", j.err.msg);
 	return 0;
+}
+
+struct make {
+	const struct nic_spec *spec;
+	uint32_t as;
+	pid_t owner;
+	struct nic *nic;
+	struct vmtap_err *skipped;
+};
+
+/* A macvtap's queues are opened by MAJ:MIN read under a sysfs of this
+ * namespace (macvtap.h): /sys is the mounter's. */
+static int make_here(void *arg, struct vmtap_err *err)
+{
+	struct make *m = arg;
+	struct nl_sock *sk = NULL;
+	int sysfs = -1, r;
+
+	if ((r = nic_devs_open(m->spec, m->nic, m->skipped, err)) < 0)
+		return r;
+	if ((r = rtnl_open(&sk, err)) < 0)
+		goto out;
+	if (!m->spec->macvtap[0])
+		r = provision(sk, m->spec, m->as, m->nic, err);
+	else if (m->spec->persist || (r = macvtap_sysfs_open(&sysfs, err)) == 0)
+		r = provision_macvtap_at(sk, m->spec, m->as, m->owner, sysfs, m->nic, err);
+	rtnl_close(sk);
+out:
+	if (sysfs >= 0)
+		close(sysfs);
+	if (r < 0)
+		nic_close(m->nic);
+	return r;
+}
+
+int netns_make_macvtap(int fd, const struct nic_spec *spec, uint32_t as, pid_t owner,
+		       struct nic *nic, struct vmtap_err *skipped, struct vmtap_err *err)
+{
+	struct make m = { .spec = spec, .as = as, .owner = owner, .nic = nic,
+			  .skipped = skipped };
+	char what[VMTAP_NETNS_MAX + 8];
+
+	nic_init(nic);
+	if (skipped)
+		skipped->msg[0] = '\0';
+	snprintf(what, sizeof(what), "netns=%s", spec->netns);
+	return run_in(fd, what, make_here, &m, err);
+}
+
+int netns_make_nic(int fd, const struct nic_spec *spec, uint32_t as, struct nic *nic,
+		   struct vmtap_err *skipped, struct vmtap_err *err)
+{
+	return netns_make_macvtap(fd, spec, as, 0, nic, skipped, err);
+}
+
+struct unmake {
+	int ifindex;
+	pid_t pid;
+};
+
+static int delete_here(void *arg, struct vmtap_err *err)
+{
+	struct unmake *u = arg;
+	struct nl_sock *sk = NULL;
+	int r;
+
+	if ((r = rtnl_open(&sk, err)) < 0)
+		return r;
+	r = macvtap_delete_owned(sk, u->ifindex, u->pid, err);
+	rtnl_close(sk);
+	return r;
+}
+
+int netns_macvtap_delete_owned(int fd, int ifindex, pid_t pid, struct vmtap_err *err)
+{
+	struct unmake u = { .ifindex = ifindex, .pid = pid };
+	char what[64];
+
+	snprintf(what, sizeof(what), "the network namespace of macvtap %d", ifindex);
+	return run_in(fd, what, delete_here, &u, err);
 }

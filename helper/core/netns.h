@@ -21,6 +21,11 @@
  * sends the fd).  netns_client_may() is vmtapd's rule for an fd a client
  * sent: never a path the daemon opens on a client's behalf.
  *
+ * A macvtap (macvtap=) goes there too, on a parent of that namespace:
+ * its queues are opened by the MAJ:MIN a sysfs of that namespace shows
+ * (macvtap.h), and vmtapd deletes it there (netns_macvtap_delete_owned)
+ * when its process exits.
+ *
  * Must never: print; leave a device or an fd behind on failure. */
 #ifndef VMTAP_NETNS_H
 #define VMTAP_NETNS_H
@@ -56,5 +61,17 @@ int netns_client_may(int fd, uid_t client, const char *what, struct vmtap_err *e
  * is left, in either namespace.  skipped as nic_devs_open's. */
 int netns_make_nic(int fd, const struct nic_spec *spec, uint32_t as, struct nic *nic,
 		   struct vmtap_err *skipped, struct vmtap_err *err);
+
+/* netns_make_nic for a spec that may name a parent (macvtap=): the
+ * macvtap is made on that namespace's parent, marked for owner (0: this
+ * process; macvtap.h), and its queues opened by the MAJ:MIN a sysfs of
+ * that namespace shows (macvtap_sysfs_open: one more use of
+ * CAP_SYS_ADMIN on the same thread).  All or nothing as the other. */
+int netns_make_macvtap(int fd, const struct nic_spec *spec, uint32_t as, pid_t owner,
+		       struct nic *nic, struct vmtap_err *skipped, struct vmtap_err *err);
+
+/* macvtap_delete_owned inside the network namespace fd: what vmtapd's
+ * watch does when the owner of a macvtap it made there exits. */
+int netns_macvtap_delete_owned(int fd, int ifindex, pid_t pid, struct vmtap_err *err);
 
 #endif

@@ -240,7 +240,7 @@ static int create_macvtap(struct handler_env *env, const struct client_id *who,
 	pid_t owner = who->pid;
 	int r;
 
-	/* Its rules first (macvtap.h; netns= is one), so a refusal costs
+	/* Its rules first (macvtap.h), so a refusal costs
 	 * nothing and says what is wrong before what is missing. */
 	if ((r = macvtap_spec_check(spec, err)) < 0)
 		return r;
@@ -252,12 +252,17 @@ static int create_macvtap(struct handler_env *env, const struct client_id *who,
 				  "(SO_PEERPIDFD needs Linux 6.5), and a macvtap it cannot delete "
 				  "when you exit is not made", spec->macvtap);
 	}
-	if ((r = nic_devs_open(spec, &o->nic, skipped, err)) < 0)
-		return r;
-	if ((r = provision_macvtap(env->nl, spec, who->peer.uid, owner, &o->nic, err)) < 0) {
+	/* Another namespace (netns.h): made on its parent, there; the loop
+	 * watches it with that namespace's fd (watch.h). */
+	if (spec->netns[0]) {
+		r = netns_make_macvtap(who->netns_fd, spec, who->peer.uid, owner, &o->nic, skipped,
+				       err);
+	} else if ((r = nic_devs_open(spec, &o->nic, skipped, err)) == 0 &&
+		   (r = provision_macvtap(env->nl, spec, who->peer.uid, owner, &o->nic, err)) < 0) {
 		nl_renew(env, r);
-		return r;
 	}
+	if (r < 0)
+		return r;
 	o->macvtap = true;
 	o->owner = owner;
 	o->owner_sent = who->watch_fd >= 0;
@@ -270,7 +275,7 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 	const struct acl_peer *peer = &who_->peer;
 	struct vmtap_err err = { "" }, skipped;
 	char who[160 + VMTAP_NETNS_MAX], warning[sizeof(err.msg) + 40], tenant[160];
-	char where[VMTAP_NETNS_MAX + 8];
+	char where[VMTAP_NETNS_MAX + 40];
 	const char *ready = "";
 	int r;
 
@@ -284,26 +289,30 @@ static void create_nic(struct handler_env *env, const struct client_id *who_,
 	if ((r = decide_bridge_queues(env->acl, env->config_path, spec, peer, &err)) < 0 ||
 	    (r = decide_nics(env->quota, env->acl, env->config_path, peer, false, &err)) < 0)
 		goto deny;
+	/* Another namespace: the fd the client sent, judged by the kernel's
+	 * own facts (netns.h); its bridge, or a macvtap's parent, is that
+	 * namespace's, named by the same policy.  Never pooled (the pool's
+	 * NICs are ours). */
+	if (spec->netns[0] &&
+	    (r = netns_client_may(who_->netns_fd, peer->uid, spec->netns, &err)) < 0)
+		goto deny;
+	snprintf(where, sizeof(where), "%s%s%s", spec->macvtap[0] ? " macvtap" : "",
+		 spec->netns[0] ? " netns=" : "", spec->netns);
 	if (spec->macvtap[0]) {
 		if ((r = create_macvtap(env, who_, spec, o, &skipped, &err)) == -EPERM)
 			goto deny; /* another user's process to watch */
 		if (r < 0)
 			goto fail;
 		if (o->owner_sent)
-			snprintf(where, sizeof(where), " macvtap watched=%d", (int)o->owner);
-		ready = o->owner_sent ? where : " macvtap";
+			snprintf(where + strlen(where), sizeof(where) - strlen(where), " watched=%d",
+				 (int)o->owner);
+		ready = where;
 		goto made;
 	}
-	/* Another namespace: the fd the client sent, judged by the kernel's
-	 * own facts (netns.h); its bridge is that namespace's, named by the
-	 * same policy.  Never pooled (the pool's NICs are ours). */
 	if (spec->netns[0]) {
-		if ((r = netns_client_may(who_->netns_fd, peer->uid, spec->netns, &err)) < 0)
-			goto deny;
 		if ((r = netns_make_nic(who_->netns_fd, spec, peer->uid, &o->nic, &skipped,
 					&err)) < 0)
 			goto fail;
-		snprintf(where, sizeof(where), " netns=%s", spec->netns);
 		ready = where;
 	} else if ((r = from_pool(env, spec, &o->nic, &skipped, &err)) < 0) {
 		goto fail;

@@ -387,17 +387,18 @@ static unsigned conns_of(struct vmtapd_server *s, uid_t uid)
 }
 
 /* A macvtap made for a process (c's, or the one whose pidfd came with
- * "watch": watch_fd) is deleted when that process exits; one that cannot
- * be watched is not handed out. */
-static void watch_macvtap(struct vmtapd_server *s, struct conn *c, int watch_fd)
+ * "watch": watch_fd) is deleted when that process exits, in the namespace
+ * it was made in (netns_fd, -1 for ours); one that cannot be watched is
+ * not handed out. */
+static void watch_macvtap(struct vmtapd_server *s, struct conn *c, int watch_fd, int netns_fd)
 {
 	struct outcome *o = &c->o;
-	int r = watch_add(s->watch, o->owner_sent ? watch_fd : c->pidfd, o->owner,
-			  o->nic.ifindex);
+	int r = watch_add_netns(s->watch, o->owner_sent ? watch_fd : c->pidfd, o->owner,
+				o->nic.ifindex, netns_fd);
 
 	if (r == 0)
 		return;
-	macvtap_delete_owned(s->env.nl, o->nic.ifindex, o->owner, NULL);
+	watch_delete_now(s->env.nl, o->owner, o->nic.ifindex, netns_fd, NULL);
 	nic_close(&o->nic);
 	o->has_nic = false;
 	o->kind = OUTCOME_REFUSE;
@@ -497,7 +498,7 @@ static void request(struct vmtapd_server *s, struct conn *c)
 	else
 		handle_request(&s->env, &who, &req, &c->o);
 	if (c->o.has_nic && c->o.macvtap)
-		watch_macvtap(s, c, who.watch_fd);
+		watch_macvtap(s, c, who.watch_fd, who.netns_fd);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
 	finish(s, c);

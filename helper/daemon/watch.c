@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "helper/core/macvtap.h"
+#include "helper/core/netns.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -33,6 +34,7 @@ struct watch {
 	int pidfd;
 	pid_t pid;
 	int ifindex;
+	int netns_fd;         /* the macvtap's network namespace, or -1: ours */
 	struct watch *prev, *next;
 };
 
@@ -49,8 +51,14 @@ static void unlink_watch(struct watch_set *w, struct watch *x)
 		w->head = x->next;
 	if (x->next)
 		x->next->prev = x->prev;
-	/* close() takes it out of the set: the fd is never shared. */
+	/* Out of the set first: close() alone does not take it out while
+	 * another fd of the same pidfd (every watch of one client is a dup
+	 * of its connection's) is open, and the set would then report a
+	 * freed watch. */
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, x->pidfd, NULL);
 	close(x->pidfd);
+	if (x->netns_fd >= 0)
+		close(x->netns_fd);
 	free(x);
 }
 
@@ -83,7 +91,7 @@ static int add_taken(struct watch_set *w, int fd, pid_t pid, int ifindex)
 		close(fd);
 		return -ENOMEM;
 	}
-	*x = (struct watch){ .pidfd = fd, .pid = pid, .ifindex = ifindex };
+	*x = (struct watch){ .pidfd = fd, .pid = pid, .ifindex = ifindex, .netns_fd = -1 };
 	ev.data.ptr = x;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		int r = -errno;
@@ -230,6 +238,29 @@ int watch_add(struct watch_set *w, int pidfd, pid_t pid, int ifindex)
 	return add_taken(w, fd, pid, ifindex);
 }
 
+int watch_add_netns(struct watch_set *w, int pidfd, pid_t pid, int ifindex, int netns_fd)
+{
+	int ns, r;
+
+	if (netns_fd < 0)
+		return watch_add(w, pidfd, pid, ifindex);
+	if ((ns = fcntl(netns_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return -errno;
+	if ((r = watch_add(w, pidfd, pid, ifindex)) < 0) {
+		close(ns);
+		return r;
+	}
+	w->head->netns_fd = ns; /* add_taken put it first */
+	return 0;
+}
+
+int watch_delete_now(struct nl_sock *nl, pid_t pid, int ifindex, int netns_fd,
+		     struct vmtap_err *err)
+{
+	return netns_fd >= 0 ? netns_macvtap_delete_owned(netns_fd, ifindex, pid, err)
+			     : macvtap_delete_owned(nl, ifindex, pid, err);
+}
+
 void watch_event(struct watch_set *w, struct nl_sock *nl, watch_note_fn *note, void *arg)
 {
 	struct epoll_event ev[32];
@@ -241,7 +272,7 @@ void watch_event(struct watch_set *w, struct nl_sock *nl, watch_note_fn *note, v
 		struct watch *x = ev[i].data.ptr;
 		struct vmtap_err err = { "" };
 
-		r = macvtap_delete_owned(nl, x->ifindex, x->pid, &err);
+		r = watch_delete_now(nl, x->pid, x->ifindex, x->netns_fd, &err);
 		if (r < 0)
 			snprintf(line, sizeof(line), "pid=%d exited; cannot delete its macvtap "
 				 "(ifindex %d): %s", (int)x->pid, x->ifindex, err.msg);

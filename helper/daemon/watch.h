@@ -12,6 +12,10 @@
  * hotplug` and the helper's broker mode, which exit once they have passed
  * them on), checked by watch_check_pidfd.
  *
+ * A macvtap made in another network namespace (netns=) is watched with
+ * an fd of that namespace, and deleted there; the fd keeps the namespace
+ * alive until the process exits.
+ *
  * Promises: a macvtap is deleted only while it still carries the mark
  * for that pid (macvtap_delete_owned); a process that cannot be watched
  * (no SO_PEERPIDFD: Linux < 6.5, and no pidfd sent) gets no macvtap (the
@@ -49,13 +53,25 @@ int watch_check_pidfd(int fd, uid_t uid, pid_t *pid, struct vmtap_err *err);
  * macvtap ifindex.  0 or -errno. */
 int watch_add(struct watch_set *w, int pidfd, pid_t pid, int ifindex);
 
+/* watch_add for a macvtap in another network namespace: netns_fd (dup'ed)
+ * is kept with the watch, and the macvtap is deleted there
+ * (netns_macvtap_delete_owned).  -1: watch_add. */
+int watch_add_netns(struct watch_set *w, int pidfd, pid_t pid, int ifindex, int netns_fd);
+
+/* What a watch does when pid exits, done now: deletes macvtap ifindex if
+ * still marked for pid, in netns_fd's namespace (-1: nl's). */
+int watch_delete_now(struct nl_sock *nl, pid_t pid, int ifindex, int netns_fd,
+		     struct vmtap_err *err);
+
 /* Deletes the macvtaps of every watched process that exited; a line for
  * each into note (called per line), with its -errno (0: deleted). */
 typedef void watch_note_fn(int r, const char *line, void *arg);
 void watch_event(struct watch_set *w, struct nl_sock *nl, watch_note_fn *note, void *arg);
 
 /* At start: deletes the marked macvtaps whose process is gone and
- * watches the others.  *deleted: how many went. */
+ * watches the others, in nl's namespace only: after a restart the daemon
+ * holds no fd of another, so a macvtap made in one (netns=) is not
+ * watched again; it goes with its namespace.  *deleted: how many went. */
 int watch_reap(struct watch_set *w, struct nl_sock *nl, unsigned *deleted,
 	       struct vmtap_err *err);
 

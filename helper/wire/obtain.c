@@ -231,7 +231,8 @@ static int nic_from_daemon(const char *path, const struct nic_spec *spec, int wa
 }
 
 /* Root makes a NIC in another namespace itself, having opened the path
- * with its own rights (netns.h): no daemon or helper needed. */
+ * with its own rights (netns.h): no daemon or helper needed.  A macvtap
+ * there comes from vmtapd like any macvtap (its watch deletes it). */
 static int nic_in_netns_as_root(const struct nic_spec *spec, struct nic *out,
 				struct vmtap_err *warn, struct vmtap_err *err)
 {
@@ -259,7 +260,8 @@ int nic_obtain(const struct obtain_opts *o, const struct nic_spec *spec, struct 
 				       spec->macvtap, sock);
 		return r;
 	}
-	if (spec->netns[0] && geteuid() == 0)
+	/* Not a macvtap: only vmtapd's watch deletes one when QEMU exits. */
+	if (spec->netns[0] && !spec->macvtap[0] && geteuid() == 0)
 		return nic_in_netns_as_root(spec, out, warn, err);
 	r = nic_from_daemon(sock, spec, -1, out, warn, err);
 

@@ -18,6 +18,13 @@
  *                   README "Tenant networks"); no VLAN: the build machines'
  *                   kernels have no bridge VLAN filtering.  Made alternately
  *                   with plain ones ("vmtapd-4q/ab"), its anchor
+ *   vmtapd-4q/macvtap  the same request for a macvtap on an uplink
+ *                   (macvtap=PARENT, a veth: README "macvtap") instead of
+ *                   a tap on the bridge: one RTM_NEWLINK, one RTM_SETLINK,
+ *                   and its /dev/tapN opened once per queue.  Made
+ *                   alternately with plain tap NICs ("vmtapd-4q/mvab"), its
+ *                   anchor.  A macvtap does not go with its fds: the
+ *                   teardown deletes it by name (ip link del, as iproute2's)
  *   vmtapd-4q/pool  the same to a vmtapd started with --pool for that bridge
  *                   and 4 queues (NICs made before the request; pool.h):
  *                   requests PACE_MS apart ("/pool"), and back to back
@@ -71,6 +78,8 @@ static unsigned pace_ms;
  * one set up for many ports (tests/bench/run says how), for a second
  * scaling row. */
 static const char *bridge = "bbr0", *quiet_bridge;
+/* --macvtap-parent: the uplink of the macvtap row (none: no such row). */
+static const char *macvtap_parent;
 static int ctl = -1;       /* an AF_INET socket for the bridge ioctls */
 static unsigned counter;
 static double samples[MAXN];
@@ -214,7 +223,7 @@ static struct vmtapd_client *vc;
  * have no bridge VLAN filtering.  bw: the bandwidth-limit row, both
  * limits, or inbound alone on a kernel without the police action (the
  * row's name says which). */
-enum vd_kind { VD_PLAIN, VD_TENANT, VD_BW };
+enum vd_kind { VD_PLAIN, VD_TENANT, VD_BW, VD_MACVTAP };
 
 static bool bw_inbound_only;
 
@@ -227,7 +236,10 @@ static int vmtapd_make(struct held *h, enum vd_kind kind)
 	int r;
 
 	nic_spec_init(&spec);
-	strcpy(spec.bridge, bridge);
+	if (kind == VD_MACVTAP)
+		snprintf(spec.macvtap, sizeof(spec.macvtap), "%s", macvtap_parent);
+	else
+		strcpy(spec.bridge, bridge);
 	spec.queues = 4;
 	spec.vhost = VHOST_AUTO;
 	if (kind == VD_BW) {
@@ -252,12 +264,15 @@ static int vmtapd_make(struct held *h, enum vd_kind kind)
 		h->fd[h->nfd++] = nic.tapfd[i];
 	for (i = 0; i < nic.nvhost; i++)
 		h->fd[h->nfd++] = nic.vhostfd[i];
+	if (kind == VD_MACVTAP) /* deleted by name at the teardown */
+		snprintf(h->name, sizeof(h->name), "%s", nic.ifname);
 	return 0;
 }
 
 static int vmtapd_4q(struct held *h) { return vmtapd_make(h, VD_PLAIN); }
 static int vmtapd_4q_tenant(struct held *h) { return vmtapd_make(h, VD_TENANT); }
 static int vmtapd_4q_bw(struct held *h) { return vmtapd_make(h, VD_BW); }
+static int vmtapd_4q_macvtap(struct held *h) { return vmtapd_make(h, VD_MACVTAP); }
 
 /* ---- measuring ---------------------------------------------------------- */
 
@@ -470,6 +485,8 @@ int main(int argc, char **argv)
 			vmtapd_sock = argv[i] + 9;
 		else if (!strncmp(argv[i], "--pool-vmtapd=", 14))
 			pool_sock = argv[i] + 14;
+		else if (!strncmp(argv[i], "--macvtap-parent=", 17))
+			macvtap_parent = argv[i] + 17;
 		else if (!strncmp(argv[i], "--quiet-bridge=", 15))
 			quiet_bridge = argv[i] + 15;
 		else if (!strncmp(argv[i], "--out=", 6))
@@ -516,6 +533,16 @@ int main(int argc, char **argv)
 		struct held probe = { 0 };
 
 		latency(&vd4, n, dat);
+		/* A macvtap against tap NICs made in turn with it (n/2 each),
+		 * as the tenant row below. */
+		if (macvtap_parent) {
+			static const struct method vmv = { "vmtapd-4q/macvtap", vmtapd_4q_macvtap,
+							   "vmtapd, a macvtap on an uplink" },
+						   vmvab = { "vmtapd-4q/mvab", vmtapd_4q,
+							     "vmtapd, a tap on the bridge" };
+
+			latency_ab(&vmvab, &vmv, n / 2, dat);
+		}
 		/* The tenant flags' cost: against plain NICs made in turn with
 		 * them (n/2 each: 200 NICs alive, as in the other rows). */
 		latency_ab(&vd4ab, &vd4t, n / 2, dat);

@@ -8,6 +8,12 @@
 #     answers; no tap is left in either namespace after
 #   - nobody through vmtapd --netns, in a user+network namespace nobody
 #     made with its own bridge brf (192.0.2.129 there): the guest pings it
+#   - a macvtap in tgt: tgt's uplink up0 is a veth whose peer lives in a
+#     third namespace with 198.51.100.2; root's `vmtap exec --nic
+#     macvtap=up0,netns=tgt,queues=2 -- qemu ...` through vmtapd --netns:
+#     the guest pings 198.51.100.2 through it; no macvtap is left in tgt
+#     once QEMU exits, nor after a kill -9 of QEMU (vmtapd deletes it in
+#     tgt; bounded polls, not timed assertions)
 # Exit: 0 pass, 77 skipped, anything else fail.  Runs as root in its own
 # sandbox (tests/lib/sandbox.sh).
 set -euo pipefail
@@ -101,7 +107,7 @@ done
 nsenter -t "$upid" -n ip link show brf >/dev/null 2>&1 ||
 	skip "nobody cannot make a user namespace with a bridge here (unshare -Urn)"
 mkdir -p /etc/vmtap
-printf '%s\n' "allow brf user nobody" >/etc/vmtap/vmtapd.conf
+printf '%s\n' "allow brf user nobody" "allow macvtap up0" >/etc/vmtap/vmtapd.conf
 chmod 0644 /etc/vmtap/vmtapd.conf
 SOCK=/run/vmtap/netns.sock
 "$REPO/build/vmtapd" --foreground --netns --socket "$SOCK" --config /etc/vmtap/vmtapd.conf \
@@ -133,4 +139,75 @@ if guest_log_has "$log" "GUEST_PING_OK_eth0"; then
 else
 	fail "nobody: the guest pings brf's 192.0.2.129 in nobody's own namespace (console: $log)"
 fi
+
+# 3. A macvtap in tgt, on tgt's uplink up0; its peer up1 in a third
+# namespace has 198.51.100.2.
+unshare -n sleep infinity &
+ppid=$!
+pids+=("$ppid")
+for _ in $(seq 100); do
+	[ "$(readlink /proc/$ppid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+	sleep 0.05
+done
+ip -n tgt link add up0 type veth peer name up1
+ip -n tgt link set up1 netns "$ppid"
+ip -n tgt link set up0 up
+nsenter -t "$ppid" -n ip link set lo up
+nsenter -t "$ppid" -n ip addr add 198.51.100.2/24 dev up1
+nsenter -t "$ppid" -n ip link set up1 up
+tgt_links=$(nslinks tgt)
+# tgt_clean — true once tgt has only its own links (a bounded poll:
+# vmtapd deletes the macvtap when it sees QEMU's process exit).
+tgt_clean() {
+	local i
+	for i in $(seq 400); do
+		[ "$(nslinks tgt)" = "$tgt_links" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check() { # LABEL CMD... — pass when CMD succeeds
+	local label=$1; shift
+	if "$@"; then pass "$label"; else fail "$label"; fi
+}
+guest_script "$SANDBOX_DIR/macvtap.sh" eth0 198.51.100.10/24 198.51.100.2
+GUEST_QEMU_PREFIX=("$VMTAP" exec --socket "$SOCK" --nic macvtap=up0,netns=tgt,queues=2 --)
+log="$LOGDIR/$NAME-macvtap.log"
+guest_run "$SANDBOX_DIR/macvtap.sh" "$log" -smp 2 || true
+unset GUEST_QEMU_PREFIX
+check "macvtap in tgt: the guest sees 2 RX queues (console: $log)" \
+	guest_log_has "$log" "GUEST_RXQ_eth0=2"
+check "macvtap in tgt: the guest pings 198.51.100.2 through tgt's uplink up0 (console: $log)" \
+	guest_log_has "$log" "GUEST_PING_OK_eth0"
+check "vmtapd made it on up0 in tgt" \
+	grep -q "grant uid=0 pid=[0-9]* macvtap=up0 .*queues=2 .* macvtap netns=tgt" \
+	"$LOGDIR/$NAME-vmtapd.log"
+check "macvtap in tgt: none left there once QEMU exited" tgt_clean
+check "macvtap in tgt: none in the sandbox's namespace" test "$(links)" = "$base_links"
+
+cat >"$SANDBOX_DIR/hold.sh" <<'G'
+. /lib/guest.sh
+wait_iface eth0
+echo GUEST_HOLDING
+sleep 600
+G
+tmp=$(mktemp -d)
+guest_initrd "$SANDBOX_DIR/hold.sh" "$tmp/initrd"
+guest_argv "$tmp/initrd" -smp 2
+log=$LOGDIR/$NAME-macvtap-kill.log
+"$VMTAP" exec --socket "$SOCK" --nic macvtap=up0,netns=tgt,queues=2 -- "${GUEST_ARGV[@]}" \
+	</dev/null >"$log" 2>&1 &
+QPID=$!
+for _ in $(seq 1200); do
+	grep -q GUEST_HOLDING "$log" 2>/dev/null && break
+	kill -0 "$QPID" 2>/dev/null || break
+	sleep 0.1
+done
+check "macvtap in tgt: the guest came up (console: $log)" grep -q GUEST_HOLDING "$log"
+check "its macvtap is in tgt, marked for QEMU, while QEMU runs" \
+	bash -c "ip -n tgt -o -d link show type macvtap | grep -q 'alias vmtap:macvtap:$QPID:'"
+kill -9 "$QPID"
+wait "$QPID" 2>/dev/null || true
+rm -rf "$tmp"
+check "kill -9 of QEMU: no macvtap left in tgt" tgt_clean
 exit "$failed"

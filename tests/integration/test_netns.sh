@@ -19,6 +19,21 @@
 #     the root-owned tgt (nobody can open /run/netns/tgt, but its user
 #     namespace is root's); the setuid helper's plain mode; a
 #     vmtapd started without --netns
+#   - a macvtap in another namespace: tgt's uplink up0 is a veth whose peer
+#     (a third namespace) has 198.51.100.2, and the parent namespace has an
+#     up0 of its own.  Through vmtapd --netns, root's
+#     `--nic macvtap=up0,netns=tgt,queues=2`: an ARP request written on a
+#     queue is answered by the peer, and the macvtap is gone from tgt once
+#     the command exits; root (netns=/proc/PID/ns/net) and nobody (its own
+#     namespace, on its up0): the macvtap is on up0 THERE, marked for the
+#     holder, absent from the parent, and gone from there after kill -9.
+#     Refused, one line, nothing left in any namespace: nobody into tgt or
+#     into the namespace it runs in (neither is its own), a parent the
+#     policy does not give, a parent only the parent namespace has, a MAC
+#     another macvtap on tgt's up0 has (the kernel's refusal after the
+#     macvtap was made: deleted again in tgt), vmtapd without --netns,
+#     root without vmtapd.  Root's `vmtap create mvn0 --macvtap up0
+#     --netns tgt`: a persistent macvtap on tgt's up0
 # Exit: 0 pass, 77 skipped, anything else fail.
 set -euo pipefail
 
@@ -220,6 +235,146 @@ expect_refused "nobody cannot place a NIC in root's namespace tgt" \
 	"${NOBODY[@]}" "$VMTAP" exec --socket "$SOCK" --nic brn,netns=tgt,vhost=off -- /bin/true
 check "vmtapd logged the denial" grep -q "deny uid=65534 .*netns=tgt" "$WORK/vmtapd.log"
 stop_daemon
+
+# ---- a macvtap in another namespace ------------------------------------------
+# tgt's uplink: up0 in tgt, its peer up1 in a third namespace with
+# 198.51.100.2; a veth up0 in the parent too (the parent is tgt's, not
+# ours), and up0 + up9 in nobody's namespace (veths root puts there).
+unshare -n sleep infinity &
+ppid=$!
+pids+=("$ppid")
+for _ in $(seq 100); do
+	[ "$(readlink /proc/$ppid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+	sleep 0.05
+done
+ip -n tgt link add up0 type veth peer name up1
+ip -n tgt link set up1 netns "$ppid"
+ip -n tgt link set up0 up
+nsenter -t "$ppid" -n ip addr add 198.51.100.2/24 dev up1
+nsenter -t "$ppid" -n ip link set up1 up
+PEER_MAC=$(nsenter -t "$ppid" -n ip -o link show up1 | grep -o 'link/ether [0-9a-f:]*' | cut -d" " -f2)
+ip link add up0 type veth peer name up0p
+ip link set up0 up
+ip link add up5 type veth peer name up5p
+nsenter -t "$upid" -n ip link add up0 type veth peer name up0p
+nsenter -t "$upid" -n ip link set up0 up
+nsenter -t "$upid" -n ip link add up9 type veth peer name up9p
+PARENT=$(links) TGT=$(nslinks tgt) UNS=$(pidlinks "$upid")
+ARP=$REPO/tests/integration/macvtap-arp.py
+printf "%s\n" "allow brn user nobody" "allow macvtap up0" "allow macvtap up5" >"$CONF"
+
+# macvtaps in a namespace, "NAME@PARENT ALIAS" lines: self (the parent),
+# pid:PID, or a name under /run/netns.
+mvs() {
+	local ns=$1
+	case $ns in
+	self) ip -o -d link show type macvtap ;;
+	pid:*) nsenter -t "${ns#pid:}" -n ip -o -d link show type macvtap ;;
+	*) ip -n "$ns" -o -d link show type macvtap ;;
+	esac | sed -E 's/^[0-9]+: ([^:]+):.* alias ([^ ]+).*/\1 \2/;s/^[0-9]+: ([^:]+):.*/\1 -/'
+}
+mv_gone() { # NS — true once NS has no macvtap (a bounded poll: vmtapd
+	# deletes it when it sees the process exit)
+	local i
+	for i in $(seq 200); do
+		[ -z "$(mvs "$1")" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# mv_hold LABEL NS NIC CLIENT... — CLIENT runs vmtap exec --nic NIC with a
+# command that holds the queues; checks its macvtap is in NS on up0, marked
+# for the holder, absent from the parent; kill -9 of the holder; checks it
+# is gone from NS.
+mv_hold() {
+	local label=$1 ns=$2 nic=$3 holder line=""; shift 3
+	rm -f "$WORK/in" "$WORK/out"
+	mkfifo -m 0666 "$WORK/in" "$WORK/out"
+	"$@" "$VMTAP" exec --socket "$SOCK" --nic "$nic" -- python3 "$ARP" hold \
+		<"$WORK/in" >"$WORK/out" 2>&1 &
+	holder=$!
+	exec 7>"$WORK/in"
+	read -r line <"$WORK/out" || true
+	check "$label: the holder got its queues (${line:-nothing said})" test "$line" = "queues 2"
+	check "$label: its macvtap is on up0 in that namespace, marked for the holder" \
+		grep -Eq "^vmt[0-9a-f]{8}@up0 vmtap:macvtap:$holder:[0-9]+$" <<<"$(mvs "$ns")"
+	check "$label: no macvtap in the parent namespace" test -z "$(mvs self)"
+	kill -9 "$holder"
+	wait "$holder" 2>/dev/null || true
+	exec 7>&-
+	check "$label: kill -9 of the holder: its macvtap is gone from that namespace" mv_gone "$ns"
+}
+
+start_daemon
+expect_refused "macvtap: vmtapd without --netns refuses" "start it with --netns" \
+	"$VMTAP" exec --socket "$SOCK" --nic macvtap=up0,netns=tgt,vhost=off -- /bin/true
+stop_daemon
+
+start_daemon --netns
+out=$("$VMTAP" exec --socket "$SOCK" \
+	--nic "macvtap=up0,netns=tgt,queues=2,mac=52:54:00:aa:00:12,vhost=off" -- \
+	python3 "$ARP" arp 198.51.100.2 198.51.100.10 2>&1) || true
+check "root through vmtapd: macvtap=up0,netns=tgt handed 2 queue fds" grep -q "^queues 2$" <<<"$out"
+check "an ARP request written on it was answered by the peer of tgt's uplink ($PEER_MAC)" \
+	grep -q "^ARP_REPLY $PEER_MAC$" <<<"$out"
+check "vmtapd logged the grant, in tgt" \
+	grep -q "grant uid=0 .*macvtap=up0 .*queues=2 .* macvtap netns=tgt" "$WORK/vmtapd.log"
+check "the macvtap is gone from tgt once the command exited" mv_gone tgt
+mv_hold "root, netns=/proc/PID/ns/net" tgt "macvtap=up0,netns=/proc/$tpid/ns/net,queues=2,vhost=off"
+mv_hold "nobody, its own namespace" "pid:$upid" \
+	"macvtap=up0,netns=/proc/$upid/ns/net,queues=2,vhost=off" "${NOBODY[@]}"
+# One process with 40 macvtaps in tgt (more than one batch of the
+# daemon's watch events): all go when it exits, and vmtapd lives on.
+rm -f "$WORK/in" "$WORK/out"
+mkfifo "$WORK/in" "$WORK/out"
+python3 "$REPO/tests/integration/macvtap-many.py" "$SOCK" /run/netns/tgt up0 40 \
+	<"$WORK/in" >"$WORK/out" 2>&1 &
+many=$!
+exec 7>"$WORK/in"
+read -r line <"$WORK/out" || true
+check "one process with 40 macvtaps in tgt (${line:-nothing said})" \
+	test "$line" = "made 40" -a "$(mvs tgt | grep -c "vmtap:macvtap:$many:")" = 40
+exec 7>&-
+wait "$many" 2>/dev/null || true
+check "it exited: all 40 are gone from tgt" mv_gone tgt
+check "and vmtapd still serves a macvtap in tgt" \
+	"$VMTAP" exec --socket "$SOCK" --nic macvtap=up0,netns=tgt,vhost=off -- /bin/true
+check "vmtapd said it deleted them" \
+	test "$(grep -c "exited; deleted its macvtap" "$WORK/vmtapd.log")" -ge 2
+expect_refused "nobody cannot place a macvtap in root's namespace tgt" "not uid 65534" \
+	"${NOBODY[@]}" "$VMTAP" exec --socket "$SOCK" --nic macvtap=up0,netns=tgt,vhost=off -- /bin/true
+# A namespace nobody can open but did not make: the one it runs in.
+expect_refused "nobody cannot place one in a namespace it does not own (/proc/self/ns/net)" \
+	"not uid 65534" \
+	"${NOBODY[@]}" "$VMTAP" exec --socket "$SOCK" \
+	--nic "macvtap=up0,netns=/proc/self/ns/net,vhost=off" -- /bin/true
+expect_refused "nobody, its own namespace, a parent the policy does not allow" \
+	"macvtap on up9 is not allowed for uid 65534" \
+	"${NOBODY[@]}" "$VMTAP" exec --socket "$SOCK" \
+	--nic "macvtap=up9,netns=/proc/$upid/ns/net,vhost=off" -- /bin/true
+expect_refused "a parent the parent namespace has and tgt does not" "up5" \
+	"$VMTAP" exec --socket "$SOCK" --nic macvtap=up5,netns=tgt,vhost=off -- /bin/true
+# The kernel refuses the MAC once the macvtap is made (when it goes up):
+# it is deleted again, in tgt.
+ip -n tgt link add link up0 name mvx address 52:54:00:aa:00:77 type macvtap mode bridge
+ip -n tgt link set mvx up
+expect_refused "the MAC of another macvtap on tgt's up0: nothing left in tgt" \
+	"Address already in use" \
+	"$VMTAP" exec --socket "$SOCK" \
+	--nic macvtap=up0,netns=tgt,mac=52:54:00:aa:00:77,queues=2,vhost=off -- /bin/true
+ip -n tgt link del mvx
+stop_daemon
+expect_refused "root's macvtap in a namespace without vmtapd (nothing would delete it)" \
+	"granted only by vmtapd" \
+	"$VMTAP" exec --socket /run/vmtap/none.sock --nic macvtap=up0,netns=tgt,vhost=off -- /bin/true
+check "root: vmtap create mvn0 --macvtap up0 --netns tgt exits 0" \
+	"$VMTAP" create mvn0 --macvtap up0 --netns tgt
+check "mvn0 is a persistent macvtap on tgt's up0" \
+	test "$(mvs tgt)" = "mvn0@up0 vmtap"
+ip -n tgt link del mvn0
+check "tgt, nobody's and the parent namespace hold no macvtap" \
+	test -z "$(mvs tgt)$(mvs "pid:$upid")$(mvs self)"
+check "nothing left under /dev" bash -c '! ls -d /dev/.vmtap-* 2>/dev/null'
 
 # ---- the setuid helper's plain mode ---------------------------------------
 expect_refused "the helper without vmtapd refuses netns" "only through vmtapd" \
