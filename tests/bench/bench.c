@@ -221,7 +221,8 @@ static struct vmtapd_client *vc;
  * isolated=on and mac_lock=on, with a guest MAC of its own per NIC (the
  * static FDB entry the lock adds); no VLAN, since the bench's kernel may
  * have no bridge VLAN filtering.  bw: the bandwidth-limit row, both
- * limits, or inbound alone on a kernel without the police action (the
+ * limits (outbound policed, or through an IFB where the kernel has no
+ * police action), or inbound alone on a kernel that has neither way (the
  * row's name says which). */
 enum vd_kind { VD_PLAIN, VD_TENANT, VD_BW, VD_MACVTAP };
 
@@ -547,11 +548,11 @@ int main(int argc, char **argv)
 		 * them (n/2 each: 200 NICs alive, as in the other rows). */
 		latency_ab(&vd4ab, &vd4t, n / 2, dat);
 		vm = &vd4;
-		/* One NIC first: does this kernel police? */
+		/* One NIC first: can this kernel limit outbound at all? */
 		if (vmtapd_4q_bw(&probe) < 0) {
 			bw_inbound_only = true;
 			vbw.name = "vmtapd-4q-in";
-			vbw.what = "vmtapd, inbound 100mbit (no police action here)";
+			vbw.what = "vmtapd, inbound 100mbit (no outbound limit here)";
 		} else {
 			held[0] = probe;
 			teardown(1);
