@@ -63,10 +63,6 @@ if ! sandbox_inside; then
 	sandbox_enter "$0" "$@"
 fi
 
-check() { # LABEL CMD... — pass when CMD succeeds
-	local label=$1; shift
-	if "$@"; then pass "$label"; else fail "$label"; fi
-}
 now_us() { echo "${EPOCHREALTIME/./}"; }
 # wait_for SECONDS CMD... — poll CMD every 10 ms until it succeeds, at most
 # SECONDS (a generous bound, never a measured one); its last status.

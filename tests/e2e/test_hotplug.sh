@@ -47,17 +47,6 @@ wait_log() {
 	done
 }
 
-expect_failure() { # LABEL NEEDLE CMD...
-	local label=$1 needle=$2 out rc=0 before; shift 2
-	before=$(links)
-	out=$("$@" 2>&1 >/dev/null) || rc=$?
-	if [ "$rc" -ne 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
-		[[ "$out" == *"$needle"* ]] && [ "$(links)" = "$before" ]; then
-		pass "$label: \"$out\""
-	else
-		fail "$label: exit $rc, output \"$out\" (want one line with \"$needle\"), links: $(links) (before: $before)"
-	fi
-}
 
 # ---- hooks: run by examples/qmp/hotplug.sh inside the sandbox ----------
 

@@ -51,10 +51,6 @@ CONSOLE=$LOGDIR/$NAME-console.log
 VLOG=$LOGDIR/$NAME-virsh.log
 : >"$VLOG"
 rm -f "$CONSOLE"
-check() { # LABEL CMD...
-	local label=$1; shift
-	if "$@"; then pass "$label"; else fail "$label"; fi
-}
 
 DIR=$SANDBOX_DIR/libvirt
 URI="qemu:///embed?root=$DIR"
@@ -168,17 +164,6 @@ check "vmtap list: vt0 is up (QEMU holds it), multi_queue, on br0" \
 	test "$("$VMTAP" list --json | jq -r '.[] | select(.name == "vt0") | "\(.state) \(.multi_queue) \(.bridge)"')" = "up true br0"
 
 # ---- attach / detach ---------------------------------------------------------------
-expect_failure() { # LABEL NEEDLE CMD...
-	local label=$1 needle=$2 out rc=0 before; shift 2
-	before=$(links)
-	out=$("$@" 2>&1 >/dev/null) || rc=$?
-	if [ "$rc" -ne 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
-		[[ "$out" == *"$needle"* ]] && [ "$(links)" = "$before" ]; then
-		pass "$label: \"$out\""
-	else
-		fail "$label: exit $rc, output \"$out\" (want one line with \"$needle\"), links $(links) (before: $before)"
-	fi
-}
 ATTACH=$REPO/examples/libvirt/attach.sh
 expect_failure "attach on a missing bridge" "bridge br7 does not exist" \
 	env VMTAP="$VMTAP" URI="$URI" "$ATTACH" "$DOM" br7,queues=2

@@ -42,10 +42,6 @@ LOGDIR=${TEST_LOG_DIR:-$REPO/build/test-logs}/e2e
 mkdir -p "$LOGDIR"
 DLOG=$LOGDIR/$NAME-vmtapd.log
 
-check() { # LABEL CMD... — pass when CMD succeeds
-	local label=$1; shift
-	if "$@"; then pass "$label"; else fail "$label"; fi
-}
 # gone — true once no macvtap is left but the ones there at the start (a
 # bounded poll: vmtapd deletes it when it sees QEMU's process exit).
 gone() {

@@ -166,10 +166,6 @@ tgt_clean() {
 	done
 	return 1
 }
-check() { # LABEL CMD... — pass when CMD succeeds
-	local label=$1; shift
-	if "$@"; then pass "$label"; else fail "$label"; fi
-}
 guest_script "$SANDBOX_DIR/macvtap.sh" eth0 198.51.100.10/24 198.51.100.2
 GUEST_QEMU_PREFIX=("$VMTAP" exec --socket "$SOCK" --nic macvtap=up0,netns=tgt,queues=2 --)
 log="$LOGDIR/$NAME-macvtap.log"

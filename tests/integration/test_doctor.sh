@@ -54,10 +54,6 @@ if ! sandbox_inside; then
 fi
 
 # check LABEL COMMAND... — PASS/FAIL on the command's status.
-check() {
-	local label=$1; shift
-	if "$@"; then pass "$label"; else fail "$label"; fi
-}
 
 OUT=$SANDBOX_DIR/out ERR=$SANDBOX_DIR/err
 # doctor ARGS... — run it; output in $OUT/$ERR, status in $rc.

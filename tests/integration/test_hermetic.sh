@@ -32,10 +32,6 @@ NAME=hermetic
 SANDBOX=$REPO/tests/lib/sandbox.sh
 . "$REPO/tests/lib/testlib.sh"
 
-check() { # LABEL CMD...
-	local label=$1; shift
-	if "$@"; then pass "$label"; else fail "$label"; fi
-}
 
 if [ "${1:-}" != --fake-host ]; then
 	[ "$(id -u)" -eq 0 ] || skip "needs root (namespaces)"

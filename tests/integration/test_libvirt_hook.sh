@@ -45,10 +45,6 @@ if ! sandbox_inside; then
 	sandbox_enter "$0" "$@"
 fi
 
-check() { # LABEL CMD...
-	local label=$1; shift
-	if "$@"; then pass "$label"; else fail "$label"; fi
-}
 
 kfield() { ip -d -j link show dev "$1" | jq -r ".[0]$2"; }
 hook() { # XML OP SUBOP [OPTIONS...] — as libvirt runs it
@@ -125,17 +121,6 @@ check "start begin with malformed XML: exit 0 (not our operation)" \
 	hook "$XML/malformed.xml" start begin
 
 # ---- refusals: one line, non-zero, nothing left ----------------------------
-expect_failure() { # LABEL NEEDLE CMD...
-	local label=$1 needle=$2 out rc=0 before; shift 2
-	before=$(links)
-	out=$("$@" 2>&1 >/dev/null) || rc=$?
-	if [ "$rc" -ne 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
-		[[ "$out" == *"$needle"* ]] && [ "$(links)" = "$before" ]; then
-		pass "$label: \"$out\""
-	else
-		fail "$label: exit $rc, output \"$out\" (want one line with \"$needle\"), links $(links) (before: $before)"
-	fi
-}
 expect_failure "malformed XML" "domain XML on stdin line 6:" \
 	hook "$XML/malformed.xml" prepare begin
 expect_failure "malformed XML on release" "expected well-formed domain XML" \

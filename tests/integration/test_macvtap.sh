@@ -65,10 +65,6 @@ NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 GUEST=52:54:00:aa:00:02
 WORK=$SANDBOX_DIR
 
-check() { # LABEL CMD... — pass when CMD succeeds
-	local label=$1; shift
-	if "$@"; then pass "$label"; else fail "$label"; fi
-}
 macvtaps() { ip -o link show type macvtap | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
 # gone NAME-PATTERN — true once no macvtap matches (a bounded poll: the
 # daemon deletes it when it sees the process exit).
@@ -79,17 +75,6 @@ gone() {
 		sleep 0.05
 	done
 	return 1
-}
-expect_failure() { # LABEL NEEDLE CMD... — non-zero, one line with NEEDLE, links unchanged
-	local label=$1 needle=$2 out rc=0 before; shift 2
-	before=$(links)
-	out=$("$@" 2>&1 >/dev/null) || rc=$?
-	if [ "$rc" -ne 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
-		[[ "$out" == *"$needle"* ]] && [ "$(links)" = "$before" ]; then
-		pass "$label: \"$out\""
-	else
-		fail "$label: exit $rc, output \"$out\" (want one line with \"$needle\"), links $(links) (before: $before)"
-	fi
 }
 
 sandbox_private_run

@@ -63,10 +63,6 @@ NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 SOCK=/run/vmtap/netns.sock
 CONF=/etc/vmtap/vmtapd.conf
 
-check() { # LABEL CMD... — pass when CMD succeeds
-	local label=$1; shift
-	if "$@"; then pass "$label"; else fail "$label"; fi
-}
 nslinks() { ip -n "$1" -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
 pidlinks() { nsenter -t "$1" -n ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
 
@@ -339,6 +335,9 @@ wait "$many" 2>/dev/null || true
 check "it exited: all 40 are gone from tgt" mv_gone tgt
 check "and vmtapd still serves a macvtap in tgt" \
 	"$VMTAP" exec --socket "$SOCK" --nic macvtap=up0,netns=tgt,vhost=off -- /bin/true
+# vmtapd deletes it once it sees /bin/true exit: wait, or the refusals
+# below, which compare tgt's links before and after, would see it go.
+check "and deleted it once its command exited" mv_gone tgt
 check "vmtapd said it deleted them" \
 	test "$(grep -c "exited; deleted its macvtap" "$WORK/vmtapd.log")" -ge 2
 expect_refused "nobody cannot place a macvtap in root's namespace tgt" "not uid 65534" \

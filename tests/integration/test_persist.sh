@@ -36,10 +36,6 @@ if ! sandbox_inside; then
 	sandbox_enter "$0" "$@"
 fi
 
-check() { # LABEL CMD... — pass when CMD succeeds
-	local label=$1; shift
-	if "$@"; then pass "$label"; else fail "$label"; fi
-}
 
 # A field of the kernel's own view of a link (iproute2's JSON).
 kfield() { ip -d -j link show dev "$1" | jq -r ".[0]$2"; }

@@ -55,24 +55,9 @@ NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 # uid 0 without CAP_NET_ADMIN (gone from every set, so also after exec).
 ROOT_NOCAP=(setpriv --inh-caps=-net_admin --ambient-caps=-net_admin --bounding-set=-net_admin --)
 
-check() { # LABEL CMD... — pass when CMD succeeds
-	local label=$1; shift
-	if "$@"; then pass "$label"; else fail "$label"; fi
-}
 kfield() { ip -d -j link show dev "$1" | jq -r ".[0]$2"; }
 gone() { ! ip link show dev "$1" >/dev/null 2>&1; }
 
-expect_failure() { # LABEL NEEDLE CMD... — exit 1, one line with NEEDLE, links unchanged
-	local label=$1 needle=$2 out rc=0 before; shift 2
-	before=$(links)
-	out=$("$@" 2>&1 >/dev/null) || rc=$?
-	if [ "$rc" -eq 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
-		[[ "$out" == *"$needle"* ]] && [ "$(links)" = "$before" ]; then
-		pass "$label: \"$out\""
-	else
-		fail "$label: exit $rc (want 1), output \"$out\" (want one line with \"$needle\"), links $(links) (before: $before)"
-	fi
-}
 
 sandbox_private_run
 sandbox_bridge br1 192.0.2.1/25
@@ -169,19 +154,19 @@ check "nobody: create vm1-net0 --bridge br1 --queues 2 through vmtapd" \
 	"${NOBODY[@]}" "$VMTAP" create vm1-net0 --bridge br1 --queues 2 --socket "$SOCK"
 check "nobody attaches a queue of vm1-net0" hold_start vm1-net0
 check "  the kernel counts 1 queue" test "$(kfield vm1-net0 .linkinfo.info_data.numqueues)" = 1
-expect_failure "root: create vm1-net0 --owner 2000 while nobody holds a queue" \
+expect_failure --status 1 "root: create vm1-net0 --owner 2000 while nobody holds a queue" \
 	"tap vm1-net0 exists with 1 queue attached" root_takeover
 check "  vm1-net0 is still nobody's" test "$(cat /sys/class/net/vm1-net0/owner)" = 65534
 hold_stop
 check "nobody attaches a queue of vm1-net0 and detaches it (IFF_DETACH_QUEUE)" \
 	hold_start vm1-net0 detach
-expect_failure "root: create vm1-net0 --owner 2000 while nobody holds a detached queue" \
+expect_failure --status 1 "root: create vm1-net0 --owner 2000 while nobody holds a detached queue" \
 	"tap vm1-net0 exists with 1 queue attached" root_takeover
 hold_stop
-expect_failure "root: create vm1-net0 --owner 2000 when nobody has let go (owner differs)" \
+expect_failure --status 1 "root: create vm1-net0 --owner 2000 when nobody has let go (owner differs)" \
 	"tap vm1-net0 exists with owner uid 65534, no group, but owner uid 2000, no group was asked; vmtap does not hand a device to a new owner; delete it as root first (vmtap delete vm1-net0)" \
 	root_takeover
-expect_failure "root: create vm1-net0 with no --owner" \
+expect_failure --status 1 "root: create vm1-net0 with no --owner" \
 	"tap vm1-net0 exists with owner uid 65534, no group, but no owner, no group was asked" \
 	"$VMTAP" create vm1-net0 --bridge br1 --queues 2
 check "  vm1-net0 is still nobody's" test "$(cat /sys/class/net/vm1-net0/owner)" = 65534
@@ -194,7 +179,7 @@ check "  vm1-net0 is uid 2000's" test "$(cat /sys/class/net/vm1-net0/owner)" = 2
 umount /dev/net/tun
 
 # ---- a user may not shrink the bridge ------------------------------------------
-expect_failure "nobody: create t3 --mtu 68 (below br1's 1500)" \
+expect_failure --status 1 "nobody: create t3 --mtu 68 (below br1's 1500)" \
 	"mtu=68: below br1's MTU 1500" \
 	"${NOBODY[@]}" "$VMTAP" create t3 --bridge br1 --mtu 68 --socket "$SOCK"
 check "  br1 keeps MTU 1500" test "$(cat /sys/class/net/br1/mtu)" = 1500
@@ -204,49 +189,49 @@ check "  br1 keeps MTU 1500" test "$(cat /sys/class/net/br1/mtu)" = 1500
 "$VMTAP" delete t3
 
 # ---- refusals ----------------------------------------------------------------
-expect_failure "nobody: a bridge the policy does not give it" \
+expect_failure --status 1 "nobody: a bridge the policy does not give it" \
 	"bridge br2 is not allowed for uid 65534 by $CONF" \
 	"${NOBODY[@]}" "$VMTAP" create t3 --bridge br2 --socket "$SOCK"
 check "  vmtapd logged the denial" \
 	grep -q "deny create-persistent uid=65534 pid=[0-9]* bridge=br2 ifname=t3 queues=1: bridge br2 is not allowed" "$DLOG"
-expect_failure "nobody: more queues than its limit" \
+expect_failure --status 1 "nobody: more queues than its limit" \
 	"queues=8: $CONF allows uid 65534 at most 4 queues per NIC" \
 	"${NOBODY[@]}" "$VMTAP" create t3 --bridge br1 --queues 8 --socket "$SOCK"
-expect_failure "nobody: tun mode" "mode=tun is not offered by vmtapd" \
+expect_failure --status 1 "nobody: tun mode" "mode=tun is not offered by vmtapd" \
 	"${NOBODY[@]}" "$VMTAP" create vpn0 --mode tun --socket "$SOCK"
-expect_failure "nobody: --owner root" "--owner root: through vmtapd the tap is always owned by its caller (uid 65534)" \
+expect_failure --status 1 "nobody: --owner root" "--owner root: through vmtapd the tap is always owned by its caller (uid 65534)" \
 	"${NOBODY[@]}" "$VMTAP" create t3 --bridge br1 --owner root --socket "$SOCK"
-expect_failure "nobody: --group 100 (not its own)" "--group 100: through vmtapd the group must be one of the caller's" \
+expect_failure --status 1 "nobody: --group 100 (not its own)" "--group 100: through vmtapd the group must be one of the caller's" \
 	"${NOBODY[@]}" "$VMTAP" create t3 --bridge br1 --group 100 --socket "$SOCK"
 
 # vmtap taps of root's: one with no owner, one owned by uid 0.
 "$VMTAP" create r1 --bridge br1
 "$VMTAP" create r2 --bridge br1 --owner 0
-expect_failure "nobody: delete a vmtap tap with no owner" \
+expect_failure --status 1 "nobody: delete a vmtap tap with no owner" \
 	"tap r1 has no owner, not uid 65534: through vmtapd a client may take over or delete only its own devices" \
 	"${NOBODY[@]}" "$VMTAP" delete r1 --socket "$SOCK"
-expect_failure "nobody: delete a vmtap tap owned by root" "tap r2 has owner uid 0, not uid 65534" \
+expect_failure --status 1 "nobody: delete a vmtap tap owned by root" "tap r2 has owner uid 0, not uid 65534" \
 	"${NOBODY[@]}" "$VMTAP" delete r2 --socket "$SOCK"
 check "  vmtapd logged the denial" \
 	grep -q "deny delete-persistent uid=65534 pid=[0-9]* ifnames=r2: tap r2 has owner uid 0" "$DLOG"
-expect_failure "nobody: take over root's r2 by creating it" "tap r2 has owner uid 0, not uid 65534" \
+expect_failure --status 1 "nobody: take over root's r2 by creating it" "tap r2 has owner uid 0, not uid 65534" \
 	"${NOBODY[@]}" "$VMTAP" create r2 --bridge br1 --socket "$SOCK"
 check "  r2 is still root's" test "$(cat /sys/class/net/r2/owner)" = 0
-expect_failure "nobody: delete t1 and r2 at once: none deleted" "tap r2 has owner uid 0" \
+expect_failure --status 1 "nobody: delete t1 and r2 at once: none deleted" "tap r2 has owner uid 0" \
 	"${NOBODY[@]}" "$VMTAP" delete t1 r2 --socket "$SOCK"
 check "  t1 is still there" ip link show dev t1 >/dev/null
 
 ip tuntap add dev foreign0 mode tap user 65534
-expect_failure "nobody: delete its own tap that vmtap did not make" \
+expect_failure --status 1 "nobody: delete its own tap that vmtap did not make" \
 	"tap foreign0 was not made by vmtap (its alias is not \"vmtap\"); vmtapd deletes only devices vmtap made" \
 	"${NOBODY[@]}" "$VMTAP" delete foreign0 --socket "$SOCK"
-expect_failure "nobody: delete --force" "delete --force: vmtapd deletes only devices vmtap made" \
+expect_failure --status 1 "nobody: delete --force" "delete --force: vmtapd deletes only devices vmtap made" \
 	"${NOBODY[@]}" "$VMTAP" delete --force foreign0 --socket "$SOCK"
-expect_failure "nobody: delete a bridge" "br1 is a bridge, not a tun/tap device" \
+expect_failure --status 1 "nobody: delete a bridge" "br1 is a bridge, not a tun/tap device" \
 	"${NOBODY[@]}" "$VMTAP" delete br1 --socket "$SOCK"
-expect_failure "nobody: create over a tap vmtap did not make" "foreign0 already exists and vmtap did not make it" \
+expect_failure --status 1 "nobody: create over a tap vmtap did not make" "foreign0 already exists and vmtap did not make it" \
 	"${NOBODY[@]}" "$VMTAP" create foreign0 --bridge br1 --socket "$SOCK"
-expect_failure "nobody: a name that would be truncated" "bad interface name \"abcdefghijklmnopq\"" \
+expect_failure --status 1 "nobody: a name that would be truncated" "bad interface name \"abcdefghijklmnopq\"" \
 	"${NOBODY[@]}" "$VMTAP" delete abcdefghijklmnopq --socket "$SOCK"
 
 # ---- uid 0 without CAP_NET_ADMIN -----------------------------------------------
@@ -267,10 +252,10 @@ check "  vmtapd logged the deletion" \
 # ---- no daemon -------------------------------------------------------------------
 stop_daemon
 check "SIGTERM: vmtapd exits 0" test "$daemon_rc" -eq 0
-expect_failure "no daemon: create" \
+expect_failure --status 1 "no daemon: create" \
 	"vmtap create needs CAP_NET_ADMIN (run it as root) or a vmtapd to ask; no vmtapd at $SOCK" \
 	"${NOBODY[@]}" "$VMTAP" create t1 --bridge br1 --socket "$SOCK"
-expect_failure "no daemon: delete" \
+expect_failure --status 1 "no daemon: delete" \
 	"vmtap delete needs CAP_NET_ADMIN (run it as root) or a vmtapd to ask; no vmtapd at $SOCK" \
 	"${NOBODY[@]}" "$VMTAP" delete r1 --socket "$SOCK"
 

@@ -47,10 +47,6 @@ fi
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 GUEST=52:54:00:aa:00:01
 
-check() { # LABEL CMD... — pass when CMD succeeds
-	local label=$1; shift
-	if "$@"; then pass "$label"; else fail "$label"; fi
-}
 # The kernel's view of a bridge port (iproute2's JSON).
 pfield() { bridge -d -j link show dev "$1" | jq -r ".[0]$2"; }
 # vmtap list --json's view of one device.

@@ -48,10 +48,6 @@ fi
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 WORK=$SANDBOX_DIR
 
-check() { # LABEL CMD... — pass when CMD succeeds
-	local label=$1; shift
-	if "$@"; then pass "$label"; else fail "$label"; fi
-}
 # setting KEY — the unit's value of KEY (the last line wins, as systemd's).
 setting() { sed -n "s/^$1=//p" "$UNIT" | tail -n 1; }
 
