@@ -34,6 +34,7 @@
  * through virGetLastErrorMessage() into our one line. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,17 @@ static const char *virt_error(void)
 }
 
 static volatile int loop_quit;
+/* The event loop's thread, joined by virt_close: a thread left in poll()
+ * while main returns races exit()'s teardown of libvirt and glib (a
+ * segfault after the last line, seen with qemu:///embed). */
+static pthread_t loop_thread;
+static bool loop_running;
+
+static void loop_wake(int timer, void *opaque)
+{
+	(void)opaque;
+	virEventRemoveTimeout(timer);
+}
 
 static void *event_loop(void *arg)
 {
@@ -309,7 +321,6 @@ static const char *uri_shown(const char *uri)
  * (qemu:///embed) talks to QEMU's monitor through it. */
 static int virt_open(const char *uri, const char *name, virConnectPtr *conn, virDomainPtr *dom)
 {
-	pthread_t t;
 
 	/* An embedded driver (qemu:///embed) logs its warnings and errors to
 	 * stderr; each error reaches the user in our one line anyway.  A
@@ -318,9 +329,9 @@ static int virt_open(const char *uri, const char *name, virConnectPtr *conn, vir
 	virSetErrorFunc(NULL, quiet);
 	if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0)
 		return cmd_fail(1, "cannot initialise libvirt: %s", virt_error());
-	if (pthread_create(&t, NULL, event_loop, NULL) != 0)
+	if (pthread_create(&loop_thread, NULL, event_loop, NULL) != 0)
 		return cmd_fail(1, "cannot start libvirt's event loop");
-	pthread_detach(t);
+	loop_running = true;
 	*conn = virConnectOpen(uri);
 	if (!*conn)
 		return cmd_fail(1, "cannot connect to %s: %s", uri_shown(uri), virt_error());
@@ -346,7 +357,14 @@ static void virt_close(virConnectPtr conn, virDomainPtr dom)
 		virDomainFree(dom);
 	if (conn)
 		virConnectClose(conn);
+	if (!loop_running)
+		return;
+	/* A timer due now ends the loop's current wait; it then sees
+	 * loop_quit. */
 	loop_quit = 1;
+	if (virEventAddTimeout(0, loop_wake, NULL, NULL) >= 0)
+		pthread_join(loop_thread, NULL);
+	loop_running = false;
 }
 
 /* ---- vmtap attach --------------------------------------------------------- */
@@ -476,8 +494,10 @@ int cmd_attach(int argc, char **argv)
 		close(vfd);
 	}
 	/* libvirt first: a wrong URI or domain costs no tap. */
-	if (virt_open(uri, name, &conn, &dom))
+	if (virt_open(uri, name, &conn, &dom)) {
+		virt_close(NULL, NULL); /* its loop; virt_open closed the rest */
 		return 1;
+	}
 	if (no.queues_auto) {
 		int n = virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_LIVE);
 
@@ -610,8 +630,10 @@ int cmd_detach(int argc, char **argv)
 	if ((r = ptap_init(&p, "vmtap detach", sock, &err)) < 0 ||
 	    (r = ptap_check(&p, dev, false, &err)) < 0)
 		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
-	if (virt_open(uri, name, &conn, &dom))
+	if (virt_open(uri, name, &conn, &dom)) {
+		virt_close(NULL, NULL); /* its loop; virt_open closed the rest */
 		return 1;
+	}
 	r = live_interface(dom, dev, &xml, &err);
 	if (r == -ENOENT) {
 		cmd_fail(1, "domain %s has no interface on %s", name, dev);
