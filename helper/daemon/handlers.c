@@ -15,7 +15,13 @@
  * any vmtap made); provision() checks that next to the kernel
  * call.  A persistent tap made here counts toward `limit nics` of the uid
  * that made it for as long as it exists, in the same record as handed-out
- * NICs (quota.h). */
+ * NICs (quota.h).
+ *
+ * release-nic deletes a macvtap before its process exits: only one the
+ * daemon made and watches, in its own namespace, resolved from the name
+ * to the watch's ifindex and deleted by it while still marked; only for
+ * the uid it was made for, or uid 0.  Its place under `limit nics` goes
+ * with it (the record counts what the kernel still has). */
 #include "helper/daemon/handlers.h"
 
 #include <errno.h>
@@ -26,6 +32,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "bridge/link.h"
 #include "bridge/port.h"
 #include "helper/core/field.h"
 #include "helper/core/ids.h"
@@ -489,6 +496,82 @@ refuse:
 	refuse(o, r == -EPERM ? "deny" : "fail", who, r, &err);
 }
 
+/* Why name (ifindex) is not a macvtap a watch is for: -EINVAL no macvtap
+ * (a tap goes with its last fd), -EPERM a macvtap vmtapd does not watch. */
+static int not_watched(struct handler_env *env, const char *name, struct vmtap_err *err)
+{
+	struct link_detail d;
+	int r;
+
+	if ((r = link_get_detail(env->nl, name, &d, err)) < 0) {
+		nl_renew(env, r);
+		return r;
+	}
+	if (!d.is_macvtap)
+		return vmtap_fail(err, -EINVAL, "release-nic: %s is a %s, not a macvtap; expected a "
+				  "macvtap vmtapd made (a tap goes with its last fd)", name,
+				  d.st.kind[0] ? d.st.kind : "device");
+	return vmtap_fail(err, -EPERM, "release-nic: macvtap %s was not made by vmtapd (or not "
+			  "for a process it watches); expected one vmtapd made through create-nic",
+			  name);
+}
+
+static void release_nic(struct handler_env *env, const struct client_id *who_,
+			const struct vmtapd_request *req, struct outcome *o)
+{
+	const char *name = req->names[0];
+	uid_t uid = who_->peer.uid, made_for;
+	struct vmtap_err err = { "" };
+	char who[96 + IFNAMSIZ];
+	int ifindex, r;
+	pid_t pid;
+
+	snprintf(who, sizeof(who), "release-nic uid=%u pid=%d ifname=%s", (unsigned)uid,
+		 (int)who_->pid, name);
+	if ((r = ifname_index(name, &ifindex)) < 0) {
+		if (r == -ENODEV)
+			vmtap_fail(&err, r, "release-nic: no device %s in vmtapd's network namespace; "
+				   "expected a macvtap vmtapd made for you there", name);
+		else
+			vmtap_fail(&err, r, "release-nic: cannot look up %s: %s", name, strerror(-r));
+		goto fail;
+	}
+	if (!watch_find(env->watch, ifindex, &pid, &made_for)) {
+		r = not_watched(env, name, &err);
+		goto refuse;
+	}
+	if (uid != 0 && made_for != uid) {
+		if (made_for == WATCH_UID_UNKNOWN)
+			r = vmtap_fail(&err, -EPERM, "release-nic: macvtap %s was made before vmtapd "
+				       "last started, for a uid it did not keep; only uid 0 may "
+				       "release it (or it goes when pid %d exits)", name, (int)pid);
+		else
+			r = vmtap_fail(&err, -EPERM, "release-nic: macvtap %s was made for uid %u, "
+				       "not for uid %u; expected one of your own", name,
+				       (unsigned)made_for, (unsigned)uid);
+		goto refuse;
+	}
+	if ((r = watch_release(env->watch, env->nl, ifindex, &err)) < 0) {
+		nl_renew(env, r);
+		goto fail;
+	}
+	if (vmtapd_deleted_encode(req, o->out, sizeof(o->out), &o->outlen) < 0) {
+		o->kind = OUTCOME_DROP;
+		o->prio = LOG_ERR;
+		snprintf(o->line, sizeof(o->line), "grant %s, but cannot answer; dropped the client",
+			 who);
+		return;
+	}
+	o->prio = LOG_INFO;
+	snprintf(o->line, sizeof(o->line), "grant %s watched=%d", who, (int)pid);
+	return;
+refuse:
+	refuse(o, r == -EPERM ? "deny" : "fail", who, r, &err);
+	return;
+fail:
+	refuse(o, "fail", who, r, &err);
+}
+
 void handle_request(struct handler_env *env, const struct client_id *who,
 		    struct vmtapd_request *req, struct outcome *o)
 {
@@ -504,6 +587,9 @@ void handle_request(struct handler_env *env, const struct client_id *who,
 		break;
 	case VMTAPD_OP_DELETE_PERSISTENT:
 		delete_persistent(env, who, req, o);
+		break;
+	case VMTAPD_OP_RELEASE_NIC:
+		release_nic(env, who, req, o);
 		break;
 	}
 }

@@ -1,8 +1,8 @@
 /* handlers.h — what vmtapd does with one decoded request: the policy and
  * quota decisions, provision(), and the reply it makes, as an outcome.
  *
- * Owns: the four requests (hello, create-nic, create-persistent,
- * delete-persistent) and the decisions before each (the bridge is the
+ * Owns: the five requests (hello, create-nic, create-persistent,
+ * delete-persistent, release-nic) and the decisions before each (the bridge is the
  * client's, so many queues, a group of its own, room under `limit nics`).
  *
  * Promises: a handler fills a struct outcome and nothing else — it never
@@ -29,6 +29,7 @@
 #include "helper/wire/proto.h"
 
 struct nl_sock;
+struct watch_set;
 
 /* What the handlers work with: the daemon's, not a client's. */
 struct handler_env {
@@ -37,6 +38,7 @@ struct handler_env {
 	struct nl_sock *nl;       /* renewed here when a failure left it out of step */
 	struct pool *pool;        /* --pool, or NULL */
 	struct quota *quota;
+	struct watch_set *watch;  /* the macvtaps it made, by process (watch.h) */
 };
 
 /* Who asks, as the kernel recorded it at connect(). */

@@ -394,7 +394,7 @@ static void watch_macvtap(struct vmtapd_server *s, struct conn *c, int watch_fd,
 {
 	struct outcome *o = &c->o;
 	int r = watch_add_netns(s->watch, o->owner_sent ? watch_fd : c->pidfd, o->owner,
-				o->nic.ifindex, netns_fd);
+				o->nic.ifindex, c->peer.uid, netns_fd);
 
 	if (r == 0)
 		return;
@@ -951,6 +951,7 @@ int vmtapd_server_new(const struct vmtapd_server_opts *o, struct vmtapd_server *
 	s->env.config_path = s->config_path;
 	s->env.pool = s->pool;
 	s->env.quota = &s->quota;
+	s->env.watch = s->watch;
 	*out = s;
 	return 0;
 fail:

@@ -35,6 +35,7 @@ struct watch {
 	pid_t pid;
 	int ifindex;
 	int netns_fd;         /* the macvtap's network namespace, or -1: ours */
+	uid_t uid;            /* made for; WATCH_UID_UNKNOWN after a restart */
 	struct watch *prev, *next;
 };
 
@@ -82,7 +83,7 @@ int watch_fd(const struct watch_set *w)
 	return w->epfd;
 }
 
-static int add_taken(struct watch_set *w, int fd, pid_t pid, int ifindex)
+static int add_taken(struct watch_set *w, int fd, pid_t pid, int ifindex, uid_t uid)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct watch *x = malloc(sizeof(*x));
@@ -91,7 +92,8 @@ static int add_taken(struct watch_set *w, int fd, pid_t pid, int ifindex)
 		close(fd);
 		return -ENOMEM;
 	}
-	*x = (struct watch){ .pidfd = fd, .pid = pid, .ifindex = ifindex, .netns_fd = -1 };
+	*x = (struct watch){ .pidfd = fd, .pid = pid, .ifindex = ifindex, .netns_fd = -1,
+			     .uid = uid };
 	ev.data.ptr = x;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		int r = -errno;
@@ -229,28 +231,64 @@ int watch_check_pidfd(int fd, uid_t uid, pid_t *pid, struct vmtap_err *err)
 	return 0;
 }
 
-int watch_add(struct watch_set *w, int pidfd, pid_t pid, int ifindex)
+int watch_add(struct watch_set *w, int pidfd, pid_t pid, int ifindex, uid_t uid)
 {
 	int fd = fcntl(pidfd, F_DUPFD_CLOEXEC, 3);
 
 	if (fd < 0)
 		return -errno;
-	return add_taken(w, fd, pid, ifindex);
+	return add_taken(w, fd, pid, ifindex, uid);
 }
 
-int watch_add_netns(struct watch_set *w, int pidfd, pid_t pid, int ifindex, int netns_fd)
+int watch_add_netns(struct watch_set *w, int pidfd, pid_t pid, int ifindex, uid_t uid,
+		    int netns_fd)
 {
 	int ns, r;
 
 	if (netns_fd < 0)
-		return watch_add(w, pidfd, pid, ifindex);
+		return watch_add(w, pidfd, pid, ifindex, uid);
 	if ((ns = fcntl(netns_fd, F_DUPFD_CLOEXEC, 3)) < 0)
 		return -errno;
-	if ((r = watch_add(w, pidfd, pid, ifindex)) < 0) {
+	if ((r = watch_add(w, pidfd, pid, ifindex, uid)) < 0) {
 		close(ns);
 		return r;
 	}
 	w->head->netns_fd = ns; /* add_taken put it first */
+	return 0;
+}
+
+static struct watch *find_own(const struct watch_set *w, int ifindex)
+{
+	struct watch *x;
+
+	for (x = w->head; x; x = x->next)
+		if (x->ifindex == ifindex && x->netns_fd < 0)
+			return x;
+	return NULL;
+}
+
+bool watch_find(const struct watch_set *w, int ifindex, pid_t *pid, uid_t *uid)
+{
+	struct watch *x = find_own(w, ifindex);
+
+	if (!x)
+		return false;
+	*pid = x->pid;
+	*uid = x->uid;
+	return true;
+}
+
+int watch_release(struct watch_set *w, struct nl_sock *nl, int ifindex, struct vmtap_err *err)
+{
+	struct watch *x = find_own(w, ifindex);
+	int r;
+
+	if (!x)
+		return -ENOENT;
+	/* Still by the mark: the same checks as when the process exits. */
+	if ((r = macvtap_delete_owned(nl, ifindex, x->pid, err)) < 0)
+		return r;
+	unlink_watch(w, x);
 	return 0;
 }
 
@@ -310,7 +348,9 @@ static void alive(int ifindex, const char *name, pid_t pid, void *arg)
 		close(fd);
 		return; /* it went meanwhile: the next start reaps it */
 	}
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || add_taken(c->w, fd, pid, ifindex) < 0)
+	/* Whose it was is not in the mark: only uid 0 may release it. */
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ||
+	    add_taken(c->w, fd, pid, ifindex, WATCH_UID_UNKNOWN) < 0)
 		c->r = -ENOMEM;
 }
 

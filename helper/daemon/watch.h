@@ -16,6 +16,12 @@
  * an fd of that namespace, and deleted there; the fd keeps the namespace
  * alive until the process exits.
  *
+ * A watch also records the uid the macvtap was made for (the client's),
+ * so that uid (or uid 0) may have it deleted before the process exits
+ * (release-nic: `vmtap unplug` once QEMU let go of it); a macvtap watched
+ * again after a restart has no uid recorded (WATCH_UID_UNKNOWN): only uid
+ * 0 may release it.
+ *
  * Promises: a macvtap is deleted only while it still carries the mark
  * for that pid (macvtap_delete_owned); a process that cannot be watched
  * (no SO_PEERPIDFD: Linux < 6.5, and no pidfd sent) gets no macvtap (the
@@ -49,14 +55,30 @@ int watch_fd(const struct watch_set *w);
  * -EPERM another user's. */
 int watch_check_pidfd(int fd, uid_t uid, pid_t *pid, struct vmtap_err *err);
 
+/* The uid of a watch taken up at start (watch_reap): not recorded. */
+#define WATCH_UID_UNKNOWN ((uid_t)-1)
+
 /* Watches pid through pidfd (dup'ed: the caller keeps its own) for the
- * macvtap ifindex.  0 or -errno. */
-int watch_add(struct watch_set *w, int pidfd, pid_t pid, int ifindex);
+ * macvtap ifindex, made for uid.  0 or -errno. */
+int watch_add(struct watch_set *w, int pidfd, pid_t pid, int ifindex, uid_t uid);
 
 /* watch_add for a macvtap in another network namespace: netns_fd (dup'ed)
  * is kept with the watch, and the macvtap is deleted there
  * (netns_macvtap_delete_owned).  -1: watch_add. */
-int watch_add_netns(struct watch_set *w, int pidfd, pid_t pid, int ifindex, int netns_fd);
+int watch_add_netns(struct watch_set *w, int pidfd, pid_t pid, int ifindex, uid_t uid,
+		    int netns_fd);
+
+/* Whether a watch is for the macvtap ifindex of vmtapd's own network
+ * namespace (a watch of another namespace's ifindex never matches: that
+ * number means another device there); *pid and *uid: its process and
+ * the uid it was made for. */
+bool watch_find(const struct watch_set *w, int ifindex, pid_t *pid, uid_t *uid);
+
+/* Deletes now the macvtap ifindex of vmtapd's namespace that a watch is
+ * for, if still marked for its pid (macvtap_delete_owned), and drops the
+ * watch; -ENOENT when no watch is for it.  On a failure to delete the
+ * watch stays.  Who may is the caller's decision (watch_find). */
+int watch_release(struct watch_set *w, struct nl_sock *nl, int ifindex, struct vmtap_err *err);
 
 /* What a watch does when pid exits, done now: deletes macvtap ifindex if
  * still marked for pid, in netns_fd's namespace (-1: nl's). */

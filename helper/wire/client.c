@@ -227,3 +227,26 @@ int vmtapd_client_delete_persistent(struct vmtapd_client *c, const char *const *
 		return vmtap_fail(err, -EPROTO, "vmtapd says it deleted %u of %u names", deleted, n);
 	return 0;
 }
+
+int vmtapd_client_release_nic(struct vmtapd_client *c, const char *ifname,
+			      struct vmtap_err *err)
+{
+	struct vmtapd_request req = { .op = VMTAPD_OP_RELEASE_NIC, .nnames = 1 };
+	char buf[VMTAPD_REPLY_MAX];
+	unsigned nfds, deleted;
+	size_t len;
+	int r;
+
+	/* Never truncated: the daemon checks the rest of the name rule. */
+	if (strlen(ifname) >= IFNAMSIZ)
+		return vmtap_fail(err, -EINVAL, "bad interface name \"%s\"; expected %d bytes at "
+				  "most", ifname, IFNAMSIZ - 1);
+	memcpy(req.names[0], ifname, strlen(ifname) + 1);
+	if ((r = call_plain(c, &req, buf, sizeof(buf), &len, &nfds, err)) < 0)
+		return r;
+	if ((r = vmtapd_deleted_decode(buf, len, nfds, &deleted, err)) < 0)
+		return r;
+	if (deleted != 1)
+		return vmtap_fail(err, -EPROTO, "vmtapd says it released %u names of 1", deleted);
+	return 0;
+}

@@ -56,6 +56,14 @@ int vmtapd_client_create_persistent(struct vmtapd_client *c, const struct nic_sp
 int vmtapd_client_delete_persistent(struct vmtapd_client *c, const char *const *names,
 				    unsigned n, struct vmtap_err *err);
 
+/* Deletes now the macvtap ifname that vmtapd made for the caller's uid
+ * and watches (release-nic, proto.h), instead of when its process exits:
+ * once QEMU has let go of it (`vmtap unplug`), so its MAC is free at once.
+ * In vmtapd's own network namespace only.  A daemon before the op answers
+ * -EOPNOTSUPP. */
+int vmtapd_client_release_nic(struct vmtapd_client *c, const char *ifname,
+			      struct vmtap_err *err);
+
 /* The warning of the last successful create-nic ("" if none): vhost=auto
  * went on without vhost-net, and why. */
 const char *vmtapd_client_warning(const struct vmtapd_client *c);

@@ -49,7 +49,8 @@ static int check_version(json_t *o, struct vmtap_err *err)
 	return 0;
 }
 
-static const char OPS[] = "hello, create-nic, create-persistent or delete-persistent";
+static const char OPS[] = "hello, create-nic, create-persistent, delete-persistent or "
+			  "release-nic";
 /* One key of a create-nic or create-persistent (spec->persist) request
  * into spec: a field of the table that the op takes (field.h), its JSON
  * type from the field's type, its value through the command line's
@@ -176,6 +177,23 @@ static int names_key(struct vmtapd_request *req, json_t *v, struct vmtap_err *er
 	return 0;
 }
 
+/* release-nic's "ifname": one valid name, in names[0]. */
+static int release_key(struct vmtapd_request *req, json_t *v, struct vmtap_err *err)
+{
+	struct vmtap_err bad = { "" };
+	const char *s = json_string_value(v);
+
+	if (!json_is_string(v))
+		return vmtap_fail(err, -EINVAL, "release-nic: \"ifname\" is %s; expected the name "
+				  "of a macvtap", json_kind(v));
+	/* ifname_check refuses what printable() would. */
+	if (ifname_check_err(s, NULL, &bad) < 0)
+		return vmtap_fail(err, -EINVAL, "release-nic: %s", bad.msg);
+	memcpy(req->names[0], s, strlen(s) + 1);
+	req->nnames = 1;
+	return 0;
+}
+
 int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *req,
 			  struct vmtap_err *err)
 {
@@ -281,6 +299,24 @@ int vmtapd_request_decode(const char *buf, size_t len, struct vmtapd_request *re
 				       "an array of interface names");
 			goto out;
 		}
+	} else if (!strcmp(op, "release-nic")) {
+		req->op = VMTAPD_OP_RELEASE_NIC;
+		json_object_foreach(o, key, v) {
+			if (!strcmp(key, "ifname"))
+				r = release_key(req, v, err);
+			else if (strcmp(key, "op") && strcmp(key, "version"))
+				r = vmtap_fail(err, -EINVAL, "release-nic: unknown key \"%s\"; "
+					       "expected ifname", VMTAP_SHOW_TOKEN(shown, key));
+			else
+				r = 0;
+			if (r < 0)
+				goto out;
+		}
+		if (!req->nnames) {
+			r = vmtap_fail(err, -EINVAL, "release-nic: missing \"ifname\"; expected the "
+				       "name of a macvtap vmtapd made for you");
+			goto out;
+		}
 	} else {
 		r = vmtap_fail(err, -EOPNOTSUPP, "unknown op \"%s\"; expected %s", VMTAP_SHOW_TOKEN(shown, op),
 			       OPS);
@@ -346,11 +382,11 @@ int vmtapd_hello_encode(const struct vmtapd_hello *h, char *buf, size_t cap, siz
 			json_decref(bridges);
 			return -ENOMEM;
 		}
-	o = json_pack("{s:i, s:[i], s:s, s:[s,s,s,s], s:I, s:I, s:{s:o, s:o, s:o}, s:o, s:b, "
+	o = json_pack("{s:i, s:[i], s:s, s:[s,s,s,s,s], s:I, s:I, s:{s:o, s:o, s:o}, s:o, s:b, "
 		      "s:{s:o, s:o}}",
 		      "version", VMTAPD_PROTO_VERSION, "versions", VMTAPD_PROTO_VERSION,
 		      "server", h->server, "ops", "hello", "create-nic",
-		      "create-persistent", "delete-persistent",
+		      "create-persistent", "delete-persistent", "release-nic",
 		      "uid", (json_int_t)h->uid, "gid", (json_int_t)h->gid,
 		      "limits", "queues", limit_value(h->max_queues),
 		      "nics", limit_value(h->max_nics),
@@ -499,6 +535,10 @@ int vmtapd_request_encode(const struct vmtapd_request *req, char *buf, size_t ca
 	if (req->op == VMTAPD_OP_DELETE_PERSISTENT)
 		return json_to_buf(json_pack("{s:s, s:i, s:o}", "op", "delete-persistent",
 				      "version", VMTAPD_PROTO_VERSION, "ifnames", names_array(req)),
+			    buf, cap, len);
+	if (req->op == VMTAPD_OP_RELEASE_NIC)
+		return json_to_buf(json_pack("{s:s, s:i, s:s}", "op", "release-nic",
+				      "version", VMTAPD_PROTO_VERSION, "ifname", req->names[0]),
 			    buf, cap, len);
 	if (req->op != VMTAPD_OP_CREATE_PERSISTENT && req->op != VMTAPD_OP_CREATE_NIC)
 		return -EINVAL;

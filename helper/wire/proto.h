@@ -16,6 +16,12 @@
  *    [,"mac":"fe:54:00:12:34:56"][,"mtu":1500][,"qdisc":"noqueue"]
  *    [,"vnet_hdr":false][,"group":100][,"mode":"tap"][,"version":1]}
  *   {"op":"delete-persistent","ifnames":["t1","t2"][,"version":1]}
+ *   {"op":"release-nic","ifname":"vmt5e6f7a8b"[,"version":1]}
+ *
+ * release-nic deletes now a macvtap the daemon made and watches (in its
+ * own network namespace), instead of when its process exits: the client
+ * whose uid it was made for, or uid 0, after QEMU let go of it (`vmtap
+ * unplug`).  The name is kept in names[0] (nnames 1).
  *
  * "watch" is the request's, not the NIC's (no row of the table): with a
  * macvtap only, it says a pidfd rides with the request (SCM_RIGHTS, after
@@ -30,7 +36,7 @@
  *
  *   hello       {"version":1,"versions":[1],"server":"vmtapd 0.2.0",
  *                "ops":["hello","create-nic","create-persistent",
- *                       "delete-persistent"],"uid":1000,"gid":1000,
+ *                       "delete-persistent","release-nic"],"uid":1000,"gid":1000,
  *                "limits":{"queues":8,"nics":32,"connections":64},
  *                "bridges":[{"bridge":"br0","untagged":true,"vlans":"",
  *                            "require":[]},
@@ -61,6 +67,7 @@
  *                "owner":1000,"group":null}   (no fds)
  *   delete-persistent
  *               {"version":1,"deleted":["t1","t2"]}
+ *   release-nic {"version":1,"deleted":["vmt5e6f7a8b"]} (as delete-persistent's)
  *   any error   {"version":1,"error":{"code":"EPERM","message":"..."}}
  *               code is the errno's symbolic name; message is the one line
  *               the CLI would print; no fds
@@ -100,6 +107,7 @@ enum vmtapd_op {
 	VMTAPD_OP_CREATE_NIC,
 	VMTAPD_OP_CREATE_PERSISTENT,
 	VMTAPD_OP_DELETE_PERSISTENT,
+	VMTAPD_OP_RELEASE_NIC,
 };
 
 /* Names one delete-persistent request takes (they fit VMTAPD_REQUEST_MAX
@@ -113,7 +121,7 @@ struct vmtapd_request {
 	struct nic_spec spec;
 	/* create-nic with "watch":"pidfd": a pidfd comes with the request */
 	bool watch;
-	/* delete-persistent: distinct, valid names */
+	/* delete-persistent: distinct, valid names; release-nic: its one */
 	unsigned nnames;
 	char names[VMTAPD_DELETE_MAX][IFNAMSIZ];
 };
@@ -188,7 +196,8 @@ int vmtapd_nic_decode(const char *buf, size_t len, unsigned nfds, struct nic *ni
 /* A create-persistent reply (which comes with no fds: nfds must be 0). */
 int vmtapd_persistent_decode(const char *buf, size_t len, unsigned nfds,
 			     struct vmtapd_persistent *p, struct vmtap_err *err);
-/* A delete-persistent reply; *n: how many names it says were deleted. */
+/* A delete-persistent or release-nic reply; *n: how many names it says
+ * were deleted. */
 int vmtapd_deleted_decode(const char *buf, size_t len, unsigned nfds, unsigned *n,
 			  struct vmtap_err *err);
 
