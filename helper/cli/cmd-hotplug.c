@@ -17,15 +17,24 @@
  * request names QEMU instead: a pidfd of the QMP socket's peer
  * (SO_PEERPIDFD), which vmtapd checks and watches ("watch", proto.h).
  * Only vmtapd does that: without it a macvtap is refused, as root too.
- * unplug takes QEMU's fds away, but the macvtap stays until QEMU exits
- * (vmtapd has no op to delete one earlier). */
+ * unplug takes QEMU's fds away (device_del, then netdev_del), and then
+ * asks vmtapd to delete the macvtap at once (release-nic), so its MAC is
+ * free for the next hotplug.  QEMU does not know a passed fd's device, so
+ * unplug finds it by name: --release IFNAME, else the id itself when it
+ * names a macvtap vmtapd marked (hotplug's default id is the device's
+ * name); vmtapd checks that it made it, for this uid. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bridge/link.h"
+#include "bridge/rtnl.h"
 #include "helper/cli/cmd.h"
+#include "helper/core/ifname.h"
+#include "helper/core/macvtap.h"
+#include "helper/wire/client.h"
 #include "qmp/hotplug.h"
 #include "helper/cli/nic-opt.h"
 #include "helper/wire/obtain.h"
@@ -50,7 +59,7 @@ static void hotplug_usage(void)
 	       "vCPU count as QEMU reports it, at most %d.\n"
 	       "\n"
 	       "macvtap=DEV comes from vmtapd only, which deletes the macvtap when QEMU (the\n"
-	       "QMP socket's peer) exits; unplug leaves it until then.\n"
+	       "QMP socket's peer) exits, or when vmtap unplug releases it.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --qmp PATH          QEMU's QMP socket (-qmp unix:PATH,server=on,wait=off)\n"
@@ -70,21 +79,30 @@ static void hotplug_usage(void)
 
 static void unplug_usage(void)
 {
-	printf("Usage: vmtap unplug --qmp PATH --id ID [--timeout S] [--json]\n"
+	printf("Usage: vmtap unplug --qmp PATH --id ID [--release IFNAME] [--timeout S] [--json]\n"
+	       "                    [--socket PATH]\n"
 	       "\n"
 	       "Unplugs the NIC with id ID from the running QEMU whose QMP monitor listens on\n"
 	       "PATH: device_del, then waits for the guest to release the device\n"
 	       "(DEVICE_DELETED), then netdev_del; QEMU closes the tap's fds and the tap\n"
 	       "disappears.\n"
 	       "\n"
+	       "A macvtap vmtapd made (hotplug macvtap=DEV) does not go with its fds: unplug\n"
+	       "then asks vmtapd to delete it (release-nic), so its MAC is free at once. It is\n"
+	       "the device named ID (hotplug's default id), or IFNAME with --release.\n"
+	       "\n"
 	       "Options:\n"
 	       "  --qmp PATH          QEMU's QMP socket\n"
 	       "  --id ID             the id given at hotplug\n"
+	       "  --release IFNAME    the macvtap vmtapd made for this NIC, when ID is not\n"
+	       "                      its name (hotplug --json says it as \"ifname\")\n"
 	       "  --timeout S         wait at most S seconds for each answer and for the guest\n"
 	       "                      (default %d)\n"
-	       "  --json              print {\"id\":ID,\"unplugged\":true} on success\n"
+	       "  --json              print {\"id\":ID,\"unplugged\":true[,\"released\":IFNAME]}\n"
+	       "                      on success\n"
+	       "  --socket PATH       vmtapd's socket (default %s)\n"
 	       "  --help              this text\n",
-	       DEFAULT_TIMEOUT_S);
+	       DEFAULT_TIMEOUT_S, VMTAPD_SOCKET);
 }
 
 static int parse_timeout(const char *v, int *ms)
@@ -237,9 +255,40 @@ out:
 	return status;
 }
 
+/* Whether id names a macvtap vmtapd marked (its alias): the one a NIC
+ * plugged under its default id leaves behind.  Anything else (a tap, no
+ * such device, a failed look-up) is not one to release. */
+static bool marked_macvtap(const char *id)
+{
+	struct nl_sock *sk = NULL;
+	struct link_detail d;
+	bool r = false;
+
+	if (ifname_check(id) < 0 || rtnl_open(&sk, NULL) < 0)
+		return false;
+	if (link_get_detail(sk, id, &d, NULL) == 0)
+		r = d.is_macvtap && !strncmp(d.alias, MACVTAP_ALIAS_PREFIX,
+					     strlen(MACVTAP_ALIAS_PREFIX));
+	rtnl_close(sk);
+	return r;
+}
+
+/* release-nic of name, once QEMU has let go of it. */
+static int release(const char *socket_path, const char *name, struct vmtap_err *err)
+{
+	struct vmtapd_client *c = NULL;
+	int r;
+
+	if ((r = vmtapd_client_open(socket_path ? socket_path : VMTAPD_SOCKET, &c, err)) < 0)
+		return r;
+	r = vmtapd_client_release_nic(c, name, err);
+	vmtapd_client_close(c);
+	return r;
+}
+
 int cmd_unplug(int argc, char **argv)
 {
-	const char *qmp_path = NULL, *id = NULL;
+	const char *qmp_path = NULL, *id = NULL, *rel = NULL, *socket_path = NULL;
 	struct vmtap_err err = { "" };
 	int timeout_ms = DEFAULT_TIMEOUT_S * 1000, i, r;
 	struct qmp *q = NULL;
@@ -260,6 +309,12 @@ int cmd_unplug(int argc, char **argv)
 				return cmd_fail(2, "--id %s: expected a letter then letters, digits, '-', "
 						"'.' or '_' (at most 63 bytes)", v);
 			id = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--release"))) {
+			if (ifname_check(v) < 0)
+				return cmd_fail(2, "--release %s: expected an interface name", v);
+			rel = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
+			socket_path = v;
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--timeout"))) {
 			if (parse_timeout(v, &timeout_ms))
 				return 2;
@@ -279,8 +334,18 @@ int cmd_unplug(int argc, char **argv)
 	qmp_close(q);
 	if (r < 0)
 		return cmd_fail(1, "%s", vmtap_err_text(&err, r));
+	/* QEMU has closed its fds (netdev_del): the macvtap is unused now. */
+	if (!rel && marked_macvtap(id))
+		rel = id;
+	if (rel && (r = release(socket_path, rel, &err)) < 0)
+		return cmd_fail(1, "unplugged %s, but macvtap %s stays until QEMU exits: %s", id,
+				rel, vmtap_err_text(&err, r));
+	/* id is [A-Za-z0-9._-], rel a checked name: neither needs escaping. */
 	if (json)
-		printf("{\"id\":\"%s\",\"unplugged\":true}\n", id); /* id is [A-Za-z0-9._-] */
+		printf("{\"id\":\"%s\",\"unplugged\":true%s%s%s}\n", id,
+		       rel ? ",\"released\":\"" : "", rel ? rel : "", rel ? "\"" : "");
+	else if (rel)
+		printf("unplugged %s, released macvtap %s\n", id, rel);
 	else
 		printf("unplugged %s\n", id);
 	return 0;
