@@ -21,6 +21,11 @@
 #     pidfd (/dev/null), another user's process, a process reaped or a
 #     zombie, a thread's pidfd, "watch" without its fd
 #     (tests/integration/vmtapd-watch.py speaks the protocol raw)
+#   - release-nic: a watched macvtap of nobody's is refused (one line,
+#     nothing deleted) for another uid, and so are a tap, a macvtap vmtapd
+#     did not make and an unknown name; nobody's release deletes it at once
+#     while the watched process lives, and the same MAC can be made again
+#     then (before, "Address already in use"); uid 0 may release it too
 #   - vmtap-bridge-helper --macvtap=veth0 --br= in broker mode, as nobody,
 #     run through /bin/sh -c as QEMU runs it: the macvtap is marked for the
 #     process at the other end of --fd, and goes with its kill -9
@@ -203,6 +208,62 @@ check "uid 0 with the pidfd of nobody's sleep: a macvtap ($out)" \
 kill -9 "$HOLD"
 wait "$HOLD" 2>/dev/null || true
 check "kill -9 of that sleep: its macvtap is gone" gone "^[0-9]+: ${MV:-none}@"
+
+# ---- release-nic: a watched macvtap deleted before its process exits ----
+OTHER=(setpriv --reuid=65533 --regid=65533 --clear-groups --)
+RMAC=52:54:00:aa:00:0a
+"${NOBODY[@]}" sleep 600 &
+HOLD=$!
+out=$(MAC=$RMAC "${NOBODY[@]}" "$PY" "$WATCH" "$SOCK" veth0 pid "$HOLD" 2>&1) || true
+MV=$(awk '/^NIC /{print $2}' <<<"$out")
+check "a watched macvtap of nobody's with MAC $RMAC ($out)" \
+	bash -c "test \$(cat /sys/class/net/${MV:-none}/address 2>/dev/null) = $RMAC"
+expect_failure "while it exists the same MAC is refused" "Address already in use" \
+	"${NOBODY[@]}" "$VMTAP" exec --socket "$SOCK" --nic "macvtap=veth0,mac=$RMAC,vhost=off" -- /bin/true
+ip tuntap add dev tapx mode tap
+not_released() { # LABEL CODE NEEDLE [AS...] :: IFNAME — refused, one line, nothing deleted
+	local label=$1 code=$2 needle=$3 out before; shift 3
+	local who=() name
+	while [ "$1" != :: ]; do who+=("$1"); shift; done
+	name=$2
+	before=$(links)
+	out=$("${who[@]}" "$PY" "$WATCH" "$SOCK" veth0 release "$name" 2>&1) || true
+	if [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && [[ "$out" == "ERROR $code "*"$needle"* ]] &&
+		[ "$(links)" = "$before" ] && ip link show "$name" >/dev/null 2>&1; then
+		pass "release-nic refused: $label: \"$out\""
+	else
+		fail "release-nic: $label: \"$out\" (want ERROR $code ... $needle), links $(links) (before: $before)"
+	fi
+}
+not_released "another uid's (65533)" EPERM \
+	"release-nic: macvtap $MV was made for uid 65534, not for uid 65533" "${OTHER[@]}" :: "$MV"
+not_released "a tap" EINVAL "release-nic: tapx is a tap, not a macvtap" "${NOBODY[@]}" :: tapx
+not_released "a macvtap vmtapd did not make" EPERM \
+	"release-nic: macvtap mvother was not made by vmtapd" "${NOBODY[@]}" :: mvother
+not_released "root: a macvtap vmtapd did not make" EPERM \
+	"release-nic: macvtap mvother was not made by vmtapd" :: mvother
+out=$("${NOBODY[@]}" "$PY" "$WATCH" "$SOCK" veth0 release nosuch0 2>&1) || true
+check "release-nic refused: an unknown name ($out)" \
+	grep -q "^ERROR ENODEV release-nic: no device nosuch0 in vmtapd's network namespace" <<<"$out"
+ip link del tapx
+out=$("${NOBODY[@]}" "$PY" "$WATCH" "$SOCK" veth0 release "$MV" 2>&1) || true
+check "nobody releases its macvtap ($out)" test "$out" = "DELETED $MV"
+check "it is gone at once" bash -c "! ip link show '$MV' 2>/dev/null"
+check "while the watched sleep still runs" kill -0 "$HOLD"
+check "vmtapd logged the release" \
+	grep -q "grant release-nic uid=65534 pid=[0-9]* ifname=$MV watched=$HOLD\$" "$WORK/vmtapd.log"
+out=$(MAC=$RMAC "${NOBODY[@]}" "$PY" "$WATCH" "$SOCK" veth0 pid "$HOLD" 2>&1) || true
+MV=$(awk '/^NIC /{print $2}' <<<"$out")
+check "the same MAC can be made again at once ($out)" \
+	bash -c "test \$(cat /sys/class/net/${MV:-none}/address 2>/dev/null) = $RMAC"
+out=$("$PY" "$WATCH" "$SOCK" veth0 release "${MV:-none}" 2>&1) || true
+check "uid 0 may release nobody's ($out)" \
+	bash -c "test '$out' = 'DELETED $MV' && ! ip link show '$MV' 2>/dev/null"
+out=$("${NOBODY[@]}" "$PY" "$WATCH" "$SOCK" veth0 release "${MV:-none}" 2>&1) || true
+check "released once: a second release finds no device ($out)" grep -q "^ERROR ENODEV " <<<"$out"
+kill -9 "$HOLD"
+wait "$HOLD" 2>/dev/null || true
+check "no macvtap left by the releases" test "$(links)" = "$START"
 
 # The helper in broker mode, run as QEMU runs it (through /bin/sh -c, by
 # nobody): the macvtap is marked for the process on its --fd (the holder),

@@ -9,9 +9,12 @@
 #   zombie    a pidfd of a child that has exited, not yet reaped
 #   thread    a pidfd of a thread of this process (PIDFD_THREAD)
 #   none      no fd at all
+#   release IFNAME  no create-nic: {"op":"release-nic","ifname":IFNAME}
+# With MAC=... in the environment the create-nic asks for that MAC.
 # Prints "NIC IFNAME QUEUES NFDS" (and closes the fds: the NIC is the
-# watched process's now) or "ERROR CODE MESSAGE"; exit 0 either way, 1 when
-# the daemon's answer was neither.  The refusal tests of test_macvtap.sh.
+# watched process's now), "DELETED IFNAME" (release-nic) or "ERROR CODE
+# MESSAGE"; exit 0 either way, 1 when the daemon's answer was none of them.
+# The watch and release tests of test_macvtap.sh.
 import array
 import json
 import os
@@ -47,10 +50,16 @@ elif what == "thread":
     while not tid:
         pass
     fds = [os.pidfd_open(tid[0], PIDFD_THREAD)]
-elif what != "none":
+elif what not in ("none", "release"):
     sys.exit("unknown WHAT " + what)
 
-req = json.dumps({"op": "create-nic", "macvtap": parent, "vhost": "off", "watch": "pidfd"})
+if what == "release":
+    req = json.dumps({"op": "release-nic", "ifname": arg})
+else:
+    spec = {"op": "create-nic", "macvtap": parent, "vhost": "off", "watch": "pidfd"}
+    if os.environ.get("MAC"):
+        spec["mac"] = os.environ["MAC"]
+    req = json.dumps(spec)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect(sock_path)
 socket.send_fds(s, [req.encode()], fds)
@@ -62,6 +71,8 @@ if what == "thread":
     stop.set()
 if "error" in reply:
     print("ERROR %s %s" % (reply["error"]["code"], reply["error"]["message"]))
+elif what == "release" and reply.get("deleted") == [arg]:
+    print("DELETED %s" % arg)
 elif "ifname" in reply:
     print("NIC %s %d %d" % (reply["ifname"], reply["queues"], len(got)))
 else:
