@@ -9,7 +9,8 @@
  * has "watch" only with a macvtap; an
  * accepted create-persistent is a persistent tap with valid names and no
  * owner of the client's choosing; an accepted delete-persistent holds
- * 1..VMTAPD_DELETE_MAX valid names; a decoded reply's counts match the fds
+ * 1..VMTAPD_DELETE_MAX valid names, an accepted release-nic exactly one;
+ * a decoded reply's counts match the fds
  * it came with; a decoded hello lists at most VMTAPD_HELLO_BRIDGES grants,
  * each of a valid bridge name or "all". */
 #include <stdint.h>
@@ -63,6 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < req.nnames; i++)
 			if (!ifname_valid(req.names[i]))
 				abort();
+	} else if (req.op == VMTAPD_OP_RELEASE_NIC) {
+		if (req.nnames != 1 || !ifname_valid(req.names[0]))
+			abort();
 	} else if (req.op != VMTAPD_OP_HELLO) {
 		abort();
 	}

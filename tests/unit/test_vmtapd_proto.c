@@ -367,7 +367,7 @@ static void test_hello_reply(void **state)
 	assert_int_equal(vmtapd_hello_encode(&in, buf, sizeof(buf), &len), 0);
 	assert_non_null(strstr(buf, "\"versions\":[1]"));
 	assert_non_null(strstr(buf, "\"ops\":[\"hello\",\"create-nic\",\"create-persistent\","
-				    "\"delete-persistent\"]"));
+				    "\"delete-persistent\",\"release-nic\"]"));
 	assert_non_null(strstr(buf, "\"nics\":null"));
 	assert_int_equal(vmtapd_hello_decode(buf, len, &out, &e), 0);
 	assert_string_equal(out.server, "vmtapd 9.9");
@@ -760,6 +760,66 @@ static void test_delete_refused(void **state)
 	refused(json, -ERANGE, "has 65 names; expected 1..64");
 }
 
+/* release-nic: one name, checked as every name is; nothing else. */
+static void test_release(void **state)
+{
+	struct vmtapd_request in = { .op = VMTAPD_OP_RELEASE_NIC, .nnames = 1 }, out;
+	struct vmtap_err e = { "" };
+	char buf[VMTAPD_REQUEST_MAX];
+	unsigned n;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(decode("{\"op\":\"release-nic\",\"ifname\":\"vmt5e6f7a8b\","
+				"\"version\":1}", &out, &e), 0);
+	assert_int_equal(out.op, VMTAPD_OP_RELEASE_NIC);
+	assert_int_equal(out.nnames, 1);
+	assert_string_equal(out.names[0], "vmt5e6f7a8b");
+
+	strcpy(in.names[0], "vmt1");
+	assert_int_equal(vmtapd_request_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_string_equal(buf, "{\"op\":\"release-nic\",\"version\":1,\"ifname\":\"vmt1\"}");
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(vmtapd_request_decode(buf, len, &out, &e), 0);
+	assert_int_equal(out.op, VMTAPD_OP_RELEASE_NIC);
+	assert_string_equal(out.names[0], "vmt1");
+
+	/* Its reply is delete-persistent's, with the one name. */
+	assert_int_equal(vmtapd_deleted_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_string_equal(buf, "{\"version\":1,\"deleted\":[\"vmt1\"]}");
+	assert_int_equal(vmtapd_deleted_decode(buf, len, 0, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(vmtapd_error_encode(-EPERM, "release-nic: macvtap vmt1 was made for uid "
+					     "1000, not for uid 1001", buf, sizeof(buf), &len), 0);
+	assert_int_equal(vmtapd_deleted_decode(buf, len, 0, &n, &e), -EPERM);
+	assert_string_equal(e.msg, "release-nic: macvtap vmt1 was made for uid 1000, not for uid 1001");
+}
+
+static void test_release_refused(void **state)
+{
+	(void)state;
+	refused("{\"op\":\"release-nic\"}", -EINVAL,
+		"release-nic: missing \"ifname\"; expected the name of a macvtap");
+	refused("{\"op\":\"release-nic\",\"ifname\":7}", -EINVAL,
+		"release-nic: \"ifname\" is an integer; expected the name of a macvtap");
+	refused("{\"op\":\"release-nic\",\"ifname\":[\"vmt1\"]}", -EINVAL,
+		"\"ifname\" is an array");
+	refused("{\"op\":\"release-nic\",\"ifname\":\"a/b\"}", -EINVAL,
+		"release-nic: bad interface name \"a/b\"");
+	refused("{\"op\":\"release-nic\",\"ifname\":\"abcdefghijklmnop\"}", -EINVAL,
+		"bad interface name \"abcdefghijklmnop\"");
+	refused("{\"op\":\"release-nic\",\"ifname\":\"\"}", -EINVAL, "bad interface name \"\"");
+	refused("{\"op\":\"release-nic\",\"ifname\":\"t\\n1\"}", -EINVAL,
+		"bad interface name \"t\\x0a1\"");
+	/* One name, never a list, and nothing that widens it. */
+	refused("{\"op\":\"release-nic\",\"ifnames\":[\"vmt1\"]}", -EINVAL,
+		"release-nic: unknown key \"ifnames\"; expected ifname");
+	refused("{\"op\":\"release-nic\",\"ifname\":\"vmt1\",\"netns\":\"x\"}", -EINVAL,
+		"release-nic: unknown key \"netns\"");
+	refused("{\"op\":\"release-nic\",\"ifname\":\"vmt1\",\"ifname\":\"vmt2\"}", -EPROTO,
+		"not valid JSON");
+}
+
 /* ---- round trips of the new requests and replies ------------------------ */
 
 static void test_persistent_round_trip(void **state)
@@ -923,6 +983,8 @@ int main(void)
 		cmocka_unit_test(test_persistent_refused),
 		cmocka_unit_test(test_delete),
 		cmocka_unit_test(test_delete_refused),
+		cmocka_unit_test(test_release),
+		cmocka_unit_test(test_release_refused),
 		cmocka_unit_test(test_persistent_round_trip),
 		cmocka_unit_test(test_persistent_reply),
 		cmocka_unit_test(test_deleted_reply),
