@@ -13,8 +13,11 @@
 #     --macvtap=veth0 --mac=M --br="), then a second macvtap, on veth2,
 #     hot-plugged with `vmtap hotplug --nic macvtap=veth2`; the guest pings
 #     the peer through each (192.0.2.2, 198.51.100.2); both are marked for
-#     QEMU's pid, not the helper's or vmtap's (both long gone); kill -9 of
-#     QEMU leaves neither
+#     QEMU's pid, not the helper's or vmtap's (both long gone); `vmtap
+#     unplug --release IFNAME` deletes the hot-plugged macvtap at once
+#     while QEMU runs, its MAC plugs again (default id: the macvtap's name)
+#     and `vmtap unplug --id IFNAME` releases that one by its id; kill -9
+#     of QEMU leaves none
 # Exit: 0 pass, 77 skipped, anything else fail.  Runs as root in its own
 # sandbox (tests/lib/sandbox.sh).
 set -euo pipefail
@@ -153,6 +156,14 @@ echo GUEST_WAITING_FOR_NIC
 wait_iface eth1 180
 net_up eth1 198.51.100.10/24
 ping_ok 198.51.100.2 3 && echo GUEST_PING_OK_eth1
+n=1800
+while [ -e /sys/class/net/eth1 ]; do
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || { echo "guest: eth1 is still there"; break; }
+	usleep 100000
+done
+echo GUEST_ETH1_GONE
+wait_iface eth1 180 && echo GUEST_REPLUG_SEEN
 echo GUEST_HOLDING
 sleep 600
 G
@@ -181,7 +192,9 @@ check "the guest pings the peer through the helper's macvtap (console: $log)" \
 check "vmtapd granted the helper's macvtap, watching QEMU (pid $QPID)" \
 	grep -q "grant uid=0 pid=[0-9]* macvtap=veth0 ifname=vmt[0-9a-f]* queues=1 .*macvtap watched=$QPID\$" "$DLOG"
 wait_console GUEST_WAITING_FOR_NIC || true
-out=$("$VMTAP" hotplug --socket "$SOCK" --qmp "$QMP" --nic macvtap=veth2,id=hot1 --bus rp1 2>&1) &&
+HMAC=52:54:00:aa:01:02
+out=$("$VMTAP" hotplug --socket "$SOCK" --qmp "$QMP" --nic "macvtap=veth2,id=hot1,mac=$HMAC" \
+	--bus rp1 2>&1) &&
 	rc=0 || rc=$?
 check "vmtap hotplug --nic macvtap=veth2 exits 0 ($out)" test "$rc" -eq 0
 check "it says it plugged a macvtap on veth2" grep -q "^plugged hot1: macvtap vmt[0-9a-f]* on veth2" <<<"$out"
@@ -190,6 +203,30 @@ check "vmtapd granted it, watching QEMU (pid $QPID), not vmtap hotplug" \
 	grep -q "grant uid=0 pid=[0-9]* macvtap=veth2 ifname=vmt[0-9a-f]* queues=1 .*macvtap watched=$QPID\$" "$DLOG"
 check "both macvtaps are marked for QEMU's pid" \
 	test "$(ip -o -d link show type macvtap | grep -c "alias vmtap:macvtap:$QPID:")" -eq 2
+# Unplug: QEMU lets go of the fds, and vmtapd deletes the macvtap now, not
+# when QEMU exits; its MAC is free for the next hotplug at once.
+MV1=$(grep -o "macvtap vmt[0-9a-f]* on veth2" <<<"$out" | cut -d' ' -f2)
+out=$("$VMTAP" unplug --socket "$SOCK" --qmp "$QMP" --id hot1 --release "${MV1:-none}" --json 2>&1) &&
+	rc=0 || rc=$?
+check "vmtap unplug --id hot1 --release $MV1 exits 0 ($out)" \
+	test "$rc:$out" = "0:{\"id\":\"hot1\",\"unplugged\":true,\"released\":\"$MV1\"}"
+check "the macvtap $MV1 is gone at once, while QEMU runs" \
+	bash -c "! ip link show '${MV1:-none}' 2>/dev/null && kill -0 $QPID"
+check "vmtapd logged the release" \
+	grep -q "grant release-nic uid=0 pid=[0-9]* ifname=$MV1 watched=$QPID\$" "$DLOG"
+wait_console GUEST_ETH1_GONE || true
+out=$("$VMTAP" hotplug --socket "$SOCK" --qmp "$QMP" --nic "macvtap=veth2,mac=$HMAC" --bus rp1 \
+	--json 2>&1) && rc=0 || rc=$?
+MV2=$(grep -o '"ifname":"vmt[0-9a-f]*"' <<<"$out" | cut -d'"' -f4)
+check "the same MAC plugs again at once, its id the macvtap's name ($out)" \
+	test "$rc:$(cat "/sys/class/net/${MV2:-none}/address" 2>/dev/null)" = "0:$HMAC"
+check "the guest sees the NIC again" wait_console GUEST_REPLUG_SEEN
+out=$("$VMTAP" unplug --socket "$SOCK" --qmp "$QMP" --id "${MV2:-none}" 2>&1) && rc=0 || rc=$?
+check "vmtap unplug --id $MV2 releases the macvtap named by its id ($out)" \
+	bash -c "test '$rc:$out' = '0:unplugged $MV2, released macvtap $MV2' &&
+		! ip link show '${MV2:-none}' 2>/dev/null && kill -0 $QPID"
+check "the helper's macvtap stays, marked for QEMU" \
+	test "$(ip -o -d link show type macvtap | grep -c "alias vmtap:macvtap:$QPID:")" -eq 1
 kill -9 "$QPID"
 wait "$QPID" 2>/dev/null || true
 rm -rf "$tmp"
