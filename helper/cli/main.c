@@ -20,7 +20,7 @@ const struct cmd_entry cmd_table[] = {
 	{ "hotplug", cmd_hotplug, "plug a NIC into a running QEMU (QMP)",
 	  "--qmp= --nic= --bus= --timeout= --json --socket= --helper=", 0 },
 	{ "unplug", cmd_unplug, "unplug a NIC from a running QEMU (QMP)",
-	  "--qmp= --id= --timeout= --json", 0 },
+	  "--qmp= --id= --release= --timeout= --json --socket=", 0 },
 	{ "create", cmd_create, "make a persistent tun/tap device (libvirt, VPNs)",
 	  "--socket=", FRONT_CREATE },
 	{ "delete", cmd_delete, "delete persistent devices vmtap made", "--force --socket=", 0 },
