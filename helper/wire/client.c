@@ -221,7 +221,7 @@ int vmtapd_client_delete_persistent(struct vmtapd_client *c, const char *const *
 	req.nnames = n;
 	if ((r = call_plain(c, &req, buf, sizeof(buf), &len, &nfds, err)) < 0)
 		return r;
-	if ((r = vmtapd_deleted_decode(buf, len, nfds, &deleted, err)) < 0)
+	if ((r = vmtapd_deleted_decode("delete-persistent", buf, len, nfds, &deleted, err)) < 0)
 		return r;
 	if (deleted != n)
 		return vmtap_fail(err, -EPROTO, "vmtapd says it deleted %u of %u names", deleted, n);
@@ -244,7 +244,7 @@ int vmtapd_client_release_nic(struct vmtapd_client *c, const char *ifname,
 	memcpy(req.names[0], ifname, strlen(ifname) + 1);
 	if ((r = call_plain(c, &req, buf, sizeof(buf), &len, &nfds, err)) < 0)
 		return r;
-	if ((r = vmtapd_deleted_decode(buf, len, nfds, &deleted, err)) < 0)
+	if ((r = vmtapd_deleted_decode("release-nic", buf, len, nfds, &deleted, err)) < 0)
 		return r;
 	if (deleted != 1)
 		return vmtap_fail(err, -EPROTO, "vmtapd says it released %u names of 1", deleted);

@@ -869,26 +869,26 @@ out:
 	return r;
 }
 
-int vmtapd_deleted_decode(const char *buf, size_t len, unsigned nfds, unsigned *n,
-			  struct vmtap_err *err)
+int vmtapd_deleted_decode(const char *op, const char *buf, size_t len, unsigned nfds,
+			  unsigned *n, struct vmtap_err *err)
 {
 	json_t *o, *a, *e;
 	size_t i;
 	int r;
 
 	*n = 0;
-	if (!(o = load_plain_reply(buf, len, nfds, "delete-persistent", err, &r)))
+	if (!(o = load_plain_reply(buf, len, nfds, op, err, &r)))
 		return r;
 	a = json_object_get(o, "deleted");
 	r = -EPROTO;
 	if (!json_is_array(a)) {
-		vmtap_fail(err, r, "vmtapd delete-persistent reply: \"deleted\" missing or not an array");
+		vmtap_fail(err, r, "vmtapd %s reply: \"deleted\" missing or not an array", op);
 		goto out;
 	}
 	json_array_foreach(a, i, e) {
 		if (!json_is_string(e)) {
-			vmtap_fail(err, r, "vmtapd delete-persistent reply: \"deleted\" holds %s; "
-				   "expected names", json_kind(e));
+			vmtap_fail(err, r, "vmtapd %s reply: \"deleted\" holds %s; expected names",
+				   op, json_kind(e));
 			goto out;
 		}
 	}

@@ -196,10 +196,10 @@ int vmtapd_nic_decode(const char *buf, size_t len, unsigned nfds, struct nic *ni
 /* A create-persistent reply (which comes with no fds: nfds must be 0). */
 int vmtapd_persistent_decode(const char *buf, size_t len, unsigned nfds,
 			     struct vmtapd_persistent *p, struct vmtap_err *err);
-/* A delete-persistent or release-nic reply; *n: how many names it says
- * were deleted. */
-int vmtapd_deleted_decode(const char *buf, size_t len, unsigned nfds, unsigned *n,
-			  struct vmtap_err *err);
+/* A delete-persistent or release-nic reply (op: which, for messages); *n:
+ * how many names it says were deleted. */
+int vmtapd_deleted_decode(const char *op, const char *buf, size_t len, unsigned nfds,
+			  unsigned *n, struct vmtap_err *err);
 
 /* "EPERM" for -EPERM (or EPERM); "EIO" when the number has no name.  And
  * back: -errno, or -EIO for a name it does not know. */

@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	memset(&err, 0, sizeof(err));
-	if (vmtapd_deleted_decode((const char *)data, size, 0, &n, &err) < 0)
+	if (vmtapd_deleted_decode("release-nic", (const char *)data, size, 0, &n, &err) < 0)
 		clean_line(err.msg);
 	return 0;
 }

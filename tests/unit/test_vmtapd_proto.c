@@ -787,11 +787,11 @@ static void test_release(void **state)
 	/* Its reply is delete-persistent's, with the one name. */
 	assert_int_equal(vmtapd_deleted_encode(&in, buf, sizeof(buf), &len), 0);
 	assert_string_equal(buf, "{\"version\":1,\"deleted\":[\"vmt1\"]}");
-	assert_int_equal(vmtapd_deleted_decode(buf, len, 0, &n, &e), 0);
+	assert_int_equal(vmtapd_deleted_decode("delete-persistent", buf, len, 0, &n, &e), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(vmtapd_error_encode(-EPERM, "release-nic: macvtap vmt1 was made for uid "
 					     "1000, not for uid 1001", buf, sizeof(buf), &len), 0);
-	assert_int_equal(vmtapd_deleted_decode(buf, len, 0, &n, &e), -EPERM);
+	assert_int_equal(vmtapd_deleted_decode("delete-persistent", buf, len, 0, &n, &e), -EPERM);
 	assert_string_equal(e.msg, "release-nic: macvtap vmt1 was made for uid 1000, not for uid 1001");
 }
 
@@ -938,21 +938,22 @@ static void test_deleted_reply(void **state)
 	strcpy(req.names[1], "t2");
 	assert_int_equal(vmtapd_deleted_encode(&req, buf, sizeof(buf), &len), 0);
 	assert_string_equal(buf, "{\"version\":1,\"deleted\":[\"t1\",\"t2\"]}");
-	assert_int_equal(vmtapd_deleted_decode(buf, len, 0, &n, &e), 0);
+	assert_int_equal(vmtapd_deleted_decode("delete-persistent", buf, len, 0, &n, &e), 0);
 	assert_int_equal(n, 2);
 
 	assert_int_equal(vmtapd_error_encode(-ENODEV, "link t3 does not exist", buf, sizeof(buf),
 					     &len), 0);
-	assert_int_equal(vmtapd_deleted_decode(buf, len, 0, &n, &e), -ENODEV);
+	assert_int_equal(vmtapd_deleted_decode("delete-persistent", buf, len, 0, &n, &e), -ENODEV);
 	assert_string_equal(e.msg, "link t3 does not exist");
 	memset(&e, 0, sizeof(e));
 	static const char odd[] = "{\"version\":1,\"deleted\":[1]}";
-	assert_int_equal(vmtapd_deleted_decode(odd, strlen(odd), 0, &n, &e), -EPROTO);
+	assert_int_equal(vmtapd_deleted_decode("release-nic", odd, strlen(odd), 0, &n, &e), -EPROTO);
 	memset(&e, 0, sizeof(e));
 	static const char none[] = "{\"version\":1}";
-	assert_int_equal(vmtapd_deleted_decode(none, strlen(none), 0, &n, &e), -EPROTO);
+	assert_int_equal(vmtapd_deleted_decode("release-nic", none, strlen(none), 0, &n, &e), -EPROTO);
 	memset(&e, 0, sizeof(e));
-	assert_int_equal(vmtapd_deleted_decode("{\"version\":1,\"deleted\":[]}", 27, 2, &n, &e),
+	assert_int_equal(vmtapd_deleted_decode("release-nic", "{\"version\":1,\"deleted\":[]}", 27, 2,
+					       &n, &e),
 			 -EPROTO);
 }
 
