@@ -466,11 +466,6 @@ int cmd_attach(int argc, char **argv)
 		return cmd_fail(2, "attach: expected --domain NAME --nic SPEC");
 	if (nic_opt_parse(spec_s, &no, &err) < 0)
 		return cmd_fail(2, "--nic %s: %s", spec_s, err.msg);
-	/* Not tried with libvirt's managed='no' devices (README, "macvtap"). */
-	if (no.spec.macvtap[0])
-		return cmd_fail(2, "attach: macvtap=%s is not offered here; libvirt makes its own: "
-				"<interface type='direct'><source dev='%s' mode='bridge'/>",
-				no.spec.macvtap, no.spec.macvtap);
 	if (no.id[0])
 		return cmd_fail(2, "--nic %s: id= has no meaning here; libvirt names the device",
 				spec_s);
@@ -534,9 +529,11 @@ int cmd_attach(int argc, char **argv)
 	}
 	if (json) {
 		char mac[18];
+		/* A macvtap names its parent where a tap names its bridge. */
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i}", "dev", tap, "domain", name,
-				      "bridge", no.spec.bridge, "mac", format_mac(no.guest_mac, mac),
-				      "queues", (int)no.spec.queues);
+				      no.spec.macvtap[0] ? "macvtap" : "bridge",
+				      no.spec.macvtap[0] ? no.spec.macvtap : no.spec.bridge,
+				      "mac", format_mac(no.guest_mac, mac), "queues", (int)no.spec.queues);
 
 		if (!o || json_dumpf(o, stdout, JSON_COMPACT) < 0) {
 			json_decref(o);
