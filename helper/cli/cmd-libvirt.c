@@ -120,6 +120,10 @@ static void spec_for_port(struct nic_spec *spec, const struct domxml_port *p,
 	spec->persist = true;
 	spec->queues = p->queues;
 	spec->mtu = p->mtu;
+	/* A macvtap's /dev/tapN has no owner the kernel checks: libvirt, as
+	 * root, opens it and hands QEMU the fds, whoever QEMU runs as. */
+	if (spec->macvtap[0])
+		return;
 	spec->has_owner = o->has_owner;
 	spec->owner = o->uid;
 	spec->has_group = o->has_group;
