@@ -9,10 +9,14 @@
  *       as a persistent tap for its <interface type='ethernet'> with
  *       <target dev='X' managed='no'/> (queues from <driver queues='N'/>,
  *       MAC fe + the guest MAC's last five bytes, MTU from <mtu size='N'/>);
+ *       a port with macvtap="DEV" (and mode=) instead of bridge= is a
+ *       persistent macvtap on uplink DEV with the guest's MAC, which libvirt
+ *       opens as root (its /dev/tapN, once per queue);
  *       "release end" deletes them; every other operation does nothing.
  *   vmtap attach [--connect URI] --domain NAME --nic SPEC [--dev X] [--json]
- *       make a tap, then virDomainAttachDeviceFlags an ethernet interface on
- *       it (managed='no', virtio, queues) into the running domain.
+ *       make a tap (or, as root, a macvtap: macvtap=DEV), then
+ *       virDomainAttachDeviceFlags an ethernet interface on it
+ *       (managed='no', virtio, queues) into the running domain.
  *   vmtap detach [--connect URI] --domain NAME --dev X
  *       virDomainDetachDeviceFlags that interface, wait until the guest has
  *       let it go, delete the tap.
@@ -120,6 +124,10 @@ static void spec_for_port(struct nic_spec *spec, const struct domxml_port *p,
 	spec->persist = true;
 	spec->queues = p->queues;
 	spec->mtu = p->mtu;
+	/* A macvtap's /dev/tapN has no owner the kernel checks: libvirt, as
+	 * root, opens it and hands QEMU the fds, whoever QEMU runs as. */
+	if (spec->macvtap[0])
+		return;
 	spec->has_owner = o->has_owner;
 	spec->owner = o->uid;
 	spec->has_group = o->has_group;
@@ -143,9 +151,13 @@ static void hook_usage(void)
 	       "                  with <target dev='X' managed='no'/>: queues from\n"
 	       "                  <driver queues='N'/>, MTU from <mtu size='N'/>, MAC fe + the\n"
 	       "                  guest MAC's last five bytes.  A matching tap vmtap made is\n"
-	       "                  reused.  If one port fails, those made by this run are\n"
+	       "                  reused.  <vmtap:port dev=\"X\" macvtap=\"DEV\" mode=\"M\"/>\n"
+	       "                  makes a persistent macvtap on uplink DEV instead (mode\n"
+	       "                  bridge, vepa, private or passthru; the guest's MAC; no\n"
+	       "                  owner: libvirt opens it as root); one of that name is\n"
+	       "                  refused.  If one port fails, those made by this run are\n"
 	       "                  deleted, and the domain does not start.\n"
-	       "  release end     delete those taps (missing ones are fine)\n"
+	       "  release end     delete those taps and macvtaps (missing ones are fine)\n"
 	       "  anything else   nothing\n"
 	       "\n"
 	       "  --owner USER    owner of the taps: the user libvirt runs QEMU as (default\n"
@@ -379,14 +391,16 @@ static void attach_usage(void)
 	       "  <interface type='ethernet'><target dev='X' managed='no'/>\n"
 	       "    <model type='virtio'/><driver queues='N'/>...</interface>\n"
 	       "(live only: the domain's saved definition is not changed).  Prints X,\n"
-	       "or with --json one object: dev, domain, bridge, mac (the guest's), queues.\n"
-	       "If libvirt refuses, the tap is deleted again.\n"
+	       "or with --json one object: dev, domain, bridge (a macvtap: macvtap), mac\n"
+	       "(the guest's), queues.  If libvirt refuses, the tap is deleted again.\n"
 	       "\n"
 	       "SPEC = BRIDGE[,KEY=VALUE...], as vmtap exec's (see vmtap exec --help);\n"
 	       "       queues=auto = the domain's vCPUs, at most %d; model virtio-net-pci\n"
 	       "       is libvirt's 'virtio', any other is passed as libvirt's model type;\n"
 	       "       vhost=on|off sets <driver name='vhost'|'qemu'>; vhost=on is refused\n"
-	       "       here, as by vmtap exec, when /dev/vhost-net cannot be opened\n"
+	       "       here, as by vmtap exec, when /dev/vhost-net cannot be opened;\n"
+	       "       macvtap=DEV[,mode=M] (root only) makes a persistent macvtap on\n"
+	       "       uplink DEV with the guest's MAC, which libvirt opens (/dev/tapN)\n"
 	       "\n"
 	       "  --connect URI   libvirt's URI (default: $LIBVIRT_DEFAULT_URI, else\n"
 	       "                  libvirt's own default, as virsh)\n"
@@ -466,11 +480,6 @@ int cmd_attach(int argc, char **argv)
 		return cmd_fail(2, "attach: expected --domain NAME --nic SPEC");
 	if (nic_opt_parse(spec_s, &no, &err) < 0)
 		return cmd_fail(2, "--nic %s: %s", spec_s, err.msg);
-	/* Not tried with libvirt's managed='no' devices (README, "macvtap"). */
-	if (no.spec.macvtap[0])
-		return cmd_fail(2, "attach: macvtap=%s is not offered here; libvirt makes its own: "
-				"<interface type='direct'><source dev='%s' mode='bridge'/>",
-				no.spec.macvtap, no.spec.macvtap);
 	if (no.id[0])
 		return cmd_fail(2, "--nic %s: id= has no meaning here; libvirt names the device",
 				spec_s);
@@ -534,9 +543,11 @@ int cmd_attach(int argc, char **argv)
 	}
 	if (json) {
 		char mac[18];
+		/* A macvtap names its parent where a tap names its bridge. */
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i}", "dev", tap, "domain", name,
-				      "bridge", no.spec.bridge, "mac", format_mac(no.guest_mac, mac),
-				      "queues", (int)no.spec.queues);
+				      no.spec.macvtap[0] ? "macvtap" : "bridge",
+				      no.spec.macvtap[0] ? no.spec.macvtap : no.spec.bridge,
+				      "mac", format_mac(no.guest_mac, mac), "queues", (int)no.spec.queues);
 
 		if (!o || json_dumpf(o, stdout, JSON_COMPACT) < 0) {
 			json_decref(o);
@@ -600,8 +611,8 @@ int cmd_detach(int argc, char **argv)
 			       "\n"
 			       "Hot-unplugs the running domain's <interface type='ethernet'> on tap X\n"
 			       "(virDomainDetachDeviceFlags, live), waits until the guest has let it go\n"
-			       "(at most %d s), then deletes X.  X must be a tap vmtap made.  Prints\n"
-			       "one line saying so.  --connect as vmtap attach's.\n"
+			       "(at most %d s), then deletes X.  X must be a tap (or macvtap) vmtap\n"
+			       "made.  Prints one line saying so.  --connect as vmtap attach's.\n"
 			       "\n"
 			       "  --socket PATH   vmtapd's socket (default %s)\n"
 			       "\n"

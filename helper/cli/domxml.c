@@ -258,8 +258,10 @@ int domxml_read_fd(int fd, const char *what, char **buf, size_t *len, struct vmt
 
 /* One <vmtap:port>: its NIC fields from its attributes, by the table
  * (field.h, FRONT_LIBVIRT).  Its name (dev=) comes first, for the other
- * refusals name the port by it; dev= and bridge= are required, any other
- * field may be absent. */
+ * refusals name the port by it; dev= and one of bridge= or macvtap= are
+ * required, any other field may be absent.  libvirt opens a port as a tap
+ * or a macvtap (its /dev/tapN), never as a tun device: mode='tun' is
+ * refused here. */
 static int read_port(const xmlNode *p, struct domxml_port *d, struct vmtap_err *err)
 {
 	const struct nic_field *dev = nic_field_by_key("ifname");
@@ -280,7 +282,7 @@ static int read_port(const xmlNode *p, struct domxml_port *d, struct vmtap_err *
 		a = nic_field_name(f, FRONT_LIBVIRT, name);
 		/* A name longer than a name can be is shown cut, as elsewhere. */
 		has = attr(p, a, v, f->type == NFT_NAME ? IFNAMSIZ : sizeof(v));
-		if (!has && !v[0] && f != dev && strcmp(f->key, "bridge"))
+		if (!has && !v[0] && f != dev)
 			continue;
 		if (has && nic_field_set(&d->spec, f, a, '=', v, &why) == 0)
 			continue;
@@ -290,6 +292,14 @@ static int read_port(const xmlNode *p, struct domxml_port *d, struct vmtap_err *
 		return vmtap_fail(err, -EINVAL, "metadata: port %s: %s=\"%s\": expected %s",
 				  d->spec.ifname, a, v, nic_field_expected(f, exp));
 	}
+	if (!d->spec.bridge[0] && !d->spec.macvtap[0])
+		return vmtap_fail(err, -EINVAL, "metadata: port %s: no bridge; expected "
+				  "bridge=\"BR\" (or macvtap=\"DEV\" for a macvtap on uplink DEV)",
+				  d->spec.ifname);
+	if (d->spec.mode == NIC_MODE_TUN)
+		return vmtap_fail(err, -EINVAL, "metadata: port %s: mode=\"tun\": libvirt opens a "
+				  "port as a tap (or a macvtap); expected tap, or with macvtap= "
+				  "bridge, vepa, private or passthru", d->spec.ifname);
 	return 0;
 }
 

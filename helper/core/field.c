@@ -37,9 +37,11 @@ const struct nic_field nic_fields[] = {
 	  .helper_opt = "--br", .off = AT(bridge),
 	  .meta = "BRIDGE", .help = "the bridge the tap joins" },
 	/* A NIC on an uplink (README, "macvtap"): never poolable, and granted
-	 * by vmtapd's policy only (acl_check_nic). */
+	 * by vmtapd's policy only (acl_check_nic).  The qemu hook makes one
+	 * as root, persistent, for libvirt to open (managed='no'). */
 	{ .key = "macvtap", .type = NFT_NAME,
-	  .fronts = FRONT_HELPER | FRONT_SPEC | FRONT_CREATE | FRONT_NIC | FRONT_PERSIST,
+	  .fronts = FRONT_HELPER | FRONT_SPEC | FRONT_CREATE | FRONT_NIC | FRONT_PERSIST |
+		    FRONT_LIBVIRT,
 	  .off = AT(macvtap),
 	  .meta = "DEV", .help = "a macvtap on uplink DEV instead of a tap on a bridge" },
 	/* vmtap create's and the hook's name is positional / the port's dev. */
@@ -83,8 +85,8 @@ const struct nic_field nic_fields[] = {
 	  .help = "create it with IFF_VNET_HDR" },
 	/* vmtapd refuses tun (proto.c): its policy speaks of bridges.  The
 	 * same key is a macvtap's mode; nic_spec_check matches the word to
-	 * the kind of device. */
-	{ .key = "mode", .type = NFT_WORD, .fronts = FRONT_ALL & ~FRONT_LIBVIRT,
+	 * the kind of device.  The hook's ports refuse tun (domxml.c). */
+	{ .key = "mode", .type = NFT_WORD, .fronts = FRONT_ALL,
 	  .off = AT(mode), .words = mode_words,
 	  .help = "tap (Ethernet, default) or tun (L3, no bridge); with\n"
 	  "                     macvtap: bridge (default), vepa, private, passthru" },

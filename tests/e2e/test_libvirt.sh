@@ -20,6 +20,17 @@
 # `vmtap delete vt0`; the hook's release deletes vmtap-demo0.
 # Failures of attach/detach: one line, non-zero, nothing left.
 #
+# macvtaps on an uplink (README "macvtap", "Hot-plug through libvirt"): a
+# veth pair, veth0 here, its peer veth1 in a namespace of its own with
+# 198.51.100.1 and 203.0.113.1.  The domain boots with a third ethernet
+# interface on mv0, a persistent macvtap `vmtap create mv0 --macvtap veth0
+# --mac M` made (libvirt opens its /dev/tapN once per queue: the guest
+# sees 2 RX queues and pings 198.51.100.1 through it).  After the tap's
+# detach, `vmtap attach --nic macvtap=veth0,queues=2` hot-plugs a macvtap,
+# the guest pings 203.0.113.1 through it, and `vmtap detach` deletes it.
+# Refused, nothing left: a MAC mv0 has already, a model libvirt refuses
+# after the macvtap was made.
+#
 # libvirt insists that the libvirt-qemu user and group exist even when
 # qemu.conf says root; /etc is the sandbox's private overlay, so they are
 # added there when missing.
@@ -79,6 +90,20 @@ getent passwd libvirt-qemu >/dev/null ||
 sandbox_bridge br0 192.0.2.1/26
 sandbox_bridge br1 192.0.2.65/26
 sandbox_bridge br2 192.0.2.129/26
+# The uplink of the macvtaps; its peer answers in a namespace of its own.
+ip link add veth0 type veth peer name veth1
+unshare --net sleep infinity &
+PEER=$!
+trap 'kill $PEER 2>/dev/null || true' EXIT
+for _ in $(seq 200); do
+	[ "$(readlink /proc/$PEER/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+	sleep 0.05
+done
+ip link set veth1 netns "$PEER"
+nsenter -t "$PEER" -n ip addr add 198.51.100.1/24 dev veth1
+nsenter -t "$PEER" -n ip addr add 203.0.113.1/24 dev veth1
+nsenter -t "$PEER" -n ip link set veth1 up
+ip link set veth0 up
 base=$(links)
 mkdir -p "$DIR/etc"
 cat >"$DIR/etc/qemu.conf" <<'EOF'
@@ -116,6 +141,7 @@ nic() {
 }
 nic 52:54:00:00:00:20 192.0.2.2/26 192.0.2.1 CREATED
 nic 52:54:00:00:00:10 192.0.2.66/26 192.0.2.65 HOOK
+nic 52:54:00:00:00:40 198.51.100.2/24 198.51.100.1 MACVTAP
 echo GUEST_WAITING_FOR_HOTPLUG
 nic 52:54:00:00:00:30 192.0.2.130/26 192.0.2.129 ATTACHED 180 || exit 1
 i=$(by_mac 52:54:00:00:00:30)
@@ -126,6 +152,15 @@ while [ -e "/sys/class/net/$i" ]; do
 	usleep 100000
 done
 echo GUEST_UNPLUGGED
+nic 52:54:00:00:00:50 203.0.113.2/24 203.0.113.1 MVATTACHED 180 || exit 1
+i=$(by_mac 52:54:00:00:00:50)
+n=1800
+while [ -e "/sys/class/net/$i" ]; do
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || { echo "guest: $i is still there"; exit 1; }
+	usleep 100000
+done
+echo GUEST_MV_UNPLUGGED
 # Powering off now could cut libvirt's wait for QEMU's DEVICE_DELETED
 # short; the host destroys the domain once detach is over.
 sleep 600
@@ -133,18 +168,21 @@ EOF
 guest_build # cached by the call outside the sandbox: no download here
 guest_initrd "$SANDBOX_DIR/guest.sh" "$SANDBOX_DIR/initrd"
 
-# The example domain, with the tiny guest put in and a second NIC on vt0;
-# its vmtap port moves to br1 so that each NIC has a subnet of its own.
+# The example domain, with the tiny guest put in, a second NIC on vt0 and
+# a third on the macvtap mv0; its vmtap port moves to br1 so that each NIC
+# has a subnet of its own.
 sed -e "s|/var/lib/vmtap-demo/vmlinuz|$GUEST_KERNEL|" \
 	-e "s|/var/lib/vmtap-demo/initrd|$SANDBOX_DIR/initrd|" \
 	-e "s|/var/log/vmtap-demo.console|$CONSOLE|" \
 	-e 's|<vmtap:port dev="vmtap-demo0" bridge="br0"/>|<vmtap:port dev="vmtap-demo0" bridge="br1"/>|' \
-	-e "s|    <serial type='file'>|    <interface type='ethernet'>\n      <mac address='52:54:00:00:00:20'/>\n      <target dev='vt0' managed='no'/>\n      <model type='virtio'/>\n      <driver queues='2'/>\n    </interface>\n&|" \
+	-e "s|    <serial type='file'>|    <interface type='ethernet'>\n      <mac address='52:54:00:00:00:20'/>\n      <target dev='vt0' managed='no'/>\n      <model type='virtio'/>\n      <driver queues='2'/>\n    </interface>\n    <interface type='ethernet'>\n      <mac address='52:54:00:00:00:40'/>\n      <target dev='mv0' managed='no'/>\n      <model type='virtio'/>\n      <driver queues='2'/>\n    </interface>\n&|" \
 	"$REPO/examples/libvirt/domain.xml" >"$SANDBOX_DIR/domain.xml"
 
 # ---- start -----------------------------------------------------------------------
 check "vmtap create vt0 --bridge br0 --queues 2" "$VMTAP" create vt0 --bridge br0 --queues 2
-check "virsh define (examples/libvirt/domain.xml + vt0)" v define "$SANDBOX_DIR/domain.xml"
+check "vmtap create mv0 --macvtap veth0 --mac 52:54:00:00:00:40" \
+	"$VMTAP" create mv0 --macvtap veth0 --mac 52:54:00:00:00:40
+check "virsh define (examples/libvirt/domain.xml + vt0 + mv0)" v define "$SANDBOX_DIR/domain.xml"
 check "the hook's prepare begin, on libvirt's own domain XML" \
 	bash -c "virsh -q -c '$URI' dumpxml $DOM 2>>'$VLOG' | '$HOOK' $DOM prepare begin -"
 check "  it made vmtap-demo0: 2 queues, on br1" \
@@ -152,7 +190,7 @@ check "  it made vmtap-demo0: 2 queues, on br1" \
 check "virsh start $DOM" v start "$DOM"
 
 if wait_log GUEST_WAITING_FOR_HOTPLUG 180; then
-	pass "the guest booted and checked its two NICs"
+	pass "the guest booted and checked its three NICs"
 else
 	fail "the guest never got to the hot-plug (console: $CONSOLE)"
 fi
@@ -160,6 +198,9 @@ check "the guest sees 2 RX queues on the vmtap create tap (vt0)" grep -a -q 'GUE
 check "the guest pings br0 through vt0" grep -a -q 'GUEST_PING_OK_CREATED' "$CONSOLE"
 check "the guest sees 2 RX queues on the hook's tap (vmtap-demo0)" grep -a -q 'GUEST_RXQ_HOOK=2' "$CONSOLE"
 check "the guest pings br1 through vmtap-demo0" grep -a -q 'GUEST_PING_OK_HOOK' "$CONSOLE"
+check "the guest sees 2 RX queues on the macvtap mv0 (libvirt opened /dev/tapN twice)" \
+	grep -a -q 'GUEST_RXQ_MACVTAP=2' "$CONSOLE"
+check "the guest pings the uplink's peer through mv0" grep -a -q 'GUEST_PING_OK_MACVTAP' "$CONSOLE"
 check "vmtap list: vt0 is up (QEMU holds it), multi_queue, on br0" \
 	test "$("$VMTAP" list --json | jq -r '.[] | select(.name == "vt0") | "\(.state) \(.multi_queue) \(.bridge)"')" = "up true br0"
 
@@ -215,6 +256,37 @@ else
 	fail "the guest saw the NIC go (console: $CONSOLE)"
 fi
 
+# ---- a macvtap hot-plugged -----------------------------------------------------------
+expect_failure --status 1 "attach a macvtap with mv0's MAC: refused by the kernel" \
+	"Address already in use" \
+	"$VMTAP" attach --connect "$URI" --domain "$DOM" --dev mva0 --nic macvtap=veth0,mac=52:54:00:00:00:40
+check "  no mva0 is left" bash -c "! ip link show dev mva0 >/dev/null 2>&1"
+expect_failure --status 1 "attach a macvtap with a model libvirt refuses: deleted again" \
+	"cannot attach mva0" \
+	"$VMTAP" attach --connect "$URI" --domain "$DOM" --dev mva0 --nic macvtap=veth0,model=vmtap-no-such-nic
+check "  no mva0 is left" bash -c "! ip link show dev mva0 >/dev/null 2>&1"
+MJ=$SANDBOX_DIR/attach-mv.json
+"$VMTAP" attach --json --connect "$URI" --domain "$DOM" --dev mva0 \
+	--nic macvtap=veth0,queues=2,mac=52:54:00:00:00:50 >"$MJ" 2>>"$VLOG" || true
+check "vmtap attach --nic macvtap=veth0,queues=2: made the macvtap mva0 and attached it" \
+	jq -e --arg d "$DOM" '.dev == "mva0" and .domain == $d and .macvtap == "veth0" and .mac == "52:54:00:00:00:50" and .queues == 2' "$MJ"
+check "  mva0 is a macvtap on veth0 with the guest's MAC, marked vmtap" \
+	test "$("$VMTAP" list --json | jq -r '.[] | select(.name == "mva0") | "\(.macvtap) \(.mac) \(.vmtap)"')" = "veth0 52:54:00:00:00:50 true"
+if wait_log GUEST_PING_OK_MVATTACHED 120; then
+	pass "the guest pings the uplink's peer through the hot-plugged macvtap"
+else
+	fail "the guest pings the uplink's peer through the hot-plugged macvtap (console: $CONSOLE)"
+fi
+check "the guest sees 2 RX queues on the hot-plugged macvtap" grep -a -q 'GUEST_RXQ_MVATTACHED=2' "$CONSOLE"
+out=$("$VMTAP" detach --connect "$URI" --domain "$DOM" --dev mva0 2>>"$VLOG") || out="FAILED: $out"
+check "vmtap detach mva0: says so in one line" test "$out" = "detached mva0 from domain $DOM and deleted it"
+check "  the macvtap mva0 is gone" bash -c "! ip link show dev mva0 >/dev/null 2>&1"
+if wait_log GUEST_MV_UNPLUGGED 60; then
+	pass "the guest saw the macvtap go"
+else
+	fail "the guest saw the macvtap go (console: $CONSOLE)"
+fi
+
 # ---- after the domain --------------------------------------------------------------
 # An embedded driver reconnects to the running QEMU in a thread of each
 # new virsh; destroy kills QEMU under that thread's feet, the thread's
@@ -226,6 +298,7 @@ expect_failure "attach to a domain that is not running" "is not running" \
 	env VMTAP="$VMTAP" URI="$URI" "$ATTACH" "$DOM" br2
 check "vt0 outlives the domain (persistent)" bash -c "ip link show dev vt0 >/dev/null"
 check "vmtap delete vt0" "$VMTAP" delete vt0
+check "mv0 outlives the domain (persistent); vmtap delete mv0" "$VMTAP" delete mv0
 check "the hook's release end" \
 	bash -c "virsh -q -c '$URI' dumpxml $DOM 2>>'$VLOG' | '$HOOK' $DOM release end -"
 check "no tap is left" test "$(links)" = "$base"

@@ -6,7 +6,8 @@
  *
  * Besides the sanitizers' findings it aborts when a promise in domxml.h is
  * broken: a refusal comes with a one-line message and no ports; accepted
- * ports have valid, distinct names, queues in 1..VMTAP_MAX_QUEUES, an MTU
+ * ports have valid, distinct names, a bridge or a macvtap parent (a valid
+ * name each), no mode tun, queues in 1..VMTAP_MAX_QUEUES, an MTU
  * of 0 or in range and a unicast MAC; whatever prepare accepts, release
  * accepts with the same ports; an interface found is an <interface>
  * element; no fd is left open. */
@@ -27,7 +28,13 @@ static void check_ports(const struct domxml_port *p, unsigned n, bool interfaces
 	if (n > DOMXML_MAX_PORTS)
 		abort();
 	for (i = 0; i < n; i++) {
-		if (!ifname_valid(p[i].spec.ifname) || !ifname_valid(p[i].spec.bridge))
+		/* A bridge or a macvtap's parent, each a valid name if given;
+		 * never a tun device (libvirt opens a port as a tap). */
+		if (!ifname_valid(p[i].spec.ifname) ||
+		    (!p[i].spec.bridge[0] && !p[i].spec.macvtap[0]) ||
+		    (p[i].spec.bridge[0] && !ifname_valid(p[i].spec.bridge)) ||
+		    (p[i].spec.macvtap[0] && !ifname_valid(p[i].spec.macvtap)) ||
+		    p[i].spec.mode == NIC_MODE_TUN)
 			abort();
 		for (j = 0; j < i; j++)
 			if (!strcmp(p[i].spec.ifname, p[j].spec.ifname))

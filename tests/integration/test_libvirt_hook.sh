@@ -22,6 +22,12 @@
 #     (as vmtapd makes one for its client), with a queue nobody holds:
 #     prepare --owner 2000 refuses it and changes nothing, and still does
 #     once nobody lets go; prepare --owner nobody reuses it
+#   - a port on an uplink (macvtap='up0' mode='vepa', a veth here): prepare
+#     makes a persistent macvtap with the interface's <mac address> (the
+#     guest's), marked vmtap, no owner whatever --owner says; release
+#     deletes it; prepare again while it exists is refused (not reused, as
+#     a tap is).  Refused, nothing left: a second macvtap with the first's
+#     MAC (the first is deleted again), mode='tun' on a port
 #   - examples/libvirt/install-hook.sh installs a hook that does the same
 #     with examples/libvirt/domain.xml
 # Exit: 0 pass, 77 skipped, anything else fail.
@@ -112,6 +118,32 @@ else
 		bash -c "echo \"\$1\" | grep -q CONFIG_NET_ACT_POLICE" _ "$out"
 fi
 check "  vh7 is gone, nothing left (no IFB either)" test "$(links)" = "$base"
+
+# ---- a macvtap port on an uplink --------------------------------------------------
+ip link add up0 type veth peer name up1
+ip link set up0 up
+check "prepare begin (a macvtap port, --owner nobody) exits 0" \
+	hook "$XML/macvtap.xml" prepare begin --owner nobody
+check "mvh0: a macvtap on up0, vepa, the guest's MAC, alias vmtap" \
+	test "$(kfield mvh0 '| "\(.linkinfo.info_kind) \(.link) \(.linkinfo.info_data.mode) \(.address) \(.ifalias)"')" \
+	= "macvtap up0 vepa 52:54:00:aa:cc:01 vmtap"
+check "  vmtap list: macvtap up0, made by vmtap" \
+	test "$("$VMTAP" list --json | jq -r '.[] | select(.name == "mvh0") | "\(.macvtap) \(.mode) \(.vmtap)"')" = "up0 vepa true"
+# Not reused, unlike a tap: the kernel refuses the name (README).
+expect_failure "prepare begin again: refused, the macvtap exists" \
+	"port mvh0: cannot create macvtap mvh0 on up0: File exists" \
+	hook "$XML/macvtap.xml" prepare begin --owner nobody
+check "  mvh0 is still there" bash -c "ip link show dev mvh0 >/dev/null"
+check "release end exits 0" hook "$XML/macvtap.xml" release end
+check "  mvh0 is gone" bash -c "! ip link show dev mvh0 >/dev/null 2>&1"
+expect_failure "a second macvtap with the first's MAC: the first is deleted again" \
+	"port mvh1: " hook "$XML/macvtap-second-fails.xml" prepare begin
+check "  no macvtap is left" test -z "$(ip -o link show type macvtap)"
+expect_failure "mode='tun' on a port: refused before anything is made" \
+	"port tn0: mode=\"tun\": libvirt opens a port as a tap" hook "$XML/macvtap-tun.xml" prepare begin
+check "  no macvtap is left" test -z "$(ip -o link show type macvtap)"
+ip link del up0
+check "  nothing is left" test "$(links)" = "$base"
 
 # ---- nothing declared, nothing done ----------------------------------------------
 check "prepare begin without vmtap metadata: exit 0" hook "$XML/no-metadata.xml" prepare begin

@@ -421,7 +421,33 @@ static void bad_names(void **state)
 	refused(domain("<metadata><vmtap:net " NS "><vmtap:port bridge='br0'/></vmtap:net>"
 		       "</metadata>", ""), false, -EINVAL, "<vmtap:port dev=\"\">");
 	refused(domain("<metadata><vmtap:net " NS "><vmtap:port dev='vh0'/></vmtap:net>"
-		       "</metadata>", ""), false, -EINVAL, "port vh0: bridge=\"\"");
+		       "</metadata>", ""), false, -EINVAL,
+		"port vh0: no bridge; expected bridge=\"BR\" (or macvtap=\"DEV\"");
+}
+
+/* A port on an uplink: macvtap= instead of bridge=, with a macvtap's mode;
+ * mode='tun' is refused (libvirt opens a port as a tap or a macvtap). */
+static void macvtap_port(void **state)
+{
+	struct domxml_port p[DOMXML_MAX_PORTS];
+
+	(void)state;
+	assert_int_equal(ports_of(domain("<metadata><vmtap:net " NS "><vmtap:port dev='mv0' "
+					 "macvtap='eth0' mode='vepa'/></vmtap:net></metadata>", ""),
+				  false, p), 1);
+	assert_string_equal(p[0].spec.ifname, "mv0");
+	assert_string_equal(p[0].spec.macvtap, "eth0");
+	assert_string_equal(p[0].spec.bridge, "");
+	assert_int_equal(p[0].spec.mode, NIC_MODE_VEPA);
+	refused(domain("<metadata><vmtap:net " NS "><vmtap:port dev='mv0' macvtap='eth/0'/>"
+		       "</vmtap:net></metadata>", ""), false, -EINVAL,
+		"metadata: port mv0: macvtap=\"eth/0\": expected an interface name");
+	refused(domain("<metadata><vmtap:net " NS "><vmtap:port dev='vh0' bridge='br0' "
+		       "mode='tun'/></vmtap:net></metadata>", ""), false, -EINVAL,
+		"metadata: port vh0: mode=\"tun\": libvirt opens a port as a tap");
+	refused(domain("<metadata><vmtap:net " NS "><vmtap:port dev='mv0' macvtap='eth0' "
+		       "mode='bridges'/></vmtap:net></metadata>", ""), false, -EINVAL,
+		"metadata: port mv0: mode=\"bridges\": expected");
 }
 
 /* The attributes of <vmtap:port> are the table's (field.h): each field
@@ -444,7 +470,8 @@ static void port_attributes_from_the_table(void **state)
 		if (f->type != NFT_NAME && (f->fronts & FRONT_LIBVIRT) &&
 		    strcmp(f->key, "vlan") && strcmp(f->key, "trunk") &&
 		    strcmp(f->key, "isolated") && strcmp(f->key, "mac_lock") &&
-		    strcmp(f->key, "announce") && strcmp(f->key, "guest_mac"))
+		    strcmp(f->key, "announce") && strcmp(f->key, "guest_mac") &&
+		    strcmp(f->key, "mode"))
 			fail_msg("%s: a non-name libvirt field needs a case here", f->key);
 		if (base)
 			continue;
@@ -615,6 +642,7 @@ int main(void)
 		cmocka_unit_test(doctype),
 		cmocka_unit_test(oversize),
 		cmocka_unit_test(bad_names),
+		cmocka_unit_test(macvtap_port),
 		cmocka_unit_test(port_attributes_from_the_table),
 		cmocka_unit_test(wrong_namespace),
 		cmocka_unit_test(duplicates_and_limits),

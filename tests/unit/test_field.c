@@ -320,7 +320,8 @@ static void names_and_lists(void **state)
 			    "--mode, --owner, --group, --vlan, --trunk, --isolated, --mac-lock, "
 			    "--announce, --netns, --inbound or --outbound");
 	assert_string_equal(nic_field_keys(FRONT_LIBVIRT, NULL, buf, sizeof(buf)),
-			    "bridge, dev, guest_mac, vlan, trunk, isolated, mac_lock or announce");
+			    "bridge, macvtap, dev, guest_mac, mode, vlan, trunk, isolated, mac_lock or "
+			    "announce");
 	assert_string_equal(nic_field_keys(FRONT_SPEC, (const char *const[]){ "id", NULL }, buf,
 					   sizeof(buf)),
 			    "bridge, macvtap, queues, vhost, mac, mtu, qdisc, mode, vlan, trunk, isolated, "
