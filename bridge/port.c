@@ -182,6 +182,8 @@ int link_setup_plain(struct nl_sock *sk, int ifindex, const char *ifname, const 
 		rtnl_put_str(&req, IFLA_IFALIAS, alias);
 	if (mtu)
 		rtnl_put_u32(&req, IFLA_MTU, mtu);
+	if (!mtu)
+		return rtnl_do(sk, &req, 0, err, "cannot bring %s up", req.name);
 	return rtnl_do(sk, &req, 0, err, "cannot set up %s (MTU %u, up)", req.name, mtu);
 }
 
