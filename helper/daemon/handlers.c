@@ -446,6 +446,23 @@ fail:
 	refuse(o, "fail", who, r, &err);
 }
 
+/* The reply to a delete-persistent or release-nic that deleted every name
+ * (the names are the request's), and the grant line, with more at its end;
+ * a reply that cannot be encoded drops the client. */
+static void grant_deleted(struct outcome *o, const struct vmtapd_request *req, const char *who,
+			  const char *more)
+{
+	if (vmtapd_deleted_encode(req, o->out, sizeof(o->out), &o->outlen) < 0) {
+		o->kind = OUTCOME_DROP;
+		o->prio = LOG_ERR;
+		snprintf(o->line, sizeof(o->line), "grant %s%s, but cannot answer; dropped the client",
+			 who, more);
+		return;
+	}
+	o->prio = LOG_INFO;
+	snprintf(o->line, sizeof(o->line), "grant %s%s", who, more);
+}
+
 /* Every name is checked before any is deleted, as `vmtap delete` does. */
 static void delete_persistent(struct handler_env *env, const struct client_id *who_,
 			      const struct vmtapd_request *req, struct outcome *o)
@@ -482,15 +499,7 @@ static void delete_persistent(struct handler_env *env, const struct client_id *w
 			goto refuse;
 		}
 	}
-	if (vmtapd_deleted_encode(req, o->out, sizeof(o->out), &o->outlen) < 0) {
-		o->kind = OUTCOME_DROP;
-		o->prio = LOG_ERR;
-		snprintf(o->line, sizeof(o->line), "grant %s, but cannot answer; dropped the client",
-			 who);
-		return;
-	}
-	o->prio = LOG_INFO;
-	snprintf(o->line, sizeof(o->line), "grant %s", who);
+	grant_deleted(o, req, who, "");
 	return;
 refuse:
 	refuse(o, r == -EPERM ? "deny" : "fail", who, r, &err);
@@ -522,7 +531,7 @@ static void release_nic(struct handler_env *env, const struct client_id *who_,
 	const char *name = req->names[0];
 	uid_t uid = who_->peer.uid, made_for;
 	struct vmtap_err err = { "" };
-	char who[96 + IFNAMSIZ];
+	char who[96 + IFNAMSIZ], watched[24];
 	int ifindex, r;
 	pid_t pid;
 
@@ -555,15 +564,8 @@ static void release_nic(struct handler_env *env, const struct client_id *who_,
 		nl_renew(env, r);
 		goto fail;
 	}
-	if (vmtapd_deleted_encode(req, o->out, sizeof(o->out), &o->outlen) < 0) {
-		o->kind = OUTCOME_DROP;
-		o->prio = LOG_ERR;
-		snprintf(o->line, sizeof(o->line), "grant %s, but cannot answer; dropped the client",
-			 who);
-		return;
-	}
-	o->prio = LOG_INFO;
-	snprintf(o->line, sizeof(o->line), "grant %s watched=%d", who, (int)pid);
+	snprintf(watched, sizeof(watched), " watched=%d", (int)pid);
+	grant_deleted(o, req, who, watched);
 	return;
 refuse:
 	refuse(o, r == -EPERM ? "deny" : "fail", who, r, &err);
