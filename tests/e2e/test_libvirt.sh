@@ -143,23 +143,19 @@ nic 52:54:00:00:00:20 192.0.2.2/26 192.0.2.1 CREATED
 nic 52:54:00:00:00:10 192.0.2.66/26 192.0.2.65 HOOK
 nic 52:54:00:00:00:40 198.51.100.2/24 198.51.100.1 MACVTAP
 echo GUEST_WAITING_FOR_HOTPLUG
+unplugged() { # MAC — returns once the NIC with MAC is gone (at most 180 s)
+	local i=$(by_mac "$1") n=1800
+	while [ -e "/sys/class/net/$i" ]; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || { echo "guest: $i is still there"; exit 1; }
+		usleep 100000
+	done
+}
 nic 52:54:00:00:00:30 192.0.2.130/26 192.0.2.129 ATTACHED 180 || exit 1
-i=$(by_mac 52:54:00:00:00:30)
-n=1800
-while [ -e "/sys/class/net/$i" ]; do
-	n=$((n - 1))
-	[ "$n" -gt 0 ] || { echo "guest: $i is still there"; exit 1; }
-	usleep 100000
-done
+unplugged 52:54:00:00:00:30
 echo GUEST_UNPLUGGED
 nic 52:54:00:00:00:50 203.0.113.2/24 203.0.113.1 MVATTACHED 180 || exit 1
-i=$(by_mac 52:54:00:00:00:50)
-n=1800
-while [ -e "/sys/class/net/$i" ]; do
-	n=$((n - 1))
-	[ "$n" -gt 0 ] || { echo "guest: $i is still there"; exit 1; }
-	usleep 100000
-done
+unplugged 52:54:00:00:00:50
 echo GUEST_MV_UNPLUGGED
 # Powering off now could cut libvirt's wait for QEMU's DEVICE_DELETED
 # short; the host destroys the domain once detach is over.
