@@ -63,7 +63,7 @@ XML_LIBS = $(shell $(PKG_CONFIG) --libs libxml-2.0)
 # through $(B)/lib/lib<program>.a.
 CORE_SRC := $(wildcard helper/core/*.c helper/wire/*.c bridge/*.c vhost/*.c qmp/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
-HEADERS  := $(wildcard helper/*/*.h bridge/*.h vhost/*.h qmp/*.h)
+HEADERS  := $(wildcard helper/*/*.h bridge/*.h vhost/*.h qmp/*.h tests/helpers/*.h)
 PROGRAMS := bridge-helper daemon cli
 prog_obj  = $(patsubst %.c,$(B)/obj/%.o,$(wildcard helper/$(1)/*.c))
 # A program's files but its main: what the tests and fuzzers link.

@@ -55,9 +55,8 @@
 #include "helper/core/err.h"
 #include "helper/core/nic.h"
 #include "helper/wire/client.h"
+#include "tests/helpers/test_frame.h"
 
-#define ETH_TEST  0x88b5 /* IEEE local experimental EtherType */
-#define FRAME_LEN 60
 #define VNET_MAX  32
 
 static int failed;
@@ -129,50 +128,13 @@ static void port_init(struct port *p, const char *name, int fd)
 static void send_frame(const struct port *p, const uint8_t src[6], unsigned vid, uint8_t tag)
 {
 	uint8_t b[VNET_MAX + FRAME_LEN + 4] = { 0 };
-	size_t off = (size_t)p->vnet, len;
+	size_t len = (size_t)p->vnet + test_frame_build(b + p->vnet, BCAST, src, vid, tag);
 
-	memcpy(b + off, BCAST, 6);
-	memcpy(b + off + 6, src, 6);
-	off += 12;
-	if (vid) {
-		b[off++] = 0x81;
-		b[off++] = 0x00;
-		b[off++] = (uint8_t)(vid >> 8);
-		b[off++] = (uint8_t)vid;
-	}
-	b[off++] = ETH_TEST >> 8;
-	b[off++] = ETH_TEST & 0xff;
-	b[off++] = 'v';
-	b[off++] = 't';
-	b[off] = tag;
-	len = (size_t)p->vnet + FRAME_LEN + (vid ? 4 : 0);
 	if (write(p->fd, b, len) != (ssize_t)len)
 		die("%s: writing frame %u: %s", p->name, tag, strerror(errno));
 }
 
-struct got {
-	int tag;      /* -1: not a test frame */
-	unsigned vid; /* 0: untagged */
-};
-
-static struct got parse_frame(const uint8_t *b, ssize_t n)
-{
-	struct got g = { .tag = -1 };
-	size_t off = 12;
-
-	if (n < 19)
-		return g;
-	if (b[12] == 0x81 && b[13] == 0x00) {
-		g.vid = ((unsigned)(b[14] & 0x0f) << 8) | b[15];
-		off = 16;
-	}
-	if ((size_t)n >= off + 5 && b[off] == (ETH_TEST >> 8) && b[off + 1] == (ETH_TEST & 0xff) &&
-	    b[off + 2] == 'v' && b[off + 3] == 't')
-		g.tag = b[off + 4];
-	return g;
-}
-
-static ssize_t read_frame(const struct port *p, uint8_t *b, size_t cap, struct got *g)
+static ssize_t read_frame(const struct port *p, uint8_t *b, size_t cap, struct test_frame *g)
 {
 	ssize_t n = read(p->fd, b, cap);
 
@@ -180,7 +142,7 @@ static ssize_t read_frame(const struct port *p, uint8_t *b, size_t cap, struct g
 		return -errno;
 	if (n < p->vnet)
 		die("%s: a read of %zd bytes, shorter than the vnet header", p->name, n);
-	*g = parse_frame(b + p->vnet, n - p->vnet);
+	*g = test_frame_parse(b + p->vnet, n - p->vnet);
 	return n;
 }
 
@@ -195,7 +157,7 @@ static bool wait_for(const struct port *p, int tag, unsigned *before, unsigned *
 
 	*before = 0;
 	for (;;) {
-		struct got g;
+		struct test_frame g;
 		ssize_t n = read_frame(p, b, sizeof(b), &g);
 
 		if (n == -EAGAIN) {
@@ -219,7 +181,7 @@ static unsigned drain(const struct port *p)
 {
 	uint8_t b[4096];
 	unsigned seen = 0;
-	struct got g;
+	struct test_frame g;
 	ssize_t n;
 
 	while ((n = read_frame(p, b, sizeof(b), &g)) > 0)

@@ -49,11 +49,10 @@
 
 #include "bridge/port.h"
 #include "helper/core/err.h"
+#include "tests/helpers/test_frame.h"
 
 #define BR         "br0"
 #define BRV        "brv"
-#define ETH_TEST   0x88b5       /* IEEE local experimental EtherType */
-#define FRAME_LEN  60
 
 static struct nl_sock *sk;
 static int br_ifindex;
@@ -146,52 +145,15 @@ static void send_frame(int fd, const uint8_t dst[6], const uint8_t src[6], unsig
 		       uint8_t tag)
 {
 	uint8_t b[FRAME_LEN + 4] = { 0 };
-	size_t off = 12;
+	size_t len = test_frame_build(b, dst, src, vid, tag);
 
-	memcpy(b, dst, 6);
-	memcpy(b + 6, src, 6);
-	if (vid) {
-		b[off++] = 0x81;
-		b[off++] = 0x00;
-		b[off++] = (uint8_t)(vid >> 8);
-		b[off++] = (uint8_t)vid;
-	}
-	b[off++] = ETH_TEST >> 8;
-	b[off++] = ETH_TEST & 0xff;
-	b[off++] = 'v';
-	b[off++] = 't';
-	b[off] = tag;
-	assert_int_equal(write(fd, b, FRAME_LEN + (vid ? 4 : 0)), FRAME_LEN + (vid ? 4 : 0));
-}
-
-struct got {
-	int tag;              /* -1: not a test frame */
-	unsigned vid;         /* 0: untagged */
-	uint8_t src[6];
-};
-
-static struct got parse_frame(const uint8_t *b, ssize_t n)
-{
-	struct got g = { .tag = -1 };
-	size_t off = 12;
-
-	if (n < 19)
-		return g;
-	memcpy(g.src, b + 6, 6);
-	if (b[12] == 0x81 && b[13] == 0x00) {
-		g.vid = ((unsigned)(b[14] & 0x0f) << 8) | b[15];
-		off = 16;
-	}
-	if ((size_t)n >= off + 5 && b[off] == (ETH_TEST >> 8) && b[off + 1] == (ETH_TEST & 0xff) &&
-	    b[off + 2] == 'v' && b[off + 3] == 't')
-		g.tag = b[off + 4];
-	return g;
+	assert_int_equal(write(fd, b, len), (ssize_t)len);
 }
 
 /* Reads fd until the test frame TAG comes (waiting for it: it must come),
  * recording in *before every other tag read first (bit = tag).  Returns the
  * frame. */
-static struct got wait_for(int fd, int tag, unsigned *before)
+static struct test_frame wait_for(int fd, int tag, unsigned *before)
 {
 	uint8_t b[2048];
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -199,7 +161,7 @@ static struct got wait_for(int fd, int tag, unsigned *before)
 	*before = 0;
 	for (;;) {
 		ssize_t n = read(fd, b, sizeof(b));
-		struct got g;
+		struct test_frame g;
 
 		if (n < 0 && errno == EAGAIN) {
 			if (poll(&p, 1, 10000) != 1)
@@ -207,7 +169,7 @@ static struct got wait_for(int fd, int tag, unsigned *before)
 			continue;
 		}
 		assert_true(n > 0);
-		g = parse_frame(b, n);
+		g = test_frame_parse(b, n);
 		if (g.tag == tag)
 			return g;
 		if (g.tag >= 0 && g.tag < 32)
@@ -224,7 +186,7 @@ static unsigned drain(int fd, unsigned vids[32])
 	ssize_t n;
 
 	while ((n = read(fd, b, sizeof(b))) > 0) {
-		struct got g = parse_frame(b, n);
+		struct test_frame g = test_frame_parse(b, n);
 
 		if (g.tag >= 0 && g.tag < 32) {
 			seen |= 1u << g.tag;
@@ -502,7 +464,7 @@ static void test_vlan_traffic(void **state)
 	struct vmtap_err e = { "" };
 	int a1, a2, a3, tr, l5, xa1, xa2, xa3, xtr, xn, xl5, brv, r;
 	unsigned before, vids[32] = { 0 };
-	struct got g;
+	struct test_frame g;
 
 	if (!has_vlan_filtering()) {
 		if (getenv("VMTAP_TEST_NEED_VLAN"))
