@@ -919,81 +919,52 @@ static void test_bad_requests(void **state)
 	assert_nothing_left();
 }
 
-/* fds sent to the daemon are closed by it: the read end of a pipe whose
- * write end we sent sees end of file once we close our own copy. */
+/* Sends req with n copies of a pipe's write end and expects a refusal
+ * carrying no fds, with code (NULL: any) and needle in its text; then the daemon must have closed
+ * every copy: the pipe's read end sees end of file once ours is closed. */
+static void expect_fds_refused(int s, const char *req, size_t len, unsigned n,
+			       const char *code, const char *needle)
+{
+	char buf[VMTAPD_REPLY_MAX + 1], c;
+	int p[2], fds[3];
+	unsigned i, nfds = 0;
+	size_t got = 0;
+	struct pollfd pfd;
+
+	assert_true(n >= 1 && n <= 3);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	for (i = 0; i < n; i++)
+		fds[i] = p[1];
+	assert_int_equal(fd_send(s, req, len, fds, n), 0);
+	close(p[1]);
+	assert_int_equal(fd_recv(s, buf, sizeof(buf) - 1, &got, fds, 3, &nfds), 0);
+	buf[got] = '\0';
+	assert_int_equal(nfds, 0);
+	if ((code && !strstr(buf, code)) || !strstr(buf, needle))
+		fail_msg("reply to %s with %u fds: %s (expected \"%s\")", req, n, buf, needle);
+	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	assert_int_equal(read(p[0], &c, 1), 0);
+	close(p[0]);
+}
+
+/* fds sent to the daemon are closed by it, whatever the request. */
 static void test_client_sends_fds(void **state)
 {
 	static const char hello[] = "{\"op\":\"hello\"}";
-	int s = raw_connect(), p[2], fds[3];
-	struct pollfd pfd;
-	char c;
+	static const char req[] = "{\"op\":\"create-nic\",\"bridge\":\"br0\","
+				  "\"netns\":\"pod1\"}";
+	int s = raw_connect();
 
 	(void)state;
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	fds[0] = fds[1] = fds[2] = p[1];
-	assert_int_equal(fd_send(s, hello, sizeof(hello) - 1, fds, 3), 0);
-	close(p[1]);
-	{
-		char buf[VMTAPD_REPLY_MAX + 1];
-		unsigned nfds = 0;
-		size_t n = 0;
-
-		assert_int_equal(fd_recv(s, buf, sizeof(buf) - 1, &n, fds, 3, &nfds), 0);
-		buf[n] = '\0';
-		assert_int_equal(nfds, 0);
-		if (!strstr(buf, "\"EPROTO\"") || !strstr(buf, "file descriptors"))
-			fail_msg("reply: %s", buf);
-	}
-	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
-	assert_int_equal(poll(&pfd, 1, 10000), 1);
-	assert_int_equal(read(p[0], &c, 1), 0);
-	close(p[0]);
+	expect_fds_refused(s, hello, sizeof(hello) - 1, 3, "\"EPROTO\"", "file descriptors");
 	/* One fd is room for a create-nic's "netns" (issue 15), and nothing
 	 * else: with a hello it is refused and closed too. */
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	assert_int_equal(fd_send(s, hello, sizeof(hello) - 1, &p[1], 1), 0);
-	close(p[1]);
-	{
-		char buf[VMTAPD_REPLY_MAX + 1];
-		unsigned nfds = 0;
-		size_t n = 0;
-
-		assert_int_equal(fd_recv(s, buf, sizeof(buf) - 1, &n, fds, 3, &nfds), 0);
-		buf[n] = '\0';
-		assert_int_equal(nfds, 0);
-		if (!strstr(buf, "\"EPROTO\"") || !strstr(buf, "only a create-nic with"))
-			fail_msg("reply: %s", buf);
-	}
-	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
-	assert_int_equal(poll(&pfd, 1, 10000), 1);
-	assert_int_equal(read(p[0], &c, 1), 0);
-	close(p[0]);
+	expect_fds_refused(s, hello, sizeof(hello) - 1, 1, "\"EPROTO\"", "only a create-nic with");
 	/* A create-nic with "netns" must carry the namespace's fd; one that
 	 * carries a pipe instead is refused by the kernel's word on it. */
-	{
-		static const char req[] = "{\"op\":\"create-nic\",\"bridge\":\"br0\","
-					  "\"netns\":\"pod1\"}";
-
-		expect_error_reply(s, req, sizeof(req) - 1, "EPROTO", "needs an fd of that network");
-		assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-		assert_int_equal(fd_send(s, req, sizeof(req) - 1, &p[1], 1), 0);
-		close(p[1]);
-		{
-			char buf[VMTAPD_REPLY_MAX + 1];
-			unsigned nfds = 0;
-			size_t n = 0;
-
-			assert_int_equal(fd_recv(s, buf, sizeof(buf) - 1, &n, fds, 3, &nfds), 0);
-			buf[n] = '\0';
-			assert_int_equal(nfds, 0);
-			if (!strstr(buf, "netns=pod1: not a namespace file"))
-				fail_msg("reply: %s", buf);
-		}
-		pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
-		assert_int_equal(poll(&pfd, 1, 10000), 1);
-		assert_int_equal(read(p[0], &c, 1), 0);
-		close(p[0]);
-	}
+	expect_error_reply(s, req, sizeof(req) - 1, "EPROTO", "needs an fd of that network");
+	expect_fds_refused(s, req, sizeof(req) - 1, 1, NULL, "netns=pod1: not a namespace file");
 	/* The same connection still works. */
 	expect_error_reply(s, "{\"op\":\"x\"}", 10, "EOPNOTSUPP", "unknown op");
 	close(s);
