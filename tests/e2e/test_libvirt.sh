@@ -92,13 +92,8 @@ sandbox_bridge br1 192.0.2.65/26
 sandbox_bridge br2 192.0.2.129/26
 # The uplink of the macvtaps; its peer answers in a namespace of its own.
 ip link add veth0 type veth peer name veth1
-unshare --net sleep infinity &
-PEER=$!
+netns_holder PEER
 trap 'kill $PEER 2>/dev/null || true' EXIT
-for _ in $(seq 200); do
-	[ "$(readlink /proc/$PEER/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-	sleep 0.05
-done
 ip link set veth1 netns "$PEER"
 nsenter -t "$PEER" -n ip addr add 198.51.100.1/24 dev veth1
 nsenter -t "$PEER" -n ip addr add 203.0.113.1/24 dev veth1

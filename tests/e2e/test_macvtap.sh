@@ -59,13 +59,8 @@ gone() {
 sandbox_private_run
 ip link add veth0 type veth peer name veth1
 ip link add veth2 type veth peer name veth3
-unshare --net sleep infinity &
-PEER=$!
+netns_holder PEER
 trap 'kill $PEER 2>/dev/null || true' EXIT
-for _ in $(seq 200); do
-	[ "$(readlink /proc/$PEER/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-	sleep 0.05
-done
 ip link set veth1 netns "$PEER"
 ip link set veth3 netns "$PEER"
 nsenter -t "$PEER" -n ip link set lo up

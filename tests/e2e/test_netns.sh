@@ -46,13 +46,8 @@ cleanup() {
 trap cleanup EXIT
 nslinks() { ip -n "$1" -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
 
-unshare -n sleep infinity &
-tpid=$!
+netns_holder tpid
 pids+=("$tpid")
-for _ in $(seq 100); do
-	[ "$(readlink /proc/$tpid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-	sleep 0.05
-done
 mkdir -p /run/netns
 touch /run/netns/tgt
 mount --bind "/proc/$tpid/ns/net" /run/netns/tgt
@@ -142,13 +137,8 @@ fi
 
 # 3. A macvtap in tgt, on tgt's uplink up0; its peer up1 in a third
 # namespace has 198.51.100.2.
-unshare -n sleep infinity &
-ppid=$!
+netns_holder ppid
 pids+=("$ppid")
-for _ in $(seq 100); do
-	[ "$(readlink /proc/$ppid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-	sleep 0.05
-done
 ip -n tgt link add up0 type veth peer name up1
 ip -n tgt link set up1 netns "$ppid"
 ip -n tgt link set up0 up

@@ -97,14 +97,8 @@ mount --move "$WORK/dev" /dev
 # The uplink: veth0 here, veth1 in the peer's namespace with an address.
 ip link add veth0 type veth peer name veth1
 ip link add veth2 type veth peer name veth3
-unshare --net sleep infinity &
-PEER=$!
+netns_holder PEER
 trap 'kill $PEER 2>/dev/null || true' EXIT
-# Until it has its own namespace (unshare then execs sleep, same pid).
-for _ in $(seq 200); do
-	[ "$(readlink /proc/$PEER/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-	sleep 0.05
-done
 ip link set veth1 netns "$PEER"
 nsenter -t "$PEER" -n ip link set lo up
 nsenter -t "$PEER" -n ip addr add 192.0.2.2/24 dev veth1

@@ -76,15 +76,10 @@ trap cleanup EXIT
 
 # The target: a namespace of root's, named tgt under /run/netns, with
 # bridge brn.
-unshare -n sleep infinity &
-tpid=$!
+netns_holder tpid
 pids+=("$tpid")
 mkdir -p /run/netns
 touch /run/netns/tgt
-for _ in $(seq 100); do
-	[ "$(readlink /proc/$tpid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-	sleep 0.05
-done
 mount --bind "/proc/$tpid/ns/net" /run/netns/tgt
 ip -n tgt link add brn type bridge
 ip -n tgt addr add 192.0.2.1/24 dev brn
@@ -236,13 +231,8 @@ stop_daemon
 # tgt's uplink: up0 in tgt, its peer up1 in a third namespace with
 # 198.51.100.2; a veth up0 in the parent too (the parent is tgt's, not
 # ours), and up0 + up9 in nobody's namespace (veths root puts there).
-unshare -n sleep infinity &
-ppid=$!
+netns_holder ppid
 pids+=("$ppid")
-for _ in $(seq 100); do
-	[ "$(readlink /proc/$ppid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-	sleep 0.05
-done
 ip -n tgt link add up0 type veth peer name up1
 ip -n tgt link set up1 netns "$ppid"
 ip -n tgt link set up0 up

@@ -12,6 +12,9 @@
 #                    printing one line on stderr that contains NEEDLE,
 #                    and leaves the links of this namespace as they were
 #                    (the rule for bad input: a clear line, nothing left)
+#   netns_holder VAR a process (sleep) in a network namespace of its own,
+#                    its pid in VAR once it is there: an uplink's far end;
+#                    the caller kills it, and the namespace goes with it
 #   links            the interface names of this namespace, sorted, on one
 #                    line: compare before and after to prove nothing is left
 
@@ -52,6 +55,19 @@ expect_failure() {
 		fi
 	fi
 	fail "$label: exit $rc${want:+ (want $want)}, output \"$out\" (want one line with \"$needle\"), links $(links) (before: $before)"
+}
+
+netns_holder() {
+	local pid i
+	unshare --net sleep infinity &
+	pid=$!
+	printf -v "$1" %s "$pid"
+	# unshare execs sleep in the new namespace: same pid, new namespace.
+	for i in $(seq 200); do
+		[ "$(readlink "/proc/$pid/ns/net")" != "$(readlink /proc/self/ns/net)" ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' '; }
