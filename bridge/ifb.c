@@ -24,6 +24,7 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include "bridge/bridge.h"
 #include "bridge/port.h"
 #include "helper/core/ifname.h"
 
@@ -164,8 +165,11 @@ int ifb_make(struct nl_sock *sk, int tap_ifindex, const char *tap_name, int *ifi
 				  name, tap_name);
 	if (r < 0)
 		return r;
-	if ((r = link_get_detail(sk, name, &d, err)) < 0)
+	/* Just made, with NLM_F_EXCL: the name is ours to delete by. */
+	if ((r = link_get_detail(sk, name, &d, err)) < 0) {
+		link_delete(sk, name, NULL);
 		return r;
+	}
 	*ifindex = d.st.ifindex;
 	/* Nothing of IPv6 on it (a port's reason: no ff00::/8 route, no
 	 * routing-table walk as it comes up), then the mark and up. */
