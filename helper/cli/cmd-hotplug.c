@@ -310,8 +310,8 @@ int cmd_unplug(int argc, char **argv)
 						"'.' or '_' (at most 63 bytes)", v);
 			id = v;
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--release"))) {
-			if (ifname_check(v) < 0)
-				return cmd_fail(2, "--release %s: expected an interface name", v);
+			if (ifname_check_err(v, "--release", &err) < 0)
+				return cmd_fail(2, "%s", err.msg);
 			rel = v;
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--socket"))) {
 			socket_path = v;
@@ -340,11 +340,22 @@ int cmd_unplug(int argc, char **argv)
 	if (rel && (r = release(socket_path, rel, &err)) < 0)
 		return cmd_fail(1, "unplugged %s, but macvtap %s stays until QEMU exits: %s", id,
 				rel, vmtap_err_text(&err, r));
-	/* id is [A-Za-z0-9._-], rel a checked name: neither needs escaping. */
-	if (json)
-		printf("{\"id\":\"%s\",\"unplugged\":true%s%s%s}\n", id,
-		       rel ? ",\"released\":\"" : "", rel ? rel : "", rel ? "\"" : "");
-	else if (rel)
+	/* An interface name may hold '"' or '\\': jansson quotes it. */
+	if (json) {
+		json_t *o = json_pack("{s:s, s:b}", "id", id, "unplugged", 1);
+		char *s;
+
+		if (o && rel && json_object_set_new(o, "released", json_string(rel)) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
+		s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		if (!s)
+			return cmd_fail(1, "unplugged %s, but out of memory printing it", id);
+		printf("%s\n", s);
+		free(s);
+	} else if (rel)
 		printf("unplugged %s, released macvtap %s\n", id, rel);
 	else
 		printf("unplugged %s\n", id);
